@@ -1,0 +1,153 @@
+"""THE permission function. Nothing else in groupbox decides who may do what.
+
+`can(actor, action, target)` answers for a signed-in person (an `Actor`), an action name from
+`ACTIONS`, and a target that belongs to a group (a group row, or any object with a `group_id`).
+`require(...)` is the form services use: a person who is not in the target's group gets
+`NotFound` (they must not learn it exists), a member whose role is too low gets `Forbidden`.
+
+The matrix is SPEC §6.7:
+
+| action            | owner | admin | moderator | member              | guest |
+|-------------------|-------|-------|-----------|---------------------|-------|
+| group.admin       | yes   | yes   | no        | no                  | no    |  invites, members, migration, audit
+| object.create     | yes   | yes   | yes       | group setting       | no    |  official announcements, events, polls, tasks, sign-ups
+| act               | yes   | yes   | yes       | yes                 | no    |  RSVP, vote, comment, own tasks, acknowledge
+| file.upload       | yes   | yes   | yes       | group setting (yes) | no    |
+| message.delete    | yes   | yes   | yes       | own only            | no    |
+| token.create      | yes   | yes   | yes       | yes                 | no    |
+| owner.transfer    | yes   | no    | no        | no                  | no    |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from groupbox.errors import Forbidden, NotFound
+
+ROLES = ("owner", "admin", "moderator", "member", "guest")
+RANK = {"guest": 0, "member": 1, "moderator": 2, "admin": 3, "owner": 4}
+
+
+@dataclass(frozen=True)
+class Membership:
+    member_id: str
+    group_id: str
+    role: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in person as seen by one request: their profile, this device, their groups."""
+
+    profile_id: str
+    display_name: str
+    device_id: str | None = None
+    session_id: str | None = None
+    is_owner: bool = False
+    memberships: Mapping[str, Membership] = field(default_factory=dict)
+    # Set for requests that act through a connection token (SPEC §14): the scopes it carries.
+    scopes: frozenset[str] | None = None
+
+    def membership(self, group_id: str) -> Membership | None:
+        return self.memberships.get(group_id)
+
+    @property
+    def group_ids(self) -> list[str]:
+        return list(self.memberships)
+
+    @property
+    def member_ids(self) -> list[str]:
+        return [m.member_id for m in self.memberships.values()]
+
+
+def _get(target: Any, name: str, default: Any = None) -> Any:
+    if isinstance(target, Mapping):
+        return target.get(name, default)
+    return getattr(target, name, default)
+
+
+def group_id_of(target: Any) -> str:
+    """A group row has `id` and `timezone`; every other target carries `group_id`."""
+    gid = _get(target, "group_id")
+    if gid:
+        return gid
+    return _get(target, "id")
+
+
+def _at_least(role: str, minimum: str) -> bool:
+    return RANK.get(role, -1) >= RANK[minimum]
+
+
+def _object_create(role: str, group: Any, target: Any) -> bool:
+    if _at_least(role, "moderator"):
+        return True
+    return role == "member" and bool(_get(group, "members_post_official", False))
+
+
+def _file_upload(role: str, group: Any, target: Any) -> bool:
+    if _at_least(role, "moderator"):
+        return True
+    return role == "member" and bool(_get(group, "members_upload", True))
+
+
+def _message_delete(role: str, group: Any, target: Any, member_id: str = "") -> bool:
+    if _at_least(role, "moderator"):
+        return True
+    return _at_least(role, "member") and _get(target, "author_id") == member_id
+
+
+ACTIONS: dict[str, Any] = {
+    "group.view": lambda role, group, target: _at_least(role, "guest"),
+    "group.admin": lambda role, group, target: _at_least(role, "admin"),
+    "object.create": _object_create,
+    "act": lambda role, group, target: _at_least(role, "member"),
+    "file.upload": _file_upload,
+    "message.delete": _message_delete,
+    "token.create": lambda role, group, target: _at_least(role, "member"),
+    "owner.transfer": lambda role, group, target: role == "owner",
+}
+
+# Which connection-token scope lets a remote home server do an action (SPEC §14).
+SCOPE_FOR_ACTION = {"act.rsvp": "act:rsvp", "act.vote": "act:vote", "act.acknowledge": "act:acknowledge"}
+
+
+def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> bool:
+    """May `actor` do `action` on `target`? `group` is the target's group row when the target
+    is an object (for group settings); it defaults to the target itself."""
+    if actor is None:
+        return False
+    base_action, _, detail = action.partition(":")
+    rule = ACTIONS.get(base_action)
+    if rule is None:
+        raise KeyError(f"unknown action {action!r}")
+    membership = actor.membership(group_id_of(target))
+    if membership is None:
+        return False
+    if actor.scopes is not None and base_action == "act":
+        # A token acts only within its scopes: `act:rsvp`, `act:vote`, `act:acknowledge`.
+        if detail and f"act:{detail}" not in actor.scopes:
+            return False
+        if not detail:
+            return False
+    if actor.scopes is not None and base_action not in {"group.view", "act"}:
+        return False
+    group = group if group is not None else target
+    if base_action == "message.delete":
+        return _message_delete(membership.role, group, target, membership.member_id)
+    return bool(rule(membership.role, group, target))
+
+
+def require(actor: Actor | None, action: str, target: Any, group: Any = None) -> Membership:
+    """Like `can`, but raises: NotFound for people outside the group, Forbidden otherwise.
+    Returns the actor's membership in the target's group."""
+    if actor is None:
+        raise NotFound("Not found")
+    membership = actor.membership(group_id_of(target))
+    if membership is None:
+        raise NotFound("Not found")
+    if not can(actor, action, target, group):
+        raise Forbidden("You are not allowed to do that in this group.")
+    return membership

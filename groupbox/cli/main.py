@@ -1,0 +1,65 @@
+"""The `groupbox` command. One module per command group; each is thin: parse, call, print."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from groupbox.cli import common
+
+app = typer.Typer(
+    name="groupbox",
+    help="groupbox: structured coordination for groups, on a server you own.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from groupbox.cli import doctor, init, serve, signin
+
+    for module in (init, serve, doctor, signin):
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every failure is one line on stderr and a non-zero exit."""
+    from groupbox.config import ConfigError
+    from groupbox.errors import DomainError
+    from groupbox.instance import InstanceError
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except common.CLIError as exc:
+        common.err.print(f"error: {exc.message}", markup=False)
+        sys.exit(exc.code)
+    except (ConfigError, InstanceError) as exc:
+        common.err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except DomainError as exc:
+        common.err.print(f"error: {exc.message}", markup=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        common.err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and anything unforeseen: never a traceback
+        import click
+
+        if isinstance(exc, click.ClickException):
+            common.err.print(f"error: {exc.format_message()}", markup=False)
+            sys.exit(exc.exit_code)
+        common.err.print(f"error: {type(exc).__name__}: {exc}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,128 @@
+"""`groupbox serve`: granian in front of the app, optionally Caddy in front of granian."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from typing import Annotated
+
+import typer
+
+from groupbox.cli.common import DataOpt, err, fail, out, run
+from groupbox.config import load_config
+
+
+def lan_addresses() -> list[str]:
+    """IPv4 addresses of this machine's non-loopback interfaces (read locally, no traffic)."""
+    addresses: list[str] = []
+    try:
+        import fcntl
+        import struct
+
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for _, name in socket.if_nameindex():
+                try:
+                    packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))
+                except OSError:
+                    continue
+                address = socket.inet_ntoa(packed[20:24])
+                if not address.startswith("127."):
+                    addresses.append(address)
+        finally:
+            probe.close()
+    except (ImportError, OSError):
+        pass
+    return addresses
+
+
+def check_port(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            fail(f"port {port} on {host} is already in use; stop the other server or pass --port")
+        if exc.errno == errno.EACCES:
+            fail(f"no permission to bind {host}:{port}; use a port above 1023")
+        fail(f"cannot bind {host}:{port}: {exc.strerror}")
+    finally:
+        probe.close()
+
+
+def serve(
+    data: DataOpt = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default from config: 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from config: 8000).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    lan: Annotated[bool, typer.Option("--lan", help="Bind all interfaces and print the LAN address with a QR code.")] = False,
+    https: Annotated[bool, typer.Option("--https", help="Run Caddy in front for HTTPS.")] = False,
+) -> None:
+    """Run the web app under granian (Ctrl-C or SIGTERM stops it gracefully)."""
+    from groupbox.instance import InstanceError, is_initialised, pending_migrations
+
+    config = load_config(data)
+    if not is_initialised(config.data_dir):
+        fail(f"{config.data_dir} is not initialised; run `groupbox init --data {config.data_dir}` first")
+    try:
+        pending = run(pending_migrations(config))
+    except InstanceError as exc:
+        fail(str(exc))
+    if pending:
+        fail(f"the database needs {len(pending)} migration(s); run `groupbox migrate --data {config.data_dir}`")
+
+    host = host or ("0.0.0.0" if lan else config.host)
+    port = port or config.port
+    workers = workers or config.workers
+    if workers < 1 or not 0 < port < 65536:
+        fail("--workers must be ≥ 1 and --port between 1 and 65535")
+    check_port(host, port)
+
+    os.environ["GROUPBOX_DATA"] = str(config.data_dir)
+    caddy = None
+    if https:
+        from groupbox.cli.caddy import start_caddy
+
+        caddy = start_caddy(config, upstream_port=port)
+    shown = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    out.print(f"groupbox serving {config.data_dir} on [bold]{shown}[/] (public URL {config.base_url})")
+    if lan:
+        from groupbox import qr
+
+        addresses = lan_addresses()
+        if not addresses:
+            err.print("No LAN address found; is this machine on a network?")
+        for address in addresses:
+            lan_url = f"http://{address}:{port}"
+            out.print(f"On your phone (same Wi-Fi): [bold]{lan_url}[/]")
+            print(qr.terminal(lan_url, color=True), flush=True)
+        if addresses and not config.base_url.startswith(f"http://{addresses[0]}"):
+            err.print(f"Tip: links in invites use {config.base_url}; set GROUPBOX_URL=http://{addresses[0]}:{port} "
+                      "so phones can open them.")
+    out.print("Press Ctrl-C to stop.")
+
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    server = Server(
+        "groupbox.web.app:app_from_env",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        log_access=False,
+        respawn_failed_workers=True,
+    )
+    try:
+        server.serve()
+    finally:
+        if caddy is not None:
+            caddy.terminate()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

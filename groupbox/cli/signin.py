@@ -1,0 +1,46 @@
+"""`groupbox signin-link`: a fresh one-time sign-in link for the owner or a member."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from groupbox.cli.common import DataOpt, JsonOpt, emit_json, fail, out, run
+from groupbox.config import load_config
+
+
+def signin_link(
+    data: DataOpt = None,
+    member: Annotated[str | None, typer.Option(help="A member id: resend that member's access.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Print a fresh one-time sign-in link (valid 15 minutes)."""
+    from groupbox.db.engine import DB
+    from groupbox.domain.identity import service as identity
+    from groupbox.instance import opened
+
+    config = load_config(data)
+
+    async def go() -> str:
+        async with opened(config):
+            if member:
+                row = await DB.fetchone("SELECT id FROM member WHERE id = ? AND status IN ('active','pending')", member)
+                if row is None:
+                    fail(f"no member with id {member!r}")
+                return await identity.issue_signin_link(member_id=member)
+            owner = await identity.owner_profile()
+            if owner is None:
+                fail("this instance has no owner yet; run `groupbox init`")
+            return await identity.issue_signin_link(profile_id=owner["id"])
+
+    url = f"{config.base_url}/signin/{run(go())}"
+    if json_:
+        emit_json({"signin_url": url})
+    else:
+        out.print("One-time sign-in link (valid 15 minutes):")
+        out.print(f"  [bold]{url}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("signin-link")(signin_link)

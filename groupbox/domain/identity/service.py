@@ -1,0 +1,309 @@
+"""Profiles, devices, sessions and one-time sign-in links (SPEC §6.1, §6.3).
+
+Rules:
+- Tokens (session cookies, sign-in links) are random, 256 bits, and stored only as SHA-256 hashes.
+- A sign-in link is single use and valid for 15 minutes. Its GET never spends it; only
+  `consume_signin` does, inside one write transaction so two clicks cannot both win.
+- Every session belongs to a device; a revoked device's sessions stop working at once.
+- Sessions expire after `session_days` without use; "last seen" is refreshed at most every
+  five minutes so reads stay reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from groupbox.access import Actor, Membership
+from groupbox.db.engine import DB
+from groupbox.domain.audit import service as audit
+from groupbox.errors import Gone, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.util import as_utc, new_id, new_token, now, token_hash
+
+SIGNIN_TTL = timedelta(minutes=15)
+LAST_SEEN_EVERY = timedelta(minutes=5)
+NAME_MAX = 60
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    profile_id: str
+    session_token: str | None  # a new session to set as cookie; None when the browser keeps its own
+    redirect: str
+
+
+def clean_display_name(raw: str | None, field: str = "display_name") -> str:
+    """The one validator for names people give themselves: 1–60 visible characters, no markup."""
+    name = " ".join((raw or "").split())
+    if not name:
+        raise Invalid(_("Please enter your name."), field=field)
+    if len(name) > NAME_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=NAME_MAX), field=field)
+    if re.search(r"[<>]", name) or any(ord(ch) < 32 for ch in name):
+        raise Invalid(_("Please use letters, numbers and punctuation only (no < or >)."), field=field)
+    return name
+
+
+def device_label(user_agent: str | None) -> str:
+    """A readable label from the user agent: 'Chrome on Android', 'Safari on iPhone'."""
+    ua = user_agent or ""
+    system = next(
+        (label for needle, label in (
+            ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
+            ("Macintosh", "Mac"), ("CrOS", "ChromeOS"), ("Linux", "Linux"),
+        ) if needle in ua),
+        "",
+    )
+    browser = next(
+        (label for needle, label in (
+            ("Firefox/", "Firefox"), ("Edg/", "Edge"), ("OPR/", "Opera"), ("SamsungBrowser", "Samsung Internet"),
+            ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"), ("curl/", "curl"),
+            ("python", "Script"),
+        ) if needle in ua),
+        "Browser",
+    )
+    return f"{browser} on {system}" if system else browser
+
+
+# -- profiles -----------------------------------------------------------------------------------
+async def owner_profile() -> dict | None:
+    return await DB.fetchone("SELECT * FROM profile WHERE is_owner = 1 LIMIT 1")
+
+
+async def get_profile(profile_id: str) -> dict | None:
+    return await DB.fetchone("SELECT * FROM profile WHERE id = ?", profile_id)
+
+
+async def create_profile(display_name: str, *, is_owner: bool = False, email: str | None = None) -> str:
+    profile_id = new_id()
+    await DB.execute(
+        "INSERT INTO profile (id, display_name, is_owner, email, created_at) VALUES (?,?,?,?,?)",
+        profile_id, display_name, is_owner, email, now(),
+    )
+    return profile_id
+
+
+async def create_owner(display_name: str, email: str | None = None) -> str:
+    name = clean_display_name(display_name, field="admin")
+    async with DB.write():
+        existing = await owner_profile()
+        if existing:
+            return existing["id"]
+        profile_id = await create_profile(name, is_owner=True, email=email or None)
+        await audit.record("instance.init", actor_name=name, target_type="profile", target_id=profile_id,
+                           target_name=name)
+    return profile_id
+
+
+# -- devices and sessions -----------------------------------------------------------------------
+async def create_device(profile_id: str, user_agent: str | None) -> str:
+    device_id = new_id()
+    stamp = now()
+    await DB.execute(
+        "INSERT INTO device (id, profile_id, label, user_agent, created_at, last_seen_at) VALUES (?,?,?,?,?,?)",
+        device_id, profile_id, device_label(user_agent), (user_agent or "")[:400], stamp, stamp,
+    )
+    return device_id
+
+
+async def create_session(device_id: str, session_days: int = 365) -> str:
+    token = new_token()
+    stamp = now()
+    await DB.execute(
+        "INSERT INTO session (id, token_hash, device_id, created_at, last_seen_at, expires_at) VALUES (?,?,?,?,?,?)",
+        new_id(), token_hash(token), device_id, stamp, stamp, stamp + timedelta(days=session_days),
+    )
+    return token
+
+
+async def start_browser(profile_id: str, user_agent: str | None, session_days: int = 365) -> tuple[str, str]:
+    """A new device for `profile_id` and its first session: (device_id, session_token)."""
+    async with DB.write():
+        device_id = await create_device(profile_id, user_agent)
+        token = await create_session(device_id, session_days)
+    return device_id, token
+
+
+async def memberships(profile_id: str) -> dict[str, Membership]:
+    rows = await DB.fetch(
+        "SELECT id, group_id, role, display_name FROM member WHERE profile_id = ? AND status = 'active'",
+        profile_id,
+    )
+    return {r["group_id"]: Membership(r["id"], r["group_id"], r["role"], r["display_name"]) for r in rows}
+
+
+async def load_actor(profile_id: str, device_id: str | None = None, session_id: str | None = None) -> Actor:
+    profile = await get_profile(profile_id)
+    if profile is None:
+        raise NotFound("Not found")
+    return Actor(
+        profile_id=profile_id,
+        display_name=profile["display_name"],
+        device_id=device_id,
+        session_id=session_id,
+        is_owner=bool(profile["is_owner"]),
+        memberships=await memberships(profile_id),
+    )
+
+
+async def actor_for_session(token: str | None, session_days: int = 365) -> Actor | None:
+    """The person behind a session cookie, or None (unknown, expired, revoked, device revoked)."""
+    if not token or len(token) > 200:
+        return None
+    row = await DB.fetchone(
+        "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, d.id AS device_id, d.profile_id"
+        " FROM session s JOIN device d ON d.id = s.device_id"
+        " WHERE s.token_hash = ? AND s.revoked_at IS NULL AND d.revoked_at IS NULL",
+        token_hash(token),
+    )
+    if row is None:
+        return None
+    stamp = now()
+    if as_utc(row["expires_at"]) <= stamp:
+        return None
+    if stamp - as_utc(row["last_seen_at"]) > LAST_SEEN_EVERY:
+        async with DB.write() as tx:
+            await tx.connection.execute(
+                "UPDATE session SET last_seen_at = ?, expires_at = ? WHERE id = ?",
+                (stamp, stamp + timedelta(days=session_days), row["session_id"]),
+            )
+            await tx.connection.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", (stamp, row["device_id"]))
+    return await load_actor(row["profile_id"], row["device_id"], row["session_id"])
+
+
+async def devices(actor: Actor) -> list[dict]:
+    rows = await DB.fetch(
+        "SELECT id, label, user_agent, created_at, last_seen_at FROM device"
+        " WHERE profile_id = ? AND revoked_at IS NULL ORDER BY last_seen_at DESC",
+        actor.profile_id,
+    )
+    for row in rows:
+        row["current"] = row["id"] == actor.device_id
+    return rows
+
+
+async def _own_device(actor: Actor, device_id: str) -> dict:
+    row = await DB.fetchone(
+        "SELECT * FROM device WHERE id = ? AND profile_id = ? AND revoked_at IS NULL", device_id, actor.profile_id
+    )
+    if row is None:
+        raise NotFound(_("That device is not in your list."))
+    return row
+
+
+async def device_rename(actor: Actor, device_id: str, label: str) -> None:
+    await _own_device(actor, device_id)
+    clean = " ".join((label or "").split())
+    if not clean or len(clean) > 60 or re.search(r"[<>]", clean):
+        raise Invalid(_("Give the device a name of 1 to 60 characters."), field="label")
+    await DB.execute("UPDATE device SET label = ? WHERE id = ?", clean, device_id)
+
+
+async def revoke_devices(device_ids: list[str]) -> None:
+    """Revoke devices and every session they hold (inside the caller's transaction, if any)."""
+    if not device_ids:
+        return
+    stamp = now()
+    marks = ",".join("?" * len(device_ids))
+    async with DB.write() as tx:
+        await tx.connection.execute(
+            f"UPDATE device SET revoked_at = ? WHERE id IN ({marks}) AND revoked_at IS NULL", (stamp, *device_ids)
+        )
+        await tx.connection.execute(
+            f"UPDATE session SET revoked_at = ? WHERE device_id IN ({marks}) AND revoked_at IS NULL",
+            (stamp, *device_ids),
+        )
+
+
+async def device_revoke(actor: Actor, device_id: str) -> None:
+    device = await _own_device(actor, device_id)
+    async with DB.write():
+        await revoke_devices([device_id])
+        await audit.record("device.revoke", actor=actor, target_type="device", target_id=device_id,
+                           target_name=device["label"])
+
+
+async def signout(actor: Actor, everywhere: bool = False) -> None:
+    if everywhere:
+        rows = await DB.fetch("SELECT id FROM device WHERE profile_id = ? AND revoked_at IS NULL", actor.profile_id)
+        async with DB.write():
+            await revoke_devices([r["id"] for r in rows])
+            await audit.record("session.signout_everywhere", actor=actor, target_type="profile",
+                               target_id=actor.profile_id, target_name=actor.display_name)
+    elif actor.session_id:
+        await DB.execute("UPDATE session SET revoked_at = ? WHERE id = ?", now(), actor.session_id)
+
+
+# -- one-time sign-in links ---------------------------------------------------------------------
+async def issue_signin_link(*, profile_id: str | None = None, member_id: str | None = None,
+                            created_by: str | None = None, ttl: timedelta = SIGNIN_TTL) -> str:
+    """A fresh one-time token for the owner's profile, or (admin's "resend access") a member."""
+    if not profile_id and not member_id:
+        raise ValueError("a sign-in link needs a profile or a member")
+    token = new_token()
+    stamp = now()
+    await DB.execute(
+        "INSERT INTO signin_token (id, token_hash, profile_id, member_id, created_by, created_at, expires_at)"
+        " VALUES (?,?,?,?,?,?,?)",
+        new_id(), token_hash(token), profile_id, member_id, created_by, stamp, stamp + ttl,
+    )
+    return token
+
+
+async def _signin_row(token: str) -> dict:
+    row = await DB.fetchone("SELECT * FROM signin_token WHERE token_hash = ?", token_hash(token or ""))
+    if row is None:
+        raise NotFound(_("This sign-in link is not valid. Ask for a new one."))
+    if row["used_at"] is not None:
+        raise Gone(_("This sign-in link was already used. Ask for a new one."))
+    if as_utc(row["expires_at"]) <= now():
+        raise Gone(_("This sign-in link has expired. Ask for a new one."))
+    return row
+
+
+async def signin_link_state(token: str) -> dict:
+    """What the GET page shows: whose link it is. Raises NotFound/Gone; never spends it."""
+    row = await _signin_row(token)
+    if row["member_id"]:
+        member = await DB.fetchone(
+            "SELECT m.display_name, g.name AS group_name FROM member m JOIN grp g ON g.id = m.group_id"
+            " WHERE m.id = ?", row["member_id"],
+        )
+        if member is None:
+            raise Gone(_("This sign-in link is no longer valid. Ask for a new one."))
+        return {"display_name": member["display_name"], "group_name": member["group_name"]}
+    profile = await get_profile(row["profile_id"])
+    return {"display_name": profile["display_name"] if profile else "", "group_name": None}
+
+
+async def consume_signin(token: str, *, current: Actor | None, user_agent: str | None,
+                         session_days: int = 365) -> SignInResult:
+    """Spend a sign-in link: sign this browser in as the link's person."""
+    async with DB.write():
+        row = await _signin_row(token)
+        await DB.execute("UPDATE signin_token SET used_at = ? WHERE id = ?", now(), row["id"])
+        if row["member_id"]:
+            member = await DB.fetchone("SELECT * FROM member WHERE id = ?", row["member_id"])
+            if member is None or member["status"] not in ("active", "pending"):
+                raise Gone(_("This sign-in link is no longer valid. Ask for a new one."))
+            if current is not None:
+                profile_id = current.profile_id
+                session_token = None
+            else:
+                profile_id = member["profile_id"] or await create_profile(member["display_name"])
+                profile = await get_profile(profile_id)
+                if profile is None:  # pragma: no cover - profile rows are never deleted
+                    profile_id = await create_profile(member["display_name"])
+                _, session_token = await start_browser(profile_id, user_agent, session_days)
+            await DB.execute("UPDATE member SET profile_id = ? WHERE id = ?", profile_id, member["id"])
+            await audit.record("access.restore", actor_name=member["display_name"], group_id=member["group_id"],
+                               target_type="member", target_id=member["id"], target_name=member["display_name"])
+            return SignInResult(profile_id, session_token, f"/groups/{member['group_id']}")
+        profile_id = row["profile_id"]
+        device_id, session_token = await start_browser(profile_id, user_agent, session_days)
+        profile = await get_profile(profile_id)
+        await audit.record("device.signin", actor_name=profile["display_name"] if profile else "",
+                           target_type="device", target_id=device_id, target_name=device_label(user_agent))
+        return SignInResult(profile_id, session_token, "/")

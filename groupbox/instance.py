@@ -1,0 +1,124 @@
+"""The data folder: creating it (`init`), its secrets, and opening its database.
+
+Layout (SPEC §18): groupbox.toml, groupbox.sqlite3, files/, keys/, outbox/, backups/.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from groupbox.config import SETTINGS, Config, load_config, render_toml
+from groupbox.db import migrate
+from groupbox.db.engine import DB
+
+SECRET_KEY = "secret.key"
+DATA_KEY = "data.key"
+
+
+class InstanceError(RuntimeError):
+    """Something about the data folder stops us; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class InitResult:
+    created: bool
+    data_dir: Path
+    url: str
+    owner_id: str
+    signin_url: str | None
+
+
+def is_initialised(data_dir: Path) -> bool:
+    return (data_dir / "groupbox.toml").is_file() and (data_dir / "groupbox.sqlite3").is_file()
+
+
+def _write_secret(path: Path, content: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+
+
+def ensure_keys(keys_dir: Path) -> None:
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not (keys_dir / SECRET_KEY).exists():
+        _write_secret(keys_dir / SECRET_KEY, secrets.token_hex(32).encode())
+    if not (keys_dir / DATA_KEY).exists():
+        from cryptography.fernet import Fernet
+
+        _write_secret(keys_dir / DATA_KEY, Fernet.generate_key())
+
+
+def read_secret(config: Config) -> str:
+    try:
+        return (config.keys_dir / SECRET_KEY).read_text().strip()
+    except OSError as exc:
+        raise InstanceError(f"cannot read {config.keys_dir / SECRET_KEY}: {exc.strerror}; run `groupbox init`") from None
+
+
+def read_data_key(config: Config) -> bytes:
+    try:
+        return (config.keys_dir / DATA_KEY).read_bytes().strip()
+    except OSError as exc:
+        raise InstanceError(f"cannot read {config.keys_dir / DATA_KEY}: {exc.strerror}; run `groupbox init`") from None
+
+
+def check_writable(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-probe"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise InstanceError(f"data folder {data_dir} is not writable: {exc.strerror}") from None
+
+
+@asynccontextmanager
+async def opened(config: Config):
+    """Connect to the instance's database for the duration of a block (CLI, tests)."""
+    if not config.db_path.is_file():
+        raise InstanceError(f"{config.data_dir} is not initialised; run `groupbox init --data {config.data_dir}`")
+    async with DB.session(config.db_path):
+        yield DB
+
+
+async def pending_migrations(config: Config) -> list[str]:
+    async with opened(config):
+        return await migrate.pending(DB)
+
+
+async def init_instance(data: str | os.PathLike | None, *, url: str | None = None, name: str | None = None,
+                        admin: str = "Owner", email: str | None = None) -> InitResult:
+    """Create the data folder, config, keys, database and the owner's profile. Idempotent:
+    on an initialised folder it changes nothing and returns `created=False`, no link."""
+    from groupbox.domain.identity import service as identity
+
+    config = load_config(data)
+    data_dir = config.data_dir
+    if is_initialised(data_dir):
+        async with opened(config):
+            owner = await identity.owner_profile()
+        return InitResult(False, data_dir, config.base_url, owner["id"] if owner else "", None)
+    check_writable(data_dir)
+    # The file records defaults and the flags given; GROUPBOX_* variables stay overrides.
+    values = {s.name: s.default for s in SETTINGS}
+    if url:
+        values["url"] = url.rstrip("/")
+    if name:
+        values["name"] = name
+    config.with_values(url=values["url"], name=values["name"]).validate()
+    for sub in ("files", "outbox", "backups"):
+        (data_dir / sub).mkdir(parents=True, exist_ok=True)
+    ensure_keys(data_dir / "keys")
+    config.config_path.write_text(render_toml(values), encoding="utf-8")
+    config = load_config(data_dir)
+    config.db_path.touch(mode=0o600, exist_ok=True)
+    async with opened(config):
+        await migrate.migrate(DB)
+        owner = await identity.owner_profile()
+        owner_id = owner["id"] if owner else await identity.create_owner(admin, email)
+        token = await identity.issue_signin_link(profile_id=owner_id)
+    return InitResult(True, data_dir, config.base_url, owner_id, f"{config.base_url}/signin/{token}")

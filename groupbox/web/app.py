@@ -1,0 +1,242 @@
+"""create_app(config) -> Litestar: the only place that wires things together."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.middleware import AbstractMiddleware, DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from groupbox import __version__
+from groupbox.config import Config, load_config
+from groupbox.db.engine import DB
+from groupbox.domain.identity import service as identity
+from groupbox.errors import DomainError, RateLimited
+from groupbox.i18n import _
+from groupbox.instance import read_secret
+from groupbox.paths import static_dir, templates_dir
+from groupbox.web import routes
+from groupbox.web.support import SESSION_COOKIE, provide_actor, wants_json
+
+log = logging.getLogger("groupbox")
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:;"
+     b" font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self';"
+     b" frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds the security headers of SPEC §16 to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in SECURITY_HEADERS if item[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BearerAwareCSRF(CSRFMiddleware):
+    """Litestar's CSRF check, except for requests that carry `Authorization: Bearer`: those
+    hold no cookie authority, so there is nothing to forge (SPEC §15.1)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", []):
+                if name == b"authorization" and value[:7].lower() == b"bearer ":
+                    await self.app(scope, receive, send)
+                    return
+        await super().__call__(scope, receive, send)
+
+
+class ActorMiddleware(AbstractMiddleware):
+    """Resolves the session cookie to an `Actor` once per request (scope state "actor")."""
+
+    exclude = ["^/static/", "^/api/health$"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = None
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, val = part.strip().partition("=")
+                    if key == SESSION_COOKIE:
+                        token = val
+        config: Config = scope["app"].state.config
+        scope.setdefault("state", {})["actor"] = await identity.actor_for_session(token, config.session_days)
+        await self.app(scope, receive, send)
+
+
+def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, Any]]:
+    if isinstance(exc, DomainError):
+        return exc.status_code, exc.message, ({"errors": exc.errors} if exc.errors else {})
+    if isinstance(exc, NotAuthorizedException):
+        return 401, _("Please sign in first."), {}
+    if isinstance(exc, PermissionDeniedException):
+        detail = str(exc.detail)
+        if "CSRF" in detail:
+            return 403, _("This form has expired. Go back, reload the page and try again."), {}
+        return 403, detail, {}
+    if isinstance(exc, HTTPException):
+        extra = {"errors": exc.extra} if exc.extra else {}
+        if exc.status_code == 413:
+            return 413, _("That is too large."), {}
+        if exc.status_code == 404:
+            return 404, _("Not found"), {}
+        if exc.status_code == 405:
+            return 405, _("That is not possible here."), {}
+        if exc.status_code >= 500:
+            return exc.status_code, _("Something went wrong on our side."), {}
+        return exc.status_code, str(exc.detail), extra
+    return 500, _("Something went wrong on our side. Nothing was saved; please try again."), {}
+
+
+def error_handler(request: Request, exc: Exception) -> Response:
+    status, detail, extra = _status_and_detail(exc)
+    if status >= 500:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    headers = {}
+    if isinstance(exc, RateLimited):
+        headers["retry-after"] = str(exc.retry_after)
+    if wants_json(request):
+        return Response({"detail": detail, "status_code": status, **extra}, status_code=status, headers=headers)
+    actor = request.scope.get("state", {}).get("actor")
+    return Template(
+        template_name="error.html",
+        context={"status": status, "message": detail, "viewer": None, "flash": None, "nav": None,
+                 "signed_in": actor is not None},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _static_hashes(root: Path) -> dict[str, str]:
+    hashes = {}
+    for path in root.rglob("*"):
+        if path.is_file():
+            hashes[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return hashes
+
+
+def _template_engine(config: Config) -> Callable[[], JinjaTemplateEngine]:
+    static_root = static_dir()
+    hashes = _static_hashes(static_root)
+
+    def static_url(path: str) -> str:
+        digest = hashes.get(path)
+        if digest is None and config.dev_mode:
+            hashes.update(_static_hashes(static_root))
+            digest = hashes.get(path, "0")
+        return f"/static/{path}?v={digest or '0'}"
+
+    def build() -> JinjaTemplateEngine:
+        from groupbox.web import filters
+
+        env = Environment(
+            loader=FileSystemLoader(str(templates_dir())),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=config.dev_mode,
+        )
+        env.globals.update(_=_, static_url=static_url, dev_mode=config.dev_mode, server_name=config.name,
+                           base_url=config.base_url, version=__version__)
+        filters.install(env)
+        return JinjaTemplateEngine.from_environment(env)
+
+    return build
+
+
+def create_app(config: Config | None = None) -> Litestar:
+    """Build the app for one data folder. No side effects until the app starts."""
+    config = config or load_config()
+    secret = read_secret(config)
+
+    async def connect_db(app: Litestar) -> None:
+        await DB.connect(config.db_path)
+
+    async def close_db(app: Litestar) -> None:
+        await DB.close()
+
+    csrf = CSRFConfig(secret=secret, cookie_secure=config.https, cookie_samesite="lax", cookie_httponly=False)
+
+    engine_factory = _template_engine(config)
+    template_config = TemplateConfig(instance=engine_factory())
+
+    static_router = create_static_files_router(
+        path="/static",
+        directories=[static_dir()],
+        cache_control=CacheControlHeader(max_age=31536000, public=True, immutable=True),
+        opt={"public": True},
+        include_in_schema=False,
+        name="static",
+    )
+
+    state = State({"config": config, "unread_counter": routes.unread_counter()})
+    app = Litestar(
+        route_handlers=[static_router, *routes.handlers()],
+        dependencies={"actor": Provide(provide_actor)},
+        middleware=[
+            SecurityHeaders,
+            DefineMiddleware(BearerAwareCSRF, config=csrf),
+            ActorMiddleware,
+        ],
+        exception_handlers={Exception: error_handler},
+        template_config=template_config,
+        openapi_config=OpenAPIConfig(
+            title="groupbox",
+            version=__version__,
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+        on_startup=[connect_db],
+        on_shutdown=[close_db],
+        state=state,
+        # Raised per route where larger bodies belong (the WhatsApp import).
+        request_max_body_size=config.upload_max_bytes + 1024 * 1024,
+        debug=False,
+    )
+    return app
+
+
+def app_from_env() -> Litestar:
+    """granian's factory: the data folder comes from GROUPBOX_DATA."""
+    logging.basicConfig(level=os.environ.get("GROUPBOX_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(load_config())

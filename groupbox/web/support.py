@@ -1,0 +1,134 @@
+"""What every controller shares: the current person, guards, rendering, redirects with a
+confirmation, and cookies. Controllers stay thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers import BaseRouteHandler
+from litestar.response import Redirect, Template
+
+from groupbox.access import Actor
+from groupbox.config import Config
+
+SESSION_COOKIE = "gb_session"
+FLASH_COOKIE = "gb_flash"
+BROWSER_COOKIE = "gb_browser"
+
+
+def config_of(connection: ASGIConnection) -> Config:
+    return connection.app.state.config
+
+
+def actor_of(connection: ASGIConnection) -> Actor | None:
+    return connection.scope.get("state", {}).get("actor")
+
+
+async def provide_actor(request: Request) -> Actor | None:
+    """Litestar dependency `actor`: the signed-in person, or None."""
+    return actor_of(request)
+
+
+# -- guards -------------------------------------------------------------------------------------
+# Every route either carries `opt={"public": True}` or one of these guards; a test walks the
+# routes and fails on any that has neither. The *decisions* still happen in services via
+# `access.can`; a guard only insists that someone is signed in at all.
+def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if actor_of(connection) is None:
+        raise NotAuthorizedException("Please sign in first.")
+
+
+SIGNED_IN = [signed_in]
+PUBLIC = {"public": True}
+
+
+# -- cookies ------------------------------------------------------------------------------------
+def session_cookie(config: Config, token: str) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE, value=token, path="/", httponly=True, samesite="lax", secure=config.https,
+        max_age=config.session_days * 86400,
+    )
+
+
+def clear_session_cookie(config: Config) -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value="", path="/", httponly=True, samesite="lax", secure=config.https,
+                  max_age=0)
+
+
+# -- flash confirmations ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Flash:
+    message: str
+    kind: str = "success"
+
+
+def read_flash(request: Request) -> Flash | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    kind, _, message = unquote(raw).partition("|")
+    if kind not in {"success", "error", "info"} or not message:
+        return None
+    return Flash(message[:300], kind)
+
+
+def redirect(request: Request, path: str, flash: str | None = None, kind: str = "success") -> Redirect:
+    """POST -> 303 -> GET, carrying a short confirmation for the next page."""
+    cookies = []
+    if flash:
+        cookies.append(Cookie(key=FLASH_COOKIE, value=quote(f"{kind}|{flash}"[:400]), path="/", httponly=True,
+                              samesite="lax", secure=config_of(request).https, max_age=60))
+    return Redirect(path=path, status_code=303, cookies=cookies)
+
+
+# -- rendering ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Viewer:
+    display_name: str
+    unread_count: int
+    actor: Actor
+
+
+async def viewer_for(request: Request) -> Viewer | None:
+    actor = actor_of(request)
+    if actor is None:
+        return None
+    unread = 0
+    counter = request.app.state.get("unread_counter")
+    if counter is not None:
+        unread = await counter(actor)
+    return Viewer(actor.display_name, unread, actor)
+
+
+async def render(request: Request, template: str, *, status_code: int = 200, nav: str | None = None,
+                 **context: Any) -> Template:
+    flash = read_flash(request)
+    response = Template(
+        template_name=template,
+        context={"viewer": await viewer_for(request), "flash": flash, "nav": nav, **context},
+        status_code=status_code,
+    )
+    if flash is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def client_ip(request: Request) -> str:
+    """The peer address. Behind our own Caddy the real client is in X-Forwarded-For; we trust
+    it only when the peer is loopback (Caddy proxies from 127.0.0.1)."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded and peer in {"127.0.0.1", "::1"}:
+        return forwarded.split(",")[0].strip()[:64]
+    return peer
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path == "/api" or path.startswith("/.well-known/")
