@@ -62,7 +62,8 @@ def render(static_base: str) -> str:
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
-        trim_blocks=False,
+        trim_blocks=True,  # as the app's environment
+        lstrip_blocks=True,
     )
     # The app also exposes these as globals, so macros imported without context still work.
     env.globals.update(_=translate, static_url=lambda p: f"{static_base}/{p}")
@@ -105,18 +106,22 @@ def shoot(html: str, run_axe: bool) -> int:
                     page.goto(f"{ORIGIN}/styleguide")
                     page.wait_for_load_state("networkidle")
                     page.screenshot(path=OUT / f"styleguide-{name}-{scheme}.png", full_page=full)
+                    if full:  # what the first screen looks like, bottom bar included
+                        page.screenshot(path=OUT / f"styleguide-{name}-{scheme}-top.png")
                     if name == "phone":
+                        if run_axe:
+                            serious += axe_check(page, scheme)
                         # the full page is tall; also save it in viewer-sized slices
                         height = page.evaluate("document.documentElement.scrollHeight")
                         for i, top in enumerate(range(0, height, 1600)):
                             clip = {"x": 0, "y": top, "width": w, "height": min(1600, height - top)}
                             page.screenshot(path=OUT / f"styleguide-{name}-{scheme}-{i}.png", full_page=True, clip=clip)
+                        # the fixed bottom bar would cover part of the element shots
+                        page.add_style_tag(content=".appnav { display: none !important; }")
                         for demo in ("demo-home", "demo-group"):
                             el = page.locator(f"#{demo}")
                             if el.count():
                                 el.screenshot(path=OUT / f"{demo}-{scheme}.png")
-                        if run_axe:
-                            serious += axe_check(page, scheme)
                     page.close()
         finally:
             browser.close()
