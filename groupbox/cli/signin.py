@@ -44,3 +44,18 @@ def signin_link(
 
 def register(app: typer.Typer) -> None:
     app.command("signin-link")(signin_link)
+    app.command("welcome", hidden=True)(welcome)
+
+
+def welcome(data: DataOpt = None) -> None:
+    """Print the links to start with (used by `make run`): the demo's, or the owner's."""
+    from groupbox.cli.demo import demo_links
+
+    links = demo_links(data)
+    if links:
+        out.rule("[bold]groupbox demo[/]")
+        out.print(f"Sign in as Anna:        [bold]{links['signin_url']}[/]")
+        out.print(f"Join as a new parent:   [bold]{links['invite_url']}[/]")
+        out.rule()
+        return
+    signin_link(data=data, member=None, json_=False)

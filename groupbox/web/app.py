@@ -12,18 +12,19 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
-from litestar.middleware import AbstractMiddleware, DefineMiddleware
+from litestar.middleware import ASGIMiddleware, DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from markupsafe import Markup
 
 from groupbox import __version__
 from groupbox.config import Config, load_config
@@ -85,12 +86,14 @@ class BearerAwareCSRF(CSRFMiddleware):
         await super().__call__(scope, receive, send)
 
 
-class ActorMiddleware(AbstractMiddleware):
+class ActorMiddleware(ASGIMiddleware):
     """Resolves the session cookie to an `Actor` once per request (scope state "actor")."""
 
-    exclude = ["^/static/", "^/api/health$"]
+    @staticmethod
+    def should_bypass_for_scope(scope: Scope) -> bool:
+        return scope["path"].startswith("/static/") or scope["path"] == "/api/health"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = None
         for name, value in scope.get("headers", []):
             if name == b"cookie":
@@ -100,7 +103,7 @@ class ActorMiddleware(AbstractMiddleware):
                         token = val
         config: Config = scope["app"].state.config
         scope.setdefault("state", {})["actor"] = await identity.actor_for_session(token, config.session_days)
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)
 
 
 def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, Any]]:
@@ -154,7 +157,25 @@ def _static_hashes(root: Path) -> dict[str, str]:
     return hashes
 
 
-def _template_engine(config: Config) -> Callable[[], JinjaTemplateEngine]:
+class _SafeCSRFTemplate:
+    """Litestar hands `csrf_input` to templates as a plain str, which autoescaping would print
+    as text; mark it safe once here so every form can write `{{ csrf_input }}`."""
+
+    def __init__(self, template: Any) -> None:
+        self.template = template
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        if isinstance(kwargs.get("csrf_input"), str):
+            kwargs["csrf_input"] = Markup(kwargs["csrf_input"])
+        return self.template.render(*args, **kwargs)
+
+
+class GroupboxTemplateEngine(JinjaTemplateEngine):
+    def get_template(self, template_name: str) -> Any:
+        return _SafeCSRFTemplate(super().get_template(template_name))
+
+
+def _template_engine(config: Config) -> Callable[[], GroupboxTemplateEngine]:
     static_root = static_dir()
     hashes = _static_hashes(static_root)
 
@@ -165,7 +186,7 @@ def _template_engine(config: Config) -> Callable[[], JinjaTemplateEngine]:
             digest = hashes.get(path, "0")
         return f"/static/{path}?v={digest or '0'}"
 
-    def build() -> JinjaTemplateEngine:
+    def build() -> GroupboxTemplateEngine:
         from groupbox.web import filters
 
         env = Environment(
@@ -178,7 +199,7 @@ def _template_engine(config: Config) -> Callable[[], JinjaTemplateEngine]:
         env.globals.update(_=_, static_url=static_url, dev_mode=config.dev_mode, server_name=config.name,
                            base_url=config.base_url, version=__version__)
         filters.install(env)
-        return JinjaTemplateEngine.from_environment(env)
+        return GroupboxTemplateEngine.from_environment(env)
 
     return build
 
@@ -215,7 +236,7 @@ def create_app(config: Config | None = None) -> Litestar:
         middleware=[
             SecurityHeaders,
             DefineMiddleware(BearerAwareCSRF, config=csrf),
-            ActorMiddleware,
+            ActorMiddleware(),
         ],
         exception_handlers={Exception: error_handler},
         template_config=template_config,

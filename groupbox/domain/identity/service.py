@@ -296,7 +296,7 @@ async def consume_signin(token: str, *, current: Actor | None, user_agent: str |
                 profile = await get_profile(profile_id)
                 if profile is None:  # pragma: no cover - profile rows are never deleted
                     profile_id = await create_profile(member["display_name"])
-                _, session_token = await start_browser(profile_id, user_agent, session_days)
+                _device_id, session_token = await start_browser(profile_id, user_agent, session_days)
             await DB.execute("UPDATE member SET profile_id = ? WHERE id = ?", profile_id, member["id"])
             await audit.record("access.restore", actor_name=member["display_name"], group_id=member["group_id"],
                                target_type="member", target_id=member["id"], target_name=member["display_name"])

@@ -1,0 +1,54 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA   ?= data
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+ifeq ($(LAN),1)
+LAN_IP := $(shell hostname -I 2>/dev/null | awk '{print $$1}')
+export GROUPBOX_URL := http://$(LAN_IP):$(PORT)
+SERVE_FLAGS := --lan
+else
+SERVE_FLAGS := --host $(HOST)
+endif
+
+.PHONY: run test lint bench clean venv
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@test -f $(DATA)/groupbox.toml || GROUPBOX_ENV=development $(BIN)/groupbox init --demo --data $(DATA)
+	@$(BIN)/groupbox migrate --data $(DATA)
+	@GROUPBOX_ENV=development $(BIN)/groupbox welcome --data $(DATA)
+	GROUPBOX_ENV=development $(BIN)/groupbox serve --data $(DATA) --port $(PORT) $(SERVE_FLAGS)
+
+/usr/bin/chromium:
+	@echo "Installing Debian's chromium for the browser tests"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null)
+
+test: $(VENV)/.installed-test /usr/bin/chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check groupbox tests benchmarks
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

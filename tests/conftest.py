@@ -1,0 +1,278 @@
+"""The test harness every issue builds on.
+
+- `data_dir`: a real, initialised data folder in tmp (copied from one made once per session).
+- `config`: its Config; override settings with `make_config(**values)`.
+- `db`: the real SQLite database connected in pytest's event loop (for service tests).
+- `client`: Litestar's test client on `create_app(config)`; `call(coro_fn, *args)` runs a
+  service coroutine inside the app's own loop (for sync API tests).
+- `live_server`: a real `groupbox serve` process on a free loopback port.
+- `browser` / `page`: Debian's Chromium through Playwright, one browser per session, a fresh
+  390×844 phone context per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from groupbox.config import load_config
+from groupbox.db.engine import DB
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+# Tests never read the developer's environment: a GROUPBOX_* variable would change behaviour.
+for _name in list(os.environ):
+    if _name.startswith("GROUPBOX_"):
+        del os.environ[_name]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def template_data(tmp_path_factory) -> Path:
+    """One initialised data folder per session; tests get copies (fast, isolated)."""
+    from groupbox.instance import init_instance
+
+    path = tmp_path_factory.mktemp("template") / "data"
+    asyncio.run(init_instance(path, admin="Olivia Owner", name="Test Server"))
+    return path
+
+
+@pytest.fixture
+def data_dir(template_data, tmp_path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(template_data, target)
+    return target
+
+
+@pytest.fixture
+def make_config(data_dir):
+    def make(**values):
+        env = {f"GROUPBOX_{k.upper()}": str(v) for k, v in values.items()}
+        return load_config(data_dir, env=env)
+
+    return make
+
+
+@pytest.fixture
+def config(make_config):
+    return make_config()
+
+
+@pytest.fixture
+async def db(config):
+    await DB.connect(config.db_path)
+    try:
+        yield DB
+    finally:
+        await DB.close()
+
+
+@pytest.fixture
+def app(config):
+    from groupbox.web.app import create_app
+
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app) -> Iterator:
+    from litestar.testing import TestClient
+
+    with TestClient(app=app, base_url="http://127.0.0.1:8000") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def call(client):
+    """Run `await fn(*args, **kwargs)` inside the app's event loop; returns its result."""
+
+    def run(fn, *args, **kwargs):
+        async def go():
+            return await fn(*args, **kwargs)
+
+        return client.blocking_portal.call(go)
+
+    return run
+
+
+def csrf_headers(client) -> dict[str, str]:
+    """The CSRF header for a cookie-authenticated mutating request (fetches the cookie once)."""
+    token = client.cookies.get("csrftoken")
+    if not token:
+        client.get("/api/health")
+        token = client.cookies.get("csrftoken")
+    return {"x-csrftoken": token}
+
+
+@pytest.fixture
+def csrf():
+    return csrf_headers
+
+
+def sign_in_owner(client, call) -> None:
+    from groupbox.domain.identity import service as identity
+
+    owner = call(identity.owner_profile)
+    token = call(identity.issue_signin_link, profile_id=owner["id"])
+    response = client.post(f"/signin/{token}", headers=csrf_headers(client), follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def owner_client(client, call):
+    sign_in_owner(client, call)
+    return client
+
+
+# -- real processes -----------------------------------------------------------------------------
+class LiveServer:
+    def __init__(self, data_dir: Path, port: int, process: subprocess.Popen, log: Path):
+        self.data_dir = data_dir
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = process
+        self.log = log
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return run_cli(*args, "--data", str(self.data_dir), env={"GROUPBOX_URL": self.url}, check=check)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, check: bool = True,
+            timeout: float = 60) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPBOX_")}
+    full_env.update(env or {})
+    result = subprocess.run([sys.executable, "-m", "groupbox.cli.main", *args], capture_output=True, text=True,
+                            env=full_env, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"groupbox {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> LiveServer:
+    port = port or free_port()
+    log = data_dir.parent / f"server-{port}.log"
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPBOX_")}
+    full_env.update({"GROUPBOX_URL": f"http://127.0.0.1:{port}", **(env or {})})
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "groupbox.cli.main", "serve", "--data", str(data_dir), "--port", str(port)],
+        stdout=handle, stderr=subprocess.STDOUT, env=full_env,
+    )
+    server = LiveServer(data_dir, port, process, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{server.url}/api/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    process.terminate()
+    raise AssertionError(f"server did not start:\n{log.read_text()}")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+# Needed by main's `python -m groupbox.cli.main`
+@pytest.fixture
+def live_server(data_dir) -> Iterator[LiveServer]:
+    server = start_server(data_dir, env={"GROUPBOX_ENV": "development"})
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+# -- browser ------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    contexts = []
+
+    def make(viewport=PHONE, **kwargs):
+        context = browser.new_context(viewport=viewport, device_scale_factor=1, locale="en-GB", **kwargs)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last. Playwright's sync API keeps an event loop running in the main
+    thread for the whole session (one browser per session), which pytest-asyncio's own loops
+    cannot run beside; so every async test runs before the browser starts."""
+    def uses_browser(item) -> bool:
+        return "browser" in getattr(item, "fixturenames", ()) or "page" in getattr(item, "fixturenames", ()) \
+            or "new_context" in getattr(item, "fixturenames", ())
+
+    for item in items:
+        if uses_browser(item):
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=uses_browser)
+
+
+def run_async(fn, *args, **kwargs):
+    """Run a coroutine function from a sync test while Playwright's loop occupies this thread:
+    in a fresh thread with its own loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, fn(*args, **kwargs)).result()

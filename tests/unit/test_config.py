@@ -1,0 +1,46 @@
+"""The declarative settings table: file, env overrides, validation."""
+
+import pytest
+
+from groupbox.config import SETTINGS, ConfigError, load_config, parse_rate, render_toml
+
+
+def test_every_setting_has_an_env_var_and_help():
+    for setting in SETTINGS:
+        assert setting.env == "GROUPBOX_" + setting.name.upper()
+        assert setting.help
+
+
+def test_env_overrides_file_which_overrides_default(tmp_path):
+    (tmp_path / "groupbox.toml").write_text('name = "From file"\nport = 9000\n')
+    config = load_config(tmp_path, env={"GROUPBOX_PORT": "9100"})
+    assert config.name == "From file"
+    assert config.port == 9100
+    assert config.sources["port"] == "env"
+    assert config.timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"GROUPBOX_PORT": "eighty"}, "port"),
+        ({"GROUPBOX_TIMEZONE": "Mars/Olympus"}, "timezone"),
+        ({"GROUPBOX_URL": "ftp://x"}, "url"),
+        ({"GROUPBOX_CLAIM_RATE_LIMIT": "lots"}, "rate limit"),
+    ],
+)
+def test_bad_settings_say_which_and_why(tmp_path, env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path, env=env)
+
+
+def test_rendered_toml_round_trips(tmp_path):
+    (tmp_path / "groupbox.toml").write_text(render_toml({"url": "https://g.example.org", "name": "G"}))
+    config = load_config(tmp_path, env={})
+    assert config.url == "https://g.example.org"
+    assert config.https
+
+
+def test_rate_parsing():
+    assert parse_rate("20/minute") == (20, 60)
+    assert parse_rate("5 / hour") == (5, 3600)
