@@ -16,17 +16,21 @@ Public API:
         .chat_name_hint -> str | None      from "WhatsApp Chat with X.txt" / "WhatsApp Chat - X.zip"
     detect(source, date_order=None) -> ExportInfo          date_order: None | "dmy" | "mdy"
     parse(source, info) -> Iterator[Entry]
+    Entry(index, at, sender, text, kind, media_name, media_omitted, deleted)   frozen
+    ExportInfo(date_order, language, platform, chat_name, clock, line_format)  frozen
     Counts() / Counts.add(entry) / Counts.of(entries)
     WhatsAppImportError(ValueError): .message is short and fit to show a person.
 
 Rules:
+- Not an export: no line among the first 20 non-empty ones has a known date/time prefix.
 - The line format (platform, separators, year digits, seconds, 12/24 h clock) is fixed from the
   first message lines; afterwards only a line matching that exact prefix starts an entry, so a
   body line such as "31.12.24 we meet at 10" stays in its message.
 - Day/month order: the `date_order` argument, else the whole file (a first field over 12 means
   day first, a second field over 12 month first; both at once is refused), else the file's
   clues: dotted dates are day first; a 12 h clock in English (or unknown language) is month
-  first (US); everything else is day first.
+  first (US); everything else is day first. Pass 1 stops early once it knows the order, the
+  language and (iOS) the chat's name; a date impossible in the chosen order refuses the import.
 - Entry.at is naive local time exactly as written; the importer localises it.
 - kind="system" for WhatsApp's own lines: Android lines without "Name: "; iOS lines without a
   sender, or whose LRM-marked text comes under the chat's name or reads like a system notice.
@@ -483,8 +487,12 @@ def _split_sender(head: str) -> tuple[str | None, str]:
         if not head.endswith(":"):
             return None, head
         i = len(head) - 1  # "Name:" with the text starting on the next line
-    if i == 0 or i > _NAME_MAX or _QUOTE_RE.search(head, 0, i) is not None:
-        return None, head  # a quoted subject with a colon is a system line, not a sender
+    if i == 0 or i > _NAME_MAX:
+        return None, head
+    if _QUOTE_RE.search(head, 0, i) is not None and len(_QUOTE_RE.findall(head, 0, i)) % 2:
+        # The ": " sits inside a quoted subject ('changed the subject to "A: B"'): that is a
+        # system line, not a sender. Balanced quotes are a nickname: 'Tom "Coach" Miller: hi'.
+        return None, head
     return head[:i].strip(_NAME_STRIP), head[i + 2 :]
 
 
