@@ -16,6 +16,9 @@ The matrix is SPEC §6.7:
 | message.delete    | yes   | yes   | yes       | own only            | no    |
 | token.create      | yes   | yes   | yes       | yes                 | no    |
 | owner.transfer    | yes   | no    | no        | no                  | no    |
+
+Creating a group (`group.create`, no target) is for the instance owner and anyone who already
+administers a group on this server.
 """
 
 from __future__ import annotations
@@ -116,9 +119,16 @@ SCOPE_FOR_ACTION = {"act.rsvp": "act:rsvp", "act.vote": "act:vote", "act.acknowl
 
 def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> bool:
     """May `actor` do `action` on `target`? `group` is the target's group row when the target
-    is an object (for group settings); it defaults to the target itself."""
+    is an object (for group settings); it defaults to the target itself.
+
+    Instance-level actions take `target=None`: `group.create` (the instance owner, or anyone
+    who administers a group here)."""
     if actor is None:
         return False
+    if action == "group.create":
+        return actor.scopes is None and (
+            actor.is_owner or any(_at_least(m.role, "admin") for m in actor.memberships.values())
+        )
     base_action, _, detail = action.partition(":")
     rule = ACTIONS.get(base_action)
     if rule is None:

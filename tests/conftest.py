@@ -276,3 +276,24 @@ def run_async(fn, *args, **kwargs):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, fn(*args, **kwargs)).result()
+
+
+@pytest.fixture
+def world(client, call):
+    """Owner, a group with one person per role, another group and its outsider admin."""
+    from tests.factories import build_world
+
+    return call(build_world)
+
+
+@pytest.fixture
+def as_person(client):
+    """Switch the test client to a person's session (None = signed out)."""
+
+    def switch(person):
+        client.cookies.delete("gb_session")
+        if person is not None:
+            client.cookies.set("gb_session", person.session_token)
+        return client
+
+    return switch

@@ -132,3 +132,19 @@ def client_ip(request: Request) -> str:
 def wants_json(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api/") or path == "/api" or path.startswith("/.well-known/")
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """The posted form as a plain dict of strings (the last value wins)."""
+    form = await request.form()
+    return {key: (value if isinstance(value, str) else "") for key, value in form.items() if key != "_csrf_token"}
+
+
+def checked(form: dict[str, str], name: str) -> bool:
+    return form.get(name, "") not in ("", "0", "off", "false")
+
+
+def form_error_page(exc) -> dict[str, Any]:
+    """Context for re-rendering a form beside a domain error: {errors: {field: message}}."""
+    errors = dict(exc.errors) if exc.errors else {"_form": exc.message}
+    return {"errors": errors}

@@ -1,0 +1,255 @@
+"""Invite links and joining without an account (SPEC §6.2).
+
+Rules:
+- Admins create invites: one-time or N uses (or unlimited), an expiry (default 7 days), a preset
+  role (never owner) and optionally "needs admin approval". The token has 256 bits and only its
+  hash is stored; the plaintext is returned once.
+- Viewing a join page spends nothing; it records that a browser *opened* the invite (funnel).
+- Claiming is one write transaction: the use is counted with a guarded UPDATE, so concurrent
+  claims never exceed `max_uses`. A browser that already has a device joins under that same
+  device; a browser already in the group spends nothing and goes straight in.
+- Exhausted, expired and revoked invites are Gone (410); unknown ones NotFound (404).
+- Claims are rate limited per IP address (`claim_rate_limit`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from groupbox.access import Actor, require
+from groupbox.db.engine import DB
+from groupbox.domain.audit import service as audit
+from groupbox.domain.groups.service import ASSIGNABLE_ROLES, group_get, group_row, member_count
+from groupbox.domain.identity import ratelimit
+from groupbox.domain.identity import service as identity
+from groupbox.errors import Gone, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.util import as_utc, new_id, new_token, now, token_hash
+
+DEFAULT_EXPIRY_HOURS = 7 * 24
+MAX_EXPIRY_HOURS = 366 * 24
+MAX_USES = 10000
+
+# Other contexts add to the join preview (e.g. the next event titles) without personal data.
+PREVIEW_HOOKS: list = []
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    member_id: str
+    group_id: str
+    status: str  # active | pending
+    session_token: str | None  # set when this browser had no session yet
+    already_member: bool = False
+
+    @property
+    def redirect(self) -> str:
+        if self.status == "pending":
+            return f"/groups/{self.group_id}/waiting"
+        return f"/groups/{self.group_id}"
+
+
+def clean_invite_options(max_uses, expires_in_hours, role, needs_approval) -> dict:
+    """One validator for invite options, shared by the admin form, the API and the CLI."""
+    if max_uses in ("", None):
+        uses = None
+    else:
+        try:
+            uses = int(max_uses)
+        except (TypeError, ValueError):
+            raise Invalid(_("Uses must be a whole number."), field="max_uses") from None
+        if not 1 <= uses <= MAX_USES:
+            raise Invalid(_("Uses must be between 1 and {n}.", n=MAX_USES), field="max_uses")
+    if expires_in_hours in ("", None):
+        hours = DEFAULT_EXPIRY_HOURS
+    else:
+        try:
+            hours = int(expires_in_hours)
+        except (TypeError, ValueError):
+            raise Invalid(_("Expiry must be a whole number of hours."), field="expires_in_hours") from None
+        if not 1 <= hours <= MAX_EXPIRY_HOURS:
+            raise Invalid(_("Expiry must be between 1 hour and a year."), field="expires_in_hours")
+    clean_role = (role or "member").strip().lower()
+    if clean_role not in ASSIGNABLE_ROLES:
+        raise Invalid(_("An invite can preset: {roles}.", roles=", ".join(ASSIGNABLE_ROLES)), field="role")
+    return {"max_uses": uses, "hours": hours, "role": clean_role, "needs_approval": bool(needs_approval)}
+
+
+def parse_duration_hours(text: str) -> int:
+    """'7d', '12h', '2w' -> hours (CLI --expires)."""
+    raw = (text or "").strip().lower()
+    units = {"h": 1, "d": 24, "w": 168}
+    try:
+        if raw and raw[-1] in units:
+            return int(raw[:-1]) * units[raw[-1]]
+        return int(raw)
+    except ValueError:
+        raise Invalid(_("Use a duration like 12h, 7d or 2w."), field="expires_in_hours") from None
+
+
+async def invite_create(actor: Actor, group_id: str, *, max_uses=None, expires_in_hours=None, role="member",
+                        needs_approval=False, label: str = "") -> tuple[dict, str]:
+    group = await group_get(actor, group_id)
+    me = require(actor, "group.admin", group)
+    options = clean_invite_options(max_uses, expires_in_hours, role, needs_approval)
+    token = new_token()
+    invite_id = new_id()
+    stamp = now()
+    async with DB.write():
+        await DB.execute(
+            "INSERT INTO invite (id, group_id, token_hash, role, max_uses, needs_approval, label, created_by,"
+            " created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            invite_id, group_id, token_hash(token), options["role"], options["max_uses"], options["needs_approval"],
+            " ".join((label or "").split())[:80], me.member_id, stamp, stamp + timedelta(hours=options["hours"]),
+        )
+        await audit.record("invite.create", actor=actor, group_id=group_id, target_type="invite",
+                           target_id=invite_id, target_name=label or options["role"],
+                           detail=f"uses={options['max_uses'] or 'unlimited'} hours={options['hours']}"
+                                  f" role={options['role']} approval={options['needs_approval']}")
+    return await DB.fetchone("SELECT * FROM invite WHERE id = ?", invite_id), token
+
+
+def invite_state(invite: dict) -> str:
+    if invite["revoked_at"] is not None:
+        return "revoked"
+    if invite["expires_at"] is not None and as_utc(invite["expires_at"]) <= now():
+        return "expired"
+    if invite["max_uses"] is not None and invite["uses"] >= invite["max_uses"]:
+        return "used up"
+    return "active"
+
+
+async def invites_list(actor: Actor, group_id: str) -> list[dict]:
+    """Every invite with its creator, state and who joined through it (the invite graph)."""
+    group = await group_get(actor, group_id)
+    require(actor, "group.admin", group)
+    invites = await DB.fetch(
+        "SELECT i.*, c.display_name AS created_by_name,"
+        " (SELECT COUNT(DISTINCT v.browser) FROM invite_view v WHERE v.invite_id = i.id) AS opened"
+        " FROM invite i LEFT JOIN member c ON c.id = i.created_by"
+        " WHERE i.group_id = ? ORDER BY i.created_at DESC",
+        group_id,
+    )
+    joined = await DB.fetch(
+        "SELECT id, display_name, invite_id, status, role FROM member WHERE group_id = ? AND invite_id IS NOT NULL"
+        " ORDER BY joined_at",
+        group_id,
+    )
+    by_invite: dict[str, list[dict]] = {}
+    for member in joined:
+        by_invite.setdefault(member["invite_id"], []).append(member)
+    for invite in invites:
+        invite["state"] = invite_state(invite)
+        invite["joined"] = by_invite.get(invite["id"], [])
+    return invites
+
+
+async def invite_revoke(actor: Actor, invite_id: str) -> None:
+    invite = await DB.fetchone("SELECT * FROM invite WHERE id = ?", invite_id)
+    if invite is None:
+        raise NotFound(_("Not found"))
+    group = await group_get(actor, invite["group_id"])
+    require(actor, "group.admin", group)
+    if invite["revoked_at"] is not None:
+        return
+    async with DB.write():
+        await DB.execute("UPDATE invite SET revoked_at = ? WHERE id = ?", now(), invite_id)
+        await audit.record("invite.revoke", actor=actor, group_id=group["id"], target_type="invite",
+                           target_id=invite_id, target_name=invite["label"] or invite["role"])
+
+
+def _gone_message(state: str) -> str:
+    return {
+        "revoked": _("This invite link was switched off by the group's admin."),
+        "expired": _("This invite link has expired."),
+        "used up": _("This invite link has been used as often as it allows."),
+    }[state] + " " + _("Please ask the admin who sent it for a new one.")
+
+
+async def invite_by_token(token: str) -> tuple[dict, dict]:
+    """(invite, group) for a usable token; NotFound for unknown, Gone for spent ones."""
+    invite = await DB.fetchone("SELECT * FROM invite WHERE token_hash = ?", token_hash(token or ""))
+    if invite is None:
+        raise NotFound(_("We don't know this invite link. Check that it was copied completely, or ask the admin "
+                         "who sent it for a new one."))
+    state = invite_state(invite)
+    if state != "active":
+        raise Gone(_gone_message(state))
+    return invite, await group_row(invite["group_id"])
+
+
+async def record_view(invite_id: str, browser: str) -> None:
+    """A browser opened the join page (SPEC §15.1 "opened"): recorded once, nothing spent."""
+    await DB.execute(
+        "INSERT INTO invite_view (id, invite_id, browser, viewed_at) VALUES (?,?,?,?)"
+        " ON CONFLICT (invite_id, browser) DO NOTHING",
+        new_id(), invite_id, token_hash(browser)[:32], now(),
+    )
+
+
+async def invite_preview(token: str, browser: str | None = None) -> dict:
+    """What a stranger may see before joining: name, purpose, member count and a few upcoming
+    item titles — no names of people."""
+    invite, group = await invite_by_token(token)
+    if browser:
+        await record_view(invite["id"], browser)
+    preview = {
+        "group": {"id": group["id"], "name": group["name"], "purpose": group["purpose"],
+                  "color_index": group["color_index"]},
+        "member_count": await member_count(group["id"]),
+        "needs_approval": bool(invite["needs_approval"]),
+        "upcoming": [],
+    }
+    for hook in PREVIEW_HOOKS:
+        preview["upcoming"].extend(await hook(group))
+    return preview
+
+
+async def invite_claim(token: str, display_name: str, *, actor: Actor | None, user_agent: str | None,
+                       ip: str, rate: str, session_days: int = 365) -> ClaimResult:
+    """Join the invite's group as `display_name`. Validation and rate limit come first so a bad
+    attempt writes nothing but its rate-limit count."""
+    await ratelimit.hit(f"claim:{ip}", rate)
+    name = identity.clean_display_name(display_name)
+    async with DB.write():
+        invite, group = await invite_by_token(token)
+        if actor is not None:
+            existing = await DB.fetchone(
+                "SELECT id, status FROM member WHERE group_id = ? AND profile_id = ? AND status IN ('active','pending')",
+                group["id"], actor.profile_id,
+            )
+            if existing:
+                return ClaimResult(existing["id"], group["id"], existing["status"], None, already_member=True)
+        spent = await DB.execute(
+            "UPDATE invite SET uses = uses + 1 WHERE id = ? AND revoked_at IS NULL"
+            " AND (max_uses IS NULL OR uses < max_uses)",
+            invite["id"],
+        )
+        if spent != 1:
+            raise Gone(_gone_message("used up"))
+        session_token = None
+        if actor is None:
+            profile_id = await identity.create_profile(name)
+            _device_id, session_token = await identity.start_browser(profile_id, user_agent, session_days)
+        else:
+            profile_id = actor.profile_id
+        member_id = new_id()
+        status = "pending" if invite["needs_approval"] else "active"
+        await DB.execute(
+            "INSERT INTO member (id, group_id, profile_id, display_name, role, status, invite_id, joined_at)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            member_id, group["id"], profile_id, name, invite["role"], status, invite["id"], now(),
+        )
+        await audit.record("member.join" if status == "active" else "member.request", actor_name=name,
+                           group_id=group["id"], target_type="member", target_id=member_id, target_name=name,
+                           detail=f"invite {invite['id']}")
+    return ClaimResult(member_id, group["id"], status, session_token)
+
+
+async def pending_membership(actor: Actor, group_id: str) -> dict | None:
+    return await DB.fetchone(
+        "SELECT m.*, g.name AS group_name FROM member m JOIN grp g ON g.id = m.group_id"
+        " WHERE m.group_id = ? AND m.profile_id = ? AND m.status = 'pending'",
+        group_id, actor.profile_id,
+    )

@@ -1,0 +1,327 @@
+"""Groups and their members (SPEC §6.7, §9).
+
+Rules:
+- A group is created by the instance owner or an admin of another group; the creator becomes
+  its owner.
+- Only the owner transfers ownership (the old owner becomes an admin); nobody demotes the owner;
+  an admin cannot make anyone an owner.
+- Admins change roles, remove members, reset access (the member's devices lose this group; a
+  device that has nothing else is revoked with its sessions) and resend access (a fresh one-time
+  sign-in link for that member).
+- Leaving ends a member's access; their RSVPs and votes are removed, their messages stay and
+  show them as a former member. The owner must hand over ownership before leaving.
+- Every admin action lands in the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from groupbox.access import RANK, ROLES, Actor, can, require
+from groupbox.db.engine import DB
+from groupbox.domain.audit import service as audit
+from groupbox.domain.identity import service as identity
+from groupbox.errors import Conflict, Forbidden, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.timefmt import zone
+from groupbox.util import new_id, now
+
+NAME_MAX = 80
+PURPOSE_MAX = 500
+ASSIGNABLE_ROLES = ("admin", "moderator", "member", "guest")
+
+# Other contexts register cleanups for a member who leaves or is removed (their RSVPs, votes…).
+MEMBER_LEFT_HOOKS: list[Callable[[str], Awaitable[None]]] = []
+
+
+# -- validation (one validator per input, shared by forms, API and CLI) -------------------------
+def clean_group_name(raw: str | None) -> str:
+    name = " ".join((raw or "").split())
+    if not name:
+        raise Invalid(_("Give the group a name."), field="name")
+    if len(name) > NAME_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=NAME_MAX), field="name")
+    if re.search(r"[<>]", name):
+        raise Invalid(_("Please leave out < and >."), field="name")
+    return name
+
+
+def clean_purpose(raw: str | None) -> str:
+    purpose = (raw or "").strip()
+    if len(purpose) > PURPOSE_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=PURPOSE_MAX), field="purpose")
+    return purpose
+
+
+def clean_timezone(raw: str | None, default: str) -> str:
+    name = (raw or "").strip() or default
+    if zone(name).key != name:
+        raise Invalid(_("{tz} is not a timezone we know (try Europe/Berlin).", tz=name), field="timezone")
+    return name
+
+
+def clean_role(raw: str | None, field: str = "role") -> str:
+    role = (raw or "member").strip().lower()
+    if role not in ROLES:
+        raise Invalid(_("Role must be one of: {roles}.", roles=", ".join(ROLES)), field=field)
+    return role
+
+
+def color_index(group_id: str) -> int:
+    return hashlib.sha256(group_id.encode()).digest()[0] % 8
+
+
+# -- groups -------------------------------------------------------------------------------------
+async def group_row(group_id: str) -> dict | None:
+    return await DB.fetchone("SELECT * FROM grp WHERE id = ?", group_id)
+
+
+async def group_get(actor: Actor | None, group_id: str) -> dict:
+    """The group, if the actor is in it; NotFound otherwise (never a 403)."""
+    group = await group_row(group_id)
+    if group is None:
+        raise NotFound(_("Not found"))
+    require(actor, "group.view", group)
+    return group
+
+
+async def group_create(actor: Actor, name: str, purpose: str = "", timezone: str | None = None, *,
+                       default_timezone: str = "Europe/Berlin") -> dict:
+    if not can(actor, "group.create", None):
+        raise Forbidden(_("Only the server's owner and group admins can create groups."))
+    clean_name = clean_group_name(name)
+    clean_purp = clean_purpose(purpose)
+    tz = clean_timezone(timezone, default_timezone)
+    group_id = new_id()
+    stamp = now()
+    async with DB.write():
+        await DB.execute(
+            "INSERT INTO grp (id, name, purpose, timezone, color_index, created_by_id, created_at, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            group_id, clean_name, clean_purp, tz, color_index(group_id), actor.profile_id, stamp, stamp,
+        )
+        member_id = new_id()
+        await DB.execute(
+            "INSERT INTO member (id, group_id, profile_id, display_name, role, status, joined_at)"
+            " VALUES (?,?,?,?,'owner','active',?)",
+            member_id, group_id, actor.profile_id, actor.display_name, stamp,
+        )
+        await audit.record("group.create", actor=actor, actor_name=actor.display_name, group_id=group_id,
+                           target_type="group", target_id=group_id, target_name=clean_name)
+    return await group_row(group_id)
+
+
+async def groups_for(actor: Actor) -> list[dict]:
+    """The actor's groups with their role and member count, by name."""
+    if not actor.memberships:
+        return []
+    ids = list(actor.memberships)
+    marks = ",".join("?" * len(ids))
+    rows = await DB.fetch(
+        f"SELECT g.*, (SELECT COUNT(*) FROM member m WHERE m.group_id = g.id AND m.status = 'active') AS member_count"
+        f" FROM grp g WHERE g.id IN ({marks}) ORDER BY g.name COLLATE NOCASE",
+        *ids,
+    )
+    for row in rows:
+        membership = actor.memberships[row["id"]]
+        row["my_role"] = membership.role
+        row["my_member_id"] = membership.member_id
+    return rows
+
+
+async def group_update(actor: Actor, group_id: str, **changes: Any) -> dict:
+    """Admins edit name, purpose, timezone, settings and the expected size (for the funnel)."""
+    group = await group_get(actor, group_id)
+    require(actor, "group.admin", group)
+    values: dict[str, Any] = {}
+    if changes.get("name") is not None:
+        values["name"] = clean_group_name(changes["name"])
+    if changes.get("purpose") is not None:
+        values["purpose"] = clean_purpose(changes["purpose"])
+    if changes.get("timezone") is not None:
+        values["timezone"] = clean_timezone(changes["timezone"], group["timezone"])
+    for flag in ("members_post_official", "members_upload"):
+        if changes.get(flag) is not None:
+            values[flag] = bool(changes[flag])
+    if "expected_size" in changes and changes["expected_size"] is not None:
+        size = changes["expected_size"]
+        if size == "" or size == 0:
+            values["expected_size"] = None
+        else:
+            try:
+                size = int(size)
+            except (TypeError, ValueError):
+                raise Invalid(_("Enter a number of people, e.g. 24."), field="expected_size") from None
+            if not 1 <= size <= 100000:
+                raise Invalid(_("Enter a number between 1 and 100000."), field="expected_size")
+            values["expected_size"] = size
+    if not values:
+        return group
+    values["updated_at"] = now()
+    assignments = ", ".join(f"{key} = ?" for key in values)
+    async with DB.write():
+        await DB.execute(f"UPDATE grp SET {assignments} WHERE id = ?", *values.values(), group_id)
+        await audit.record("group.update", actor=actor, group_id=group_id, target_type="group", target_id=group_id,
+                           target_name=values.get("name", group["name"]),
+                           detail=", ".join(k for k in values if k != "updated_at"))
+    return await group_row(group_id)
+
+
+async def resolve_group_ref(ref: str) -> dict:
+    """A group by id or exact name (CLI). Several groups with that name is an error listing ids."""
+    row = await group_row(ref)
+    if row:
+        return row
+    rows = await DB.fetch("SELECT id, name FROM grp WHERE name = ?", ref)
+    if not rows:
+        raise NotFound(_("No group with id or name {ref!r}.", ref=ref))
+    if len(rows) > 1:
+        raise Invalid(_("Several groups are called {ref!r}; use an id: {ids}", ref=ref,
+                        ids=", ".join(r["id"] for r in rows)), field="group")
+    return await group_row(rows[0]["id"])
+
+
+# -- members ------------------------------------------------------------------------------------
+async def member_row(member_id: str) -> dict | None:
+    return await DB.fetchone("SELECT * FROM member WHERE id = ?", member_id)
+
+
+async def _member_in_group(group_id: str, member_id: str) -> dict:
+    member = await member_row(member_id)
+    if member is None or member["group_id"] != group_id or member["status"] in ("left", "removed"):
+        raise NotFound(_("That member is not in this group."))
+    return member
+
+
+async def members_list(actor: Actor, group_id: str) -> list[dict]:
+    """Active members for everyone in the group; admins also see who waits for approval.
+    Ordered by role, then name."""
+    group = await group_get(actor, group_id)
+    statuses = ("active", "pending") if can(actor, "group.admin", group) else ("active",)
+    marks = ",".join("?" * len(statuses))
+    rows = await DB.fetch(
+        f"SELECT m.id, m.display_name, m.role, m.status, m.joined_at, m.notifications_on, m.invite_id,"
+        f" m.profile_id IS NOT NULL AS has_access, p.email_verified_at IS NOT NULL AS verified"
+        f" FROM member m LEFT JOIN profile p ON p.id = m.profile_id"
+        f" WHERE m.group_id = ? AND m.status IN ({marks})",
+        group_id, *statuses,
+    )
+    rows.sort(key=lambda r: (r["status"] != "pending", -RANK.get(r["role"], 0), r["display_name"].lower()))
+    return rows
+
+
+async def member_count(group_id: str) -> int:
+    row = await DB.fetchone("SELECT COUNT(*) AS n FROM member WHERE group_id = ? AND status = 'active'", group_id)
+    return row["n"]
+
+
+async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str) -> dict:
+    group = await group_get(actor, group_id)
+    me = require(actor, "group.admin", group)
+    new_role = clean_role(role)
+    target = await _member_in_group(group_id, member_id)
+    if target["role"] == new_role:
+        return target
+    if target["role"] == "owner":
+        raise Forbidden(_("Nobody can change the owner's role. The owner can hand over ownership instead."))
+    if new_role == "owner":
+        if not can(actor, "owner.transfer", group):
+            raise Forbidden(_("Only the owner can hand over ownership."))
+        if target["status"] != "active":
+            raise Conflict(_("Approve this person before handing over ownership."))
+    async with DB.write():
+        await DB.execute("UPDATE member SET role = ? WHERE id = ?", new_role, member_id)
+        if new_role == "owner":
+            await DB.execute("UPDATE member SET role = 'admin' WHERE id = ?", me.member_id)
+            await audit.record("owner.transfer", actor=actor, group_id=group_id, target_type="member",
+                               target_id=member_id, target_name=target["display_name"])
+        else:
+            await audit.record("member.role", actor=actor, group_id=group_id, target_type="member",
+                               target_id=member_id, target_name=target["display_name"],
+                               detail=f"{target['role']} → {new_role}")
+    return await member_row(member_id)
+
+
+async def _end_membership(member: dict, status: str) -> None:
+    async with DB.write():
+        await DB.execute("UPDATE member SET status = ?, left_at = ? WHERE id = ?", status, now(), member["id"])
+        for hook in MEMBER_LEFT_HOOKS:
+            await hook(member["id"])
+
+
+async def member_remove(actor: Actor, group_id: str, member_id: str) -> None:
+    group = await group_get(actor, group_id)
+    require(actor, "group.admin", group)
+    target = await _member_in_group(group_id, member_id)
+    if target["role"] == "owner":
+        raise Forbidden(_("The owner cannot be removed."))
+    async with DB.write():
+        await _end_membership(target, "removed")
+        await audit.record("member.remove", actor=actor, group_id=group_id, target_type="member",
+                           target_id=member_id, target_name=target["display_name"])
+
+
+async def member_approve(actor: Actor, group_id: str, member_id: str, approve: bool = True) -> None:
+    group = await group_get(actor, group_id)
+    require(actor, "group.admin", group)
+    target = await _member_in_group(group_id, member_id)
+    if target["status"] != "pending":
+        raise Conflict(_("{name} is not waiting for approval.", name=target["display_name"]))
+    async with DB.write():
+        if approve:
+            await DB.execute("UPDATE member SET status = 'active', joined_at = ? WHERE id = ?", now(), member_id)
+        else:
+            await DB.execute("UPDATE member SET status = 'removed', left_at = ? WHERE id = ?", now(), member_id)
+        await audit.record("member.approve" if approve else "member.decline", actor=actor, group_id=group_id,
+                           target_type="member", target_id=member_id, target_name=target["display_name"])
+
+
+async def member_reset_access(actor: Actor, group_id: str, member_id: str) -> None:
+    """Cut every device of this member off this group. Devices that hold nothing else are
+    revoked outright with their sessions; the member keeps their history and can get back in
+    through a resent sign-in link."""
+    group = await group_get(actor, group_id)
+    require(actor, "group.admin", group)
+    target = await _member_in_group(group_id, member_id)
+    if target["role"] == "owner" and target["profile_id"] != actor.profile_id:
+        raise Forbidden(_("The owner's access cannot be reset by others."))
+    async with DB.write():
+        profile_id = target["profile_id"]
+        await DB.execute("UPDATE member SET profile_id = NULL WHERE id = ?", member_id)
+        if profile_id:
+            others = await DB.fetchone(
+                "SELECT COUNT(*) AS n FROM member WHERE profile_id = ? AND status IN ('active','pending')", profile_id
+            )
+            profile = await identity.get_profile(profile_id)
+            if others["n"] == 0 and profile and not profile["is_owner"]:
+                devices = await DB.fetch("SELECT id FROM device WHERE profile_id = ? AND revoked_at IS NULL", profile_id)
+                await identity.revoke_devices([d["id"] for d in devices])
+        await audit.record("member.reset_access", actor=actor, group_id=group_id, target_type="member",
+                           target_id=member_id, target_name=target["display_name"])
+
+
+async def member_resend_access(actor: Actor, group_id: str, member_id: str) -> str:
+    """A fresh one-time sign-in link for the member (plaintext token returned once)."""
+    group = await group_get(actor, group_id)
+    require(actor, "group.admin", group)
+    target = await _member_in_group(group_id, member_id)
+    async with DB.write():
+        token = await identity.issue_signin_link(member_id=member_id, created_by=actor.profile_id)
+        await audit.record("member.resend_access", actor=actor, group_id=group_id, target_type="member",
+                           target_id=member_id, target_name=target["display_name"])
+    return token
+
+
+async def group_leave(actor: Actor, group_id: str) -> None:
+    group = await group_get(actor, group_id)
+    me = require(actor, "group.view", group)
+    if me.role == "owner":
+        raise Conflict(_("Hand over ownership to someone else before you leave."))
+    member = await member_row(me.member_id)
+    async with DB.write():
+        await _end_membership(member, "left")
+        await audit.record("member.leave", actor=actor, group_id=group_id, target_type="member",
+                           target_id=me.member_id, target_name=me.display_name)

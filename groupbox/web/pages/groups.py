@@ -1,0 +1,220 @@
+"""Group pages: list, create, dashboard, members, admin (settings, invites, approvals, audit)."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from groupbox import qr
+from groupbox.access import Actor, can
+from groupbox.domain.audit import service as audit
+from groupbox.domain.groups import invites as invite_service
+from groupbox.domain.groups import service as groups
+from groupbox.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.web.support import (
+    SIGNED_IN,
+    checked,
+    config_of,
+    form_data,
+    form_error_page,
+    redirect,
+    render,
+)
+
+GROUP_DASHBOARD_HOOKS: list = []  # later contexts add sections to the group dashboard
+
+
+def group_tabs(group: dict, actor: Actor) -> list[tuple[str, str, str]]:
+    base = f"/groups/{group['id']}"
+    items = [("overview", _("Overview"), base)]
+    items += [(key, label, f"{base}/{key}") for key, label in GROUP_SECTIONS]
+    items.append(("members", _("Members"), f"{base}/members"))
+    if can(actor, "group.admin", group):
+        items.append(("admin", _("Admin"), f"{base}/admin"))
+    return items
+
+
+GROUP_SECTIONS: list[tuple[str, str]] = []  # (path, label) of object sections, added by later areas
+
+
+async def group_page(request: Request, actor: Actor, template: str, group: dict, tab: str, **context) -> Template:
+    return await render(request, template, nav="groups", group=group, tabs=group_tabs(group, actor), tab=tab,
+                        is_admin=can(actor, "group.admin", group), **context)
+
+
+@get("/groups", guards=SIGNED_IN, include_in_schema=False)
+async def groups_index(request: Request, actor: Actor) -> Template:
+    return await render(request, "groups/list.html", nav="groups", groups=await groups.groups_for(actor),
+                        can_create=can(actor, "group.create", None), page_title=_("Groups"))
+
+
+@get("/groups/new", guards=SIGNED_IN, include_in_schema=False)
+async def group_new(request: Request, actor: Actor) -> Template:
+    return await render(request, "groups/new.html", nav="groups", values={"timezone": config_of(request).timezone},
+                        errors={}, page_title=_("New group"))
+
+
+@post("/groups/new", guards=SIGNED_IN, include_in_schema=False)
+async def group_create(request: Request, actor: Actor) -> Redirect | Template:
+    form = await form_data(request)
+    try:
+        group = await groups.group_create(actor, form.get("name", ""), form.get("purpose", ""), form.get("timezone"),
+                                          default_timezone=config_of(request).timezone)
+    except Invalid as exc:
+        return await render(request, "groups/new.html", nav="groups", values=form, status_code=422,
+                            page_title=_("New group"), **form_error_page(exc))
+    return redirect(request, f"/groups/{group['id']}", _("Group created. Invite people from the Admin tab."))
+
+
+@get("/groups/{group_id:str}", guards=SIGNED_IN, include_in_schema=False)
+async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Template:
+    group = await groups.group_get(actor, group_id)
+    sections = {}
+    for hook in GROUP_DASHBOARD_HOOKS:
+        sections.update(await hook(actor, group))
+    return await group_page(request, actor, "groups/dashboard.html", group, "overview",
+                            member_count=await groups.member_count(group_id), sections=sections,
+                            me=actor.membership(group_id))
+
+
+@get("/groups/{group_id:str}/waiting", guards=SIGNED_IN, include_in_schema=False)
+async def group_waiting(request: Request, actor: Actor, group_id: str) -> Template | Redirect:
+    if actor.membership(group_id):
+        return redirect(request, f"/groups/{group_id}", _("You're in. Welcome!"))
+    pending = await invite_service.pending_membership(actor, group_id)
+    if pending is None:
+        raise NotFound(_("Not found"))
+    return await render(request, "groups/waiting.html", pending=pending, page_title=pending["group_name"])
+
+
+@get("/groups/{group_id:str}/members", guards=SIGNED_IN, include_in_schema=False)
+async def group_members(request: Request, actor: Actor, group_id: str) -> Template:
+    group = await groups.group_get(actor, group_id)
+    return await group_page(request, actor, "groups/members.html", group, "members",
+                            members=await groups.members_list(actor, group_id), me=actor.membership(group_id),
+                            can_transfer=can(actor, "owner.transfer", group))
+
+
+async def _member_action(request: Request, actor: Actor, group_id: str, member_id: str, action: str) -> Redirect:
+    form = await form_data(request)
+    back = f"/groups/{group_id}/members"
+    try:
+        if action == "role":
+            member = await groups.member_set_role(actor, group_id, member_id, form.get("role", ""))
+            return redirect(request, back, _("{name} is now {role}.", name=member["display_name"], role=member["role"]))
+        if action == "remove":
+            await groups.member_remove(actor, group_id, member_id)
+            return redirect(request, back, _("Removed from the group."))
+        if action == "reset":
+            await groups.member_reset_access(actor, group_id, member_id)
+            return redirect(request, back, _("Access reset: their devices are signed out of this group."))
+        if action in ("approve", "decline"):
+            await groups.member_approve(actor, group_id, member_id, approve=action == "approve")
+            return redirect(request, back, _("Approved.") if action == "approve" else _("Declined."))
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        return redirect(request, back, exc.message, kind="error")
+    raise NotFound(_("Not found"))
+
+
+@post("/groups/{group_id:str}/members/{member_id:str}/{action:str}", guards=SIGNED_IN, include_in_schema=False)
+async def group_member_action(request: Request, actor: Actor, group_id: str, member_id: str,
+                              action: str) -> Redirect | Template:
+    if action == "resend":
+        group = await groups.group_get(actor, group_id)
+        token = await groups.member_resend_access(actor, group_id, member_id)
+        member = await groups.member_row(member_id)
+        url = f"{config_of(request).base_url}/signin/{token}"
+        return await group_page(request, actor, "groups/resend.html", group, "members", member=member, url=url,
+                                qr_svg=qr.svg(url, scale=5))
+    return await _member_action(request, actor, group_id, member_id, action)
+
+
+@get("/groups/{group_id:str}/admin", guards=SIGNED_IN, include_in_schema=False)
+async def group_admin(request: Request, actor: Actor, group_id: str) -> Template:
+    group = await groups.group_get(actor, group_id)
+    if not can(actor, "group.admin", group):
+        raise Forbidden(_("Only admins can open the admin tools."))
+    return await group_page(request, actor, "groups/admin.html", group, "admin",
+                            invites=await invite_service.invites_list(actor, group_id),
+                            pending=[m for m in await groups.members_list(actor, group_id) if m["status"] == "pending"],
+                            errors={}, values={})
+
+
+@post("/groups/{group_id:str}/admin/settings", guards=SIGNED_IN, include_in_schema=False)
+async def group_settings_save(request: Request, actor: Actor, group_id: str) -> Redirect | Template:
+    form = await form_data(request)
+    try:
+        await groups.group_update(
+            actor, group_id, name=form.get("name"), purpose=form.get("purpose"), timezone=form.get("timezone"),
+            members_post_official=checked(form, "members_post_official"),
+            members_upload=checked(form, "members_upload"), expected_size=form.get("expected_size", ""),
+        )
+    except Invalid as exc:
+        return await _admin_with_errors(request, actor, group_id, exc, form)
+    return redirect(request, f"/groups/{group_id}/admin", _("Settings saved."))
+
+
+async def _admin_with_errors(request, actor, group_id, exc, form) -> Template:
+    group = await groups.group_get(actor, group_id)
+    return await group_page(request, actor, "groups/admin.html", group, "admin",
+                            invites=await invite_service.invites_list(actor, group_id),
+                            pending=[m for m in await groups.members_list(actor, group_id) if m["status"] == "pending"],
+                            values=form, status_code=422, **form_error_page(exc))
+
+
+@post("/groups/{group_id:str}/invites", guards=SIGNED_IN, include_in_schema=False)
+async def group_invite_create(request: Request, actor: Actor, group_id: str) -> Template:
+    form = await form_data(request)
+    try:
+        invite, token = await invite_service.invite_create(
+            actor, group_id, max_uses=form.get("max_uses"), expires_in_hours=form.get("expires_in_hours"),
+            role=form.get("role"), needs_approval=checked(form, "needs_approval"), label=form.get("label", ""),
+        )
+    except Invalid as exc:
+        return await _admin_with_errors(request, actor, group_id, exc, form)
+    group = await groups.group_get(actor, group_id)
+    url = f"{config_of(request).base_url}/join/{token}"
+    # The link is shown once, on this response: only its hash is stored.
+    return await group_page(request, actor, "groups/invite_created.html", group, "admin", invite=invite, url=url,
+                            qr_svg=qr.svg(url, scale=5))
+
+
+@post("/invites/{invite_id:str}/revoke", guards=SIGNED_IN, include_in_schema=False)
+async def invite_revoke(request: Request, actor: Actor, invite_id: str) -> Redirect:
+    from groupbox.db.engine import DB
+
+    row = await DB.fetchone("SELECT group_id FROM invite WHERE id = ?", invite_id)
+    await invite_service.invite_revoke(actor, invite_id)
+    return redirect(request, f"/groups/{row['group_id']}/admin", _("Invite switched off."))
+
+
+@get("/groups/{group_id:str}/audit", guards=SIGNED_IN, include_in_schema=False)
+async def group_audit(request: Request, actor: Actor, group_id: str) -> Template:
+    group = await groups.group_get(actor, group_id)
+    return await group_page(request, actor, "groups/audit.html", group, "admin",
+                            entries=await audit.group_log(actor, group))
+
+
+@get("/groups/{group_id:str}/leave", guards=SIGNED_IN, include_in_schema=False)
+async def group_leave_confirm(request: Request, actor: Actor, group_id: str) -> Template:
+    group = await groups.group_get(actor, group_id)
+    return await group_page(request, actor, "groups/leave.html", group, "overview", me=actor.membership(group_id))
+
+
+@post("/groups/{group_id:str}/leave", guards=SIGNED_IN, include_in_schema=False)
+async def group_leave(request: Request, actor: Actor, group_id: str) -> Redirect:
+    try:
+        await groups.group_leave(actor, group_id)
+    except Conflict as exc:
+        return redirect(request, f"/groups/{group_id}/members", exc.message, kind="error")
+    return redirect(request, "/groups", _("You left the group."))
+
+
+HANDLERS = [
+    groups_index, group_new, group_create, group_dashboard, group_waiting, group_members, group_member_action,
+    group_admin, group_settings_save, group_invite_create, invite_revoke, group_audit, group_leave_confirm,
+    group_leave,
+]
