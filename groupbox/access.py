@@ -11,6 +11,7 @@ The matrix is SPEC §6.7:
 |-------------------|-------|-------|-----------|---------------------|-------|
 | group.admin       | yes   | yes   | no        | no                  | no    |  invites, members, migration, audit
 | object.create     | yes   | yes   | yes       | group setting       | no    |  official announcements, events, polls, tasks, sign-ups
+| object.edit       | yes   | yes   | yes       | own, if may create  | no    |  edit, move, cancel, delete such objects
 | act               | yes   | yes   | yes       | yes                 | no    |  RSVP, vote, comment, own tasks, acknowledge
 | file.upload       | yes   | yes   | yes       | group setting (yes) | no    |
 | message.delete    | yes   | yes   | yes       | own only            | no    |
@@ -96,6 +97,13 @@ def _file_upload(role: str, group: Any, target: Any) -> bool:
     return role == "member" and bool(_get(group, "members_upload", True))
 
 
+def _object_edit(role: str, group: Any, target: Any, member_id: str = "") -> bool:
+    """Moderators and up edit any object; an author edits their own while they may still create."""
+    if _at_least(role, "moderator"):
+        return True
+    return _get(target, "author_id") == member_id and _object_create(role, group, target)
+
+
 def _message_delete(role: str, group: Any, target: Any, member_id: str = "") -> bool:
     if _at_least(role, "moderator"):
         return True
@@ -106,6 +114,7 @@ ACTIONS: dict[str, Any] = {
     "group.view": lambda role, group, target: _at_least(role, "guest"),
     "group.admin": lambda role, group, target: _at_least(role, "admin"),
     "object.create": _object_create,
+    "object.edit": _object_edit,
     "act": lambda role, group, target: _at_least(role, "member"),
     "file.upload": _file_upload,
     "message.delete": _message_delete,
@@ -145,8 +154,8 @@ def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> boo
     if actor.scopes is not None and base_action not in {"group.view", "act"}:
         return False
     group = group if group is not None else target
-    if base_action == "message.delete":
-        return _message_delete(membership.role, group, target, membership.member_id)
+    if base_action in ("message.delete", "object.edit"):
+        return rule(membership.role, group, target, membership.member_id)
     return bool(rule(membership.role, group, target))
 
 

@@ -1,34 +1,29 @@
-"""The single routes table: every controller of pages, API and protocol, in one list."""
+"""The routes table: every controller module under web/pages, web/api and web/protocol exports
+`HANDLERS`; this gathers them in one ordered list (pages, then API, then protocol)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Awaitable, Callable
 
 from groupbox.access import Actor
 
+PACKAGES = ("groupbox.web.pages", "groupbox.web.api", "groupbox.web.protocol")
+
 
 def handlers() -> list:
-    from groupbox.web.api import auth as api_auth
-    from groupbox.web.api import groups as api_groups
-    from groupbox.web.api import system as api_system
-    from groupbox.web.pages import auth as pages_auth
-    from groupbox.web.pages import groups as pages_groups
-    from groupbox.web.pages import home as pages_home
-    from groupbox.web.pages import join as pages_join
-    from groupbox.web.pages import me as pages_me
-
-    return [
-        *pages_home.HANDLERS,
-        *pages_auth.HANDLERS,
-        *pages_join.HANDLERS,
-        *pages_groups.HANDLERS,
-        *pages_me.HANDLERS,
-        *api_system.HANDLERS,
-        *api_auth.HANDLERS,
-        *api_groups.HANDLERS,
-    ]
+    collected: list = []
+    for package_name in PACKAGES:
+        package = importlib.import_module(package_name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{package_name}.{info.name}")
+            collected.extend(getattr(module, "HANDLERS", []))
+    return collected
 
 
 def unread_counter() -> Callable[[Actor], Awaitable[int]] | None:
-    """The notification count shown on the bell (None until notifications exist)."""
-    return None
+    """The notification count shown on the bell."""
+    from groupbox.domain.notify import service as notify
+
+    return notify.unread_count

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
@@ -22,20 +25,33 @@ from groupbox.web.support import (
     render,
 )
 
-GROUP_DASHBOARD_HOOKS: list = []  # later contexts add sections to the group dashboard
+
+@dataclass(frozen=True)
+class DashboardSection:
+    """A section of the group dashboard, contributed by an area (events, sign-ups, files…).
+    `load(actor, group)` returns the template's context, or None to hide the section."""
+
+    order: int
+    key: str
+    load: Callable[[Actor, dict], Awaitable[dict | None]]
+    template: str
+
+
+# Areas register here at import; the dashboard shows them by `order` (SPEC §9: Important now,
+# Upcoming events, Open actions, Official announcements, Sign-ups, Discussions, Files, Members).
+GROUP_DASHBOARD_SECTIONS: list[DashboardSection] = []
+# Tabs of a group: (order, key, label); the page lives at /groups/{id}/{key}.
+GROUP_TABS: list[tuple[int, str, str]] = []
 
 
 def group_tabs(group: dict, actor: Actor) -> list[tuple[str, str, str]]:
     base = f"/groups/{group['id']}"
     items = [("overview", _("Overview"), base)]
-    items += [(key, label, f"{base}/{key}") for key, label in GROUP_SECTIONS]
+    items += [(key, _(label), f"{base}/{key}") for _order, key, label in sorted(GROUP_TABS)]
     items.append(("members", _("Members"), f"{base}/members"))
     if can(actor, "group.admin", group):
         items.append(("admin", _("Admin"), f"{base}/admin"))
     return items
-
-
-GROUP_SECTIONS: list[tuple[str, str]] = []  # (path, label) of object sections, added by later areas
 
 
 async def group_page(request: Request, actor: Actor, template: str, group: dict, tab: str, **context) -> Template:
@@ -70,9 +86,11 @@ async def group_create(request: Request, actor: Actor) -> Redirect | Template:
 @get("/groups/{group_id:str}", guards=SIGNED_IN, include_in_schema=False)
 async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Template:
     group = await groups.group_get(actor, group_id)
-    sections = {}
-    for hook in GROUP_DASHBOARD_HOOKS:
-        sections.update(await hook(actor, group))
+    sections = []
+    for section in sorted(GROUP_DASHBOARD_SECTIONS, key=lambda s: s.order):
+        context = await section.load(actor, group)
+        if context is not None:
+            sections.append({"key": section.key, "template": section.template, "context": context})
     return await group_page(request, actor, "groups/dashboard.html", group, "overview",
                             member_count=await groups.member_count(group_id), sections=sections,
                             me=actor.membership(group_id))

@@ -1,0 +1,101 @@
+"""Notifications (SPEC §12): in-app always, mail for immediate ones, a daily digest for the rest.
+
+Rules:
+- Categories have a default mode: immediate (mentions, event changes, urgent official
+  announcements, tasks assigned to me), digest (discussions, new files, general chatter,
+  non-urgent announcements), mute (reactions, off-topic).
+- A person can override a category for all groups or per group (per-group wins).
+- `notify()` is called by the services that change things, inside their transaction. It writes
+  one in-app notification per recipient (never to the person who caused it); muted categories
+  write nothing. Mail goes out after the transaction (see `deliver_pending`).
+"""
+
+from __future__ import annotations
+
+from groupbox.access import Actor
+from groupbox.db.engine import DB
+from groupbox.util import new_id, now
+
+MODES = ("immediate", "digest", "mute")
+CATEGORIES: dict[str, str] = {
+    "mention": "immediate",
+    "event_change": "immediate",
+    "urgent_announcement": "immediate",
+    "task_assigned": "immediate",
+    "announcement": "digest",
+    "event_new": "digest",
+    "poll_new": "digest",
+    "discussion": "digest",
+    "new_file": "digest",
+    "chatter": "digest",
+    "reaction": "mute",
+    "off_topic": "mute",
+}
+CATEGORY_LABELS: dict[str, str] = {
+    "mention": "Someone mentions me",
+    "event_change": "An event I'm invited to moves or is cancelled",
+    "urgent_announcement": "Urgent official announcements",
+    "task_assigned": "A task is assigned to me",
+    "announcement": "Other announcements",
+    "event_new": "New events",
+    "poll_new": "New polls and sign-up sheets",
+    "discussion": "New discussions and replies",
+    "new_file": "New files",
+    "chatter": "General chatter",
+    "reaction": "Reactions to my messages",
+    "off_topic": "Off-topic threads",
+}
+
+
+async def modes_for(profile_ids: list[str], group_id: str | None, category: str) -> dict[str, str]:
+    """profile id -> effective mode for this category in this group."""
+    default = CATEGORIES.get(category, "digest")
+    result = {pid: default for pid in profile_ids}
+    if not profile_ids:
+        return result
+    marks = ",".join("?" * len(profile_ids))
+    rows = await DB.fetch(
+        f"SELECT profile_id, group_id, mode FROM notification_pref WHERE category = ? AND profile_id IN ({marks})"
+        f" AND group_id IN ('', ?) ORDER BY group_id",
+        category, *profile_ids, group_id or "",
+    )
+    for row in rows:  # '' (all groups) sorts first, so a per-group override wins
+        result[row["profile_id"]] = row["mode"]
+    return result
+
+
+async def notify(member_ids: list[str], category: str, *, group_id: str | None, title: str, body: str = "",
+                 url: str = "", object_type: str | None = None, object_id: str | None = None,
+                 exclude_member: str | None = None) -> int:
+    """Tell these members (of one group) about something; returns how many were written."""
+    ids = [m for m in dict.fromkeys(member_ids) if m and m != exclude_member]
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    members = await DB.fetch(
+        f"SELECT id, profile_id FROM member WHERE id IN ({marks}) AND status = 'active' AND profile_id IS NOT NULL",
+        *ids,
+    )
+    modes = await modes_for([m["profile_id"] for m in members], group_id, category)
+    written = 0
+    stamp = now()
+    async with DB.write() as tx:
+        for member in members:
+            mode = modes[member["profile_id"]]
+            if mode == "mute":
+                continue
+            await tx.connection.execute(
+                "INSERT INTO notification (id, profile_id, member_id, group_id, category, title, body, url,"
+                " object_type, object_id, mode, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (new_id(), member["profile_id"], member["id"], group_id, category, title[:200], body[:2000],
+                 url[:300], object_type, object_id, mode, stamp),
+            )
+            written += 1
+    return written
+
+
+async def unread_count(actor: Actor) -> int:
+    row = await DB.fetchone(
+        "SELECT COUNT(*) AS n FROM notification WHERE profile_id = ? AND read_at IS NULL", actor.profile_id
+    )
+    return row["n"] if row else 0
