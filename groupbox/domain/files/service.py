@@ -44,3 +44,12 @@ async def attachments(object_type: str, object_ids: list[str]) -> dict[str, list
     for row in rows:
         result.setdefault(row.pop("object_id"), []).append(row)
     return result
+
+
+async def group_files_brief(group_id: str) -> list[dict]:
+    """The group's files for an "attach" picker: id, display_name, content_type, newest first."""
+    return await DB.fetch(
+        "SELECT id, display_name, content_type, size FROM file WHERE group_id = ? AND deleted_at IS NULL"
+        " ORDER BY created_at DESC LIMIT 200",
+        group_id,
+    )
