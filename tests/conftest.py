@@ -70,6 +70,7 @@ def data_dir(template_data, tmp_path) -> Path:
 @pytest.fixture
 def make_config(data_dir):
     def make(**values):
+        values.setdefault("background_jobs", "0")  # tests drive mail and digests explicitly
         env = {f"GROUPBOX_{k.upper()}": str(v) for k, v in values.items()}
         return load_config(data_dir, env=env)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from groupbox.cli.common import DataOpt, err, fail, out, run
+from groupbox.cli.common import DataOpt, err, fail, out
 from groupbox.config import load_config
 
 
@@ -62,15 +62,17 @@ def serve(
     https: Annotated[bool, typer.Option("--https", help="Run Caddy in front for HTTPS.")] = False,
 ) -> None:
     """Run the web app under granian (Ctrl-C or SIGTERM stops it gracefully)."""
-    from groupbox.instance import InstanceError, is_initialised, pending_migrations
+    import sqlite3
+
+    from groupbox.db import ledger
 
     config = load_config(data)
-    if not is_initialised(config.data_dir):
+    if not (config.config_path.is_file() and config.db_path.is_file()):
         fail(f"{config.data_dir} is not initialised; run `groupbox init --data {config.data_dir}` first")
     try:
-        pending = run(pending_migrations(config))
-    except InstanceError as exc:
-        fail(str(exc))
+        pending = ledger.pending(config.db_path)
+    except sqlite3.Error as exc:
+        fail(f"cannot read {config.db_path}: {exc}")
     if pending:
         fail(f"the database needs {len(pending)} migration(s); run `groupbox migrate --data {config.data_dir}`")
 

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
 from groupbox.db import migrations as migrations_package
 from groupbox.db.engine import Database
+from groupbox.db.ledger import available
 from groupbox.util import now
 
 _LEDGER = """CREATE TABLE IF NOT EXISTS schema_migration (
     id VARCHAR(64) PRIMARY KEY NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"""
-
-
-def available() -> list[str]:
-    names = [m.name for m in pkgutil.iter_modules(migrations_package.__path__) if m.name.startswith("m")]
-    return sorted(names)
 
 
 async def applied(db: Database) -> set[str]:

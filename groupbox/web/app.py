@@ -35,6 +35,7 @@ from groupbox.i18n import _
 from groupbox.instance import read_secret
 from groupbox.paths import static_dir, templates_dir
 from groupbox.web import routes
+from groupbox.web.background import Background
 from groupbox.web.support import SESSION_COOKIE, provide_actor, wants_json
 
 log = logging.getLogger("groupbox")
@@ -209,10 +210,15 @@ def create_app(config: Config | None = None) -> Litestar:
     config = config or load_config()
     secret = read_secret(config)
 
+    background = Background(config)
+
     async def connect_db(app: Litestar) -> None:
         await DB.connect(config.db_path)
+        if config.background_jobs:
+            await background.start()
 
     async def close_db(app: Litestar) -> None:
+        await background.stop()
         await DB.close()
 
     csrf = CSRFConfig(secret=secret, cookie_secure=config.https, cookie_samesite="lax", cookie_httponly=False)

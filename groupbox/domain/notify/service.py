@@ -73,8 +73,9 @@ async def notify(member_ids: list[str], category: str, *, group_id: str | None, 
         return 0
     marks = ",".join("?" * len(ids))
     members = await DB.fetch(
-        f"SELECT id, profile_id FROM member WHERE id IN ({marks}) AND status = 'active' AND profile_id IS NOT NULL",
-        *ids,
+        f"SELECT id, profile_id FROM member WHERE id IN ({marks}) AND status = 'active' AND profile_id IS NOT NULL"
+        f" AND (? IS NULL OR group_id = ?)",
+        *ids, group_id, group_id,
     )
     modes = await modes_for([m["profile_id"] for m in members], group_id, category)
     written = 0
@@ -91,6 +92,8 @@ async def notify(member_ids: list[str], category: str, *, group_id: str | None, 
                  url[:300], object_type, object_id, mode, stamp),
             )
             written += 1
+    if written:
+        wake()
     return written
 
 
@@ -99,3 +102,89 @@ async def unread_count(actor: Actor) -> int:
         "SELECT COUNT(*) AS n FROM notification WHERE profile_id = ? AND read_at IS NULL", actor.profile_id
     )
     return row["n"] if row else 0
+
+
+# Woken after new notifications so immediate mail goes out within seconds (see web/background).
+WAKE_HOOKS: list = []
+
+
+def wake() -> None:
+    for hook in WAKE_HOOKS:
+        hook()
+
+
+async def notifications(actor: Actor, *, unread_only: bool = False, limit: int = 100) -> list[dict]:
+    """The person's notifications, newest first."""
+    where = "n.profile_id = ?" + (" AND n.read_at IS NULL" if unread_only else "")
+    return await DB.fetch(
+        f"SELECT n.*, g.name AS group_name, g.color_index FROM notification n LEFT JOIN grp g ON g.id = n.group_id"
+        f" WHERE {where} ORDER BY n.created_at DESC LIMIT ?",
+        actor.profile_id, limit,
+    )
+
+
+async def mark_read(actor: Actor, notification_id: str | None = None) -> int:
+    """Mark one notification (or all, with None) read; unknown ids are NotFound."""
+    from groupbox.errors import NotFound
+
+    if notification_id is None:
+        return await DB.execute(
+            "UPDATE notification SET read_at = ? WHERE profile_id = ? AND read_at IS NULL", now(), actor.profile_id
+        )
+    changed = await DB.execute(
+        "UPDATE notification SET read_at = COALESCE(read_at, ?) WHERE id = ? AND profile_id = ?",
+        now(), notification_id, actor.profile_id,
+    )
+    if changed == 0:
+        raise NotFound("Not found")
+    return changed
+
+
+async def preferences(actor: Actor) -> dict:
+    """{"defaults": {category: mode}, "overrides": {group_id: {category: mode}}} with the
+    built-in defaults filled in where the person chose nothing."""
+    rows = await DB.fetch(
+        "SELECT group_id, category, mode FROM notification_pref WHERE profile_id = ?", actor.profile_id
+    )
+    defaults = dict(CATEGORIES)
+    overrides: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if row["group_id"] == "":
+            defaults[row["category"]] = row["mode"]
+        elif row["group_id"] in actor.memberships:
+            overrides.setdefault(row["group_id"], {})[row["category"]] = row["mode"]
+    return {"defaults": defaults, "overrides": overrides}
+
+
+async def set_preferences(actor: Actor, changes: dict[str, str], group_id: str | None = None) -> dict:
+    """Set modes per category (for all groups, or one group; mode "" clears a group override)."""
+    from groupbox.errors import Invalid, NotFound
+
+    if group_id and group_id not in actor.memberships:
+        raise NotFound("Not found")
+    for category, mode in changes.items():
+        if category not in CATEGORIES:
+            raise Invalid(f"Unknown category {category!r}.", field=category)
+        if mode not in MODES and not (group_id and mode == ""):
+            raise Invalid("Mode must be immediate, digest or mute.", field=category)
+    async with DB.write() as tx:
+        for category, mode in changes.items():
+            if mode == "":
+                await tx.connection.execute(
+                    "DELETE FROM notification_pref WHERE profile_id = ? AND group_id = ? AND category = ?",
+                    (actor.profile_id, group_id, category),
+                )
+                continue
+            await tx.connection.execute(
+                "INSERT INTO notification_pref (profile_id, group_id, category, mode) VALUES (?,?,?,?)"
+                " ON CONFLICT (profile_id, group_id, category) DO UPDATE SET mode = excluded.mode",
+                (actor.profile_id, group_id or "", category, mode),
+            )
+        # "Notifications on" in the migration funnel: the person has chosen how to be told.
+        member_ids = [actor.memberships[group_id].member_id] if group_id else actor.member_ids
+        if member_ids:
+            marks = ",".join("?" * len(member_ids))
+            await tx.connection.execute(
+                f"UPDATE member SET notifications_on = 1 WHERE id IN ({marks})", tuple(member_ids)
+            )
+    return await preferences(actor)

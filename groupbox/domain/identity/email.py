@@ -1,0 +1,94 @@
+"""A person's email address: added on /me, verified by a link (SPEC §6.5, first half).
+
+Rules: one address per profile; changing it un-verifies it until the new link is used;
+verification links are single use, hashed, valid 24 hours; only verified addresses get mail.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from groupbox.access import Actor
+from groupbox.config import Config
+from groupbox.db.engine import DB
+from groupbox.domain.notify import mail
+from groupbox.errors import Gone, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.util import as_utc, new_id, new_token, now, token_hash
+
+VERIFY_TTL = timedelta(hours=24)
+_EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+
+
+def clean_email(raw: str | None) -> str:
+    email = (raw or "").strip()
+    if not email:
+        raise Invalid(_("Please enter your email address."), field="email")
+    if len(email) > 254 or not _EMAIL_RE.match(email):
+        raise Invalid(_("That doesn't look like an email address (like anna@example.org)."), field="email")
+    local, _at, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+async def email_start(actor: Actor, raw_email: str, config: Config) -> str:
+    """Store the address (unverified) and mail a verification link; returns the address."""
+    email = clean_email(raw_email)
+    token = new_token()
+    stamp = now()
+    async with DB.write():
+        await DB.execute(
+            "UPDATE profile SET email = ?, email_verified_at = CASE WHEN email = ? THEN email_verified_at END"
+            " WHERE id = ?",
+            email, email, actor.profile_id,
+        )
+        await DB.execute(
+            "INSERT INTO email_token (id, profile_id, email, purpose, token_hash, created_at, expires_at)"
+            " VALUES (?,?,?,?,?,?,?)",
+            new_id(), actor.profile_id, email, "verify", token_hash(token), stamp, stamp + VERIFY_TTL,
+        )
+    link = f"{config.base_url}/email/verify/{token}"
+    text = _("Hello {name},\n\nplease confirm that this is your address for groupbox:\n\n{link}\n\n"
+             "The link works once, for 24 hours. If you did not ask for this, ignore this mail.",
+             name=actor.display_name, link=link)
+    await mail.send(config, mail.Mail(email, _("Confirm your email address"), text))
+    return email
+
+
+async def _token_row(token: str) -> dict:
+    row = await DB.fetchone(
+        "SELECT * FROM email_token WHERE token_hash = ? AND purpose = 'verify'", token_hash(token or "")
+    )
+    if row is None:
+        raise NotFound(_("This confirmation link is not valid."))
+    if row["used_at"] is not None:
+        raise Gone(_("This confirmation link was already used."))
+    if as_utc(row["expires_at"]) <= now():
+        raise Gone(_("This confirmation link has expired. Add your address again on your Me page."))
+    return row
+
+
+async def verify_state(token: str) -> dict:
+    row = await _token_row(token)
+    return {"email": row["email"]}
+
+
+async def verify(token: str) -> str:
+    """Spend a verification link: the address becomes verified (if it is still the profile's)."""
+    async with DB.write():
+        row = await _token_row(token)
+        await DB.execute("UPDATE email_token SET used_at = ? WHERE id = ?", now(), row["id"])
+        changed = await DB.execute(
+            "UPDATE profile SET email_verified_at = ? WHERE id = ? AND email = ?", now(), row["profile_id"],
+            row["email"],
+        )
+        if not changed:
+            raise Gone(_("Your address changed since this link was sent. Use the newest link."))
+        await DB.execute(
+            "UPDATE member SET notifications_on = 1 WHERE profile_id = ? AND status = 'active'", row["profile_id"]
+        )
+    return row["email"]
+
+
+async def email_remove(actor: Actor) -> None:
+    await DB.execute("UPDATE profile SET email = NULL, email_verified_at = NULL WHERE id = ?", actor.profile_id)

@@ -1,0 +1,68 @@
+"""Work the server does on its own while it runs: mail delivery, the daily digest, and (where
+registered) periodic jobs of other areas. Every job is claimed in the database, so several
+workers can run this loop without doing anything twice; a failing job is logged, never fatal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from groupbox.config import Config
+
+log = logging.getLogger("groupbox.background")
+
+# (interval seconds, async fn(config)) registered by other areas, e.g. remote sync.
+PERIODIC: list[tuple[float, Callable[[Config], Awaitable[None]]]] = []
+
+
+async def _mail_and_digest(config: Config) -> None:
+    from groupbox.domain.notify import mail
+
+    await mail.deliver_immediate(config)
+    if await mail.digest_due(config):
+        sent = await mail.deliver_digest(config)
+        log.info("daily digest: %s mails", sent)
+
+
+class Background:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.task: asyncio.Task | None = None
+        self.wakeup = asyncio.Event()
+
+    def kick(self) -> None:
+        self.wakeup.set()
+
+    async def run(self) -> None:
+        last_run: dict[int, float] = {}
+        while True:
+            jobs = [(30.0, _mail_and_digest), *PERIODIC]
+            for index, (interval, job) in enumerate(jobs):
+                if self.wakeup.is_set() or time.monotonic() - last_run.get(index, 0) >= interval:
+                    last_run[index] = time.monotonic()
+                    try:
+                        await job(self.config)
+                    except Exception:  # one failing job must not stop the others
+                        log.exception("background job %s failed", getattr(job, "__name__", job))
+            self.wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), timeout=5)
+
+    async def start(self) -> None:
+        from groupbox.domain.notify import service as notify
+
+        notify.WAKE_HOOKS.append(self.kick)
+        self.task = asyncio.create_task(self.run(), name="groupbox-background")
+
+    async def stop(self) -> None:
+        from groupbox.domain.notify import service as notify
+
+        if self.kick in notify.WAKE_HOOKS:
+            notify.WAKE_HOOKS.remove(self.kick)
+        if self.task:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
