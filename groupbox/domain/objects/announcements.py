@@ -1,0 +1,348 @@
+"""Announcements (SPEC §7): official or not, urgent, "acknowledge required", attached files;
+read and acknowledgement state per member.
+
+Rules:
+- Posting one is `object.create` (moderators and up; members when the group allows it);
+  editing and deleting is `object.edit` (moderators and up, or the author while they may post).
+- Everyone in the group reads them, newest first. Opening one marks it read for that member.
+- Acknowledging is `act` (everyone but guests); it is recorded once, with its time, and also
+  counts as read. Admins see who has and who hasn't acknowledged (the author and guests are not
+  asked).
+- A new announcement notifies every active member but its author: an urgent *official* one as
+  "urgent_announcement" (immediate), any other as "announcement" (digest).
+- Every write takes the group's next `seq`; deleting leaves a tombstone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groupbox.access import Actor, can, require
+from groupbox.db.engine import DB
+from groupbox.domain.files import service as files
+from groupbox.domain.groups.service import group_get, group_row
+from groupbox.domain.notify import service as notify
+from groupbox.domain.objects import common
+from groupbox.errors import Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.text import plain_excerpt
+from groupbox.util import new_id, now
+
+OBJECT_TYPE = "announcement"
+TITLE_MAX = 120
+BODY_MAX = 10000
+FILES_MAX = 20
+
+
+# -- validation (shared by forms, API and CLI) --------------------------------------------------
+def clean_title(raw: str | None) -> str:
+    title = " ".join((raw or "").split())
+    if not title:
+        raise Invalid(_("Give the announcement a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=TITLE_MAX), field="title")
+    return title
+
+
+def clean_body(raw: str | None) -> str:
+    body = (raw or "").strip()
+    if len(body) > BODY_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=BODY_MAX), field="body")
+    return body
+
+
+def clean_file_ids(raw: Any) -> list[str]:
+    """A list of file ids (or one comma-separated string from a form)."""
+    if raw is None or raw == "":
+        return []
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    ids = list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+    if len(ids) > FILES_MAX:
+        raise Invalid(_("Attach at most {n} files.", n=FILES_MAX), field="file_ids")
+    return ids
+
+
+def url_of(announcement_id: str) -> str:
+    return f"/announcements/{announcement_id}"
+
+
+# -- reading ------------------------------------------------------------------------------------
+async def _row(announcement_id: str) -> dict:
+    row = await DB.fetchone("SELECT * FROM announcement WHERE id = ? AND deleted_at IS NULL", announcement_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    return row
+
+
+async def _expected_ackers(group_id: str) -> list[dict]:
+    """Who is asked to acknowledge: active members who may act (not guests)."""
+    return await DB.fetch(
+        "SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'"
+        " ORDER BY display_name COLLATE NOCASE",
+        group_id,
+    )
+
+
+async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
+    """Add what pages and the API show: author, my read/ack state, counts, files, url."""
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    membership = actor.membership(group["id"])
+    me = membership.member_id if membership else ""
+    names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
+    reads = {r["announcement_id"] for r in await DB.fetch(
+        f"SELECT announcement_id FROM announcement_read WHERE member_id = ? AND announcement_id IN ({marks})",
+        me, *ids)}
+    acks = {r["announcement_id"]: r["acked_at"] for r in await DB.fetch(
+        f"SELECT announcement_id, acked_at FROM announcement_ack WHERE member_id = ? AND announcement_id IN ({marks})",
+        me, *ids)}
+    counts = {r["announcement_id"]: r["n"] for r in await DB.fetch(
+        f"SELECT k.announcement_id, COUNT(*) AS n FROM announcement_ack k JOIN member m ON m.id = k.member_id"
+        f" WHERE m.status = 'active' AND k.announcement_id IN ({marks}) GROUP BY k.announcement_id", *ids)}
+    expected = None
+    attached = await files.attachments(OBJECT_TYPE, ids)
+    for row in rows:
+        author = names.get(row["author_id"] or "")
+        row["author_name"] = author["display_name"] if author else ""
+        row["author_former"] = bool(author and author["status"] in ("left", "removed"))
+        row["url"] = url_of(row["id"])
+        row["official"], row["urgent"] = bool(row["official"]), bool(row["urgent"])
+        row["ack_required"], row["stays_here"] = bool(row["ack_required"]), bool(row["stays_here"])
+        row["read"] = row["id"] in reads or row["id"] in acks or row["author_id"] == me
+        row["acked"] = row["id"] in acks
+        row["acked_at"] = acks.get(row["id"])
+        row["ack_count"] = counts.get(row["id"], 0)
+        if row["ack_required"]:
+            if expected is None:
+                expected = await _expected_ackers(group["id"])
+            row["ack_expected"] = len([m for m in expected if m["id"] != row["author_id"]])
+        else:
+            row["ack_expected"] = 0
+        row["needs_my_ack"] = (row["ack_required"] and not row["acked"] and bool(me) and row["author_id"] != me
+                               and can(actor, "act:acknowledge", group))
+        row["files"] = attached.get(row["id"], [])
+        row["group_timezone"] = group["timezone"]
+    return rows
+
+
+async def announcements_list(actor: Actor, group_id: str, *, official_only: bool = False,
+                             limit: int | None = None) -> list[dict]:
+    """The group's announcements, newest first (everyone in the group)."""
+    group = await group_get(actor, group_id)
+    sql = "SELECT * FROM announcement WHERE group_id = ? AND deleted_at IS NULL"
+    if official_only:
+        sql += " AND official"
+    sql += " ORDER BY created_at DESC, seq DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return await _decorate(await DB.fetch(sql, group_id), actor, group)
+
+
+async def announcement_get(actor: Actor, announcement_id: str) -> dict:
+    """One announcement; NotFound for people outside its group. Admins also get
+    `acked_members` and `not_acked_members`."""
+    row = await _row(announcement_id)
+    group = await group_get(actor, row["group_id"])
+    (row,) = await _decorate([row], actor, group)
+    row["can_edit"] = can(actor, "object.edit", row, group)
+    if row["ack_required"] and can(actor, "group.admin", group):
+        acked = await DB.fetch(
+            "SELECT m.id, m.display_name, k.acked_at FROM announcement_ack k JOIN member m ON m.id = k.member_id"
+            " WHERE k.announcement_id = ? AND m.status = 'active' ORDER BY k.acked_at",
+            announcement_id,
+        )
+        done = {m["id"] for m in acked}
+        row["acked_members"] = acked
+        row["not_acked_members"] = [m for m in await _expected_ackers(group["id"])
+                                    if m["id"] not in done and m["id"] != row["author_id"]]
+    return row
+
+
+async def announcement_view(actor: Actor, announcement_id: str) -> dict:
+    """Open an announcement: as `announcement_get`, and it counts as read from now on."""
+    row = await announcement_get(actor, announcement_id)
+    membership = actor.membership(row["group_id"])
+    if membership and not row["read"]:
+        await DB.execute(
+            "INSERT INTO announcement_read (announcement_id, member_id, read_at) VALUES (?,?,?)"
+            " ON CONFLICT DO NOTHING",
+            announcement_id, membership.member_id, now(),
+        )
+    return row
+
+
+# -- writing ------------------------------------------------------------------------------------
+async def _active_member_ids(group_id: str) -> list[str]:
+    rows = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
+    return [r["id"] for r in rows]
+
+
+def _category(official: bool, urgent: bool) -> str:
+    return "urgent_announcement" if official and urgent else "announcement"
+
+
+async def announcement_create(actor: Actor, group_id: str, *, title: str, body: str = "", official: bool = False,
+                              urgent: bool = False, ack_required: bool = False, file_ids: Any = None,
+                              stays_here: bool = False) -> dict:
+    group = await group_get(actor, group_id)
+    me = require(actor, "object.create", group)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, cleaner, raw in (("title", clean_title, title), ("body", clean_body, body),
+                               ("file_ids", clean_file_ids, file_ids)):
+        try:
+            values[name] = cleaner(raw)
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise Invalid(next(iter(errors.values())), errors=errors)
+    announcement_id = new_id()
+    stamp = now()
+    async with DB.write():
+        seq = await common.next_seq(group_id)
+        await DB.execute(
+            "INSERT INTO announcement (id, group_id, author_id, title, body, official, urgent, ack_required,"
+            " stays_here, created_at, updated_at, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            announcement_id, group_id, me.member_id, values["title"], values["body"], bool(official), bool(urgent),
+            bool(ack_required), bool(stays_here), stamp, stamp, seq,
+        )
+        await files.attach(group_id, OBJECT_TYPE, announcement_id, values["file_ids"])
+        await notify.notify(
+            await _active_member_ids(group_id), _category(bool(official), bool(urgent)), group_id=group_id,
+            title=values["title"], body=plain_excerpt(values["body"], 200), url=url_of(announcement_id),
+            object_type=OBJECT_TYPE, object_id=announcement_id, exclude_member=me.member_id,
+        )
+    return await announcement_get(actor, announcement_id)
+
+
+async def announcement_update(actor: Actor, announcement_id: str, **changes: Any) -> dict:
+    """Edit title, body, flags or files (None = unchanged; `file_ids` replaces the list)."""
+    row = await _row(announcement_id)
+    group = await group_get(actor, row["group_id"])
+    require(actor, "object.edit", row, group)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, cleaner in (("title", clean_title), ("body", clean_body)):
+        if changes.get(name) is not None:
+            try:
+                values[name] = cleaner(changes[name])
+            except Invalid as exc:
+                errors.update(exc.errors)
+    for flag in ("official", "urgent", "ack_required", "stays_here"):
+        if changes.get(flag) is not None:
+            values[flag] = bool(changes[flag])
+    file_ids = None
+    if changes.get("file_ids") is not None:
+        try:
+            file_ids = clean_file_ids(changes["file_ids"])
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise Invalid(next(iter(errors.values())), errors=errors)
+    if not values and file_ids is None:
+        return await announcement_get(actor, announcement_id)
+    async with DB.write():
+        values["seq"] = await common.next_seq(row["group_id"])
+        values["updated_at"] = now()
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        await DB.execute(f"UPDATE announcement SET {assignments} WHERE id = ?", *values.values(), announcement_id)
+        if file_ids is not None:
+            # The attachment table belongs to files; replacing the list means dropping ours first.
+            await DB.execute("DELETE FROM attachment WHERE object_type = ? AND object_id = ?", OBJECT_TYPE,
+                             announcement_id)
+            await files.attach(row["group_id"], OBJECT_TYPE, announcement_id, file_ids)
+    return await announcement_get(actor, announcement_id)
+
+
+async def announcement_delete(actor: Actor, announcement_id: str) -> dict:
+    """Delete (soft): it disappears for everyone and leaves a tombstone for sync."""
+    row = await _row(announcement_id)
+    group = await group_get(actor, row["group_id"])
+    require(actor, "object.edit", row, group)
+    async with DB.write():
+        seq = await common.tombstone(row["group_id"], OBJECT_TYPE, announcement_id)
+        await DB.execute("UPDATE announcement SET deleted_at = ?, seq = ? WHERE id = ?", now(), seq, announcement_id)
+    return row
+
+
+async def announcement_ack(actor: Actor, announcement_id: str) -> dict:
+    """"I've read it": recorded once (the first time counts), and it marks the announcement read."""
+    row = await _row(announcement_id)
+    group = await group_get(actor, row["group_id"])
+    me = require(actor, "act:acknowledge", row, group)
+    stamp = now()
+    async with DB.write():
+        existing = await DB.fetchone(
+            "SELECT * FROM announcement_ack WHERE announcement_id = ? AND member_id = ?", announcement_id, me.member_id
+        )
+        if existing is None:
+            seq = await common.next_seq(row["group_id"])
+            await DB.execute(
+                "INSERT INTO announcement_ack (announcement_id, member_id, acked_at, seq) VALUES (?,?,?,?)",
+                announcement_id, me.member_id, stamp, seq,
+            )
+        await DB.execute(
+            "INSERT INTO announcement_read (announcement_id, member_id, read_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
+            announcement_id, me.member_id, stamp,
+        )
+    return await announcement_get(actor, announcement_id)
+
+
+# -- across groups (home dashboard, "Needs me") ---------------------------------------------------
+def _my_groups(actor: Actor, group_ids: list[str] | None, *, acting: bool = False) -> dict[str, str]:
+    """group id -> my member id, for the requested groups I am in (acting: not as a guest)."""
+    wanted = actor.memberships if group_ids is None else {g: actor.memberships[g] for g in group_ids
+                                                          if g in actor.memberships}
+    return {g: m.member_id for g, m in wanted.items() if not acting or m.role != "guest"}
+
+
+async def my_unacked_announcements(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
+    """Announcements that ask me to acknowledge and that I haven't, urgent first, then newest.
+    Each row carries `url`, `group_name`, `group_color_index`, `group_timezone`, `member_id`."""
+    mine = _my_groups(actor, group_ids, acting=True)
+    if not mine:
+        return []
+    gmarks = ",".join("?" * len(mine))
+    members = list(mine.values())
+    mmarks = ",".join("?" * len(members))
+    rows = await DB.fetch(
+        f"SELECT a.*, g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
+        f" FROM announcement a JOIN grp g ON g.id = a.group_id"
+        f" WHERE a.group_id IN ({gmarks}) AND a.ack_required AND a.deleted_at IS NULL"
+        f" AND (a.author_id IS NULL OR a.author_id NOT IN ({mmarks}))"
+        f" AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
+        f"                 AND k.member_id IN ({mmarks}))"
+        f" ORDER BY (a.urgent AND a.official) DESC, a.created_at DESC",
+        *mine, *members, *members,
+    )
+    names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
+    for row in rows:
+        row["url"] = url_of(row["id"])
+        row["member_id"] = mine[row["group_id"]]
+        row["author_name"] = (names.get(row["author_id"] or "") or {}).get("display_name", "")
+        for flag in ("official", "urgent", "ack_required", "stays_here"):
+            row[flag] = bool(row[flag])
+    return rows
+
+
+async def official_updates(actor: Actor, group_ids: list[str] | None = None, limit: int = 10) -> list[dict]:
+    """The newest official announcements across my groups, with `read` and `acked` for me."""
+    mine = _my_groups(actor, group_ids)
+    if not mine:
+        return []
+    gmarks = ",".join("?" * len(mine))
+    rows = await DB.fetch(
+        f"SELECT a.* FROM announcement a WHERE a.group_id IN ({gmarks}) AND a.official AND a.deleted_at IS NULL"
+        f" ORDER BY a.created_at DESC LIMIT {int(limit)}",
+        *mine,
+    )
+    result = []
+    for group_id in dict.fromkeys(r["group_id"] for r in rows):
+        group = await group_row(group_id)
+        for row in await _decorate([r for r in rows if r["group_id"] == group_id], actor, group):
+            row["group_name"], row["group_color_index"] = group["name"], group["color_index"]
+            result.append(row)
+    result.sort(key=lambda r: r["created_at"], reverse=True)
+    return result

@@ -1,0 +1,609 @@
+"""Events and RSVPs (SPEC §7): start/end in the group's timezone (stored UTC), location,
+description, files, "RSVP required", an answer deadline; changes of time or place are tracked.
+
+Rules:
+- Creating is `object.create`; editing, cancelling and deleting is `object.edit`.
+- A title has 1–120 characters; the end may not be before the start; the answer deadline may
+  not be after the start. Naive times are the group's timezone.
+- Every change of start, end or place, and a cancel, raises `version` by one, writes an
+  `event_change` row and notifies every active member but the editor ("event_change").
+- A member who saw (opened or answered) an older version sees "changed: was … now …" until they
+  open the event again; a member who never saw it just sees the event as it is.
+- Cancelled events stay visible, struck through, with the reason. Nobody answers them.
+- RSVP is `act` (everyone but guests): yes / no / maybe, an optional note, 0–20 guests; it can
+  be changed until the deadline (409 after it) and until the event is over.
+- Counts: yes / no / maybe, guests brought along by a "yes", and "no answer" = active members
+  who may answer (guests cannot) minus those who did. Admins also see who hasn't answered.
+- Someone who leaves loses their RSVPs (MEMBER_LEFT_HOOKS).
+- Every write takes the group's next `seq`; an RSVP carries its own so a home server can see
+  that this member answered; deleting leaves a tombstone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from groupbox import timefmt
+from groupbox.access import Actor, can, require
+from groupbox.db.engine import DB
+from groupbox.domain.files import service as files
+from groupbox.domain.groups import invites
+from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.service import group_get
+from groupbox.domain.notify import service as notify
+from groupbox.domain.objects import common
+from groupbox.domain.objects.announcements import clean_file_ids
+from groupbox.errors import Conflict, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.text import plain_excerpt
+from groupbox.util import as_utc, new_id, now
+
+OBJECT_TYPE = "event"
+TITLE_MAX = 120
+LOCATION_MAX = 200
+DESCRIPTION_MAX = 10000
+NOTE_MAX = 200
+REASON_MAX = 300
+GUESTS_MAX = 20
+STATUSES = ("yes", "no", "maybe")
+# An event without an end counts as over this long after it starts.
+DEFAULT_LENGTH = timedelta(hours=2)
+
+
+# -- validation (shared by forms, API and CLI) --------------------------------------------------
+def clean_title(raw: str | None) -> str:
+    title = " ".join((raw or "").split())
+    if not title:
+        raise Invalid(_("Give the event a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=TITLE_MAX), field="title")
+    return title
+
+
+def clean_location(raw: str | None) -> str:
+    location = " ".join((raw or "").split())
+    if len(location) > LOCATION_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=LOCATION_MAX), field="location")
+    return location
+
+
+def clean_description(raw: str | None) -> str:
+    text = (raw or "").strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=DESCRIPTION_MAX), field="description")
+    return text
+
+
+def clean_time(raw: Any, tz: str, field: str, *, required: bool = False) -> datetime | None:
+    """ISO 8601 with an offset, or a naive time in the group's zone (a form's datetime-local)."""
+    if isinstance(raw, datetime):
+        value = as_utc(raw) if raw.tzinfo else timefmt.parse_local(raw.isoformat(), tz)
+    else:
+        try:
+            value = timefmt.parse_local(raw, tz)
+        except ValueError:
+            raise Invalid(_("Enter a date and time, e.g. 2026-11-28 10:00."), field=field) from None
+    if value is None:
+        if required:
+            raise Invalid(_("When does it start?"), field=field)
+        return None
+    if not 1970 <= value.year <= 2200:
+        raise Invalid(_("Enter a date between 1970 and 2200."), field=field)
+    return value
+
+
+def clean_schedule(starts_at: datetime, ends_at: datetime | None, deadline: datetime | None) -> None:
+    if ends_at is not None and ends_at < starts_at:
+        raise Invalid(_("The end is before the start."), field="ends_at")
+    if deadline is not None and deadline > starts_at:
+        raise Invalid(_("The answer deadline must be before the event starts."), field="rsvp_deadline")
+
+
+def clean_status(raw: str | None) -> str:
+    status = (raw or "").strip().lower()
+    if status not in STATUSES:
+        raise Invalid(_("Answer yes, no or maybe."), field="status")
+    return status
+
+
+def clean_note(raw: str | None) -> str:
+    note = " ".join((raw or "").split())
+    if len(note) > NOTE_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=NOTE_MAX), field="note")
+    return note
+
+
+def clean_guests(raw: Any) -> int:
+    if raw is None or raw == "":
+        return 0
+    try:
+        guests = int(raw)
+    except (TypeError, ValueError):
+        raise Invalid(_("Enter a number of guests from 0 to {n}.", n=GUESTS_MAX), field="guests") from None
+    if not 0 <= guests <= GUESTS_MAX:
+        raise Invalid(_("Enter a number of guests from 0 to {n}.", n=GUESTS_MAX), field="guests")
+    return guests
+
+
+def clean_reason(raw: str | None) -> str:
+    reason = " ".join((raw or "").split())
+    if len(reason) > REASON_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=REASON_MAX), field="reason")
+    return reason
+
+
+def _collect(checks: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Run (name, thunk) validators; raise one Invalid carrying every field's message."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, check in checks:
+        try:
+            values[name] = check()
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise Invalid(next(iter(errors.values())), errors=errors)
+    return values
+
+
+def url_of(event_id: str) -> str:
+    return f"/events/{event_id}"
+
+
+def end_of(event: dict) -> datetime:
+    return as_utc(event["ends_at"]) if event["ends_at"] else as_utc(event["starts_at"]) + DEFAULT_LENGTH
+
+
+def time_place(event: dict, tz: str, starts_key: str = "starts_at", location_key: str = "location") -> str:
+    """'Sat 28 Nov 10:00 · Park' — for notifications (no "tomorrow": they are read later)."""
+    text = f"{timefmt.day(event[starts_key], tz)} {timefmt.hm(event[starts_key], tz)}"
+    return f"{text} · {event[location_key]}" if event.get(location_key) else text
+
+
+# -- reading ------------------------------------------------------------------------------------
+async def _row(event_id: str) -> dict:
+    row = await DB.fetchone("SELECT * FROM event WHERE id = ? AND deleted_at IS NULL", event_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    return row
+
+
+async def _eligible(group_id: str) -> list[dict]:
+    """Members who may answer: active and not guests."""
+    return await DB.fetch(
+        "SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'"
+        " ORDER BY display_name COLLATE NOCASE",
+        group_id,
+    )
+
+
+async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:
+    """event id -> {yes, no, maybe, guests, answered, no_answer} (answers of current members)."""
+    eligible = len(await _eligible(group_id))
+    result = {eid: {"yes": 0, "no": 0, "maybe": 0, "guests": 0, "answered": 0, "no_answer": eligible}
+              for eid in event_ids}
+    if not event_ids:
+        return result
+    marks = ",".join("?" * len(event_ids))
+    rows = await DB.fetch(
+        f"SELECT r.event_id, r.status, COUNT(*) AS n, SUM(CASE WHEN r.status = 'yes' THEN r.guests ELSE 0 END) AS g"
+        f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND m.role != 'guest'"
+        f" WHERE r.event_id IN ({marks}) GROUP BY r.event_id, r.status",
+        *event_ids,
+    )
+    for row in rows:
+        counts = result[row["event_id"]]
+        counts[row["status"]] = row["n"]
+        counts["guests"] += row["g"] or 0
+        counts["answered"] += row["n"]
+        counts["no_answer"] = max(0, eligible - counts["answered"])
+    return result
+
+
+async def unseen_changes(member_id: str | list[str], event_ids: list[str]) -> dict[str, dict]:
+    """event id -> {old_starts_at, old_ends_at, old_location, new_starts_at, new_ends_at,
+    new_location, cancelled, version} for events this member saw (opened or answered) in an
+    older version. `member_id` may be a list (a person's member ids across groups)."""
+    members = [member_id] if isinstance(member_id, str) else list(member_id)
+    if not members or not event_ids:
+        return {}
+    emarks = ",".join("?" * len(event_ids))
+    mmarks = ",".join("?" * len(members))
+    rows = await DB.fetch(
+        f"SELECT e.id, e.version, e.starts_at AS new_starts_at, e.ends_at AS new_ends_at,"
+        f" e.location AS new_location, e.cancelled_at, c.old_starts_at, c.old_ends_at, c.old_location"
+        f" FROM event e JOIN event_seen s ON s.event_id = e.id AND s.member_id IN ({mmarks})"
+        f" JOIN event_change c ON c.event_id = e.id AND c.version = s.version + 1"
+        f" WHERE e.id IN ({emarks}) AND s.version < e.version AND e.deleted_at IS NULL",
+        *members, *event_ids,
+    )
+    return {
+        row["id"]: {
+            "old_starts_at": row["old_starts_at"], "old_ends_at": row["old_ends_at"],
+            "old_location": row["old_location"], "new_starts_at": row["new_starts_at"],
+            "new_ends_at": row["new_ends_at"], "new_location": row["new_location"],
+            "cancelled": row["cancelled_at"] is not None, "version": row["version"],
+        }
+        for row in rows
+    }
+
+
+async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
+    """Add what pages and the API show: counts, my answer, my unseen change, author, files."""
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    membership = actor.membership(group["id"])
+    me = membership.member_id if membership else ""
+    counts = await counts_for(ids, group["id"])
+    mine = {r["event_id"]: r for r in await DB.fetch(
+        f"SELECT * FROM rsvp WHERE member_id = ? AND event_id IN ({marks})", me, *ids)}
+    changes = await unseen_changes(me, ids) if me else {}
+    names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
+    attached = await files.attachments(OBJECT_TYPE, ids)
+    stamp = now()
+    may_answer = can(actor, "act:rsvp", group)
+    for row in rows:
+        author = names.get(row["author_id"] or "")
+        row["author_name"] = author["display_name"] if author else ""
+        row["url"] = url_of(row["id"])
+        row["rsvp_required"], row["stays_here"] = bool(row["rsvp_required"]), bool(row["stays_here"])
+        row["cancelled"] = row["cancelled_at"] is not None
+        row["counts"] = counts[row["id"]]
+        row["my_rsvp"] = mine.get(row["id"])
+        row["change"] = changes.get(row["id"])
+        row["changed"] = row["change"] is not None
+        row["files"] = attached.get(row["id"], [])
+        row["is_past"] = end_of(row) < stamp
+        row["deadline_passed"] = row["rsvp_deadline"] is not None and as_utc(row["rsvp_deadline"]) < stamp
+        row["can_answer"] = (may_answer and not row["cancelled"] and not row["is_past"]
+                             and not row["deadline_passed"])
+        row["group_timezone"] = group["timezone"]
+    return rows
+
+
+_UPCOMING = "((ends_at IS NULL AND starts_at >= ?) OR (ends_at IS NOT NULL AND ends_at >= ?))"
+
+
+async def events_list(actor: Actor, group_id: str, *, past: bool = False, limit: int | None = None) -> list[dict]:
+    """Upcoming events by start time (cancelled ones included, struck through), or past ones,
+    most recent first."""
+    group = await group_get(actor, group_id)
+    stamp = now()
+    condition = _UPCOMING if not past else f"NOT {_UPCOMING}"
+    order = "starts_at DESC" if past else "starts_at"
+    sql = f"SELECT * FROM event WHERE group_id = ? AND deleted_at IS NULL AND {condition} ORDER BY {order}, id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = await DB.fetch(sql, group_id, stamp - DEFAULT_LENGTH, stamp)
+    return await _decorate(rows, actor, group)
+
+
+async def event_get(actor: Actor, event_id: str) -> dict:
+    """One event for someone in its group (NotFound otherwise). Admins also get `answers`
+    (who said what, with notes) and `no_answer_members`."""
+    row = await _row(event_id)
+    group = await group_get(actor, row["group_id"])
+    (row,) = await _decorate([row], actor, group)
+    row["can_edit"] = can(actor, "object.edit", row, group)
+    if can(actor, "group.admin", group):
+        answers = await DB.fetch(
+            "SELECT m.id AS member_id, m.display_name, r.status, r.note, r.guests, r.answered_at"
+            " FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND m.role != 'guest'"
+            " WHERE r.event_id = ? ORDER BY r.status = 'yes' DESC, r.status = 'maybe' DESC,"
+            " m.display_name COLLATE NOCASE",
+            event_id,
+        )
+        answered = {a["member_id"] for a in answers}
+        row["answers"] = answers
+        row["no_answer_members"] = [m for m in await _eligible(group["id"]) if m["id"] not in answered]
+    return row
+
+
+async def _mark_seen(event_id: str, member_id: str, version: int) -> None:
+    await DB.execute(
+        "INSERT INTO event_seen (event_id, member_id, version, seen_at) VALUES (?,?,?,?)"
+        " ON CONFLICT (event_id, member_id) DO UPDATE SET version = excluded.version, seen_at = excluded.seen_at"
+        " WHERE excluded.version >= event_seen.version",
+        event_id, member_id, version, now(),
+    )
+
+
+async def event_view(actor: Actor, event_id: str) -> dict:
+    """Open an event: as `event_get` (with the change since my last look, if any), and from now
+    on I have seen this version."""
+    row = await event_get(actor, event_id)
+    membership = actor.membership(row["group_id"])
+    if membership:
+        await _mark_seen(event_id, membership.member_id, row["version"])
+    return row
+
+
+# -- writing ------------------------------------------------------------------------------------
+async def _active_member_ids(group_id: str) -> list[str]:
+    rows = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
+    return [r["id"] for r in rows]
+
+
+async def event_create(actor: Actor, group_id: str, *, title: str, starts_at: Any, ends_at: Any = None,
+                       location: str = "", description: str = "", rsvp_required: bool = False,
+                       rsvp_deadline: Any = None, file_ids: Any = None, stays_here: bool = False) -> dict:
+    group = await group_get(actor, group_id)
+    me = require(actor, "object.create", group)
+    tz = group["timezone"]
+    values = _collect([
+        ("title", lambda: clean_title(title)),
+        ("starts_at", lambda: clean_time(starts_at, tz, "starts_at", required=True)),
+        ("ends_at", lambda: clean_time(ends_at, tz, "ends_at")),
+        ("rsvp_deadline", lambda: clean_time(rsvp_deadline, tz, "rsvp_deadline")),
+        ("location", lambda: clean_location(location)),
+        ("description", lambda: clean_description(description)),
+        ("file_ids", lambda: clean_file_ids(file_ids)),
+    ])
+    clean_schedule(values["starts_at"], values["ends_at"], values["rsvp_deadline"])
+    event_id = new_id()
+    stamp = now()
+    async with DB.write():
+        seq = await common.next_seq(group_id)
+        await DB.execute(
+            "INSERT INTO event (id, group_id, author_id, title, description, location, starts_at, ends_at,"
+            " rsvp_required, rsvp_deadline, stays_here, version, created_at, updated_at, seq)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)",
+            event_id, group_id, me.member_id, values["title"], values["description"], values["location"],
+            values["starts_at"], values["ends_at"], bool(rsvp_required), values["rsvp_deadline"], bool(stays_here),
+            stamp, stamp, seq,
+        )
+        await files.attach(group_id, OBJECT_TYPE, event_id, values["file_ids"])
+        await _mark_seen(event_id, me.member_id, 1)
+        await notify.notify(
+            await _active_member_ids(group_id), "event_new", group_id=group_id,
+            title=_("New event: {title}", title=values["title"]), body=time_place(values, tz),
+            url=url_of(event_id), object_type=OBJECT_TYPE, object_id=event_id, exclude_member=me.member_id,
+        )
+    return await event_get(actor, event_id)
+
+
+def _given(changes: dict, key: str) -> bool:
+    return key in changes and changes[key] is not None
+
+
+async def event_update(actor: Actor, event_id: str, **changes: Any) -> dict:
+    """Edit an event. A value of None leaves a field as it is; "" clears `ends_at` and
+    `rsvp_deadline`; `file_ids` replaces the list. `cancelled=True` (with `reason`) cancels,
+    `cancelled=False` brings a cancelled event back."""
+    row = await _row(event_id)
+    group = await group_get(actor, row["group_id"])
+    me = require(actor, "object.edit", row, group)
+    tz = group["timezone"]
+    checks: list[tuple[str, Any]] = []
+    for key, cleaner in (("title", clean_title), ("location", clean_location), ("description", clean_description),
+                         ("reason", clean_reason)):
+        if _given(changes, key):
+            checks.append((key, lambda c=cleaner, k=key: c(changes[k])))
+    for key in ("starts_at", "ends_at", "rsvp_deadline"):
+        if _given(changes, key):
+            checks.append((key, lambda k=key: clean_time(changes[k], tz, k, required=k == "starts_at")))
+    if _given(changes, "file_ids"):
+        checks.append(("file_ids", lambda: clean_file_ids(changes["file_ids"])))
+    values = _collect(checks)
+    merged = {**row, **{k: v for k, v in values.items() if k not in ("reason", "file_ids")}}
+    clean_schedule(as_utc(merged["starts_at"]), merged["ends_at"] and as_utc(merged["ends_at"]),
+                   merged["rsvp_deadline"] and as_utc(merged["rsvp_deadline"]))
+
+    updates: dict[str, Any] = {}
+    for key in ("title", "description", "location", "starts_at", "ends_at", "rsvp_deadline"):
+        if key in values and values[key] != (row[key] if not isinstance(row[key], datetime) else as_utc(row[key])):
+            updates[key] = values[key]
+    for flag in ("rsvp_required", "stays_here"):
+        if _given(changes, flag) and bool(changes[flag]) != bool(row[flag]):
+            updates[flag] = bool(changes[flag])
+    moved = any(key in updates for key in ("starts_at", "ends_at", "location"))
+    cancelling = _given(changes, "cancelled") and bool(changes["cancelled"]) and row["cancelled_at"] is None
+    reinstating = _given(changes, "cancelled") and not changes["cancelled"] and row["cancelled_at"] is not None
+    if cancelling:
+        updates["cancelled_at"] = now()
+        updates["cancel_reason"] = values.get("reason", "")
+    elif reinstating:
+        updates["cancelled_at"] = None
+        updates["cancel_reason"] = ""
+    elif "reason" in values and row["cancelled_at"] is not None and values["reason"] != row["cancel_reason"]:
+        updates["cancel_reason"] = values["reason"]
+    file_ids = values.get("file_ids")
+    if not updates and file_ids is None:
+        return await event_get(actor, event_id)
+
+    stamp = now()
+    async with DB.write():
+        if moved or cancelling or reinstating:
+            updates["version"] = row["version"] + 1
+            after = {**row, **updates}
+            await DB.execute(
+                "INSERT INTO event_change (id, event_id, version, old_starts_at, old_ends_at, old_location,"
+                " new_starts_at, new_ends_at, new_location, cancelled, changed_by, changed_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                new_id(), event_id, updates["version"], row["starts_at"], row["ends_at"], row["location"],
+                after["starts_at"], after["ends_at"], after["location"], after["cancelled_at"] is not None,
+                me.member_id, stamp,
+            )
+        updates["seq"] = await common.next_seq(row["group_id"])
+        updates["updated_at"] = stamp
+        assignments = ", ".join(f"{key} = ?" for key in updates)
+        await DB.execute(f"UPDATE event SET {assignments} WHERE id = ?", *updates.values(), event_id)
+        if file_ids is not None:
+            # The attachment table belongs to files; replacing the list means dropping ours first.
+            await DB.execute("DELETE FROM attachment WHERE object_type = ? AND object_id = ?", OBJECT_TYPE, event_id)
+            await files.attach(row["group_id"], OBJECT_TYPE, event_id, file_ids)
+        if "version" in updates:
+            await _mark_seen(event_id, me.member_id, updates["version"])
+            await _notify_change(row, {**row, **updates}, tz, me.member_id, cancelling, reinstating)
+    return await event_get(actor, event_id)
+
+
+async def _notify_change(before: dict, after: dict, tz: str, editor: str, cancelled: bool, reinstated: bool) -> None:
+    if cancelled:
+        title = _("Cancelled: {title}", title=after["title"])
+        body = after["cancel_reason"] or time_place(before, tz)
+    elif reinstated:
+        title = _("On again: {title}", title=after["title"])
+        body = time_place(after, tz)
+    else:
+        title = _("Moved: {title}", title=after["title"])
+        body = _("was {old}, now {new}", old=time_place(before, tz), new=time_place(after, tz))
+    await notify.notify(
+        await _active_member_ids(after["group_id"]), "event_change", group_id=after["group_id"], title=title,
+        body=plain_excerpt(body, 300), url=url_of(after["id"]), object_type=OBJECT_TYPE, object_id=after["id"],
+        exclude_member=editor,
+    )
+
+
+async def event_cancel(actor: Actor, event_id: str, reason: str = "") -> dict:
+    return await event_update(actor, event_id, cancelled=True, reason=reason)
+
+
+async def event_delete(actor: Actor, event_id: str) -> dict:
+    """Delete (soft): gone for everyone, a tombstone for sync. Cancelling is usually kinder."""
+    row = await _row(event_id)
+    group = await group_get(actor, row["group_id"])
+    require(actor, "object.edit", row, group)
+    async with DB.write():
+        seq = await common.tombstone(row["group_id"], OBJECT_TYPE, event_id)
+        await DB.execute("UPDATE event SET deleted_at = ?, seq = ? WHERE id = ?", now(), seq, event_id)
+    return row
+
+
+async def rsvp(actor: Actor, event_id: str, status: str, note: str | None = None, guests: Any = None) -> dict:
+    """Answer (or change my answer). Returns {"rsvp": my row, "counts": the event's counts,
+    "event": the event}."""
+    row = await _row(event_id)
+    group = await group_get(actor, row["group_id"])
+    me = require(actor, "act:rsvp", row, group)
+    values = _collect([("status", lambda: clean_status(status)), ("note", lambda: clean_note(note)),
+                       ("guests", lambda: clean_guests(guests))])
+    if values["status"] == "no":
+        values["guests"] = 0
+    stamp = now()
+    tz = group["timezone"]
+    if row["cancelled_at"] is not None:
+        raise Conflict(_("“{title}” is cancelled, so there is nothing to answer.", title=row["title"]))
+    if end_of(row) < stamp:
+        raise Conflict(_("“{title}” is over.", title=row["title"]))
+    if row["rsvp_deadline"] is not None and as_utc(row["rsvp_deadline"]) < stamp:
+        author = (await common.member_names([row["author_id"]])).get(row["author_id"] or "")
+        who = author["display_name"] if author and author["status"] == "active" else _("an admin of the group")
+        deadline = f"{timefmt.day(row['rsvp_deadline'], tz)} {timefmt.hm(row['rsvp_deadline'], tz)}"
+        raise Conflict(_("The RSVP deadline passed on {deadline}. Ask {who} if you need to change your answer.",
+                         deadline=deadline, who=who))
+    async with DB.write():
+        seq = await common.next_seq(row["group_id"])
+        await DB.execute(
+            "INSERT INTO rsvp (event_id, member_id, status, note, guests, answered_at, seq) VALUES (?,?,?,?,?,?,?)"
+            " ON CONFLICT (event_id, member_id) DO UPDATE SET status = excluded.status, note = excluded.note,"
+            " guests = excluded.guests, answered_at = excluded.answered_at, seq = excluded.seq",
+            event_id, me.member_id, values["status"], values["note"], values["guests"], stamp, seq,
+        )
+        # Answering means having seen this version.
+        await _mark_seen(event_id, me.member_id, row["version"])
+    answer = await DB.fetchone("SELECT * FROM rsvp WHERE event_id = ? AND member_id = ?", event_id, me.member_id)
+    counts = (await counts_for([event_id], row["group_id"]))[event_id]
+    return {"rsvp": answer, "counts": counts, "event": {**row, "url": url_of(event_id), "group_timezone": tz}}
+
+
+# -- across groups (home dashboard, calendar, "Needs me") ----------------------------------------
+def _my_members(actor: Actor, group_ids: list[str] | None, *, acting: bool = False) -> dict[str, str]:
+    wanted = actor.memberships if group_ids is None else {g: actor.memberships[g] for g in group_ids
+                                                          if g in actor.memberships}
+    return {g: m.member_id for g, m in wanted.items() if not acting or m.role != "guest"}
+
+
+_GROUP_COLUMNS = "g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
+
+
+async def my_missing_rsvps(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
+    """Events that ask for an RSVP I haven't given and can still give (not cancelled, not
+    started, deadline not passed), soonest deadline first. Rows carry `url`, `due_at`,
+    `member_id` and `group_name`, `group_color_index`, `group_timezone`."""
+    mine = _my_members(actor, group_ids, acting=True)
+    if not mine:
+        return []
+    stamp = now()
+    gmarks = ",".join("?" * len(mine))
+    members = list(mine.values())
+    mmarks = ",".join("?" * len(members))
+    rows = await DB.fetch(
+        f"SELECT e.*, {_GROUP_COLUMNS} FROM event e JOIN grp g ON g.id = e.group_id"
+        f" WHERE e.group_id IN ({gmarks}) AND e.rsvp_required AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
+        f" AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
+        f" AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id IN ({mmarks}))"
+        f" ORDER BY COALESCE(e.rsvp_deadline, e.starts_at), e.starts_at",
+        *mine, stamp, stamp, *members,
+    )
+    for row in rows:
+        row["url"] = url_of(row["id"])
+        row["due_at"] = row["rsvp_deadline"] or row["starts_at"]
+        row["member_id"] = mine[row["group_id"]]
+        row["rsvp_required"], row["stays_here"] = bool(row["rsvp_required"]), bool(row["stays_here"])
+    return rows
+
+
+async def events_between(actor: Actor, group_ids: list[str] | None = None, *, start: datetime | None = None,
+                         end: datetime | None = None, limit: int | None = None) -> list[dict]:
+    """Calendar entries across my groups by start time: events overlapping [start, end)
+    (default: from now on). Rows carry `url`, `my_rsvp` (status or None), `changed`, `change`,
+    `cancelled` and the group columns."""
+    mine = _my_members(actor, group_ids)
+    if not mine:
+        return []
+    start = start or now() - DEFAULT_LENGTH
+    gmarks = ",".join("?" * len(mine))
+    sql = (f"SELECT e.*, {_GROUP_COLUMNS} FROM event e JOIN grp g ON g.id = e.group_id"
+           f" WHERE e.group_id IN ({gmarks}) AND e.deleted_at IS NULL AND COALESCE(e.ends_at, e.starts_at) >= ?")
+    params: list[Any] = [*mine, start]
+    if end is not None:
+        sql += " AND e.starts_at < ?"
+        params.append(end)
+    sql += " ORDER BY e.starts_at, e.id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = await DB.fetch(sql, *params)
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    members = list(mine.values())
+    mmarks = ",".join("?" * len(members))
+    answers = {r["event_id"]: r["status"] for r in await DB.fetch(
+        f"SELECT event_id, status FROM rsvp WHERE event_id IN ({marks}) AND member_id IN ({mmarks})", *ids, *members)}
+    changes = await unseen_changes(members, ids)
+    for row in rows:
+        row["url"] = url_of(row["id"])
+        row["my_rsvp"] = answers.get(row["id"])
+        row["change"] = changes.get(row["id"])
+        row["changed"] = row["change"] is not None
+        row["cancelled"] = row["cancelled_at"] is not None
+        row["rsvp_required"], row["stays_here"] = bool(row["rsvp_required"]), bool(row["stays_here"])
+    return rows
+
+
+# -- hooks --------------------------------------------------------------------------------------
+async def forget_member_rsvps(member_id: str) -> None:
+    """Someone left or was removed: their answers no longer count."""
+    await DB.execute("DELETE FROM rsvp WHERE member_id = ?", member_id)
+
+
+async def preview_upcoming(group: dict) -> list[dict]:
+    """For the join page: the next three events' titles and days, no names of people."""
+    stamp = now()
+    rows = await DB.fetch(
+        "SELECT title, starts_at FROM event WHERE group_id = ? AND deleted_at IS NULL AND cancelled_at IS NULL"
+        " AND starts_at >= ? ORDER BY starts_at LIMIT 3",
+        group["id"], stamp,
+    )
+    return [{"title": r["title"], "when": timefmt.day(r["starts_at"], group["timezone"])} for r in rows]
+
+
+if forget_member_rsvps not in groups.MEMBER_LEFT_HOOKS:
+    groups.MEMBER_LEFT_HOOKS.append(forget_member_rsvps)
+if preview_upcoming not in invites.PREVIEW_HOOKS:
+    invites.PREVIEW_HOOKS.append(preview_upcoming)
