@@ -1,0 +1,146 @@
+"""The home dashboard: what needs me, what is coming, what changed — across all my groups (SPEC §8).
+
+"Last visit" is tracked per person: a home view more than 30 minutes after the previous one
+moves the window, so reloading keeps showing the same "changed since" list. Without any earlier
+visit the window is the last 7 days.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from groupbox.access import Actor
+from groupbox.db.engine import DB
+from groupbox.domain.actions import service as actions
+from groupbox.util import as_utc, now
+
+VISIT_GAP = timedelta(minutes=30)
+FIRST_WINDOW = timedelta(days=7)
+UPCOMING_DAYS = 7
+
+
+async def visit_window(actor: Actor, reference: datetime | None = None, record: bool = True) -> datetime:
+    """The start of "since my last visit"; records this visit when `record`."""
+    reference = reference or now()
+    profile = await DB.fetchone("SELECT last_visit_at, prev_visit_at FROM profile WHERE id = ?", actor.profile_id)
+    last = as_utc(profile["last_visit_at"]) if profile and profile["last_visit_at"] else None
+    prev = as_utc(profile["prev_visit_at"]) if profile and profile["prev_visit_at"] else None
+    if last is None or reference - last > VISIT_GAP:
+        prev, last = last, reference
+        if record:
+            await DB.execute("UPDATE profile SET prev_visit_at = ?, last_visit_at = ? WHERE id = ?", prev, last,
+                             actor.profile_id)
+    return prev or reference - FIRST_WINDOW
+
+
+def _marks(values: list[str]) -> str:
+    return ",".join("?" * len(values))
+
+
+async def changed_since(actor: Actor, since: datetime, limit: int = 10) -> list[dict[str, Any]]:
+    """Moved or cancelled events (the latest change per event) and new official announcements
+    since `since`, newest first. Changes I made myself are left out."""
+    gids = list(actor.memberships)
+    if not gids:
+        return []
+    mids = actor.member_ids
+    rows = await DB.fetch(
+        f"SELECT c.event_id, c.old_starts_at, c.old_location, c.new_starts_at, c.new_location, c.cancelled,"
+        f" c.changed_at, e.title, e.group_id, e.cancel_reason, e.starts_at FROM event_change c"
+        f" JOIN event e ON e.id = c.event_id"
+        f" WHERE e.group_id IN ({_marks(gids)}) AND e.deleted_at IS NULL AND c.changed_at > ?"
+        f" AND (c.changed_by IS NULL OR c.changed_by NOT IN ({_marks(mids)}))"
+        f" AND c.version = (SELECT MAX(version) FROM event_change c2 WHERE c2.event_id = c.event_id)"
+        f" ORDER BY c.changed_at DESC LIMIT ?",
+        *gids, since, *mids, limit,
+    )
+    # The oldest old value in the window, so "was → now" spans every change since the visit.
+    first = {}
+    if rows:
+        ids = [r["event_id"] for r in rows]
+        for r in await DB.fetch(
+            f"SELECT event_id, old_starts_at, old_location FROM event_change WHERE event_id IN ({_marks(ids)})"
+            f" AND changed_at > ? ORDER BY version DESC", *ids, since,
+        ):
+            first[r["event_id"]] = r
+    items = []
+    for r in rows:
+        origin = first.get(r["event_id"], r)
+        items.append({
+            "type": "cancelled" if r["cancelled"] else "moved",
+            "id": r["event_id"], "title": r["title"], "group_id": r["group_id"], "url": f"/events/{r['event_id']}",
+            "at": r["changed_at"], "old_starts_at": origin["old_starts_at"], "old_location": origin["old_location"],
+            "new_starts_at": r["new_starts_at"], "new_location": r["new_location"], "reason": r["cancel_reason"],
+        })
+    announcements = await DB.fetch(
+        f"SELECT a.id, a.title, a.group_id, a.created_at, a.urgent, m.display_name AS author_name"
+        f" FROM announcement a LEFT JOIN member m ON m.id = a.author_id"
+        f" WHERE a.group_id IN ({_marks(gids)}) AND a.official = 1 AND a.deleted_at IS NULL AND a.created_at > ?"
+        f" AND (a.author_id IS NULL OR a.author_id NOT IN ({_marks(mids)})) ORDER BY a.created_at DESC LIMIT ?",
+        *gids, since, *mids, limit,
+    )
+    for a in announcements:
+        items.append({"type": "announcement", "id": a["id"], "title": a["title"], "group_id": a["group_id"],
+                      "url": f"/announcements/{a['id']}", "at": a["created_at"], "urgent": bool(a["urgent"]),
+                      "author": a["author_name"]})
+    items.sort(key=lambda i: as_utc(i["at"]), reverse=True)
+    return items[:limit]
+
+
+async def official_updates(actor: Actor, limit: int = 5) -> list[dict]:
+    gids = list(actor.memberships)
+    if not gids:
+        return []
+    rows = await DB.fetch(
+        f"SELECT a.id, a.title, a.group_id, a.created_at, a.urgent, a.ack_required, a.body,"
+        f" m.display_name AS author_name FROM announcement a LEFT JOIN member m ON m.id = a.author_id"
+        f" WHERE a.group_id IN ({_marks(gids)}) AND a.official = 1 AND a.deleted_at IS NULL"
+        f" ORDER BY a.created_at DESC LIMIT ?",
+        *gids, limit,
+    )
+    for row in rows:
+        row["url"] = f"/announcements/{row['id']}"
+    return rows
+
+
+async def catch_up(actor: Actor, since: datetime) -> list[dict]:
+    """Per group: messages since my last visit, the busiest threads, mentions of me."""
+    gids = list(actor.memberships)
+    if not gids:
+        return []
+    try:
+        from groupbox.domain.objects import threads
+    except ImportError:  # pragma: no cover - discussions arrive with their own area
+        return []
+    summary = await threads.catch_up(actor, gids, since)
+    result = []
+    for gid, data in summary.items():
+        if data.get("messages"):
+            result.append({"group_id": gid, **data})
+    result.sort(key=lambda r: (-r.get("mentions", 0), -r["messages"]))
+    return result
+
+
+async def upcoming(actor: Actor, reference: datetime | None = None, days: int = UPCOMING_DAYS,
+                   limit: int = 8) -> list[dict]:
+    from groupbox.domain.objects import events
+
+    reference = reference or now()
+    return await events.events_between(actor, start=reference, end=reference + timedelta(days=days), limit=limit)
+
+
+async def home(actor: Actor, reference: datetime | None = None, record_visit: bool = True) -> dict[str, Any]:
+    reference = reference or now()
+    since = await visit_window(actor, reference, record=record_visit)
+    items = await actions.derive(actor, reference)
+    groups = await actions.group_names(list(actor.memberships))
+    return {
+        "since": since,
+        "needs_me": items,
+        "upcoming": await upcoming(actor, reference),
+        "changed": await changed_since(actor, since),
+        "official": await official_updates(actor),
+        "catch_up": await catch_up(actor, since),
+        "groups": groups,
+    }

@@ -1,0 +1,213 @@
+"""Action items: what needs a person, derived from the structured objects (SPEC §8).
+
+An action item exists exactly while its "done" rule is false:
+
+| kind        | appears when                                                     | done when                         | weight |
+|-------------|------------------------------------------------------------------|-----------------------------------|--------|
+| rsvp        | an RSVP-required event ahead, not cancelled, deadline not passed | I answered (yes/no/maybe)         | 3      |
+| acknowledge | an announcement or file needs acknowledging                      | I acknowledged                    | 2 (4 if urgent official) |
+| vote        | a poll is open                                                    | I voted                           | 2      |
+| task        | a task is assigned to me                                          | it is done (or I'm unassigned)    | 2      |
+| question    | an admin @mentions me with a question ("?")                       | I read the thread after it        | 2      |
+| commitment  | a sign-up slot I took starts within 7 days                        | it has started                    | 1.5    |
+| mention     | someone @mentions me                                              | I read the thread after it        | 1      |
+
+Ranking (higher first): **score = weight × urgency**, with urgency = 1 / (1 + days left), days
+left = time until the item's deadline (RSVP deadline, else the event's start; the poll's close;
+the task's due date; the slot's start), clamped at 0 for overdue items (urgency 1). Items
+without a deadline count as if due in 2 days (urgency 1/3). So an event in two days without an
+RSVP (3 × 1/3 = 1.0) outranks a poll closing next week (2 × 1/8 = 0.25), and an urgent official
+announcement (4 × 1/3 = 1.33) outranks chatter (a mention: 1 × 1/3 = 0.33). Ties: earlier
+deadline, then newer item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from groupbox.access import Actor
+from groupbox.db.engine import DB
+from groupbox.util import as_utc, now
+
+WEIGHTS = {"rsvp": 3.0, "acknowledge": 2.0, "vote": 2.0, "task": 2.0, "question": 2.0, "commitment": 1.5,
+           "mention": 1.0}
+URGENT_ACK_WEIGHT = 4.0
+NO_DEADLINE_DAYS = 2.0
+COMMITMENT_WINDOW = timedelta(days=7)
+
+
+@dataclass
+class ActionItem:
+    id: str
+    kind: str
+    group_id: str
+    title: str
+    url: str
+    due_at: datetime | None = None
+    created_at: datetime | None = None
+    weight: float = 1.0
+    detail: dict[str, Any] = field(default_factory=dict)
+    score: float = 0.0
+
+    def as_dict(self, groups: dict[str, dict]) -> dict[str, Any]:
+        group = groups.get(self.group_id, {})
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "group": {"id": self.group_id, "name": group.get("name", "")},
+            "title": self.title,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "url": self.url,
+        }
+
+
+def urgency(due_at: datetime | None, reference: datetime) -> float:
+    if due_at is None:
+        return 1.0 / (1.0 + NO_DEADLINE_DAYS)
+    days_left = max((as_utc(due_at) - reference).total_seconds() / 86400.0, 0.0)
+    return 1.0 / (1.0 + days_left)
+
+
+def rank(items: list[ActionItem], reference: datetime | None = None) -> list[ActionItem]:
+    """Order by weight × urgency (see the module docstring); stable and deterministic."""
+    reference = reference or now()
+    far = datetime.max.replace(tzinfo=reference.tzinfo)
+    for item in items:
+        item.score = round(item.weight * urgency(item.due_at, reference), 6)
+    return sorted(
+        items,
+        key=lambda i: (-i.score, as_utc(i.due_at) if i.due_at else far,
+                       -(as_utc(i.created_at).timestamp() if i.created_at else 0), i.id),
+    )
+
+
+def _marks(values: list[str]) -> str:
+    return ",".join("?" * len(values))
+
+
+async def _table_exists(name: str) -> bool:
+    return await DB.fetchone("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?", name) is not None
+
+
+async def derive(actor: Actor, reference: datetime | None = None, group_ids: list[str] | None = None) -> list[ActionItem]:
+    """Every open action item for the actor across their groups (or `group_ids`), ranked."""
+    reference = reference or now()
+    memberships = {gid: m for gid, m in actor.memberships.items() if group_ids is None or gid in group_ids}
+    # Guests only read; they have nothing to answer.
+    memberships = {gid: m for gid, m in memberships.items() if m.role != "guest"}
+    if not memberships:
+        return []
+    gids = list(memberships)
+    mids = [m.member_id for m in memberships.values()]
+    items: list[ActionItem] = []
+
+    # RSVPs missing on RSVP-required events still ahead and still answerable.
+    rows = await DB.fetch(
+        f"SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at FROM event e"
+        f" WHERE e.group_id IN ({_marks(gids)}) AND e.rsvp_required = 1 AND e.cancelled_at IS NULL"
+        f" AND e.deleted_at IS NULL AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
+        f" AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id IN ({_marks(mids)}))",
+        *gids, reference, reference, *mids,
+    )
+    for r in rows:
+        items.append(ActionItem(r["id"], "rsvp", r["group_id"], r["title"], f"/events/{r['id']}",
+                                r["rsvp_deadline"] or r["starts_at"], r["created_at"], WEIGHTS["rsvp"],
+                                {"starts_at": r["starts_at"], "location": r["location"],
+                                 "rsvp_deadline": r["rsvp_deadline"]}))
+
+    # Announcements to acknowledge.
+    rows = await DB.fetch(
+        f"SELECT a.id, a.group_id, a.title, a.official, a.urgent, a.created_at FROM announcement a"
+        f" WHERE a.group_id IN ({_marks(gids)}) AND a.ack_required = 1 AND a.deleted_at IS NULL"
+        f" AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
+        f" AND k.member_id IN ({_marks(mids)}))",
+        *gids, *mids,
+    )
+    for r in rows:
+        weight = URGENT_ACK_WEIGHT if (r["urgent"] and r["official"]) else WEIGHTS["acknowledge"]
+        items.append(ActionItem(r["id"], "acknowledge", r["group_id"], r["title"], f"/announcements/{r['id']}",
+                                None, r["created_at"], weight,
+                                {"object": "announcement", "official": bool(r["official"]),
+                                 "urgent": bool(r["urgent"]), "ack_url": f"/announcements/{r['id']}/ack"}))
+
+    # Files to acknowledge.
+    rows = await DB.fetch(
+        f"SELECT f.id, f.group_id, f.display_name, f.content_type, f.created_at FROM file f"
+        f" WHERE f.group_id IN ({_marks(gids)}) AND f.ack_required = 1 AND f.deleted_at IS NULL"
+        f" AND NOT EXISTS (SELECT 1 FROM file_ack k WHERE k.file_id = f.id AND k.member_id IN ({_marks(mids)}))",
+        *gids, *mids,
+    )
+    for r in rows:
+        items.append(ActionItem(r["id"], "acknowledge", r["group_id"], r["display_name"], f"/files/{r['id']}",
+                                None, r["created_at"], WEIGHTS["acknowledge"],
+                                {"object": "file", "content_type": r["content_type"],
+                                 "ack_url": f"/files/{r['id']}/ack", "download_url": f"/files/{r['id']}/download"}))
+
+    # Open polls I have not voted in.
+    rows = await DB.fetch(
+        f"SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at FROM poll p"
+        f" WHERE p.group_id IN ({_marks(gids)}) AND p.deleted_at IS NULL AND p.closed_at IS NULL"
+        f" AND (p.closes_at IS NULL OR p.closes_at > ?)"
+        f" AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id IN ({_marks(mids)}))",
+        *gids, reference, *mids,
+    )
+    for r in rows:
+        items.append(ActionItem(r["id"], "vote", r["group_id"], r["question"], f"/polls/{r['id']}", r["closes_at"],
+                                r["created_at"], WEIGHTS["vote"]))
+
+    # Tasks assigned to me and not done.
+    rows = await DB.fetch(
+        f"SELECT t.id, t.group_id, t.title, t.due_at, t.status, t.created_at FROM task t"
+        f" JOIN task_assignee a ON a.task_id = t.id"
+        f" WHERE a.member_id IN ({_marks(mids)}) AND t.status != 'done' AND t.deleted_at IS NULL",
+        *mids,
+    )
+    for r in rows:
+        items.append(ActionItem(r["id"], "task", r["group_id"], r["title"], f"/tasks/{r['id']}", r["due_at"],
+                                r["created_at"], WEIGHTS["task"], {"status": r["status"]}))
+
+    # Sign-up slots I took that start within a week (the slot's time, else its sheet's event).
+    rows = await DB.fetch(
+        f"SELECT sl.id, s.id AS signup_id, s.group_id, s.title, sl.label, c.committed_at,"
+        f" COALESCE(sl.starts_at, e.starts_at) AS \"starts_at [TIMESTAMPTZ]\" FROM signup_commitment c"
+        f" JOIN signup_slot sl ON sl.id = c.slot_id JOIN signup s ON s.id = sl.signup_id"
+        f" LEFT JOIN event e ON e.id = s.event_id AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
+        f" WHERE c.member_id IN ({_marks(mids)}) AND s.deleted_at IS NULL"
+        f" AND COALESCE(sl.starts_at, e.starts_at) > ? AND COALESCE(sl.starts_at, e.starts_at) <= ?",
+        *mids, reference, reference + COMMITMENT_WINDOW,
+    )
+    for r in rows:
+        items.append(ActionItem(r["id"], "commitment", r["group_id"], f"{r['label']} · {r['title']}",
+                                f"/signups/{r['signup_id']}", r["starts_at"], r["committed_at"],
+                                WEIGHTS["commitment"]))
+
+    # Mentions (and questions from admins) in messages newer than my last read of the thread.
+    if await _table_exists("mention"):
+        rows = await DB.fetch(
+            f"SELECT m.id, m.thread_id, m.group_id, m.body, m.created_at, t.title AS thread_title,"
+            f" au.display_name AS author_name, au.role AS author_role FROM mention x"
+            f" JOIN message m ON m.id = x.message_id JOIN thread t ON t.id = m.thread_id"
+            f" LEFT JOIN member au ON au.id = m.author_id"
+            f" LEFT JOIN thread_read tr ON tr.thread_id = m.thread_id AND tr.member_id = x.member_id"
+            f" WHERE x.member_id IN ({_marks(mids)}) AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
+            f" AND (tr.last_read_at IS NULL OR tr.last_read_at < m.created_at)"
+            f" ORDER BY m.created_at DESC LIMIT 50",
+            *mids,
+        )
+        for r in rows:
+            question = r["author_role"] in ("owner", "admin") and r["body"].rstrip().endswith("?")
+            kind = "question" if question else "mention"
+            items.append(ActionItem(r["id"], kind, r["group_id"], f"{r['author_name'] or ''} in “{r['thread_title']}”",
+                                    f"/threads/{r['thread_id']}#m-{r['id']}", None, r["created_at"], WEIGHTS[kind],
+                                    {"excerpt": r["body"][:140], "author": r["author_name"]}))
+    return rank(items, reference)
+
+
+async def group_names(group_ids: list[str]) -> dict[str, dict]:
+    if not group_ids:
+        return {}
+    rows = await DB.fetch(f"SELECT id, name, color_index, timezone FROM grp WHERE id IN ({_marks(group_ids)})",
+                          *group_ids)
+    return {r["id"]: r for r in rows}

@@ -1,0 +1,132 @@
+"""The cross-group calendar and the private ICS feed (SPEC §10).
+
+The ICS URL is `/ics/{token}.ics`. The token is derived with an HMAC from the instance secret and
+a per-person secret, so the person can see the same URL again at any time; only its hash is
+stored for lookup. "Reset link" rotates the per-person secret: the old URL answers 404.
+Events carry SEQUENCE = their version (bumped on every move and on cancel) and
+STATUS:CANCELLED once cancelled, so phone calendars show moves and cancellations.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from groupbox.access import Actor
+from groupbox.db.engine import DB
+from groupbox.errors import NotFound
+from groupbox.util import as_utc, now, token_hash
+
+DEFAULT_BACK = timedelta(days=7)
+DEFAULT_AHEAD = timedelta(days=60)
+ICS_BACK = timedelta(days=60)
+ICS_AHEAD = timedelta(days=400)
+
+
+async def entries(actor: Actor, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
+    """Calendar entries (SPEC §15.1 shape plus what pages show), 7 days back to 60 ahead by default."""
+    from groupbox.domain.files import service as files
+    from groupbox.domain.objects import events
+
+    reference = now()
+    start = start or reference - DEFAULT_BACK
+    end = end or reference + DEFAULT_AHEAD
+    rows = await events.events_between(actor, start=start, end=end)
+    attached = await files.attachments("event", [r["id"] for r in rows])
+    for row in rows:
+        row["files"] = attached.get(row["id"], [])
+    return rows
+
+
+def entry_json(row: dict) -> dict[str, Any]:
+    return {
+        "id": row["id"], "title": row["title"],
+        "starts_at": as_utc(row["starts_at"]).isoformat(),
+        "ends_at": as_utc(row["ends_at"]).isoformat() if row.get("ends_at") else None,
+        "location": row.get("location") or None,
+        "group": {"id": row["group_id"], "name": row.get("group_name", "")},
+        "my_rsvp": row.get("my_rsvp"), "changed": bool(row.get("changed")), "cancelled": bool(row.get("cancelled")),
+        "url": row["url"],
+    }
+
+
+def group_by_day(rows: list[dict], tz_of) -> list[tuple[Any, list[dict]]]:
+    """[(local date, [entries])] in order; each entry in its own group's timezone."""
+    from groupbox.timefmt import local
+
+    days: dict[Any, list[dict]] = {}
+    for row in rows:
+        day = local(row["starts_at"], tz_of(row)).date()
+        days.setdefault(day, []).append(row)
+    return sorted(days.items())
+
+
+# -- the ICS feed -------------------------------------------------------------------------------
+def _derive(instance_secret: str, profile_id: str, person_secret: str) -> str:
+    digest = hmac.new(instance_secret.encode(), f"ics:{profile_id}:{person_secret}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+async def feed_token(actor: Actor, instance_secret: str) -> str:
+    """The person's feed token (created on first use)."""
+    profile = await DB.fetchone("SELECT ics_secret FROM profile WHERE id = ?", actor.profile_id)
+    person_secret = profile["ics_secret"] if profile else None
+    if not person_secret:
+        return await reset_feed(actor, instance_secret)
+    return _derive(instance_secret, actor.profile_id, person_secret)
+
+
+async def reset_feed(actor: Actor, instance_secret: str) -> str:
+    """Rotate the per-person secret: a new URL, and the old one stops working."""
+    person_secret = secrets.token_urlsafe(24)
+    token = _derive(instance_secret, actor.profile_id, person_secret)
+    await DB.execute("UPDATE profile SET ics_secret = ?, ics_token_hash = ? WHERE id = ?", person_secret,
+                     token_hash(token), actor.profile_id)
+    return token
+
+
+async def actor_for_feed(token: str) -> Actor:
+    from groupbox.domain.identity import service as identity
+
+    row = await DB.fetchone("SELECT id FROM profile WHERE ics_token_hash = ?", token_hash(token or ""))
+    if row is None:
+        raise NotFound("Not found")
+    return await identity.load_actor(row["id"])
+
+
+async def ics(actor: Actor, base_url: str, server_name: str) -> bytes:
+    """The person's events from all groups as iCalendar (UTC times, SEQUENCE, STATUS)."""
+    from icalendar import Calendar, Event
+
+    reference = now()
+    rows = await entries(actor, reference - ICS_BACK, reference + ICS_AHEAD)
+    calendar = Calendar()
+    calendar.add("prodid", "-//groupbox//calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{server_name}: {actor.display_name}")
+    calendar.add("refresh-interval;value=duration", "PT1H")
+    for row in rows:
+        event = Event()
+        event.add("uid", f"{row['id']}@{base_url.split('://', 1)[-1]}")
+        event.add("summary", row["title"] if not row["cancelled"] else f"{row['title']} (cancelled)")
+        event.add("dtstart", as_utc(row["starts_at"]))
+        event.add("dtend", as_utc(row["ends_at"]) if row.get("ends_at") else as_utc(row["starts_at"]) + timedelta(hours=1))
+        event.add("dtstamp", as_utc(row["updated_at"]))
+        event.add("last-modified", as_utc(row["updated_at"]))
+        event.add("sequence", int(row.get("version") or 1))
+        event.add("status", "CANCELLED" if row["cancelled"] else "CONFIRMED")
+        if row.get("location"):
+            event.add("location", row["location"])
+        description = row.get("description") or ""
+        if row.get("my_rsvp"):
+            description = f"Your answer: {row['my_rsvp']}\n\n{description}"
+        event.add("description", f"{row.get('group_name', '')}\n{description}".strip())
+        event.add("url", f"{base_url}{row['url']}")
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,98 @@
+"""JSON twins of the home dashboard and calendar (SPEC §15, shapes in §15.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import get
+from litestar.params import Parameter
+
+from groupbox.access import Actor
+from groupbox.domain.actions import home as home_service
+from groupbox.domain.actions import service as actions
+from groupbox.domain.calendar import service as calendar
+from groupbox.errors import Invalid
+from groupbox.timefmt import parse_local
+from groupbox.util import as_utc
+from groupbox.web.support import SIGNED_IN
+
+
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value else None
+
+
+async def _actions(actor: Actor) -> list[dict[str, Any]]:
+    items = await actions.derive(actor)
+    groups = await actions.group_names(list(actor.memberships))
+    return [item.as_dict(groups) for item in items]
+
+
+def _group(groups: dict, gid: str) -> dict:
+    return {"id": gid, "name": groups.get(gid, {}).get("name", "")}
+
+
+@get("/api/home", guards=SIGNED_IN, tags=["home"])
+async def home_get(actor: Actor) -> dict[str, Any]:
+    data = await home_service.home(actor, record_visit=False)
+    groups = data["groups"]
+    return {
+        "since": _iso(data["since"]),
+        "actions": [item.as_dict(groups) for item in data["needs_me"]],
+        "upcoming": [calendar.entry_json(r) for r in data["upcoming"]],
+        "changed": [{**{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in c.items() if k != "group_id"},
+                     "group": _group(groups, c["group_id"])} for c in data["changed"]],
+        "official_updates": [_announcement(a, groups) for a in data["official"]],
+        "catch_up": [{**c, "group": _group(groups, c["group_id"])} for c in data["catch_up"]],
+    }
+
+
+def _announcement(a: dict, groups: dict) -> dict:
+    return {"id": a["id"], "title": a["title"], "group": _group(groups, a["group_id"]), "urgent": bool(a["urgent"]),
+            "author": a.get("author_name"), "created_at": _iso(a["created_at"]), "url": a["url"]}
+
+
+@get("/api/home/actions", guards=SIGNED_IN, tags=["home"])
+async def home_actions(actor: Actor) -> dict[str, Any]:
+    return {"items": await _actions(actor)}
+
+
+@get("/api/home/calendar", guards=SIGNED_IN, tags=["home"])
+async def home_calendar(
+    actor: Actor,
+    from_: Annotated[str | None, Parameter(query="from")] = None,
+    to: str | None = None,
+) -> dict[str, Any]:
+    try:
+        start = parse_local(from_, "UTC") if from_ else None
+        end = parse_local(to, "UTC") if to else None
+    except ValueError:
+        raise Invalid("from and to must be ISO 8601 dates or times.", field="from") from None
+    rows = await calendar.entries(actor, start, end)
+    return {"items": [calendar.entry_json(r) for r in rows]}
+
+
+@get("/api/home/official-updates", guards=SIGNED_IN, tags=["home"])
+async def home_official(actor: Actor) -> dict[str, Any]:
+    groups = await actions.group_names(list(actor.memberships))
+    return {"items": [_announcement(a, groups) for a in await home_service.official_updates(actor, limit=20)]}
+
+
+@get("/api/home/catch-up", guards=SIGNED_IN, tags=["home"])
+async def home_catch_up(actor: Actor) -> dict[str, Any]:
+    since = await home_service.visit_window(actor, record=False)
+    groups = await actions.group_names(list(actor.memberships))
+    return {"since": _iso(since),
+            "items": [{**c, "group": _group(groups, c["group_id"])} for c in await home_service.catch_up(actor, since)]}
+
+
+@get("/api/home/files", guards=SIGNED_IN, tags=["home"])
+async def home_files(actor: Actor) -> dict[str, Any]:
+    from groupbox.domain.files import service as files
+
+    finder = getattr(files, "files_for_person", None)
+    rows = await finder(actor, 50) if finder else []
+    return {"items": [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]}
+
+
+HANDLERS = [home_get, home_actions, home_calendar, home_official, home_catch_up, home_files]

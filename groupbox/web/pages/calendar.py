@@ -1,0 +1,64 @@
+"""`/calendar` (a list by day across groups) and the private ICS feed `/ics/{token}.ics`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from litestar import Request, Response, get, post
+from litestar.response import Redirect, Template
+
+from groupbox.access import Actor
+from groupbox.domain.calendar import service as calendar
+from groupbox.errors import NotFound
+from groupbox.i18n import _
+from groupbox.instance import read_secret
+from groupbox.timefmt import local
+from groupbox.util import now
+from groupbox.web.pages.me import ME_SECTIONS
+from groupbox.web.support import PUBLIC, SIGNED_IN, config_of, redirect, render
+
+
+async def _feed_url(request: Request, actor: Actor) -> str:
+    config = config_of(request)
+    token = await calendar.feed_token(actor, read_secret(config))
+    return f"{config.base_url}/ics/{token}.ics"
+
+
+async def calendar_card(request: Request, actor: Actor) -> dict:
+    return {"calendar": {"feed_url": await _feed_url(request, actor)}}
+
+
+ME_SECTIONS.append(calendar_card)
+
+
+@get("/calendar", guards=SIGNED_IN, include_in_schema=False)
+async def calendar_page(request: Request, actor: Actor, past: int = 0) -> Template:
+    config = config_of(request)
+    reference = now()
+    start = reference - timedelta(days=60) if past else local(reference, config.timezone).replace(
+        hour=0, minute=0, second=0, microsecond=0)
+    rows = await calendar.entries(actor, start=start, end=reference + calendar.DEFAULT_AHEAD)
+    days = calendar.group_by_day(rows, lambda r: r["group_timezone"])
+    return await render(request, "calendar/list.html", nav="calendar", days=days, past=past,
+                        today=local(reference, config.timezone).date(), feed_url=await _feed_url(request, actor),
+                        page_title=_("Calendar"))
+
+
+@post("/calendar/feed/reset", guards=SIGNED_IN, include_in_schema=False)
+async def feed_reset(request: Request, actor: Actor) -> Redirect:
+    await calendar.reset_feed(actor, read_secret(config_of(request)))
+    return redirect(request, "/calendar#feed", _("New calendar link made. The old one no longer works."))
+
+
+@get("/ics/{token:str}", opt=PUBLIC, include_in_schema=False)
+async def ics_feed(request: Request, token: str) -> Response:
+    if not token.endswith(".ics"):
+        raise NotFound(_("Not found"))
+    actor = await calendar.actor_for_feed(token[:-4])
+    config = config_of(request)
+    body = await calendar.ics(actor, config.base_url, config.name)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"cache-control": "private, max-age=300", "content-disposition": 'inline; filename="groupbox.ics"'})
+
+
+HANDLERS = [calendar_page, feed_reset, ics_feed]
