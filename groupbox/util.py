@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
+
+# The demo writes weeks of history through the same services as real use; it sets the clock
+# for each step instead of editing timestamps afterwards. Nothing else sets it.
+_clock: ContextVar[datetime | None] = ContextVar("groupbox_clock", default=None)
 
 
 def new_id() -> str:
@@ -22,7 +29,18 @@ def token_hash(token: str) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    override = _clock.get()
+    return override if override is not None else datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run a block as if it were `moment` (aware). Used by the demo loader only."""
+    token = _clock.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def as_utc(value: datetime) -> datetime:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from groupbox.access import Actor
 from groupbox.domain.actions import home as home_service
@@ -60,7 +60,7 @@ async def home_actions(actor: Actor) -> dict[str, Any]:
 @get("/api/home/calendar", guards=SIGNED_IN, tags=["home"])
 async def home_calendar(
     actor: Actor,
-    from_: Annotated[str | None, Parameter(query="from")] = None,
+    from_: Annotated[str | None, QueryParameter(name="from")] = None,
     to: str | None = None,
 ) -> dict[str, Any]:
     try:
