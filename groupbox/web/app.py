@@ -221,7 +221,9 @@ def create_app(config: Config | None = None) -> Litestar:
         await background.stop()
         await DB.close()
 
-    csrf = CSRFConfig(secret=secret, cookie_secure=config.https, cookie_samesite="lax", cookie_httponly=False)
+    # Static files and the health check carry no forms: no CSRF cookie for them.
+    csrf = CSRFConfig(secret=secret, cookie_secure=config.https, cookie_samesite="lax", cookie_httponly=False,
+                      exclude=["^/static/", "^/api/health$"])
 
     engine_factory = _template_engine(config)
     template_config = TemplateConfig(instance=engine_factory())
