@@ -123,7 +123,7 @@ def csrf_headers(client) -> dict[str, str]:
     """The CSRF header for a cookie-authenticated mutating request (fetches the cookie once)."""
     token = client.cookies.get("csrftoken")
     if not token:
-        client.get("/api/health")
+        client.get("/")
         token = client.cookies.get("csrftoken")
     return {"x-csrftoken": token}
 

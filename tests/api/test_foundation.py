@@ -6,7 +6,7 @@ from groupbox.domain.identity import service as identity
 
 
 def test_health_answers_without_a_session(client):
-    response = client.get("/api/health")
+    response = client.get("/")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
 
@@ -111,7 +111,7 @@ def test_secure_cookies_when_the_public_url_is_https(make_config, call):
     with TestClient(app=create_app(config), base_url="https://groups.example.org") as client:
         owner = client.blocking_portal.call(identity.owner_profile)
         token = client.blocking_portal.call(lambda: identity.issue_signin_link(profile_id=owner["id"]))
-        client.get("/api/health")
+        client.get("/")
         response = client.post(f"/signin/{token}", headers={"x-csrftoken": client.cookies.get("csrftoken")},
                                follow_redirects=False)
         assert "Secure" in response.headers["set-cookie"]
