@@ -6,7 +6,7 @@ from groupbox.domain.identity import service as identity
 
 
 def test_health_answers_without_a_session(client):
-    response = client.get("/")
+    response = client.get("/api/health")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
 
