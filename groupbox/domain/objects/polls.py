@@ -1,0 +1,331 @@
+"""Polls (SPEC §7): a question, 2–20 options, single or multiple choice, an optional deadline,
+named or anonymous, and when results show.
+
+Rules:
+- Creating a poll is `object.create`; voting is `act:vote` (members and up; a connection token
+  needs the `act:vote` scope). Everyone in the group reads the poll.
+- A vote names one option (single choice) or one or more (multiple choice), all of this poll.
+  Voting again replaces the member's earlier vote, in one write transaction, until the poll
+  closes (its deadline passes or someone who may edit it closes it early): after that, 409.
+- Results (counts, percentages of the people who voted) are visible per `results_visibility`:
+  "always"; "after_vote" to people who voted, and to everyone once closed; "after_close" to
+  everyone once closed. How many people voted is always visible.
+- Named polls show who chose what whenever results are visible; anonymous polls never name
+  anyone, to anyone.
+- A member who leaves loses their votes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from groupbox.access import Actor, can, require
+from groupbox.db.engine import DB
+from groupbox.domain.groups import service as groups
+from groupbox.domain.notify import service as notify
+from groupbox.domain.objects import common
+from groupbox.errors import Conflict, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.timefmt import parse_local
+from groupbox.util import as_utc, new_id, now
+
+QUESTION_MAX = 300
+DESCRIPTION_MAX = 5_000
+OPTION_MAX = 120
+MIN_OPTIONS, MAX_OPTIONS = 2, 20
+VISIBILITIES = ("always", "after_vote", "after_close")
+VISIBILITY_LABELS = {
+    "always": "Always",
+    "after_vote": "After voting",
+    "after_close": "After the poll closes",
+}
+
+
+# -- the rules, as plain functions ----------------------------------------------------------------
+def is_closed(poll: dict, at: datetime | None = None) -> bool:
+    """Closed early by an editor, or past its deadline."""
+    if poll.get("closed_at"):
+        return True
+    closes_at = poll.get("closes_at")
+    return bool(closes_at) and as_utc(closes_at) <= (at or now())
+
+
+def results_visible(visibility: str, *, voted: bool, closed: bool) -> bool:
+    if visibility == "always" or closed:
+        return True
+    if visibility == "after_vote":
+        return voted
+    return False
+
+
+def check_vote(poll: dict, option_ids: list[str] | None, poll_option_ids: set[str],
+               at: datetime | None = None) -> list[str]:
+    """The options of a valid vote, in order and without repeats; Conflict once closed,
+    Invalid for an empty vote, foreign options, or several options in a single-choice poll."""
+    if is_closed(poll, at):
+        raise Conflict(_("This poll is closed; votes can no longer change."))
+    chosen = [o for o in dict.fromkeys(option_ids or []) if o]
+    if not chosen:
+        raise Invalid(_("Choose an option."), field="option_ids")
+    if any(o not in poll_option_ids for o in chosen):
+        raise Invalid(_("That option is not part of this poll."), field="option_ids")
+    if len(chosen) > 1 and not poll.get("multiple"):
+        raise Invalid(_("This poll takes one choice."), field="option_ids")
+    return chosen
+
+
+# -- validation (one validator per input, shared by forms, API and CLI) -------------------------
+def clean_question(raw: str | None) -> str:
+    question = " ".join((raw or "").split())
+    if not question:
+        raise Invalid(_("Ask a question."), field="question")
+    if len(question) > QUESTION_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=QUESTION_MAX), field="question")
+    return question
+
+
+def clean_description(raw: str | None) -> str:
+    text = (raw or "").strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=DESCRIPTION_MAX), field="description")
+    return text
+
+
+def clean_options(raw: list[str] | None) -> list[str]:
+    options = [" ".join(str(o or "").split()) for o in (raw or [])]
+    if any(not o for o in options):
+        raise Invalid(_("Options cannot be empty."), field="options")
+    if len(options) < MIN_OPTIONS:
+        raise Invalid(_("Give at least {n} options.", n=MIN_OPTIONS), field="options")
+    if len(options) > MAX_OPTIONS:
+        raise Invalid(_("Please give at most {n} options.", n=MAX_OPTIONS), field="options")
+    too_long = next((o for o in options if len(o) > OPTION_MAX), None)
+    if too_long:
+        raise Invalid(_("Keep each option to {n} characters.", n=OPTION_MAX), field="options")
+    seen: set[str] = set()
+    for option in options:
+        key = option.casefold()
+        if key in seen:
+            raise Invalid(_("“{option}” is there twice.", option=option), field="options")
+        seen.add(key)
+    return options
+
+
+def clean_visibility(raw: str | None) -> str:
+    value = (raw or "always").strip().lower()
+    if value not in VISIBILITIES:
+        raise Invalid(_("Results visibility must be one of: always, after_vote, after_close."),
+                      field="results_visibility")
+    return value
+
+
+def clean_closes_at(raw: str | datetime | None, tz: str) -> datetime | None:
+    if isinstance(raw, datetime):
+        raw = raw.isoformat()
+    try:
+        value = parse_local(raw, tz)
+    except ValueError:
+        raise Invalid(_("Enter a date and time, e.g. 2026-05-28 18:00."), field="closes_at") from None
+    if value is not None and value <= now():
+        raise Invalid(_("Pick a deadline in the future."), field="closes_at")
+    return value
+
+
+# -- reading ------------------------------------------------------------------------------------
+async def _row(poll_id: str) -> dict:
+    row = await DB.fetchone("SELECT * FROM poll WHERE id = ? AND deleted_at IS NULL", poll_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    return row
+
+
+async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -> list[dict]:
+    """Options with results as far as the actor may see them, the actor's own choice, and
+    what the actor may do."""
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    options = await DB.fetch(f"SELECT * FROM poll_option WHERE poll_id IN ({marks}) ORDER BY position", *ids)
+    votes = await DB.fetch(
+        f"SELECT v.poll_id, v.option_id, v.member_id, m.display_name FROM poll_vote v"
+        f" JOIN member m ON m.id = v.member_id WHERE v.poll_id IN ({marks})"
+        f" ORDER BY m.display_name COLLATE NOCASE",
+        *ids,
+    )
+    names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
+    groups_by_id: dict[str, dict] = {group["id"]: group} if group else {}
+    for row in rows:
+        gid = row["group_id"]
+        if gid not in groups_by_id:
+            groups_by_id[gid] = await groups.group_row(gid)
+        g = groups_by_id[gid]
+        me = actor.membership(gid)
+        my_member = me.member_id if me else None
+        poll_votes = [v for v in votes if v["poll_id"] == row["id"]]
+        voters = {v["member_id"] for v in poll_votes}
+        mine = [v["option_id"] for v in poll_votes if v["member_id"] == my_member]
+        closed = is_closed(row)
+        visible = results_visible(row["results_visibility"], voted=bool(mine), closed=closed)
+        named = visible and not row["anonymous"]
+        row["options"] = []
+        for option in (o for o in options if o["poll_id"] == row["id"]):
+            chosen_by = [v for v in poll_votes if v["option_id"] == option["id"]]
+            count = len(chosen_by)
+            row["options"].append({
+                "id": option["id"], "label": option["label"], "position": option["position"],
+                "mine": option["id"] in mine,
+                "votes": count if visible else None,
+                "percent": (round(100 * count / len(voters)) if voters else 0) if visible else None,
+                "voters": [{"id": v["member_id"], "display_name": v["display_name"]} for v in chosen_by]
+                if named else None,
+            })
+        top = max((o["votes"] or 0 for o in row["options"]), default=0)
+        for option in row["options"]:
+            option["leading"] = visible and top > 0 and option["votes"] == top
+        row["voter_count"] = len(voters)
+        row["my_option_ids"] = mine
+        row["voted"] = bool(mine)
+        row["closed"] = closed
+        row["results_visible"] = visible
+        row["may_vote"] = not closed and can(actor, "act:vote", row, g)
+        row["may_edit"] = can(actor, "object.edit", row, g)
+        row["author_name"] = names.get(row["author_id"], {}).get("display_name", "") if row["author_id"] else ""
+        row["url"] = f"/polls/{row['id']}"
+        row["group"] = {"id": g["id"], "name": g["name"], "color_index": g["color_index"], "timezone": g["timezone"]}
+    return rows
+
+
+async def poll_get(actor: Actor, poll_id: str) -> dict:
+    row = await _row(poll_id)
+    require(actor, "group.view", row)
+    return (await _decorate(actor, [row]))[0]
+
+
+async def polls_list(actor: Actor, group_id: str, *, open_only: bool = False) -> list[dict]:
+    """The group's polls, newest first (only the open ones with `open_only`)."""
+    group = await groups.group_get(actor, group_id)
+    rows = await DB.fetch(
+        "SELECT * FROM poll WHERE group_id = ? AND deleted_at IS NULL ORDER BY created_at DESC", group_id
+    )
+    rows = await _decorate(actor, rows, group)
+    return [r for r in rows if not r["closed"]] if open_only else rows
+
+
+async def my_unanswered_polls(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
+    """Open polls in these groups (all of the actor's by default) that the actor may vote in and
+    has not: for the home dashboard. Each has `kind` "vote", `group`, `title`, `due_at`
+    (the deadline), `url`; soonest deadline first, then newest."""
+    wanted = [g for g in (group_ids if group_ids is not None else actor.group_ids) if actor.membership(g)]
+    if not wanted:
+        return []
+    marks = ",".join("?" * len(wanted))
+    member_ids = [actor.memberships[g].member_id for g in wanted]
+    rows = await DB.fetch(
+        f"SELECT p.* FROM poll p WHERE p.group_id IN ({marks}) AND p.deleted_at IS NULL AND p.closed_at IS NULL"
+        f" AND (p.closes_at IS NULL OR p.closes_at > ?)"
+        f" AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id IN ({marks}))"
+        f" ORDER BY p.created_at DESC",
+        *wanted, now(), *member_ids,
+    )
+    rows = [r for r in await _decorate(actor, rows) if r["may_vote"] and not r["voted"]]
+    for row in rows:
+        row["kind"] = "vote"
+        row["title"] = row["question"]
+        row["due_at"] = row["closes_at"]
+    rows.sort(key=lambda r: as_utc(r["closes_at"]).timestamp() if r["closes_at"] else float("inf"))
+    return rows
+
+
+# -- writing ------------------------------------------------------------------------------------
+async def poll_create(actor: Actor, group_id: str, question: str | None, options: list[str] | None, *,
+                      multiple: bool = False, anonymous: bool = False, results_visibility: str | None = "always",
+                      closes_at: str | datetime | None = None, description: str | None = "") -> dict:
+    group = await groups.group_get(actor, group_id)
+    me = require(actor, "object.create", group)
+    clean_q = clean_question(question)
+    clean_desc = clean_description(description)
+    clean_opts = clean_options(options)
+    visibility = clean_visibility(results_visibility)
+    deadline = clean_closes_at(closes_at, group["timezone"])
+    poll_id = new_id()
+    stamp = now()
+    async with DB.write():
+        seq = await common.next_seq(group_id)
+        await DB.execute(
+            "INSERT INTO poll (id, group_id, author_id, question, description, multiple, anonymous,"
+            " results_visibility, closes_at, seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            poll_id, group_id, me.member_id, clean_q, clean_desc, bool(multiple), bool(anonymous), visibility,
+            deadline, seq, stamp, stamp,
+        )
+        for position, label in enumerate(clean_opts):
+            await DB.execute("INSERT INTO poll_option (id, poll_id, label, position) VALUES (?,?,?,?)",
+                             new_id(), poll_id, label, position)
+        everyone = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
+        await notify.notify([m["id"] for m in everyone], "poll_new", group_id=group_id,
+                            title=_("New poll: {question}", question=clean_q), url=f"/polls/{poll_id}",
+                            object_type="poll", object_id=poll_id, exclude_member=me.member_id)
+    return await poll_get(actor, poll_id)
+
+
+async def poll_vote(actor: Actor, poll_id: str, option_ids: list[str] | None) -> dict:
+    """Cast or replace the actor's vote (see the rules above)."""
+    row = await _row(poll_id)
+    group = await groups.group_row(row["group_id"])
+    me = require(actor, "act:vote", row, group)
+    option_rows = await DB.fetch("SELECT id FROM poll_option WHERE poll_id = ?", poll_id)
+    valid = {o["id"] for o in option_rows}
+    chosen = check_vote(row, option_ids, valid)
+    stamp = now()
+    async with DB.write():
+        # Re-read inside the write lock: the poll may have closed or gone meanwhile.
+        current = await _row(poll_id)
+        check_vote(current, chosen, valid, stamp)
+        await DB.execute("DELETE FROM poll_vote WHERE poll_id = ? AND member_id = ?", poll_id, me.member_id)
+        for option_id in chosen:
+            await DB.execute("INSERT INTO poll_vote (poll_id, option_id, member_id, voted_at) VALUES (?,?,?,?)",
+                             poll_id, option_id, me.member_id, stamp)
+        await DB.execute("UPDATE poll SET seq = ?, updated_at = ? WHERE id = ?",
+                         await common.next_seq(row["group_id"]), stamp, poll_id)
+    return await poll_get(actor, poll_id)
+
+
+async def poll_close(actor: Actor, poll_id: str) -> dict:
+    """Close a poll now (its editors): votes freeze and "after close" results show."""
+    row = await _row(poll_id)
+    require(actor, "object.edit", row, await groups.group_row(row["group_id"]))
+    if is_closed(row):
+        return await poll_get(actor, poll_id)
+    async with DB.write():
+        stamp = now()
+        await DB.execute("UPDATE poll SET closed_at = ?, seq = ?, updated_at = ? WHERE id = ?",
+                         stamp, await common.next_seq(row["group_id"]), stamp, poll_id)
+    return await poll_get(actor, poll_id)
+
+
+async def poll_delete(actor: Actor, poll_id: str) -> dict:
+    row = await _row(poll_id)
+    require(actor, "object.edit", row, await groups.group_row(row["group_id"]))
+    async with DB.write():
+        stamp = now()
+        await DB.execute("UPDATE poll SET deleted_at = ?, updated_at = ? WHERE id = ?", stamp, stamp, poll_id)
+        await common.tombstone(row["group_id"], "poll", poll_id)
+    return row
+
+
+# -- a member who leaves ------------------------------------------------------------------------
+async def member_left(member_id: str) -> None:
+    """Remove the votes of someone who left (inside the leaving transaction)."""
+    rows = await DB.fetch(
+        "SELECT DISTINCT p.id, p.group_id FROM poll p JOIN poll_vote v ON v.poll_id = p.id WHERE v.member_id = ?",
+        member_id,
+    )
+    async with DB.write():
+        await DB.execute("DELETE FROM poll_vote WHERE member_id = ?", member_id)
+        for row in rows:
+            await DB.execute("UPDATE poll SET seq = ?, updated_at = ? WHERE id = ?",
+                             await common.next_seq(row["group_id"]), now(), row["id"])
+
+
+if member_left not in groups.MEMBER_LEFT_HOOKS:
+    groups.MEMBER_LEFT_HOOKS.append(member_left)

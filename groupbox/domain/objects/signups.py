@@ -1,0 +1,399 @@
+"""Sign-up sheets (SPEC §7 "commitment"): an ask with slots, each with a capacity ("Drive to
+Lobeckstraße: 3 seats", "Half-time snacks: 1"), that members commit to.
+
+Rules:
+- Creating a sheet is `object.create`; it may point at an event of the same group.
+- Committing and withdrawing is `act` (members and up), while the sheet is open (no deadline
+  passed, not closed by an editor); afterwards 409.
+- One commitment per member per slot (committing again only changes the note).
+- A slot never takes more people than its capacity: the count and the insert happen in one
+  write transaction (`INSERT … SELECT … WHERE count < capacity` under BEGIN IMMEDIATE), so
+  concurrent commits, even from several processes, never overfill it. A full slot is a 409.
+- Everyone in the group sees who took what and what is still open.
+- A member who leaves loses their commitments.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from groupbox.access import Actor, can, require
+from groupbox.db.engine import DB
+from groupbox.domain.groups import service as groups
+from groupbox.domain.notify import service as notify
+from groupbox.domain.objects import common
+from groupbox.errors import Conflict, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.timefmt import parse_local, start_of_local_day
+from groupbox.util import as_utc, new_id, now
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5_000
+LABEL_MAX = 120
+NOTE_MAX = 200
+MAX_SLOTS = 50
+MAX_CAPACITY = 1000
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+# -- validation (one validator per input, shared by forms, API and CLI) -------------------------
+def clean_title(raw: str | None) -> str:
+    title = " ".join((raw or "").split())
+    if not title:
+        raise Invalid(_("Say what you need help with."), field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=TITLE_MAX), field="title")
+    return title
+
+
+def clean_description(raw: str | None) -> str:
+    text = (raw or "").strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=DESCRIPTION_MAX), field="description")
+    return text
+
+
+def clean_note(raw: str | None) -> str:
+    note = " ".join((raw or "").split())
+    if len(note) > NOTE_MAX:
+        raise Invalid(_("Keep the note to {n} characters.", n=NOTE_MAX), field="note")
+    return note
+
+
+def _time(raw: str | datetime | None, tz: str, field: str) -> datetime | None:
+    if isinstance(raw, datetime):
+        raw = raw.isoformat()
+    try:
+        return parse_local(raw, tz)
+    except ValueError:
+        raise Invalid(_("Enter a date and time, e.g. 2026-05-28 10:00."), field=field) from None
+
+
+def clean_closes_at(raw: str | datetime | None, tz: str) -> datetime | None:
+    value = _time(raw, tz, "closes_at")
+    if value is not None and value <= now():
+        raise Invalid(_("Pick a deadline in the future."), field="closes_at")
+    return value
+
+
+def clean_slots(raw: list[dict] | None, tz: str) -> list[dict]:
+    """[{label, capacity, starts_at?}] → cleaned slots; 1–50 of them, capacity 1–1000."""
+    slots = list(raw or [])
+    if not slots:
+        raise Invalid(_("Add at least one slot, e.g. “Drive to the match: 3”."), field="slots")
+    if len(slots) > MAX_SLOTS:
+        raise Invalid(_("Please use at most {n} slots.", n=MAX_SLOTS), field="slots")
+    cleaned = []
+    for slot in slots:
+        label = " ".join(str(slot.get("label") or "").split())
+        if not label:
+            raise Invalid(_("Every slot needs a name."), field="slots")
+        if len(label) > LABEL_MAX:
+            raise Invalid(_("Keep each slot name to {n} characters.", n=LABEL_MAX), field="slots")
+        capacity = slot.get("capacity")
+        try:
+            capacity = int(str(capacity).strip()) if capacity not in (None, "") else 1
+        except (TypeError, ValueError):
+            raise Invalid(_("“{label}”: how many people? Enter a number.", label=label), field="slots") from None
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise Invalid(_("“{label}”: between 1 and {n} people.", label=label, n=MAX_CAPACITY), field="slots")
+        cleaned.append({"label": label, "capacity": capacity, "starts_at": _time(slot.get("starts_at"), tz, "slots")})
+    return cleaned
+
+
+async def _events(event_ids: list[str]) -> dict[str, dict]:
+    """id -> {id, group_id, title, starts_at} for linked events (none while events don't exist)."""
+    ids = [i for i in dict.fromkeys(event_ids) if i]
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    try:
+        rows = await DB.fetch(f"SELECT id, group_id, title, starts_at FROM event WHERE id IN ({marks}) AND deleted_at IS NULL", *ids)
+    except sqlite3.OperationalError:  # the events area is not installed (yet)
+        return {}
+    return {r["id"]: r for r in rows}
+
+
+async def linkable_events(actor: Actor, group_id: str) -> list[dict]:
+    """Upcoming events of the group a sheet can point at (empty while events don't exist)."""
+    group = await groups.group_get(actor, group_id)
+    try:
+        return await DB.fetch(
+            "SELECT id, title, starts_at FROM event WHERE group_id = ? AND deleted_at IS NULL"
+            " AND cancelled_at IS NULL AND starts_at >= ? ORDER BY starts_at LIMIT 50",
+            group_id, start_of_local_day(now(), group["timezone"]),
+        )
+    except sqlite3.OperationalError:
+        return []
+
+
+async def clean_event_id(group_id: str, raw: str | None) -> str | None:
+    event_id = (raw or "").strip()
+    if not event_id:
+        return None
+    event = (await _events([event_id])).get(event_id)
+    if event is None or event["group_id"] != group_id:
+        raise Invalid(_("That event is not in this group."), field="event_id")
+    return event_id
+
+
+# -- reading ------------------------------------------------------------------------------------
+def is_closed(sheet: dict, at: datetime | None = None) -> bool:
+    if sheet.get("closed_at"):
+        return True
+    closes_at = sheet.get("closes_at")
+    return bool(closes_at) and as_utc(closes_at) <= (at or now())
+
+
+async def _row(signup_id: str) -> dict:
+    row = await DB.fetchone("SELECT * FROM signup WHERE id = ? AND deleted_at IS NULL", signup_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    return row
+
+
+async def _slot_and_sheet(slot_id: str) -> tuple[dict, dict]:
+    slot = await DB.fetchone("SELECT * FROM signup_slot WHERE id = ?", slot_id)
+    if slot is None:
+        raise NotFound(_("Not found"))
+    return slot, await _row(slot["signup_id"])
+
+
+def _slot_view(slot: dict, people: list[dict], my_member: str | None) -> dict:
+    taken = len(people)
+    mine = next((p for p in people if p["id"] == my_member), None)
+    return {
+        **slot,
+        "taken": taken,
+        "open": max(slot["capacity"] - taken, 0),
+        "full": taken >= slot["capacity"],
+        "people": people,
+        "mine": mine is not None,
+        "my_note": mine["note"] if mine else "",
+    }
+
+
+async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -> list[dict]:
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    slots = await DB.fetch(f"SELECT * FROM signup_slot WHERE signup_id IN ({marks}) ORDER BY position", *ids)
+    slot_ids = [s["id"] for s in slots]
+    people: dict[str, list[dict]] = {}
+    if slot_ids:
+        slot_marks = ",".join("?" * len(slot_ids))
+        for c in await DB.fetch(
+            f"SELECT c.slot_id, c.member_id AS id, m.display_name, c.note, c.committed_at FROM signup_commitment c"
+            f" JOIN member m ON m.id = c.member_id WHERE c.slot_id IN ({slot_marks}) ORDER BY c.committed_at",
+            *slot_ids,
+        ):
+            people.setdefault(c.pop("slot_id"), []).append(c)
+    events = await _events([r["event_id"] for r in rows if r["event_id"]])
+    names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
+    groups_by_id: dict[str, dict] = {group["id"]: group} if group else {}
+    for row in rows:
+        gid = row["group_id"]
+        if gid not in groups_by_id:
+            groups_by_id[gid] = await groups.group_row(gid)
+        g = groups_by_id[gid]
+        me = actor.membership(gid)
+        my_member = me.member_id if me else None
+        row["slots"] = [_slot_view(s, people.get(s["id"], []), my_member) for s in slots if s["signup_id"] == row["id"]]
+        row["taken_total"] = sum(s["taken"] for s in row["slots"])
+        row["capacity_total"] = sum(s["capacity"] for s in row["slots"])
+        row["open_total"] = sum(s["open"] for s in row["slots"])
+        row["closed"] = is_closed(row)
+        row["may_commit"] = not row["closed"] and can(actor, "act", row, g)
+        row["may_edit"] = can(actor, "object.edit", row, g)
+        row["author_name"] = names.get(row["author_id"], {}).get("display_name", "") if row["author_id"] else ""
+        event = events.get(row["event_id"]) if row["event_id"] else None
+        row["event"] = {**event, "url": f"/events/{event['id']}"} if event else None
+        row["url"] = f"/signups/{row['id']}"
+        row["group"] = {"id": g["id"], "name": g["name"], "color_index": g["color_index"], "timezone": g["timezone"]}
+    return rows
+
+
+async def signup_get(actor: Actor, signup_id: str) -> dict:
+    row = await _row(signup_id)
+    require(actor, "group.view", row)
+    return (await _decorate(actor, [row]))[0]
+
+
+async def signups_list(actor: Actor, group_id: str, *, open_only: bool = False) -> list[dict]:
+    """The group's sheets with their slots, newest first (only open ones with `open_only`)."""
+    group = await groups.group_get(actor, group_id)
+    rows = await DB.fetch(
+        "SELECT * FROM signup WHERE group_id = ? AND deleted_at IS NULL ORDER BY created_at DESC", group_id
+    )
+    rows = await _decorate(actor, rows, group)
+    return [r for r in rows if not r["closed"]] if open_only else rows
+
+
+async def slot_get(actor: Actor, slot_id: str) -> dict:
+    """One slot as the actor sees it (taken, open, people, mine), with `signup_id`."""
+    _slot, sheet = await _slot_and_sheet(slot_id)
+    require(actor, "group.view", sheet)
+    decorated = (await _decorate(actor, [sheet]))[0]
+    slot = next(s for s in decorated["slots"] if s["id"] == slot_id)
+    return {**slot, "signup_title": decorated["title"], "closed": decorated["closed"]}
+
+
+async def my_upcoming_commitments(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
+    """Slots the actor took in these groups (all of theirs by default) that are still ahead:
+    dated by the slot's time, else the linked event's; undated ones while the sheet is open.
+    Each has `kind` "commitment", `group`, `title` (the slot), `signup_title`, `starts_at`
+    (= `due_at`, may be None), `note`, `slot_id`, `signup_id`, `event`, `url`. Soonest first."""
+    wanted = [g for g in (group_ids if group_ids is not None else actor.group_ids) if actor.membership(g)]
+    member_ids = [actor.memberships[g].member_id for g in wanted]
+    if not member_ids:
+        return []
+    marks = ",".join("?" * len(member_ids))
+    rows = await DB.fetch(
+        f"SELECT c.slot_id, c.note, c.committed_at, s.label, s.starts_at AS slot_starts_at, s.capacity,"
+        f" su.id AS signup_id, su.title AS signup_title, su.group_id, su.event_id, su.closes_at, su.closed_at"
+        f" FROM signup_commitment c JOIN signup_slot s ON s.id = c.slot_id JOIN signup su ON su.id = s.signup_id"
+        f" WHERE c.member_id IN ({marks}) AND su.deleted_at IS NULL",
+        *member_ids,
+    )
+    events = await _events([r["event_id"] for r in rows if r["event_id"]])
+    group_rows = {g: await groups.group_row(g) for g in {r["group_id"] for r in rows}}
+    result = []
+    stamp = now()
+    for r in rows:
+        g = group_rows[r["group_id"]]
+        event = events.get(r["event_id"]) if r["event_id"] else None
+        when = r["slot_starts_at"] or (event["starts_at"] if event else None)
+        if when is not None and as_utc(when) < start_of_local_day(stamp, g["timezone"]):
+            continue
+        if when is None and is_closed(r, stamp):
+            continue
+        result.append({
+            "id": r["slot_id"], "kind": "commitment", "slot_id": r["slot_id"], "signup_id": r["signup_id"],
+            "title": r["label"], "signup_title": r["signup_title"], "note": r["note"],
+            "starts_at": when, "due_at": when, "event": {**event, "url": f"/events/{event['id']}"} if event else None,
+            "group": {"id": g["id"], "name": g["name"], "color_index": g["color_index"], "timezone": g["timezone"]},
+            "url": f"/signups/{r['signup_id']}",
+        })
+    result.sort(key=lambda c: (c["starts_at"] is None, as_utc(c["starts_at"]) if c["starts_at"] else _NEVER))
+    return result
+
+
+# -- writing ------------------------------------------------------------------------------------
+async def signup_create(actor: Actor, group_id: str, title: str | None, slots: list[dict] | None, *,
+                        description: str | None = "", event_id: str | None = None,
+                        closes_at: str | datetime | None = None) -> dict:
+    group = await groups.group_get(actor, group_id)
+    me = require(actor, "object.create", group)
+    clean_t = clean_title(title)
+    clean_desc = clean_description(description)
+    clean_s = clean_slots(slots, group["timezone"])
+    deadline = clean_closes_at(closes_at, group["timezone"])
+    event = await clean_event_id(group_id, event_id)
+    signup_id = new_id()
+    stamp = now()
+    async with DB.write():
+        seq = await common.next_seq(group_id)
+        await DB.execute(
+            "INSERT INTO signup (id, group_id, author_id, title, description, event_id, closes_at, seq, created_at,"
+            " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            signup_id, group_id, me.member_id, clean_t, clean_desc, event, deadline, seq, stamp, stamp,
+        )
+        for position, slot in enumerate(clean_s):
+            await DB.execute(
+                "INSERT INTO signup_slot (id, signup_id, label, capacity, starts_at, position) VALUES (?,?,?,?,?,?)",
+                new_id(), signup_id, slot["label"], slot["capacity"], slot["starts_at"], position,
+            )
+        everyone = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
+        await notify.notify([m["id"] for m in everyone], "poll_new", group_id=group_id,
+                            title=_("Sign-up: {title}", title=clean_t), url=f"/signups/{signup_id}",
+                            object_type="signup", object_id=signup_id, exclude_member=me.member_id)
+    return await signup_get(actor, signup_id)
+
+
+async def commit(actor: Actor, slot_id: str, note: str | None = "") -> dict:
+    """Take a place in a slot (or change the note on the place already taken)."""
+    slot, sheet = await _slot_and_sheet(slot_id)
+    group = await groups.group_row(sheet["group_id"])
+    me = require(actor, "act", sheet, group)
+    clean = clean_note(note)
+    stamp = now()
+    async with DB.write():
+        current = await _row(sheet["id"])  # inside the lock: the sheet may have closed meanwhile
+        if is_closed(current, stamp):
+            raise Conflict(_("This sign-up sheet is closed."))
+        changed = await DB.execute("UPDATE signup_commitment SET note = ? WHERE slot_id = ? AND member_id = ?",
+                                   clean, slot_id, me.member_id)
+        if not changed:
+            inserted = await DB.execute(
+                "INSERT INTO signup_commitment (slot_id, member_id, note, committed_at) SELECT ?, ?, ?, ?"
+                " WHERE (SELECT COUNT(*) FROM signup_commitment WHERE slot_id = ?)"
+                " < (SELECT capacity FROM signup_slot WHERE id = ?)",
+                slot_id, me.member_id, clean, stamp, slot_id, slot_id,
+            )
+            if not inserted:
+                raise Conflict(_("“{label}” is full: all {n} places are taken. Pick another slot or ask the organiser.",
+                                 label=slot["label"], n=slot["capacity"]))
+        await DB.execute("UPDATE signup SET seq = ?, updated_at = ? WHERE id = ?",
+                         await common.next_seq(sheet["group_id"]), stamp, sheet["id"])
+    return await slot_get(actor, slot_id)
+
+
+async def withdraw(actor: Actor, slot_id: str) -> dict:
+    """Give a place back (nothing happens if the actor had none)."""
+    _slot, sheet = await _slot_and_sheet(slot_id)
+    group = await groups.group_row(sheet["group_id"])
+    me = require(actor, "act", sheet, group)
+    stamp = now()
+    async with DB.write():
+        current = await _row(sheet["id"])
+        if is_closed(current, stamp):
+            raise Conflict(_("This sign-up sheet is closed; ask the organiser to change it."))
+        removed = await DB.execute("DELETE FROM signup_commitment WHERE slot_id = ? AND member_id = ?",
+                                   slot_id, me.member_id)
+        if removed:
+            await DB.execute("UPDATE signup SET seq = ?, updated_at = ? WHERE id = ?",
+                             await common.next_seq(sheet["group_id"]), stamp, sheet["id"])
+    return await slot_get(actor, slot_id)
+
+
+async def signup_close(actor: Actor, signup_id: str) -> dict:
+    """Close a sheet now (its editors): the list of who takes what is final."""
+    row = await _row(signup_id)
+    require(actor, "object.edit", row, await groups.group_row(row["group_id"]))
+    if not is_closed(row):
+        async with DB.write():
+            stamp = now()
+            await DB.execute("UPDATE signup SET closed_at = ?, seq = ?, updated_at = ? WHERE id = ?",
+                             stamp, await common.next_seq(row["group_id"]), stamp, signup_id)
+    return await signup_get(actor, signup_id)
+
+
+async def signup_delete(actor: Actor, signup_id: str) -> dict:
+    row = await _row(signup_id)
+    require(actor, "object.edit", row, await groups.group_row(row["group_id"]))
+    async with DB.write():
+        stamp = now()
+        await DB.execute("UPDATE signup SET deleted_at = ?, updated_at = ? WHERE id = ?", stamp, stamp, signup_id)
+        await common.tombstone(row["group_id"], "signup", signup_id)
+    return row
+
+
+# -- a member who leaves ------------------------------------------------------------------------
+async def member_left(member_id: str) -> None:
+    """Free the places of someone who left (inside the leaving transaction)."""
+    rows = await DB.fetch(
+        "SELECT DISTINCT su.id, su.group_id FROM signup su JOIN signup_slot s ON s.signup_id = su.id"
+        " JOIN signup_commitment c ON c.slot_id = s.id WHERE c.member_id = ?",
+        member_id,
+    )
+    async with DB.write():
+        await DB.execute("DELETE FROM signup_commitment WHERE member_id = ?", member_id)
+        for row in rows:
+            await DB.execute("UPDATE signup SET seq = ?, updated_at = ? WHERE id = ?",
+                             await common.next_seq(row["group_id"]), now(), row["id"])
+
+
+if member_left not in groups.MEMBER_LEFT_HOOKS:
+    groups.MEMBER_LEFT_HOOKS.append(member_left)

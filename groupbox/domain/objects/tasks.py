@@ -1,0 +1,308 @@
+"""Tasks (SPEC §7): title, Markdown description, assignees, due date, status open → doing → done.
+
+Rules:
+- Creating a task is `object.create` (moderators and up; members when the group lets them).
+- Assignees are active members of the same group who may act (not guests); anything else is
+  refused as a whole. New assignees hear about it ("task_assigned"), never the person who
+  assigned them.
+- An assignee may move their own task (`act`); anyone who may edit the task (`object.edit`)
+  may move any task and change everything else.
+- Deleting leaves a tombstone. Lists: by due date (undated last), then newest first.
+- A member who leaves is taken off their tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from groupbox.access import Actor, can, require
+from groupbox.db.engine import DB
+from groupbox.domain.groups import service as groups
+from groupbox.domain.notify import service as notify
+from groupbox.domain.objects import common
+from groupbox.errors import Forbidden, Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.timefmt import parse_local
+from groupbox.util import as_utc, new_id, now
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 10_000
+STATUSES = ("open", "doing", "done")
+STATUS_LABELS = {"open": "Open", "doing": "Doing", "done": "Done"}
+MAX_ASSIGNEES = 50
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+# -- validation (one validator per input, shared by forms, API and CLI) -------------------------
+def clean_title(raw: str | None) -> str:
+    title = " ".join((raw or "").split())
+    if not title:
+        raise Invalid(_("Say what needs doing."), field="title")
+    if len(title) > TITLE_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=TITLE_MAX), field="title")
+    return title
+
+
+def clean_description(raw: str | None) -> str:
+    text = (raw or "").strip()
+    if len(text) > DESCRIPTION_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=DESCRIPTION_MAX), field="description")
+    return text
+
+
+def clean_status(raw: str | None) -> str:
+    status = (raw or "").strip().lower()
+    if status not in STATUSES:
+        raise Invalid(_("Status must be one of: open, doing, done."), field="status")
+    return status
+
+
+def clean_due_at(raw: str | datetime | None, tz: str) -> datetime | None:
+    """ISO 8601 with offset, or naive = the group's zone. A bare date means the end of that day."""
+    if isinstance(raw, datetime):
+        return parse_local(raw.isoformat(), tz)
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if len(text) == 10:  # "2026-05-28": due that day
+        text += "T23:59"
+    try:
+        return parse_local(text, tz)
+    except ValueError:
+        raise Invalid(_("Enter a date and time, e.g. 2026-05-28 18:00."), field="due_at") from None
+
+
+async def clean_assignees(group_id: str, raw: list[str] | None) -> list[str]:
+    """Member ids of people in this group who may act on a task; refused as a whole otherwise."""
+    ids = [i.strip() for i in dict.fromkeys(raw or []) if i and i.strip()]
+    if not ids:
+        return []
+    if len(ids) > MAX_ASSIGNEES:
+        raise Invalid(_("Please assign at most {n} people.", n=MAX_ASSIGNEES), field="assignee_ids")
+    marks = ",".join("?" * len(ids))
+    rows = await DB.fetch(
+        f"SELECT id, role FROM member WHERE id IN ({marks}) AND group_id = ? AND status = 'active'", *ids, group_id
+    )
+    if len(rows) != len(ids):
+        raise Invalid(_("Assign people who are in this group."), field="assignee_ids")
+    if any(r["role"] == "guest" for r in rows):
+        raise Invalid(_("Guests can only read. Make them a member before assigning a task."), field="assignee_ids")
+    return ids
+
+
+# -- reading ------------------------------------------------------------------------------------
+async def _row(task_id: str) -> dict:
+    row = await DB.fetchone("SELECT * FROM task WHERE id = ? AND deleted_at IS NULL", task_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    return row
+
+
+async def _visible(actor: Actor, task_id: str) -> tuple[dict, dict]:
+    """The task and its group, if the actor is in that group (NotFound otherwise)."""
+    row = await _row(task_id)
+    require(actor, "group.view", row)
+    group = await groups.group_row(row["group_id"])
+    return row, group
+
+
+async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -> list[dict]:
+    """Add assignees, author name, url and what the actor may do with each task."""
+    if not rows:
+        return rows
+    ids = [r["id"] for r in rows]
+    marks = ",".join("?" * len(ids))
+    assigned = await DB.fetch(
+        f"SELECT a.task_id, m.id, m.display_name, m.status FROM task_assignee a JOIN member m ON m.id = a.member_id"
+        f" WHERE a.task_id IN ({marks}) ORDER BY m.display_name COLLATE NOCASE",
+        *ids,
+    )
+    by_task: dict[str, list[dict]] = {}
+    for a in assigned:
+        by_task.setdefault(a.pop("task_id"), []).append(a)
+    names = await common.member_names([r["author_id"] for r in rows if r["author_id"]]
+                                      + [r["done_by_id"] for r in rows if r["done_by_id"]])
+    groups_by_id: dict[str, dict] = {group["id"]: group} if group else {}
+    stamp = now()
+    for row in rows:
+        gid = row["group_id"]
+        if gid not in groups_by_id:
+            groups_by_id[gid] = await groups.group_row(gid)
+        g = groups_by_id[gid]
+        me = actor.membership(gid)
+        row["assignees"] = by_task.get(row["id"], [])
+        row["author_name"] = names.get(row["author_id"], {}).get("display_name", "") if row["author_id"] else ""
+        row["done_by_name"] = names.get(row["done_by_id"], {}).get("display_name", "") if row["done_by_id"] else ""
+        row["url"] = f"/tasks/{row['id']}"
+        row["overdue"] = bool(row["due_at"]) and row["status"] != "done" and as_utc(row["due_at"]) < stamp
+        row["mine"] = bool(me) and any(a["id"] == me.member_id for a in row["assignees"])
+        row["may_edit"] = can(actor, "object.edit", row, g)
+        row["may_move"] = row["may_edit"] or (row["mine"] and can(actor, "act", row, g))
+        row["group"] = {"id": g["id"], "name": g["name"], "color_index": g["color_index"], "timezone": g["timezone"]}
+    return rows
+
+
+def _order(rows: list[dict]) -> list[dict]:
+    """By due date (undated last), then newest first."""
+    rows.sort(key=lambda r: r["created_at"], reverse=True)
+    rows.sort(key=lambda r: (r["due_at"] is None, r["due_at"] or _NEVER))
+    return rows
+
+
+async def task_get(actor: Actor, task_id: str) -> dict:
+    row, group = await _visible(actor, task_id)
+    return (await _decorate(actor, [row], group))[0]
+
+
+async def tasks_list(actor: Actor, group_id: str, *, mine: bool = False, status: str | None = None) -> list[dict]:
+    """The group's tasks (optionally only the actor's, or one status)."""
+    group = await groups.group_get(actor, group_id)
+    me = actor.membership(group_id)
+    sql = "SELECT t.* FROM task t WHERE t.group_id = ? AND t.deleted_at IS NULL"
+    params: list = [group_id]
+    if status:
+        sql += " AND t.status = ?"
+        params.append(clean_status(status))
+    if mine:
+        sql += " AND EXISTS (SELECT 1 FROM task_assignee a WHERE a.task_id = t.id AND a.member_id = ?)"
+        params.append(me.member_id)
+    rows = await DB.fetch(sql, *params)
+    return _order(await _decorate(actor, rows, group))
+
+
+async def my_open_tasks(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
+    """Tasks assigned to the actor that are not done yet, in these groups (all of theirs by
+    default): for the home dashboard. Each has `kind` "task", `group`, `title`, `due_at`,
+    `status` and `url` (the action item shape of SPEC §15.1)."""
+    wanted = [g for g in (group_ids if group_ids is not None else actor.group_ids) if actor.membership(g)]
+    member_ids = [actor.memberships[g].member_id for g in wanted]
+    if not member_ids:
+        return []
+    marks = ",".join("?" * len(member_ids))
+    rows = await DB.fetch(
+        f"SELECT DISTINCT t.* FROM task t JOIN task_assignee a ON a.task_id = t.id"
+        f" WHERE a.member_id IN ({marks}) AND t.deleted_at IS NULL AND t.status != 'done'",
+        *member_ids,
+    )
+    rows = _order(await _decorate(actor, rows))
+    for row in rows:
+        row["kind"] = "task"
+    return rows
+
+
+# -- writing ------------------------------------------------------------------------------------
+async def task_create(actor: Actor, group_id: str, title: str | None, description: str | None = "",
+                      assignee_ids: list[str] | None = None, due_at: str | datetime | None = None) -> dict:
+    group = await groups.group_get(actor, group_id)
+    me = require(actor, "object.create", group)
+    clean = {
+        "title": clean_title(title),
+        "description": clean_description(description),
+        "due_at": clean_due_at(due_at, group["timezone"]),
+    }
+    assignees = await clean_assignees(group_id, assignee_ids)
+    task_id = new_id()
+    stamp = now()
+    async with DB.write():
+        seq = await common.next_seq(group_id)
+        await DB.execute(
+            "INSERT INTO task (id, group_id, author_id, title, description, due_at, status, seq, created_at,"
+            " updated_at) VALUES (?,?,?,?,?,?,'open',?,?,?)",
+            task_id, group_id, me.member_id, clean["title"], clean["description"], clean["due_at"], seq, stamp,
+            stamp,
+        )
+        for member_id in assignees:
+            await DB.execute("INSERT INTO task_assignee (task_id, member_id) VALUES (?,?)", task_id, member_id)
+        await _tell_assignees(assignees, group_id, task_id, clean["title"], me.member_id)
+    return await task_get(actor, task_id)
+
+
+async def _tell_assignees(member_ids: list[str], group_id: str, task_id: str, title: str, actor_member: str) -> None:
+    if member_ids:
+        await notify.notify(member_ids, "task_assigned", group_id=group_id, title=_("Task for you: {title}", title=title),
+                            url=f"/tasks/{task_id}", object_type="task", object_id=task_id,
+                            exclude_member=actor_member)
+
+
+async def task_set_status(actor: Actor, task_id: str, status: str | None) -> dict:
+    """Move a task: its assignees may, and anyone who may edit it."""
+    return await task_update(actor, task_id, status=status)
+
+
+_UNSET = object()
+
+
+async def task_update(actor: Actor, task_id: str, *, status: str | None = None, title: str | None = None,
+                      description: str | None = None, assignee_ids: list[str] | None = None,
+                      due_at=_UNSET) -> dict:
+    """Change a task. `status` alone is what assignees may do; the rest needs `object.edit`.
+    `due_at=None` clears the due date; leaving it out keeps it."""
+    row, group = await _visible(actor, task_id)
+    me = actor.membership(row["group_id"])
+    editing = title is not None or description is not None or assignee_ids is not None or due_at is not _UNSET
+    if editing:
+        require(actor, "object.edit", row, group)
+    if status is not None and not can(actor, "object.edit", row, group):
+        assigned = await DB.fetchone("SELECT 1 AS x FROM task_assignee WHERE task_id = ? AND member_id = ?",
+                                     task_id, me.member_id)
+        if not assigned:
+            require(actor, "object.edit", row, group)  # raises Forbidden with the usual message
+        if not can(actor, "act", row, group):
+            raise Forbidden(_("You are not allowed to do that in this group."))
+    values: dict = {}
+    if title is not None:
+        values["title"] = clean_title(title)
+    if description is not None:
+        values["description"] = clean_description(description)
+    if due_at is not _UNSET:
+        values["due_at"] = clean_due_at(due_at, group["timezone"])
+    if status is not None:
+        new_status = clean_status(status)
+        if new_status != row["status"]:
+            values["status"] = new_status
+            values["done_at"] = now() if new_status == "done" else None
+            values["done_by_id"] = me.member_id if new_status == "done" else None
+    new_assignees = await clean_assignees(row["group_id"], assignee_ids) if assignee_ids is not None else None
+    if not values and new_assignees is None:
+        return await task_get(actor, task_id)
+    async with DB.write():
+        values["seq"] = await common.next_seq(row["group_id"])
+        values["updated_at"] = now()
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        await DB.execute(f"UPDATE task SET {assignments} WHERE id = ?", *values.values(), task_id)
+        if new_assignees is not None:
+            before = {r["member_id"] for r in await DB.fetch(
+                "SELECT member_id FROM task_assignee WHERE task_id = ?", task_id)}
+            await DB.execute("DELETE FROM task_assignee WHERE task_id = ?", task_id)
+            for member_id in new_assignees:
+                await DB.execute("INSERT INTO task_assignee (task_id, member_id) VALUES (?,?)", task_id, member_id)
+            added = [m for m in new_assignees if m not in before]
+            await _tell_assignees(added, row["group_id"], task_id, values.get("title", row["title"]), me.member_id)
+    return await task_get(actor, task_id)
+
+
+async def task_delete(actor: Actor, task_id: str) -> dict:
+    row, group = await _visible(actor, task_id)
+    require(actor, "object.edit", row, group)
+    async with DB.write():
+        await DB.execute("UPDATE task SET deleted_at = ?, updated_at = ? WHERE id = ?", now(), now(), task_id)
+        await common.tombstone(row["group_id"], "task", task_id)
+    return row
+
+
+# -- a member who leaves ------------------------------------------------------------------------
+async def member_left(member_id: str) -> None:
+    """Take someone who left off their tasks (inside the leaving transaction)."""
+    rows = await DB.fetch(
+        "SELECT t.id, t.group_id FROM task t JOIN task_assignee a ON a.task_id = t.id WHERE a.member_id = ?",
+        member_id,
+    )
+    async with DB.write():
+        await DB.execute("DELETE FROM task_assignee WHERE member_id = ?", member_id)
+        for row in rows:
+            await DB.execute("UPDATE task SET seq = ?, updated_at = ? WHERE id = ?",
+                             await common.next_seq(row["group_id"]), now(), row["id"])
+
+
+if member_left not in groups.MEMBER_LEFT_HOOKS:
+    groups.MEMBER_LEFT_HOOKS.append(member_left)
