@@ -333,6 +333,9 @@ async def commit(actor: Actor, slot_id: str, note: str | None = "") -> dict:
                 slot_id, me.member_id, clean, stamp, slot_id, slot_id,
             )
             if not inserted:
+                if slot["capacity"] == 1:
+                    raise Conflict(_("Someone already took “{label}”. Pick another slot or ask the organiser.",
+                                     label=slot["label"]))
                 raise Conflict(_("“{label}” is full: all {n} places are taken. Pick another slot or ask the organiser.",
                                  label=slot["label"], n=slot["capacity"]))
         await DB.execute("UPDATE signup SET seq = ?, updated_at = ? WHERE id = ?",
