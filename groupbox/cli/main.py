@@ -19,9 +19,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from groupbox.cli import doctor, groups, init, notify, serve, signin
+    from groupbox.cli import doctor, groups, importer, init, notify, serve, signin
 
-    for module in (init, serve, doctor, signin, groups, notify):
+    for module in (init, serve, doctor, signin, groups, notify, importer):
         module.register(app)
 
 
