@@ -22,8 +22,7 @@ def import_whatsapp(
 ) -> None:
     """Import a WhatsApp chat export (.txt or .zip) into the group's read-only archive.
 
-    All or nothing: a file that is not an export, or an unsafe zip, is refused whole, and a
-    second import of the same export changes nothing."""
+    All or nothing: a file that is not an export, or an unsafe zip, is refused whole; importing the same export again changes nothing."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
