@@ -108,6 +108,7 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
         row["author_name"] = author["display_name"] if author else ""
         row["author_former"] = bool(author and author["status"] in ("left", "removed"))
         row["url"] = url_of(row["id"])
+        row["excerpt"] = plain_excerpt(row["body"], 160)
         row["official"], row["urgent"] = bool(row["official"]), bool(row["urgent"])
         row["ack_required"], row["stays_here"] = bool(row["ack_required"]), bool(row["stays_here"])
         row["read"] = row["id"] in reads or row["id"] in acks or row["author_id"] == me
