@@ -298,3 +298,18 @@ def as_person(client):
         return client
 
     return switch
+
+
+def seed(server, builder, *args, **kwargs):
+    """Build data for a live server through the services, from a sync (browser) test."""
+
+    async def go():
+        async with DB.session(server.data_dir / "groupbox.sqlite3"):
+            return await builder(*args, **kwargs)
+
+    return run_async(go)
+
+
+def sign_in_context(context, server, person) -> None:
+    """Give a browser context the person's session cookie."""
+    context.add_cookies([{"name": "gb_session", "value": person.session_token, "url": server.url}])
