@@ -60,6 +60,15 @@ async def test_answering_counts_as_having_seen_and_two_moves_show_the_first_old_
     assert await events.unseen_changes(world.member_id("moderator"), [event["id"]]) == {}
 
 
+async def test_moving_the_start_keeps_the_length(world):
+    start = now() + timedelta(days=3)
+    event = await make(world, starts_at=start, ends_at=start + timedelta(hours=2))
+    moved = await events.event_update(await actor(world, "admin"), event["id"], starts_at=start + timedelta(days=1))
+    assert moved["ends_at"] - moved["starts_at"] == timedelta(hours=2)
+    change = (await DB.fetch("SELECT * FROM event_change WHERE event_id = ?", event["id"]))[0]
+    assert change["old_ends_at"] == event["ends_at"] and change["new_ends_at"] == moved["ends_at"]
+
+
 async def test_editing_only_the_description_is_not_a_change(world):
     event = await make(world)
     samir = await actor(world, "member")

@@ -371,7 +371,7 @@ def _given(changes: dict, key: str) -> bool:
 
 async def event_update(actor: Actor, event_id: str, **changes: Any) -> dict:
     """Edit an event. A value of None leaves a field as it is; "" clears `ends_at` and
-    `rsvp_deadline`; `file_ids` replaces the list. `cancelled=True` (with `reason`) cancels,
+    `rsvp_deadline`; a new start without a new end keeps the length; `file_ids` replaces the list. `cancelled=True` (with `reason`) cancels,
     `cancelled=False` brings a cancelled event back."""
     row = await _row(event_id)
     group = await group_get(actor, row["group_id"])
@@ -388,6 +388,9 @@ async def event_update(actor: Actor, event_id: str, **changes: Any) -> dict:
     if _given(changes, "file_ids"):
         checks.append(("file_ids", lambda: clean_file_ids(changes["file_ids"])))
     values = _collect(checks)
+    if "starts_at" in values and not _given(changes, "ends_at") and row["ends_at"] is not None:
+        # Moving the start moves the end with it (the length stays) unless a new end is given.
+        values["ends_at"] = as_utc(row["ends_at"]) + (values["starts_at"] - as_utc(row["starts_at"]))
     merged = {**row, **{k: v for k, v in values.items() if k not in ("reason", "file_ids")}}
     clean_schedule(as_utc(merged["starts_at"]), merged["ends_at"] and as_utc(merged["ends_at"]),
                    merged["rsvp_deadline"] and as_utc(merged["rsvp_deadline"]))
