@@ -121,9 +121,10 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
     rows = await DB.fetch(
         f"SELECT a.id, a.group_id, a.title, a.official, a.urgent, a.created_at FROM announcement a"
         f" WHERE a.group_id IN ({_marks(gids)}) AND a.ack_required = 1 AND a.deleted_at IS NULL"
+        f" AND (a.author_id IS NULL OR a.author_id NOT IN ({_marks(mids)}))"
         f" AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
         f" AND k.member_id IN ({_marks(mids)}))",
-        *gids, *mids,
+        *gids, *mids, *mids,
     )
     for r in rows:
         weight = URGENT_ACK_WEIGHT if (r["urgent"] and r["official"]) else WEIGHTS["acknowledge"]
