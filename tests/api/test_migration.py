@@ -242,3 +242,47 @@ def test_dashboard_shows_admins_how_many_moved_over(client, call, csrf, world, a
     assert "Moving over" in page.text and "4 of 24 joined" in page.text and f"/groups/{gid}/migration" in page.text
     as_person(world.people["member"])
     assert "Moving over" not in client.get(f"/groups/{gid}").text  # nothing for members to see yet
+
+
+def test_admin_marks_the_legacy_channel_and_everyone_sees_the_read_only_day(client, call, csrf, world, as_person):
+    from groupbox.domain.objects import threads
+
+    gid = world.group["id"]
+    as_person(world.owner)
+    actor = call(world.owner.actor)
+    old = call(threads.thread_create, actor, gid, "Old WhatsApp group", "Everything from the old chat")
+    other = call(threads.thread_create, actor, gid, "Carpools", "Who drives?")
+    page = client.get(f"/groups/{gid}/migration")
+    assert "Old WhatsApp group" in page.text and "Carpools" in page.text
+    day = (now() + timedelta(days=10)).astimezone(zone("Europe/Berlin")).date()
+    response = client.post(f"/groups/{gid}/migration/legacy",
+                           data={"thread_id": old["id"], "readonly_from": day.isoformat()}, headers=csrf(client),
+                           follow_redirects=True)
+    assert response.status_code == 200 and "Marked as the old chat, read-only from" in response.text
+    copy_en = client.post(f"/api/groups/{gid}/migration/reminder-copy", json={"language": "en"},
+                          headers=csrf(client)).json()["text"]
+    from groupbox.domain.migration.copy import day_name
+
+    assert f"From {day_name(day, 'en')}, this chat is read-only" in copy_en
+    copy_de = client.post(f"/api/groups/{gid}/migration/reminder-copy", json={"language": "de"},
+                          headers=csrf(client)).json()["text"]
+    assert f"Ab {day_name(day, 'de')} ist dieser Chat nur noch zum Lesen da" in copy_de
+
+    as_person(world.people["member"])  # members see the agreement on the group page
+    assert "the old chat is read-only" in client.get(f"/groups/{gid}").text
+    denied = client.post(f"/groups/{gid}/migration/legacy", data={"thread_id": other["id"]}, headers=csrf(client))
+    assert denied.status_code == 403
+
+    as_person(world.owner)
+    bad = client.post(f"/groups/{gid}/migration/legacy", data={"thread_id": old["id"], "readonly_from": "soon"},
+                      headers=csrf(client))
+    assert bad.status_code == 422 and "2025-03-01" in bad.text
+    moved = client.post(f"/groups/{gid}/migration/legacy", data={"thread_id": other["id"], "readonly_from": ""},
+                        headers=csrf(client), follow_redirects=True)
+    assert "Marked as the old chat." in moved.text
+    assert "“Carpools” is the old chat" in client.get(f"/groups/{gid}/migration").text
+    cleared = client.post(f"/groups/{gid}/migration/legacy", data={"clear": "1"}, headers=csrf(client),
+                          follow_redirects=True)
+    assert "mark is removed" in cleared.text
+    assert "read-only" not in client.post(f"/api/groups/{gid}/migration/reminder-copy", json={"language": "en"},
+                                          headers=csrf(client)).json()["text"]

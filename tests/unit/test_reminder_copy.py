@@ -71,8 +71,8 @@ def test_copy_adapts_to_what_is_known():
     assert "All 24 have joined" in everyone
     unknown_size = reminder_text("en", "firm", facts(expected=None), NOW)
     assert "12 of us have already joined" in unknown_size and " of 24" not in unknown_size
-    nobody = reminder_text("de", "firm", facts(expected=None, joined=0), NOW)
-    assert "FC Kreuzberg U12 ist jetzt auf groupbox." in nobody
+    nobody = reminder_text("de", "firm", facts(joined=0), NOW)
+    assert "FC Kreuzberg U12 ist jetzt auf groupbox." in nobody and "0 von" not in nobody
     no_deadline = reminder_text("en", "friendly", facts(event_deadline=None), NOW)
     assert "(Saturday 8 March, 10:00) is only in groupbox — please answer there." in no_deadline
     bare = reminder_text("en", "friendly", facts(event_title=None, event_starts_at=None, readonly_from=None), NOW)

@@ -184,7 +184,7 @@ class _Reader:
         known = self.media_files.get(name)
         if known is not None:
             return known
-        stored = self.prefix + secrets.token_urlsafe(18)
+        stored = self.prefix + secrets.token_hex(10)
         path = self.files_dir / stored
         self.written.append(path)
         digest = hashlib.sha256()
@@ -209,8 +209,9 @@ class _Reader:
 
 def stored_prefix(import_id: str) -> str:
     """Media of one import share a stored-name prefix, so a cleanup finds every file even after
-    a crash between writing a file and recording it."""
-    return f"a{import_id}-"
+    a crash between writing a file and recording it. Stored names stay 32 hex digits like
+    every other stored file: 12 from the import, 20 random."""
+    return hashlib.sha256(import_id.encode()).hexdigest()[:12]
 
 
 def _fingerprint(source: ExportSource) -> tuple[str, int]:
@@ -373,7 +374,7 @@ async def _discard(import_id: str, files_dir: Path, written: list[Path], pool: T
     prefix = stored_prefix(import_id)
     async with DB.write():
         await DB.execute(
-            "DELETE FROM file WHERE source = 'import' AND stored_name >= ? AND stored_name < ?", prefix, prefix + "~"
+            "DELETE FROM file WHERE source = 'import' AND stored_name >= ? AND stored_name < ?", prefix, prefix + "g"
         )
         await DB.execute("DELETE FROM archive_import WHERE id = ?", import_id)
 

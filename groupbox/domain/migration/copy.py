@@ -4,7 +4,7 @@ shared catalogue, because it is written *for* the old chat in the language the a
 
 Rules:
 - Tailored to what is missing: "5 of 10 have joined" (or how many joined, without an expected
-  size), the next RSVP that exists only in groupbox with its deadline (or its start), and the
+  size; nobody yet: just that the group moved), the next RSVP that exists only in groupbox with its deadline (or its start), and the
   day the old chat becomes read-only when an admin set one.
 - Three tones: friendly, firm, last call. Every text ends with the invite link.
 - Never a person's name: only counts, the group's name and event titles.
@@ -134,13 +134,13 @@ def reminder_text(language: str, tone: str, facts: Facts, reference: datetime) -
         raise ValueError(f"tone must be one of {TONES}")
     group = facts.group_name
     lines = [text(f"open.{tone}", language)]
-    if facts.expected:
+    if not facts.joined:
+        lines.append(text("progress.none", language, group=group))  # "0 of 24" would only discourage
+    elif facts.expected:
         key = "progress.all" if facts.joined >= facts.expected else "progress.some"
         lines.append(text(key, language, joined=facts.joined, expected=facts.expected, group=group))
-    elif facts.joined:
-        lines.append(text("progress.count", language, joined=facts.joined, group=group))
     else:
-        lines.append(text("progress.none", language, group=group))
+        lines.append(text("progress.count", language, joined=facts.joined, group=group))
     if facts.event_title and facts.event_starts_at:
         when = day_time(facts.event_starts_at, language, facts.tz)
         if facts.event_deadline:

@@ -294,24 +294,23 @@ def clean_readonly_from(raw: Any, tz: str) -> datetime | None:
 
 
 async def legacy_set(actor: Actor, group_id: str, thread_id: str | None, readonly_from: Any = None) -> dict | None:
-    """Mark `thread_id` as the old chat (read-only from a day), or clear the mark (None)."""
+    """Mark `thread_id` as the old chat (read-only from a day), or clear the mark (None). The
+    threads area keeps one legacy channel per group: marking another thread moves the mark."""
     group = await group_get(actor, group_id)
     require(actor, "group.admin", group)
     try:
         from groupbox.domain.objects import threads
     except ImportError:
         raise Invalid(_("Discussions are not available on this server yet."), field="thread_id") from None
-    when = clean_readonly_from(readonly_from, group["timezone"])
-    current = await legacy_channel(group_id, group["timezone"])
     if not thread_id:
+        current = await legacy_channel(group_id, group["timezone"])
         if current:
             await threads.thread_set_legacy(actor, current["id"], False, None)
         return None
+    when = clean_readonly_from(readonly_from, group["timezone"])
     row = await DB.fetchone("SELECT id, group_id FROM thread WHERE id = ?", thread_id)
     if row is None or row["group_id"] != group_id:
         raise Invalid(_("Choose one of this group's discussions."), field="thread_id")
-    if current and current["id"] != thread_id:
-        await threads.thread_set_legacy(actor, current["id"], False, None)
     await threads.thread_set_legacy(actor, thread_id, True, when)
     return await legacy_channel(group_id, group["timezone"])
 

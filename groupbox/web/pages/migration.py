@@ -121,7 +121,7 @@ async def _migration_page(request: Request, actor: Actor, group_id: str, *, toke
         legacy=await migration.legacy_channel(group_id, group["timezone"]),
         archive=await archive.archive_counts(group_id), errors=errors or {}, values=values or {},
         tones=[(t, _(TONE_LABELS[t])) for t in copy.TONES], languages=list(copy.LANGUAGE_NAMES.items()),
-        status_code=status_code, page_title=_("Migration kit"),
+        status_code=status_code, page_title=_("Migration kit"), me=actor.membership(group_id),
     )
 
 
@@ -270,7 +270,7 @@ async def _archive_page(request: Request, actor: Actor, group_id: str, *, errors
         older_url="?" + urlencode({**base, "before": result.older}) if result.older else None,
         newer_url="?" + urlencode({**base, "after": result.newer}) if result.newer else None,
         errors=errors or {}, values=values or {}, tz=group["timezone"], status_code=status_code,
-        import_max_mb=config_of(request).import_max_mb, page_title=_("Archive"),
+        import_max_mb=config_of(request).import_max_mb, page_title=_("Archive"), me=actor.membership(group_id),
     )
 
 
