@@ -1,0 +1,23 @@
+"""The group dashboard's first section, "Important now": what this group needs from me, ranked
+by the same rule as the home page (urgent official announcements, acknowledgements, missing
+RSVPs, votes, my tasks)."""
+
+from __future__ import annotations
+
+from groupbox.access import Actor
+from groupbox.domain.actions import service as actions
+from groupbox.web.pages.groups import GROUP_DASHBOARD_SECTIONS, DashboardSection
+
+IMPORTANT_LIMIT = 4
+
+
+async def important_now(actor: Actor, group: dict) -> dict | None:
+    items = await actions.derive(actor, group_ids=[group["id"]])
+    return {"items": items[:IMPORTANT_LIMIT], "more": max(0, len(items) - IMPORTANT_LIMIT),
+            "home": {"groups": {group["id"]: group}}, "next_url": f"/groups/{group['id']}"}
+
+
+if not any(s.key == "important" for s in GROUP_DASHBOARD_SECTIONS):
+    GROUP_DASHBOARD_SECTIONS.append(DashboardSection(10, "important", important_now, "groups/sections/important.html"))
+
+HANDLERS: list = []
