@@ -28,7 +28,6 @@ from groupbox.util import as_utc, new_id, now
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 STATUSES = ("open", "doing", "done")
-STATUS_LABELS = {"open": "Open", "doing": "Doing", "done": "Done"}
 MAX_ASSIGNEES = 50
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
