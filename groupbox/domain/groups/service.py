@@ -246,6 +246,9 @@ async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str
 
 
 async def _end_membership(member: dict, status: str) -> None:
+    from groupbox.domain import objects
+
+    objects.load()  # their member-left hooks
     async with DB.write():
         await DB.execute("UPDATE member SET status = ?, left_at = ? WHERE id = ?", status, now(), member["id"])
         for hook in MEMBER_LEFT_HOOKS:
