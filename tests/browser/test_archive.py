@@ -58,7 +58,7 @@ def test_admin_imports_a_zip_and_searches_the_archive_by_word_and_sender(live_se
     assert "No archive yet" in page.content()
     page.get_by_label("Chat export (.zip or .txt)").set_input_files(str(_export(tmp_path)))
     page.get_by_role("button", name="Import into the archive").click()
-    page.wait_for_url(f"{live_server.url}/groups/{group_id}/archive")
+    page.wait_for_url(f"{live_server.url}/groups/{group_id}/archive#main")
     assert "Imported 66 messages from 3 people" in page.get_by_role("status").inner_text()
 
     # A word …

@@ -298,9 +298,9 @@ async def archive_import(request: Request, actor: Actor, group_id: str) -> Redir
                                    status_code=exc.status_code)
     if result.already_imported:
         when = day_label(result.imported_at, group["timezone"]) if result.imported_at else ""
-        return redirect(request, f"/groups/{group_id}/archive",
+        return redirect(request, f"/groups/{group_id}/archive#main",
                         _("This export was already imported ({day}); nothing changed.", day=when), kind="info")
-    return redirect(request, f"/groups/{group_id}/archive",
+    return redirect(request, f"/groups/{group_id}/archive#main",
                     _("Imported {messages} messages from {participants} people, {media} with media.",
                       messages=f"{result.messages:,}", participants=result.participants, media=result.media))
 
