@@ -25,6 +25,11 @@ def gettext(msgid: str, language: str = "en", /, **kwargs: object) -> str:
     return text
 
 
+def ngettext(singular: str, plural: str, n: int, language: str = "en", /, **kwargs: object) -> str:
+    """`_n("{n} member", "{n} members", n)`: English plural rule; catalogues key on the plural."""
+    return gettext(singular if n == 1 else plural, language, n=n, **kwargs)
+
+
 def translator(language: str = "en") -> Callable[..., str]:
     def _(msgid: str, /, **kwargs: object) -> str:
         return gettext(msgid, language, **kwargs)
@@ -33,3 +38,7 @@ def translator(language: str = "en") -> Callable[..., str]:
 
 
 _ = translator("en")
+
+
+def _n(singular: str, plural: str, n: int, /, **kwargs: object) -> str:
+    return ngettext(singular, plural, n, "en", **kwargs)

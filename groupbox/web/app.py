@@ -31,7 +31,7 @@ from groupbox.config import Config, load_config
 from groupbox.db.engine import DB
 from groupbox.domain.identity import service as identity
 from groupbox.errors import DomainError, RateLimited
-from groupbox.i18n import _
+from groupbox.i18n import _, _n
 from groupbox.instance import read_secret
 from groupbox.paths import static_dir, templates_dir
 from groupbox.web import routes
@@ -197,7 +197,7 @@ def _template_engine(config: Config) -> Callable[[], GroupboxTemplateEngine]:
             lstrip_blocks=True,
             auto_reload=config.dev_mode,
         )
-        env.globals.update(_=_, static_url=static_url, dev_mode=config.dev_mode, server_name=config.name,
+        env.globals.update(_=_, _n=_n, static_url=static_url, dev_mode=config.dev_mode, server_name=config.name,
                            base_url=config.base_url, version=__version__)
         filters.install(env)
         return GroupboxTemplateEngine.from_environment(env)

@@ -17,7 +17,7 @@ from groupbox.util import as_utc, now
 
 VISIT_GAP = timedelta(minutes=30)
 FIRST_WINDOW = timedelta(days=7)
-UPCOMING_DAYS = 7
+UPCOMING_DAYS = 14
 
 
 async def visit_window(actor: Actor, reference: datetime | None = None, record: bool = True) -> datetime:
@@ -135,12 +135,18 @@ async def home(actor: Actor, reference: datetime | None = None, record_visit: bo
     since = await visit_window(actor, reference, record=record_visit)
     items = await actions.derive(actor, reference)
     groups = await actions.group_names(list(actor.memberships))
+    # Each thing appears once: what needs me is not repeated as "changed", and what is new
+    # since my visit is not repeated under "official updates".
+    needed = {item.id for item in items}
+    changed = [c for c in await changed_since(actor, since) if c["id"] not in needed]
+    shown = needed | {c["id"] for c in changed}
+    official = [a for a in await official_updates(actor, limit=8) if a["id"] not in shown][:4]
     return {
         "since": since,
         "needs_me": items,
         "upcoming": await upcoming(actor, reference),
-        "changed": await changed_since(actor, since),
-        "official": await official_updates(actor),
+        "changed": changed,
+        "official": official,
         "catch_up": await catch_up(actor, since),
         "groups": groups,
     }

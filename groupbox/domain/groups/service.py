@@ -15,7 +15,6 @@ Rules:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -70,8 +69,10 @@ def clean_role(raw: str | None, field: str = "role") -> str:
     return role
 
 
-def color_index(group_id: str) -> int:
-    return hashlib.sha256(group_id.encode()).digest()[0] % 8
+async def next_color_index() -> int:
+    """Groups get the palette's colours in turn, so a person's first eight groups never share one."""
+    row = await DB.fetchone("SELECT COUNT(*) AS n FROM grp")
+    return row["n"] % 8
 
 
 # -- groups -------------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ async def group_create(actor: Actor, name: str, purpose: str = "", timezone: str
         await DB.execute(
             "INSERT INTO grp (id, name, purpose, timezone, color_index, created_by_id, created_at, updated_at)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            group_id, clean_name, clean_purp, tz, color_index(group_id), actor.profile_id, stamp, stamp,
+            group_id, clean_name, clean_purp, tz, await next_color_index(), actor.profile_id, stamp, stamp,
         )
         member_id = new_id()
         await DB.execute(

@@ -123,13 +123,15 @@ async def notifications(actor: Actor, *, unread_only: bool = False, limit: int =
     )
 
 
-async def mark_read(actor: Actor, notification_id: str | None = None) -> int:
-    """Mark one notification (or all, with None) read; unknown ids are NotFound."""
+async def mark_read(actor: Actor, notification_id: str | None = None, *, before=None) -> int:
+    """Mark one notification (or all, with None; or all created before `before`) read;
+    unknown ids are NotFound."""
     from groupbox.errors import NotFound
 
     if notification_id is None:
         return await DB.execute(
-            "UPDATE notification SET read_at = ? WHERE profile_id = ? AND read_at IS NULL", now(), actor.profile_id
+            "UPDATE notification SET read_at = ? WHERE profile_id = ? AND read_at IS NULL"
+            " AND (? IS NULL OR created_at < ?)", now(), actor.profile_id, before, before,
         )
     changed = await DB.execute(
         "UPDATE notification SET read_at = COALESCE(read_at, ?) WHERE id = ? AND profile_id = ?",

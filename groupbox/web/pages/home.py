@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Request, get
-from litestar.response import Template
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
 from groupbox.domain.actions import home as home_service
@@ -35,3 +35,25 @@ async def home(request: Request, actor: Actor | None) -> Template:
 
 
 HANDLERS = [home]
+
+
+@post("/demo/anna", opt=PUBLIC, include_in_schema=False)
+async def demo_try_as_anna(request: Request, actor: Actor | None) -> Redirect:
+    """Development with demo data only: sign this browser in as Anna in one tap."""
+    from groupbox.domain.demo import service as demo
+    from groupbox.domain.identity import service as identity
+    from groupbox.errors import NotFound
+    from groupbox.web.support import redirect, session_cookie
+
+    config = config_of(request)
+    token = await demo.anna_signin_token() if config.dev_mode else None
+    if token is None:
+        raise NotFound("Not found")
+    result = await identity.consume_signin(token, current=None, user_agent=request.headers.get("user-agent"),
+                                           session_days=config.session_days)
+    response = redirect(request, "/", "You're signed in as Anna (demo).")
+    response.cookies.append(session_cookie(config, result.session_token))
+    return response
+
+
+HANDLERS.append(demo_try_as_anna)
