@@ -1,7 +1,7 @@
 // Copy-to-clipboard and print buttons, as an enhancement only (CSP: no inline script).
 // Without JavaScript the text sits in a readonly field to select, and the browser's own
 // Print command prints the sheet.
-//   <textarea readonly data-copy data-copy-label="Copy" data-copied-label="Copied">…</textarea>
+//   <textarea readonly data-copy-text data-copy-label="Copy" data-copied-label="Copied">…</textarea>
 //   <button type="button" data-print hidden>Print</button>
 
 function addCopyButton(field) {
@@ -31,7 +31,7 @@ function addCopyButton(field) {
   });
 }
 
-document.querySelectorAll("[data-copy]").forEach(addCopyButton);
+document.querySelectorAll("[data-copy-text]").forEach(addCopyButton);
 document.querySelectorAll("[data-print]").forEach((button) => {
   button.hidden = false;
   button.addEventListener("click", () => window.print());
