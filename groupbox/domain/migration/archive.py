@@ -316,9 +316,10 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
             await _discard(import_id, files_dir, reader.written, pool)
             import_id = None
             return _already(winner)
+        done, import_id = import_id, None  # visible now: nothing may undo it any more
         if progress:
             progress(total_lines, total_lines)
-        return ImportResult(import_id, counts.messages, counts.system_messages, counts.media, counts.participants,
+        return ImportResult(done, counts.messages, counts.system_messages, counts.media, counts.participants,
                             len(reader.media_files), False, now(), info.chat_name)
     except BaseException:
         if import_id is not None:
