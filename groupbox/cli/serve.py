@@ -84,6 +84,11 @@ def serve(
     check_port(host, port)
 
     os.environ["GROUPBOX_DATA"] = str(config.data_dir)
+    # Large uploads (exports, files) spool to disk; keep them on the data folder's disk rather
+    # than a RAM-backed /tmp.
+    spool = config.data_dir / "tmp"
+    spool.mkdir(exist_ok=True)
+    os.environ["TMPDIR"] = str(spool)
     caddy = None
     if https:
         from groupbox.cli.caddy import start_caddy
