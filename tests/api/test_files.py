@@ -334,3 +334,31 @@ def test_the_group_dashboard_shows_files_with_their_state(client, world, as_pers
     page = unescape(client.get(f"/groups/{world.group['id']}").text)
     assert 'id="files-title"' in page and "Emergency contacts.pdf" in page
     assert "I've read it" in page
+
+
+def test_after_a_refused_upload_the_form_works_again(client, world, as_person, config):
+    """The re-rendered form carries a valid token, so the person can simply try another file."""
+    as_person(world.people["admin"])
+    refused = _form_upload(client, world.group["id"], "invoice.pdf", EXE)
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', refused.text).group(1)
+    response = client.post(f"/groups/{world.group['id']}/files", data={"_csrf_token": token},
+                           files={"file": ("schedule.pdf", PDF, "application/pdf")}, follow_redirects=False)
+    assert response.status_code == 303
+    assert len(stored_files(config)) == 1
+
+
+def test_leftovers_of_a_crashed_upload_are_swept_on_the_next_one(client, world, as_person, csrf, config):
+    import os
+    import time
+
+    incoming = config.files_dir / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    stale = incoming / ("0" * 32)
+    fresh = incoming / ("f" * 32)
+    for path in (stale, fresh):
+        path.write_bytes(b"half an upload")
+    old = time.time() - 7 * 3600
+    os.utime(stale, (old, old))
+    as_person(world.people["admin"])
+    assert upload(client, csrf, world.group["id"], "a.pdf", PDF).status_code == 201
+    assert not stale.exists() and fresh.exists()  # a fresh one may still be arriving

@@ -323,9 +323,26 @@ def test_reacting_and_deleting_through_the_pages(client, world, as_person, csrf)
                            follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].endswith(f"#m-{message_id}")
     assert "You reacted 🎉." in unescape(client.get(response.headers["location"]).text)
+    confirm = client.get(f"/messages/{message_id}/delete")
+    assert confirm.status_code == 200 and "cannot be undone" in confirm.text
     response = client.post(f"/messages/{message_id}/delete", headers=csrf(client), follow_redirects=False)
     assert response.status_code == 303
     assert "message deleted" in client.get(response.headers["location"]).text
+    again = client.get(f"/messages/{message_id}/delete", follow_redirects=False)
+    assert again.status_code == 303  # already gone: back to the thread
+
+
+def test_nobody_is_offered_to_delete_someone_elses_message_unless_moderating(client, world, as_person, csrf):
+    as_person(world.people["moderator"])
+    thread = start(client, csrf, world.group["id"])
+    message_id = thread["messages"][0]["id"]
+    as_person(world.people["member"])
+    assert f"/messages/{message_id}/delete" not in client.get(f"/threads/{thread['thread']['id']}").text
+    assert client.get(f"/messages/{message_id}/delete").status_code == 403
+    as_person(world.people["admin"])
+    assert f"/messages/{message_id}/delete" in client.get(f"/threads/{thread['thread']['id']}").text
+    as_person(world.outsider)
+    assert client.get(f"/messages/{message_id}/delete").status_code == 404
 
 
 def test_the_admin_sets_the_read_only_date_on_the_thread_page(client, world, as_person, csrf):
@@ -362,3 +379,24 @@ def test_the_group_dashboard_shows_discussions_as_one_list_with_unread_counts(cl
     assert "Lisa Becker: “Or anyone?”" in page
     assert '<span class="count">2<span class="visually-hidden"> unread</span></span>' in page
     assert '<a href="/groups/' + group + '/discussions"' in page  # the tab
+
+
+def test_a_long_thread_shows_the_latest_messages_and_offers_the_earlier_ones(client, world, as_person, csrf, call):
+    from groupbox.domain.objects import threads
+
+    as_person(world.people["admin"])
+    thread = start(client, csrf, world.group["id"], "Old chat", "latest")["thread"]
+    admin = call(world.people["admin"].actor)
+    base = now() - timedelta(days=30)
+    call(threads.messages_import, admin, thread["id"],
+         [{"author_name": "Mark", "body": f"old {i}", "created_at": base + timedelta(minutes=i)} for i in range(205)])
+    detail = client.get(f"/api/threads/{thread['id']}").json()
+    assert detail["has_earlier"] and len(detail["messages"]) == 200
+    assert detail["messages"][0]["body"] == "old 6" and detail["messages"][-1]["body"] == "latest"
+    earlier = client.get(f"/api/threads/{thread['id']}", params={"before": detail["messages"][0]["created_at"]}).json()
+    assert [m["body"] for m in earlier["messages"]] == [f"old {i}" for i in range(6)] and not earlier["has_earlier"]
+    page = client.get(f"/threads/{thread['id']}").text
+    assert "Show earlier messages" in page
+    link = unescape(page.split('href="/threads/' + thread["id"] + '?before=')[1].split('"')[0])
+    earlier_page = client.get(f"/threads/{thread['id']}?before={link}").text
+    assert "old 0" in earlier_page and "old 6" not in earlier_page

@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import secrets
+import time
 import unicodedata
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass, field
@@ -125,7 +126,19 @@ class Staged:
 def _incoming_dir(config: Config) -> Path:
     path = config.files_dir / INCOMING
     path.mkdir(parents=True, exist_ok=True)
+    _sweep(path)
     return path
+
+
+def _sweep(incoming: Path, max_age: float = 6 * 3600) -> None:
+    """Remove uploads a crash left half-way (normally every refusal cleans up after itself)."""
+    cutoff = time.time() - max_age
+    try:
+        for entry in os.scandir(incoming):
+            if entry.is_file() and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+    except OSError:
+        log.warning("could not sweep %s", incoming)
 
 
 async def _stage(chunks: AsyncIterable[bytes], config: Config) -> Staged:

@@ -337,6 +337,20 @@ def _message_out(row: dict) -> dict:
     return row
 
 
+async def message_get(actor: Actor, message_id: str) -> dict:
+    """One message with its thread's title and whether I may delete it (for the confirm page)."""
+    row = await _message_row(message_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    thread, group = await _visible_thread(actor, row["thread_id"])
+    _message_out(row)
+    row["thread_title"] = thread["title"]
+    row["group"] = {"id": group["id"], "name": group["name"], "color_index": group["color_index"],
+                    "timezone": group["timezone"]}
+    row["can_delete"] = not row["deleted"] and can(actor, "message.delete", row, group)
+    return row
+
+
 async def thread_create(actor: Actor, group_id: str, title: str | None, body: str | None, *,
                         off_topic: bool = False) -> dict:
     """Start a thread with its first message; tells the group, and those mentioned."""

@@ -17,6 +17,7 @@ from litestar import Request, delete, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.response import File
+from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from groupbox.access import Actor
@@ -50,6 +51,11 @@ class MultipartUpload:
         self.received = 0
         self.ended = False
         self._events = self._parse()
+        # The CSRF middleware skips upload routes, so it did not hand the form token to the
+        # templates; a form re-rendered beside an error needs it (the cookie's token, as on GET).
+        cookie = request.cookies.get("csrftoken")
+        if cookie:
+            ScopeState.from_scope(request.scope).csrf_token = cookie
 
     # raw body ----------------------------------------------------------------------------------
     async def _receive(self) -> bytes | None:

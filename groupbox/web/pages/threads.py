@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from groupbox.access import Actor, can
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import threads
-from groupbox.errors import Conflict, Invalid
+from groupbox.errors import Conflict, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import local
 from groupbox.web.pages.groups import (
@@ -74,6 +74,7 @@ async def _thread_page(request: Request, actor: Actor, thread_id: str, *, before
     return await render(request, "threads/thread.html", nav="groups", thread=thread, group=thread["group"],
                         messages=messages, has_earlier=has_earlier, emoji=threads.EMOJI, values=values or {},
                         errors=errors or {}, status_code=status_code, readonly_value=readonly_value,
+                        showing_earlier=before is not None,
                         is_guest=(actor.membership(thread["group_id"]).role == "guest"), page_title=thread["title"])
 
 
@@ -101,6 +102,18 @@ async def reaction_form(request: Request, actor: Actor, message_id: str) -> Redi
     note = _("You reacted {emoji}.", emoji=result["emoji"]) if result["added"] \
         else _("Reaction {emoji} taken back.", emoji=result["emoji"])
     return redirect(request, f"/threads/{result['thread_id']}#m-{message_id}", note)
+
+
+@get("/messages/{message_id:str}/delete", guards=SIGNED_IN, include_in_schema=False)
+async def message_delete_confirm(request: Request, actor: Actor, message_id: str) -> Template | Redirect:
+    """Deleting asks once (without JavaScript, a page): it cannot be undone."""
+    message = await threads.message_get(actor, message_id)
+    if not message["can_delete"]:
+        if message["deleted"]:
+            return redirect(request, f"/threads/{message['thread_id']}#m-{message_id}", _("Already deleted."), "info")
+        raise Forbidden(_("You can delete only your own messages."))
+    return await render(request, "threads/delete.html", nav="groups", message=message, group=message["group"],
+                        page_title=_("Delete this message?"))
 
 
 @post("/messages/{message_id:str}/delete", guards=SIGNED_IN, include_in_schema=False)
@@ -138,4 +151,4 @@ GROUP_DASHBOARD_SECTIONS.append(
     DashboardSection(60, "discussions", discussions_section, "groups/sections/discussions.html"))
 
 HANDLERS = [group_discussions, thread_new, thread_create_form, thread_detail, message_create_form, reaction_form,
-            message_delete_form, thread_legacy_form]
+            message_delete_confirm, message_delete_form, thread_legacy_form]
