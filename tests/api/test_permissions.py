@@ -36,6 +36,10 @@ ACTIONS = [
     Row("resend a member's access", "POST", "/api/groups/{group}/members/{member}/signin-link", None, _admin()),
     Row("remove a member", "DELETE", "/api/groups/{group}/members/{member}", None, _admin()),
     Row("edit group settings", "PATCH", "/api/groups/{group}", {"purpose": "new"}, _admin()),
+    Row("see the migration dashboard", "GET", "/api/groups/{group}/migration", None, _admin()),
+    Row("write reminder copy", "POST", "/api/groups/{group}/migration/reminder-copy", {"language": "de"}, _admin()),
+    Row("search the chat archive", "GET", "/api/groups/{group}/archive", None,
+        {"owner", "admin", "moderator", "member", "guest"}),
 ]
 
 

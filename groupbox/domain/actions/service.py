@@ -137,6 +137,7 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
     rows = await DB.fetch(
         f"SELECT f.id, f.group_id, f.display_name, f.content_type, f.created_at FROM file f"
         f" WHERE f.group_id IN ({_marks(gids)}) AND f.ack_required = 1 AND f.deleted_at IS NULL"
+        f" AND f.source != 'import'"
         f" AND (f.uploader_id IS NULL OR f.uploader_id NOT IN ({_marks(mids)}))"
         f" AND NOT EXISTS (SELECT 1 FROM file_ack k WHERE k.file_id = f.id AND k.member_id IN ({_marks(mids)}))",
         *gids, *mids, *mids,

@@ -346,7 +346,7 @@ async def files_list(actor: Actor, group_id: str, limit: int = 200) -> list[dict
     """The group's files, newest first."""
     group = await groups.group_get(actor, group_id)
     rows = await DB.fetch(
-        f"{_FILE_SELECT} WHERE f.group_id = ? AND f.deleted_at IS NULL ORDER BY f.created_at DESC LIMIT ?",
+        f"{_FILE_SELECT} WHERE f.group_id = ? AND f.deleted_at IS NULL AND f.source != 'import' ORDER BY f.created_at DESC LIMIT ?",
         group_id, limit,
     )
     return await _decorate(actor, rows, {group_id: group})
@@ -359,7 +359,7 @@ async def files_for_person(actor: Actor, limit: int = 100) -> list[dict]:
         return []
     marks = ",".join("?" * len(ids))
     rows = await DB.fetch(
-        f"{_FILE_SELECT} WHERE f.group_id IN ({marks}) AND f.deleted_at IS NULL ORDER BY f.created_at DESC LIMIT ?",
+        f"{_FILE_SELECT} WHERE f.group_id IN ({marks}) AND f.deleted_at IS NULL AND f.source != 'import' ORDER BY f.created_at DESC LIMIT ?",
         *ids, limit,
     )
     return await _decorate(actor, rows)
@@ -446,7 +446,7 @@ async def my_unacked_files(actor: Actor, group_ids: list[str] | None = None) -> 
     marks = ",".join("?" * len(ids))
     my_ids = [actor.membership(g).member_id for g in ids]
     rows = await DB.fetch(
-        f"{_FILE_SELECT} WHERE f.group_id IN ({marks}) AND f.deleted_at IS NULL AND f.ack_required"
+        f"{_FILE_SELECT} WHERE f.group_id IN ({marks}) AND f.deleted_at IS NULL AND f.source != 'import' AND f.ack_required"
         f" AND (f.uploader_id IS NULL OR f.uploader_id NOT IN ({marks}))"
         f" AND NOT EXISTS (SELECT 1 FROM file_ack a WHERE a.file_id = f.id AND a.member_id IN ({marks}))"
         f" ORDER BY f.created_at DESC LIMIT 100",
@@ -472,7 +472,7 @@ async def attach(group_id: str, object_type: str, object_id: str, file_ids: list
         return
     marks = ",".join("?" * len(ids))
     rows = await DB.fetch(
-        f"SELECT id FROM file WHERE id IN ({marks}) AND group_id = ? AND deleted_at IS NULL", *ids, group_id
+        f"SELECT id FROM file WHERE id IN ({marks}) AND group_id = ? AND deleted_at IS NULL AND source != 'import'", *ids, group_id
     )
     if len(rows) != len(ids):
         raise Invalid(_("One of the attached files does not exist in this group."), field="file_ids")
@@ -506,6 +506,7 @@ async def group_files_brief(group_id: str) -> list[dict]:
     """The group's files for an "attach" picker: id, display_name, content_type, newest first."""
     return await DB.fetch(
         "SELECT id, display_name, content_type, size FROM file WHERE group_id = ? AND deleted_at IS NULL"
+        " AND source != 'import'"
         " ORDER BY created_at DESC LIMIT 200",
         group_id,
     )
