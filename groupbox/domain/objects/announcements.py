@@ -262,9 +262,7 @@ async def announcement_delete(actor: Actor, announcement_id: str) -> dict:
     row = await _row(announcement_id)
     group = await group_get(actor, row["group_id"])
     require(actor, "object.edit", row, group)
-    async with DB.write():
-        seq = await common.tombstone(row["group_id"], OBJECT_TYPE, announcement_id)
-        await DB.execute("UPDATE announcement SET deleted_at = ?, seq = ? WHERE id = ?", now(), seq, announcement_id)
+    await common.soft_delete(OBJECT_TYPE, row)
     return row
 
 

@@ -39,3 +39,32 @@ async def member_names(member_ids: list[str]) -> dict[str, dict]:
     marks = ",".join("?" * len(unique))
     rows = await DB.fetch(f"SELECT id, display_name, status, role FROM member WHERE id IN ({marks})", *unique)
     return {r["id"]: r for r in rows}
+
+
+# Tables of objects that carry `group_id, seq, updated_at, deleted_at` (see the module docstring).
+OBJECT_TABLES = frozenset({"announcement", "event", "task", "poll", "signup", "thread", "file"})
+
+
+def _object_table(table: str) -> str:
+    if table not in OBJECT_TABLES:
+        raise ValueError(f"{table!r} is not an object table")
+    return table
+
+
+async def soft_delete(table: str, row: dict) -> int:
+    """Delete an object for everyone: `deleted_at` set, a tombstone for sync; returns its seq."""
+    async with DB.write():
+        seq = await tombstone(row["group_id"], table, row["id"])
+        stamp = now()
+        await DB.execute(f"UPDATE {_object_table(table)} SET deleted_at = ?, updated_at = ?, seq = ? WHERE id = ?",
+                         stamp, stamp, seq, row["id"])
+    return seq
+
+
+async def touch(table: str, rows: list[dict]) -> None:
+    """Give objects whose dependants changed (answers, votes, places) a new seq, so "changed
+    since" and sync see them."""
+    async with DB.write():
+        for row in rows:
+            await DB.execute(f"UPDATE {_object_table(table)} SET seq = ?, updated_at = ? WHERE id = ?",
+                             await next_seq(row["group_id"]), now(), row["id"])

@@ -470,9 +470,7 @@ async def event_delete(actor: Actor, event_id: str) -> dict:
     row = await _row(event_id)
     group = await group_get(actor, row["group_id"])
     require(actor, "object.edit", row, group)
-    async with DB.write():
-        seq = await common.tombstone(row["group_id"], OBJECT_TYPE, event_id)
-        await DB.execute("UPDATE event SET deleted_at = ?, seq = ? WHERE id = ?", now(), seq, event_id)
+    await common.soft_delete(OBJECT_TYPE, row)
     return row
 
 

@@ -306,10 +306,7 @@ async def poll_close(actor: Actor, poll_id: str) -> dict:
 async def poll_delete(actor: Actor, poll_id: str) -> dict:
     row = await _row(poll_id)
     require(actor, "object.edit", row, await groups.group_row(row["group_id"]))
-    async with DB.write():
-        stamp = now()
-        await DB.execute("UPDATE poll SET deleted_at = ?, updated_at = ? WHERE id = ?", stamp, stamp, poll_id)
-        await common.tombstone(row["group_id"], "poll", poll_id)
+    await common.soft_delete("poll", row)
     return row
 
 
@@ -322,9 +319,7 @@ async def member_left(member_id: str) -> None:
     )
     async with DB.write():
         await DB.execute("DELETE FROM poll_vote WHERE member_id = ?", member_id)
-        for row in rows:
-            await DB.execute("UPDATE poll SET seq = ?, updated_at = ? WHERE id = ?",
-                             await common.next_seq(row["group_id"]), now(), row["id"])
+        await common.touch("poll", rows)
 
 
 if member_left not in groups.MEMBER_LEFT_HOOKS:

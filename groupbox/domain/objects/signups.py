@@ -376,10 +376,7 @@ async def signup_close(actor: Actor, signup_id: str) -> dict:
 async def signup_delete(actor: Actor, signup_id: str) -> dict:
     row = await _row(signup_id)
     require(actor, "object.edit", row, await groups.group_row(row["group_id"]))
-    async with DB.write():
-        stamp = now()
-        await DB.execute("UPDATE signup SET deleted_at = ?, updated_at = ? WHERE id = ?", stamp, stamp, signup_id)
-        await common.tombstone(row["group_id"], "signup", signup_id)
+    await common.soft_delete("signup", row)
     return row
 
 
@@ -393,9 +390,7 @@ async def member_left(member_id: str) -> None:
     )
     async with DB.write():
         await DB.execute("DELETE FROM signup_commitment WHERE member_id = ?", member_id)
-        for row in rows:
-            await DB.execute("UPDATE signup SET seq = ?, updated_at = ? WHERE id = ?",
-                             await common.next_seq(row["group_id"]), now(), row["id"])
+        await common.touch("signup", rows)
 
 
 if member_left not in groups.MEMBER_LEFT_HOOKS:

@@ -283,9 +283,7 @@ async def task_update(actor: Actor, task_id: str, *, status: str | None = None, 
 async def task_delete(actor: Actor, task_id: str) -> dict:
     row, group = await _visible(actor, task_id)
     require(actor, "object.edit", row, group)
-    async with DB.write():
-        await DB.execute("UPDATE task SET deleted_at = ?, updated_at = ? WHERE id = ?", now(), now(), task_id)
-        await common.tombstone(row["group_id"], "task", task_id)
+    await common.soft_delete("task", row)
     return row
 
 
@@ -298,9 +296,7 @@ async def member_left(member_id: str) -> None:
     )
     async with DB.write():
         await DB.execute("DELETE FROM task_assignee WHERE member_id = ?", member_id)
-        for row in rows:
-            await DB.execute("UPDATE task SET seq = ?, updated_at = ? WHERE id = ?",
-                             await common.next_seq(row["group_id"]), now(), row["id"])
+        await common.touch("task", rows)
 
 
 if member_left not in groups.MEMBER_LEFT_HOOKS:
