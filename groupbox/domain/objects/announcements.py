@@ -36,19 +36,11 @@ FILES_MAX = 20
 
 # -- validation (shared by forms, API and CLI) --------------------------------------------------
 def clean_title(raw: str | None) -> str:
-    title = " ".join((raw or "").split())
-    if not title:
-        raise Invalid(_("Give the announcement a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=TITLE_MAX), field="title")
-    return title
+    return common.clean_line(raw, field="title", max_len=TITLE_MAX, empty=_("Give the announcement a title."))
 
 
 def clean_body(raw: str | None) -> str:
-    body = (raw or "").strip()
-    if len(body) > BODY_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=BODY_MAX), field="body")
-    return body
+    return common.clean_text(raw, field="body", max_len=BODY_MAX)
 
 
 def clean_file_ids(raw: Any) -> list[str]:

@@ -9,7 +9,29 @@ Call these inside the write transaction that changes the object.
 from __future__ import annotations
 
 from groupbox.db.engine import DB
+from groupbox.errors import Invalid
+from groupbox.i18n import _
 from groupbox.util import new_id, now
+
+
+# -- validation shared by every object's inputs -------------------------------------------------
+def clean_line(raw: str | None, *, field: str, max_len: int, empty: str | None = None) -> str:
+    """One line of text (a title, a question, a place): spaces folded; `empty` is the message
+    when it is required and missing."""
+    text = " ".join((raw or "").split())
+    if not text and empty:
+        raise Invalid(empty, field=field)
+    if len(text) > max_len:
+        raise Invalid(_("Please use at most {n} characters.", n=max_len), field=field)
+    return text
+
+
+def clean_text(raw: str | None, *, field: str, max_len: int) -> str:
+    """Free text (Markdown): trimmed, optional."""
+    text = (raw or "").strip()
+    if len(text) > max_len:
+        raise Invalid(_("Please use at most {n} characters.", n=max_len), field=field)
+    return text
 
 
 async def next_seq(group_id: str) -> int:

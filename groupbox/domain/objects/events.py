@@ -53,26 +53,15 @@ DEFAULT_LENGTH = timedelta(hours=2)
 
 # -- validation (shared by forms, API and CLI) --------------------------------------------------
 def clean_title(raw: str | None) -> str:
-    title = " ".join((raw or "").split())
-    if not title:
-        raise Invalid(_("Give the event a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=TITLE_MAX), field="title")
-    return title
+    return common.clean_line(raw, field="title", max_len=TITLE_MAX, empty=_("Give the event a title."))
 
 
 def clean_location(raw: str | None) -> str:
-    location = " ".join((raw or "").split())
-    if len(location) > LOCATION_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=LOCATION_MAX), field="location")
-    return location
+    return common.clean_line(raw, field="location", max_len=LOCATION_MAX)
 
 
 def clean_description(raw: str | None) -> str:
-    text = (raw or "").strip()
-    if len(text) > DESCRIPTION_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=DESCRIPTION_MAX), field="description")
-    return text
+    return common.clean_text(raw, field="description", max_len=DESCRIPTION_MAX)
 
 
 def clean_time(raw: Any, tz: str, field: str, *, required: bool = False) -> datetime | None:

@@ -76,19 +76,11 @@ def check_vote(poll: dict, option_ids: list[str] | None, poll_option_ids: set[st
 
 # -- validation (one validator per input, shared by forms, API and CLI) -------------------------
 def clean_question(raw: str | None) -> str:
-    question = " ".join((raw or "").split())
-    if not question:
-        raise Invalid(_("Ask a question."), field="question")
-    if len(question) > QUESTION_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=QUESTION_MAX), field="question")
-    return question
+    return common.clean_line(raw, field="question", max_len=QUESTION_MAX, empty=_("Ask a question."))
 
 
 def clean_description(raw: str | None) -> str:
-    text = (raw or "").strip()
-    if len(text) > DESCRIPTION_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=DESCRIPTION_MAX), field="description")
-    return text
+    return common.clean_text(raw, field="description", max_len=DESCRIPTION_MAX)
 
 
 def clean_options(raw: list[str] | None) -> list[str]:

@@ -34,19 +34,11 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 
 # -- validation (one validator per input, shared by forms, API and CLI) -------------------------
 def clean_title(raw: str | None) -> str:
-    title = " ".join((raw or "").split())
-    if not title:
-        raise Invalid(_("Say what needs doing."), field="title")
-    if len(title) > TITLE_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=TITLE_MAX), field="title")
-    return title
+    return common.clean_line(raw, field="title", max_len=TITLE_MAX, empty=_("Say what needs doing."))
 
 
 def clean_description(raw: str | None) -> str:
-    text = (raw or "").strip()
-    if len(text) > DESCRIPTION_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=DESCRIPTION_MAX), field="description")
-    return text
+    return common.clean_text(raw, field="description", max_len=DESCRIPTION_MAX)
 
 
 def clean_status(raw: str | None) -> str:

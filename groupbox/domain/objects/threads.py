@@ -47,12 +47,7 @@ _EMOJI_BY_BARE = {e.replace("\ufe0f", ""): e for e in EMOJI}
 
 # -- validation ---------------------------------------------------------------------------------
 def clean_title(raw: str | None) -> str:
-    title = " ".join((raw or "").split())
-    if not title:
-        raise Invalid(_("Give the thread a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=TITLE_MAX), field="title")
-    return title
+    return common.clean_line(raw, field="title", max_len=TITLE_MAX, empty=_("Give the thread a title."))
 
 
 def clean_body(raw: str | None) -> str:
