@@ -148,3 +148,11 @@ def form_error_page(exc) -> dict[str, Any]:
     """Context for re-rendering a form beside a domain error: {errors: {field: message}}."""
     errors = dict(exc.errors) if exc.errors else {"_form": exc.message}
     return {"errors": errors}
+
+
+def local_path(raw: str | None, default: str) -> str:
+    """Where a small form returns to (its `next`/`back` field): only a path on this site."""
+    target = (raw or "").strip()
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) < 300:
+        return target
+    return default

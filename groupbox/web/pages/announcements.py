@@ -13,14 +13,21 @@ from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import announcements
 from groupbox.errors import Forbidden, Invalid
 from groupbox.i18n import _
-from groupbox.web.pages.events import safe_next
 from groupbox.web.pages.groups import (
     GROUP_DASHBOARD_SECTIONS,
     GROUP_TABS,
     DashboardSection,
     group_page,
 )
-from groupbox.web.support import SIGNED_IN, checked, form_data, form_error_page, redirect, render
+from groupbox.web.support import (
+    SIGNED_IN,
+    checked,
+    form_data,
+    form_error_page,
+    local_path,
+    redirect,
+    render,
+)
 
 OFFICIAL_ON_DASHBOARD = 3
 FLAGS = ("official", "urgent", "ack_required", "stays_here")
@@ -117,7 +124,7 @@ async def announcement_page(request: Request, actor: Actor, announcement_id: str
 async def announcement_ack(request: Request, actor: Actor, announcement_id: str) -> Redirect:
     form = await form_data(request)
     row = await announcements.announcement_ack(actor, announcement_id)
-    return redirect(request, safe_next(form.get("next"), row["url"]),
+    return redirect(request, local_path(form.get("next"), row["url"]),
                     _("Thanks — {name} can see you've read “{title}”.", name=row["author_name"] or _("the group"),
                       title=row["title"]))
 

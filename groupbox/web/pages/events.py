@@ -19,17 +19,18 @@ from groupbox.web.pages.groups import (
     DashboardSection,
     group_page,
 )
-from groupbox.web.support import SIGNED_IN, checked, form_data, form_error_page, redirect, render
+from groupbox.web.support import (
+    SIGNED_IN,
+    checked,
+    form_data,
+    form_error_page,
+    local_path,
+    redirect,
+    render,
+)
 
 UPCOMING_ON_DASHBOARD = 5
 
-
-def safe_next(raw: str | None, default: str) -> str:
-    """Where a one-tap form returns to: only a path on this site."""
-    target = (raw or "").strip()
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) < 300:
-        return target
-    return default
 
 
 def input_time(value, tz: str) -> str:
@@ -185,7 +186,7 @@ async def event_rsvp(request: Request, actor: Actor, event_id: str) -> Template 
         return await _event_page(request, actor, await events.event_get(actor, event_id), status_code=409,
                                  problem=exc.message)
     event = result["event"]
-    target = safe_next(form.get("next"), event["url"])
+    target = local_path(form.get("next"), event["url"])
     return redirect(request, target, rsvp_confirmation(result["rsvp"]["status"], event, event["group_timezone"]))
 
 

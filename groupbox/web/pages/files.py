@@ -19,15 +19,10 @@ from groupbox.web.pages.groups import (
     DashboardSection,
     group_page,
 )
-from groupbox.web.support import SIGNED_IN, config_of, form_data, redirect, render
+from groupbox.web.support import SIGNED_IN, config_of, form_data, local_path, redirect, render
 
 SECTION_SIZE = 4
 
-
-def _back(form: dict[str, str], default: str) -> str:
-    """A local path to return to after a small form (never another site)."""
-    target = form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 async def _group_files_page(request: Request, actor: Actor, group: dict, *, status_code: int = 200,
@@ -93,7 +88,7 @@ async def file_download_page(request: Request, actor: Actor, file_id: str, inlin
 async def file_ack_form(request: Request, actor: Actor, file_id: str) -> Redirect:
     form = await form_data(request)
     row = await files.file_ack(actor, file_id)
-    return redirect(request, _back(form, row["url"]),
+    return redirect(request, local_path(form.get("next"), row["url"]),
                     _("Thanks — you confirmed “{name}”.", name=row["display_name"]))
 
 

@@ -17,8 +17,15 @@ from groupbox.web.pages.groups import (
     DashboardSection,
     group_page,
 )
-from groupbox.web.pages.tasks import safe_back
-from groupbox.web.support import SIGNED_IN, checked, form_data, form_error_page, redirect, render
+from groupbox.web.support import (
+    SIGNED_IN,
+    checked,
+    form_data,
+    form_error_page,
+    local_path,
+    redirect,
+    render,
+)
 
 OPTION_ROWS = 4  # empty option fields a new form starts with; "Add an option" adds more
 VISIBILITY_CHOICES = [(key, label) for key, label in polls.VISIBILITY_LABELS.items()]
@@ -88,7 +95,7 @@ async def poll_detail(request: Request, actor: Actor, poll_id: str) -> Template:
 async def poll_vote(request: Request, actor: Actor, poll_id: str) -> Template | Redirect:
     raw = await request.form()
     choice = [o for o in raw.getall("option_ids", []) if isinstance(o, str)]
-    back = safe_back(raw.get("back") if isinstance(raw.get("back"), str) else None, f"/polls/{poll_id}")
+    back = local_path(raw.get("back") if isinstance(raw.get("back"), str) else None, f"/polls/{poll_id}")
     try:
         poll = await polls.poll_vote(actor, poll_id, choice)
     except Invalid as exc:

@@ -20,8 +20,7 @@ from groupbox.web.pages.groups import (
     DashboardSection,
     group_page,
 )
-from groupbox.web.pages.tasks import safe_back
-from groupbox.web.support import SIGNED_IN, form_data, form_error_page, redirect, render
+from groupbox.web.support import SIGNED_IN, form_data, form_error_page, local_path, redirect, render
 
 SLOT_ROWS = 3  # empty slot rows a new form starts with; "Add more slots" adds more
 
@@ -100,9 +99,9 @@ async def _slot_action(request: Request, actor: Actor, slot_id: str, take: bool)
         if exc.status_code == 404:
             raise
         fallback = await signups.slot_get(actor, slot_id)
-        return redirect(request, safe_back(form.get("back"), f"/signups/{fallback['signup_id']}"), exc.message,
+        return redirect(request, local_path(form.get("back"), f"/signups/{fallback['signup_id']}"), exc.message,
                         kind="error")
-    back = safe_back(form.get("back"), f"/signups/{slot['signup_id']}")
+    back = local_path(form.get("back"), f"/signups/{slot['signup_id']}")
     if take:
         return redirect(request, back, _("You're down for “{label}”. Thank you!", label=slot["label"]))
     return redirect(request, back, _("You're off “{label}”.", label=slot["label"]))
