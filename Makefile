@@ -13,6 +13,8 @@ export GROUPBOX_URL := http://$(LAN_IP):$(PORT)
 SERVE_FLAGS := --lan
 else
 SERVE_FLAGS := --host $(HOST)
+# Links printed by `make run` point at the port it serves on.
+export GROUPBOX_URL ?= http://$(HOST):$(PORT)
 endif
 
 .PHONY: run test lint bench clean venv
