@@ -109,6 +109,22 @@ async def test_commitment_coming_up_within_a_week(world):
     assert [t for k, t in await kinds(samir, reference=now() + timedelta(days=3)) if k == "commitment"] == []
 
 
+async def test_mention_and_admin_question_appear_until_the_thread_is_read(world):
+    from groupbox.domain.objects import threads
+
+    samir = world.people["member"]
+    lisa = await world.people["moderator"].actor()
+    mark = await world.people["admin"].actor()
+    thread = await threads.thread_create(lisa, world.group["id"], "Carpool planning", "Who drives?")
+    await threads.message_post(lisa, thread["id"], "@Samir can you take two kids?")
+    await threads.message_post(mark, thread["id"], "@Samir Khan are you coming to the meeting?")
+    found = [(k, t) for k, t in await kinds(samir) if k in ("mention", "question")]
+    assert ("mention", "Lisa Becker in “Carpool planning”") in found
+    assert ("question", "Coach Mark in “Carpool planning”") in found
+    await threads.thread_mark_read(await samir.actor(), thread["id"])
+    assert [k for k, _t in await kinds(samir) if k in ("mention", "question")] == []
+
+
 async def test_items_from_several_groups_are_ranked_together(world):
     from tests.factories import join
 
