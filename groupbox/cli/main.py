@@ -19,9 +19,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from groupbox.cli import demo, doctor, groups, importer, init, notify, serve, signin
+    from groupbox.cli import demo, doctor, groups, importer, init, notify, serve, signin, tokens
 
-    for module in (init, serve, doctor, signin, groups, notify, importer, demo):
+    for module in (init, serve, doctor, signin, groups, notify, importer, demo, tokens):
         module.register(app)
 
 

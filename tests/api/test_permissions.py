@@ -36,11 +36,22 @@ ACTIONS = [
     Row("resend a member's access", "POST", "/api/groups/{group}/members/{member}/signin-link", None, _admin()),
     Row("remove a member", "DELETE", "/api/groups/{group}/members/{member}", None, _admin()),
     Row("edit group settings", "PATCH", "/api/groups/{group}", {"purpose": "new"}, _admin()),
+    Row("create a connection token for own membership", "POST", "/api/connection-tokens",
+        {"scopes": ["read:events", "act:rsvp"], "group_ids": ["{group}"]},
+        {"owner", "admin", "moderator", "member"}),
     Row("see the migration dashboard", "GET", "/api/groups/{group}/migration", None, _admin()),
     Row("write reminder copy", "POST", "/api/groups/{group}/migration/reminder-copy", {"language": "de"}, _admin()),
     Row("search the chat archive", "GET", "/api/groups/{group}/archive", None,
         {"owner", "admin", "moderator", "member", "guest"}),
 ]
+
+
+def _fill(body, group_id):
+    if isinstance(body, dict):
+        return {k: _fill(v, group_id) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_fill(v, group_id) for v in body]
+    return group_id if body == "{group}" else body
 
 
 def _person(world, role):
@@ -65,7 +76,8 @@ def test_permission_matrix(row, client, call, world, as_person, csrf):
                                invite=invite["id"])
         person = _person(world, role)
         as_person(person)
-        response = client.request(row.method, path, json=row.body, headers=csrf(client))
+        body = _fill(row.body, world.group["id"])
+        response = client.request(row.method, path, json=body, headers=csrf(client))
         if role == "anonymous":
             expected = {401}
         elif role == "outsider":
