@@ -113,6 +113,11 @@ class Database(SQLiteEngine):
         self._users -= 1
         if self._users > 0:
             return
+        if self._writer is not None:
+            try:  # keeps the planner's statistics fresh, as SQLite recommends at close
+                await self._writer.execute("PRAGMA optimize")
+            except Exception:  # noqa: BLE001 - closing must not fail on housekeeping
+                pass
         for connection in (self._reader, self._writer):
             if connection is not None:
                 await connection.close()

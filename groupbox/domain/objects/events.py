@@ -169,7 +169,9 @@ async def _eligible(group_id: str) -> list[dict]:
 
 async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:
     """event id -> {yes, no, maybe, guests, answered, no_answer} (answers of current members)."""
-    eligible = len(await _eligible(group_id))
+    eligible = (await DB.fetchone(
+        "SELECT COUNT(*) AS n FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'", group_id,
+    ))["n"]
     result = {eid: {"yes": 0, "no": 0, "maybe": 0, "guests": 0, "answered": 0, "no_answer": eligible}
               for eid in event_ids}
     if not event_ids:

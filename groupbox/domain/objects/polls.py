@@ -147,6 +147,12 @@ async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -
     )
     names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
     groups_by_id: dict[str, dict] = {group["id"]: group} if group else {}
+    votes_by_poll: dict[str, list[dict]] = {}
+    for vote in votes:
+        votes_by_poll.setdefault(vote["poll_id"], []).append(vote)
+    options_by_poll: dict[str, list[dict]] = {}
+    for option in options:
+        options_by_poll.setdefault(option["poll_id"], []).append(option)
     for row in rows:
         gid = row["group_id"]
         if gid not in groups_by_id:
@@ -154,14 +160,14 @@ async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -
         g = groups_by_id[gid]
         me = actor.membership(gid)
         my_member = me.member_id if me else None
-        poll_votes = [v for v in votes if v["poll_id"] == row["id"]]
+        poll_votes = votes_by_poll.get(row["id"], [])
         voters = {v["member_id"] for v in poll_votes}
         mine = [v["option_id"] for v in poll_votes if v["member_id"] == my_member]
         closed = is_closed(row)
         visible = results_visible(row["results_visibility"], voted=bool(mine), closed=closed)
         named = visible and not row["anonymous"]
         row["options"] = []
-        for option in (o for o in options if o["poll_id"] == row["id"]):
+        for option in options_by_poll.get(row["id"], []):
             chosen_by = [v for v in poll_votes if v["option_id"] == option["id"]]
             count = len(chosen_by)
             row["options"].append({
@@ -194,14 +200,27 @@ async def poll_get(actor: Actor, poll_id: str) -> dict:
     return (await _decorate(actor, [row]))[0]
 
 
-async def polls_list(actor: Actor, group_id: str, *, open_only: bool = False) -> list[dict]:
+async def polls_list(actor: Actor, group_id: str, *, open_only: bool = False, limit: int | None = None) -> list[dict]:
     """The group's polls, newest first (only the open ones with `open_only`)."""
     group = await groups.group_get(actor, group_id)
-    rows = await DB.fetch(
-        "SELECT * FROM poll WHERE group_id = ? AND deleted_at IS NULL ORDER BY created_at DESC", group_id
-    )
-    rows = await _decorate(actor, rows, group)
+    sql = "SELECT * FROM poll WHERE group_id = ? AND deleted_at IS NULL"
+    params: list = [group_id]
+    if open_only:
+        sql += " AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
+        params.append(now())
+    sql += " ORDER BY created_at DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = await _decorate(actor, await DB.fetch(sql, *params), group)
     return [r for r in rows if not r["closed"]] if open_only else rows
+
+
+async def count_open(group_id: str) -> int:
+    row = await DB.fetchone(
+        "SELECT COUNT(*) AS n FROM poll WHERE group_id = ? AND deleted_at IS NULL AND closed_at IS NULL"
+        " AND (closes_at IS NULL OR closes_at > ?)", group_id, now(),
+    )
+    return row["n"]
 
 
 async def my_unanswered_polls(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:

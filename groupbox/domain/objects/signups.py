@@ -185,6 +185,9 @@ async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -
     events = await _events([r["event_id"] for r in rows if r["event_id"]])
     names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
     groups_by_id: dict[str, dict] = {group["id"]: group} if group else {}
+    slots_by_sheet: dict[str, list[dict]] = {}
+    for slot in slots:
+        slots_by_sheet.setdefault(slot["signup_id"], []).append(slot)
     for row in rows:
         gid = row["group_id"]
         if gid not in groups_by_id:
@@ -192,7 +195,7 @@ async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -
         g = groups_by_id[gid]
         me = actor.membership(gid)
         my_member = me.member_id if me else None
-        row["slots"] = [_slot_view(s, people.get(s["id"], []), my_member) for s in slots if s["signup_id"] == row["id"]]
+        row["slots"] = [_slot_view(s, people.get(s["id"], []), my_member) for s in slots_by_sheet.get(row["id"], [])]
         row["taken_total"] = sum(s["taken"] for s in row["slots"])
         row["capacity_total"] = sum(s["capacity"] for s in row["slots"])
         row["open_total"] = sum(s["open"] for s in row["slots"])
@@ -213,14 +216,28 @@ async def signup_get(actor: Actor, signup_id: str) -> dict:
     return (await _decorate(actor, [row]))[0]
 
 
-async def signups_list(actor: Actor, group_id: str, *, open_only: bool = False) -> list[dict]:
+async def signups_list(actor: Actor, group_id: str, *, open_only: bool = False,
+                       limit: int | None = None) -> list[dict]:
     """The group's sheets with their slots, newest first (only open ones with `open_only`)."""
     group = await groups.group_get(actor, group_id)
-    rows = await DB.fetch(
-        "SELECT * FROM signup WHERE group_id = ? AND deleted_at IS NULL ORDER BY created_at DESC", group_id
-    )
-    rows = await _decorate(actor, rows, group)
+    sql = "SELECT * FROM signup WHERE group_id = ? AND deleted_at IS NULL"
+    params: list = [group_id]
+    if open_only:
+        sql += " AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
+        params.append(now())
+    sql += " ORDER BY created_at DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    rows = await _decorate(actor, await DB.fetch(sql, *params), group)
     return [r for r in rows if not r["closed"]] if open_only else rows
+
+
+async def count_open(group_id: str) -> int:
+    row = await DB.fetchone(
+        "SELECT COUNT(*) AS n FROM signup WHERE group_id = ? AND deleted_at IS NULL AND closed_at IS NULL"
+        " AND (closes_at IS NULL OR closes_at > ?)", group_id, now(),
+    )
+    return row["n"]
 
 
 async def slot_get(actor: Actor, slot_id: str) -> dict:

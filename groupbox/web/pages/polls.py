@@ -121,11 +121,12 @@ async def poll_remove(request: Request, actor: Actor, poll_id: str) -> Redirect:
 
 # -- the group dashboard's "Polls" --------------------------------------------------------------
 async def open_polls_section(actor: Actor, group: dict) -> dict | None:
-    rows = await polls.polls_list(actor, group["id"], open_only=True)
+    rows = await polls.polls_list(actor, group["id"], open_only=True, limit=20)
     if not rows:
         return None
     rows.sort(key=lambda p: p["voted"])  # the ones still waiting for me first
-    return {"polls": rows[:4], "count": len(rows), "more": len(rows) > 4,
+    count = await polls.count_open(group["id"])
+    return {"polls": rows[:4], "count": count, "more": count > 4,
             "member_count": await groups.member_count(group["id"])}
 
 

@@ -131,10 +131,11 @@ async def signup_remove(request: Request, actor: Actor, signup_id: str) -> Redir
 
 # -- the group dashboard's "Sign-ups" -----------------------------------------------------------
 async def open_signups_section(actor: Actor, group: dict) -> dict | None:
-    rows = await signups.signups_list(actor, group["id"], open_only=True)
+    rows = await signups.signups_list(actor, group["id"], open_only=True, limit=3)
     if not rows:
         return None
-    return {"sheets": rows[:3], "count": len(rows), "more": len(rows) > 3}
+    count = await signups.count_open(group["id"])
+    return {"sheets": rows, "count": count, "more": count > 3}
 
 
 GROUP_TABS.append((50, "signups", "Sign-ups"))
