@@ -101,15 +101,20 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
         return []
     gids = list(memberships)
     mids = [m.member_id for m in memberships.values()]
+    # `mine` pairs each group with my member id there, so every "have I answered?" probe is one
+    # primary-key lookup instead of one per membership.
+    mine = "WITH mine(group_id, member_id) AS (VALUES " + ",".join("(?, ?)" for _ in gids) + ") "
+    pairs = [value for m in memberships.values() for value in (m.group_id, m.member_id)]
     items: list[ActionItem] = []
 
     # RSVPs missing on RSVP-required events still ahead and still answerable.
     rows = await DB.fetch(
-        f"SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at FROM event e"
-        f" WHERE e.group_id IN ({_marks(gids)}) AND e.rsvp_required = 1 AND e.cancelled_at IS NULL"
-        f" AND e.deleted_at IS NULL AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
-        f" AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id IN ({_marks(mids)}))",
-        *gids, reference, reference, *mids,
+        mine + "SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at"
+        " FROM mine JOIN event e ON e.group_id = mine.group_id"
+        " WHERE e.rsvp_required = 1 AND e.cancelled_at IS NULL"
+        " AND e.deleted_at IS NULL AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
+        " AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id = mine.member_id)",
+        *pairs, reference, reference,
     )
     for r in rows:
         items.append(ActionItem(r["id"], "rsvp", r["group_id"], r["title"], f"/events/{r['id']}",
@@ -119,12 +124,13 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
 
     # Announcements to acknowledge.
     rows = await DB.fetch(
-        f"SELECT a.id, a.group_id, a.title, a.official, a.urgent, a.created_at FROM announcement a"
-        f" WHERE a.group_id IN ({_marks(gids)}) AND a.ack_required = 1 AND a.deleted_at IS NULL"
-        f" AND (a.author_id IS NULL OR a.author_id NOT IN ({_marks(mids)}))"
-        f" AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
-        f" AND k.member_id IN ({_marks(mids)}))",
-        *gids, *mids, *mids,
+        mine + "SELECT a.id, a.group_id, a.title, a.official, a.urgent, a.created_at"
+        " FROM mine JOIN announcement a ON a.group_id = mine.group_id"
+        " WHERE a.ack_required = 1 AND a.deleted_at IS NULL"
+        " AND (a.author_id IS NULL OR a.author_id != mine.member_id)"
+        " AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
+        " AND k.member_id = mine.member_id)",
+        *pairs,
     )
     for r in rows:
         weight = URGENT_ACK_WEIGHT if (r["urgent"] and r["official"]) else WEIGHTS["acknowledge"]
@@ -135,12 +141,12 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
 
     # Files to acknowledge.
     rows = await DB.fetch(
-        f"SELECT f.id, f.group_id, f.display_name, f.content_type, f.created_at FROM file f"
-        f" WHERE f.group_id IN ({_marks(gids)}) AND f.ack_required = 1 AND f.deleted_at IS NULL"
-        f" AND f.source != 'import'"
-        f" AND (f.uploader_id IS NULL OR f.uploader_id NOT IN ({_marks(mids)}))"
-        f" AND NOT EXISTS (SELECT 1 FROM file_ack k WHERE k.file_id = f.id AND k.member_id IN ({_marks(mids)}))",
-        *gids, *mids, *mids,
+        mine + "SELECT f.id, f.group_id, f.display_name, f.content_type, f.created_at"
+        " FROM mine JOIN file f ON f.group_id = mine.group_id"
+        " WHERE f.ack_required = 1 AND f.deleted_at IS NULL AND f.source != 'import'"
+        " AND (f.uploader_id IS NULL OR f.uploader_id != mine.member_id)"
+        " AND NOT EXISTS (SELECT 1 FROM file_ack k WHERE k.file_id = f.id AND k.member_id = mine.member_id)",
+        *pairs,
     )
     for r in rows:
         items.append(ActionItem(r["id"], "acknowledge", r["group_id"], r["display_name"], f"/files/{r['id']}",
@@ -150,11 +156,11 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
 
     # Open polls I have not voted in.
     rows = await DB.fetch(
-        f"SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at FROM poll p"
-        f" WHERE p.group_id IN ({_marks(gids)}) AND p.deleted_at IS NULL AND p.closed_at IS NULL"
-        f" AND (p.closes_at IS NULL OR p.closes_at > ?)"
-        f" AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id IN ({_marks(mids)}))",
-        *gids, reference, *mids,
+        mine + "SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at"
+        " FROM mine JOIN poll p ON p.group_id = mine.group_id"
+        " WHERE p.deleted_at IS NULL AND p.closed_at IS NULL AND (p.closes_at IS NULL OR p.closes_at > ?)"
+        " AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id = mine.member_id)",
+        *pairs, reference,
     )
     for r in rows:
         items.append(ActionItem(r["id"], "vote", r["group_id"], r["question"], f"/polls/{r['id']}", r["closes_at"],
