@@ -53,6 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_password", str, "", "SMTP password.", secret=True),
     Setting("smtp_starttls", bool, True, "Use STARTTLS when the server offers it."),
     Setting("mail_from", str, "groupbox <groupbox@localhost>", "Sender address of outgoing mail."),
+    Setting("page_cache", bool, True, "Keep rendered dashboards until something on them changes (off: render every time)."),
     Setting("background_jobs", bool, True, "Send mail, digests and syncs from inside `serve` (off: run them by cron)."),
     Setting("digest_hour", int, 18, "Local hour (server timezone) when the daily digest goes out."),
     Setting("sync_interval_minutes", int, 15, "How often remote servers are synced while serving."),

@@ -16,6 +16,7 @@ so no write ever lands on the reader.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -114,10 +115,10 @@ class Database(SQLiteEngine):
         if self._users > 0:
             return
         if self._writer is not None:
-            try:  # keeps the planner's statistics fresh, as SQLite recommends at close
+            # Keeps the planner's statistics fresh, as SQLite recommends at close; housekeeping
+            # must never make closing fail.
+            with contextlib.suppress(Exception):
                 await self._writer.execute("PRAGMA optimize")
-            except Exception:  # noqa: BLE001 - closing must not fail on housekeeping
-                pass
         for connection in (self._reader, self._writer):
             if connection is not None:
                 await connection.close()

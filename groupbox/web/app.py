@@ -237,7 +237,9 @@ def create_app(config: Config | None = None) -> Litestar:
         name="static",
     )
 
-    state = State({"config": config, "unread_counter": routes.unread_counter()})
+    from groupbox.web.pagecache import PageCache
+
+    state = State({"config": config, "unread_counter": routes.unread_counter(), "page_cache": PageCache()})
     app = Litestar(
         route_handlers=[static_router, *routes.handlers()],
         dependencies={"actor": Provide(provide_actor)},

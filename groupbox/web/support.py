@@ -93,6 +93,7 @@ class Viewer:
     display_name: str
     unread_count: int
     actor: Actor
+    bell_slot: Any = None  # a cached page's placeholder for the unread badge (see pagecache)
 
 
 async def viewer_for(request: Request) -> Viewer | None:

@@ -387,10 +387,12 @@ async def file_ack(actor: Actor, file_id: str) -> dict:
     if not row["ack_required"]:
         raise Conflict(_("This file doesn't ask anyone to confirm it."))
     async with DB.write():
-        await DB.execute(
+        added = await DB.execute(
             "INSERT INTO file_ack (file_id, member_id, acked_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
             file_id, me.member_id, now(),
         )
+        if added:
+            await common.touch("file", [row])
     return await _decorate_one(actor, row, group)
 
 

@@ -20,6 +20,7 @@ from datetime import timedelta
 from groupbox.access import Actor, require
 from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
+from groupbox.domain.groups import service as groups_service
 from groupbox.domain.groups.service import ASSIGNABLE_ROLES, group_get, group_row, member_count
 from groupbox.domain.identity import ratelimit
 from groupbox.domain.identity import service as identity
@@ -236,6 +237,7 @@ async def invite_claim(token: str, display_name: str, *, actor: Actor | None, us
             profile_id = actor.profile_id
         member_id = new_id()
         status = "pending" if invite["needs_approval"] else "active"
+        await groups_service.bump(group["id"])
         await DB.execute(
             "INSERT INTO member (id, group_id, profile_id, display_name, role, status, invite_id, joined_at)"
             " VALUES (?,?,?,?,?,?,?,?)",

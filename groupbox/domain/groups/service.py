@@ -164,6 +164,7 @@ async def group_update(actor: Actor, group_id: str, **changes: Any) -> dict:
     values["updated_at"] = now()
     assignments = ", ".join(f"{key} = ?" for key in values)
     async with DB.write():
+        await bump(group_id)
         await DB.execute(f"UPDATE grp SET {assignments} WHERE id = ?", *values.values(), group_id)
         await audit.record("group.update", actor=actor, group_id=group_id, target_type="group", target_id=group_id,
                            target_name=values.get("name", group["name"]),
@@ -234,6 +235,7 @@ async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str
         if target["status"] != "active":
             raise Conflict(_("Approve this person before handing over ownership."))
     async with DB.write():
+        await bump(group_id)
         await DB.execute("UPDATE member SET role = ? WHERE id = ?", new_role, member_id)
         if new_role == "owner":
             await DB.execute("UPDATE member SET role = 'admin' WHERE id = ?", me.member_id)
@@ -246,11 +248,18 @@ async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str
     return await member_row(member_id)
 
 
+async def bump(group_id: str) -> None:
+    """A change to the group itself (members, roles, settings) takes the next change number,
+    like any object does, so caches and "changed since" notice it."""
+    await DB.execute("UPDATE grp SET seq = seq + 1, updated_at = ? WHERE id = ?", now(), group_id)
+
+
 async def _end_membership(member: dict, status: str) -> None:
     from groupbox.domain import objects
 
     objects.load()  # their member-left hooks
     async with DB.write():
+        await bump(member["group_id"])
         await DB.execute("UPDATE member SET status = ?, left_at = ? WHERE id = ?", status, now(), member["id"])
         for hook in MEMBER_LEFT_HOOKS:
             await hook(member["id"])
@@ -275,6 +284,7 @@ async def member_approve(actor: Actor, group_id: str, member_id: str, approve: b
     if target["status"] != "pending":
         raise Conflict(_("{name} is not waiting for approval.", name=target["display_name"]))
     async with DB.write():
+        await bump(group_id)
         if approve:
             await DB.execute("UPDATE member SET status = 'active', joined_at = ? WHERE id = ?", now(), member_id)
         else:

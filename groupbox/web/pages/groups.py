@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from groupbox import qr
@@ -15,6 +15,7 @@ from groupbox.domain.groups import invites as invite_service
 from groupbox.domain.groups import service as groups
 from groupbox.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from groupbox.i18n import _
+from groupbox.web.pagecache import cached_page, state_key
 from groupbox.web.support import (
     SIGNED_IN,
     checked,
@@ -84,16 +85,21 @@ async def group_create(request: Request, actor: Actor) -> Redirect | Template:
 
 
 @get("/groups/{group_id:str}", guards=SIGNED_IN, include_in_schema=False)
-async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Template:
+async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Response:
     group = await groups.group_get(actor, group_id)
-    sections = []
-    for section in sorted(GROUP_DASHBOARD_SECTIONS, key=lambda s: s.order):
-        context = await section.load(actor, group)
-        if context is not None:
-            sections.append({"key": section.key, "template": section.template, "context": context})
-    return await group_page(request, actor, "groups/dashboard.html", group, "overview",
-                            member_count=await groups.member_count(group_id), sections=sections,
-                            me=actor.membership(group_id))
+
+    async def build() -> dict:
+        sections = []
+        for section in sorted(GROUP_DASHBOARD_SECTIONS, key=lambda s: s.order):
+            context = await section.load(actor, group)
+            if context is not None:
+                sections.append({"key": section.key, "template": section.template, "context": context})
+        return {"group": group, "tabs": group_tabs(group, actor), "tab": "overview",
+                "is_admin": can(actor, "group.admin", group), "member_count": await groups.member_count(group_id),
+                "sections": sections, "me": actor.membership(group_id)}
+
+    key = await state_key(actor, [group_id], "group", group_id)
+    return await cached_page(request, actor, "groups/dashboard.html", key, build, nav="groups")
 
 
 @get("/groups/{group_id:str}/waiting", guards=SIGNED_IN, include_in_schema=False)

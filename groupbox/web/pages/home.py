@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
 from groupbox.domain.actions import home as home_service
 from groupbox.timefmt import local
 from groupbox.util import now
+from groupbox.web.pagecache import cached_page, state_key
 from groupbox.web.support import PUBLIC, config_of, render
 
 
@@ -24,14 +25,18 @@ async def _demo_links(request: Request) -> dict | None:
 
 
 @get("/", opt=PUBLIC, include_in_schema=False)
-async def home(request: Request, actor: Actor | None) -> Template:
+async def home(request: Request, actor: Actor | None) -> Template | Response:
     if actor is None:
         return await render(request, "home/landing.html", demo_links=await _demo_links(request))
-    data = await home_service.home(actor)
+    await home_service.visit_window(actor)  # records this visit first: it is part of the key
     config = config_of(request)
-    today = local(now(), config.timezone)
-    return await render(request, "home/dashboard.html", nav="home", today=today, home=data,
-                        group_count=len(actor.memberships), page_title=None)
+
+    async def build() -> dict:
+        return {"today": local(now(), config.timezone), "home": await home_service.home(actor, record_visit=False),
+                "group_count": len(actor.memberships), "page_title": None}
+
+    key = await state_key(actor, list(actor.memberships), "home")
+    return await cached_page(request, actor, "home/dashboard.html", key, build, nav="home")
 
 
 HANDLERS = [home]
