@@ -840,6 +840,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="also profile the pages in process")
     parser.add_argument("--profile-requests", type=int, default=200, help="requests per page for cProfile")
     parser.add_argument("--no-load", action="store_true", help="skip wrk (seed and/or profile only)")
+    parser.add_argument("--no-page-cache", action="store_true", help="render every request (GROUPBOX_PAGE_CACHE=0)")
     args = parser.parse_args()
     began = time.monotonic()
 
@@ -867,7 +868,8 @@ def main() -> int:
         results: dict[str, dict[str, Any]] = {}
         if not args.no_load:
             token = asyncio.run(_anna_signin_token(data_dir, meta["anna"]))
-            with Server(data_dir, workers=1, env=SERVER_ENV, start_timeout=60) as server, BaselineServer() as base:
+            env = {**SERVER_ENV, "GROUPBOX_PAGE_CACHE": "0" if args.no_page_cache else "1"}
+            with Server(data_dir, workers=1, env=env, start_timeout=60) as server, BaselineServer() as base:
                 cookie = signed_in_cookie(server.base_url, server.url(f"/signin/{token}"))
                 group_url = server.url(f"/groups/{meta['groups'][0]}")
                 sizes = {"group": page_bytes(group_url, cookie), "home": page_bytes(server.url("/"), cookie),
