@@ -17,6 +17,11 @@ from groupbox.util import now
 from groupbox.web.pages.me import ME_SECTIONS
 from groupbox.web.support import PUBLIC, SIGNED_IN, config_of, redirect, render
 
+# The page shows three weeks (a phone list, not a year planner); "Later" doubles it up to 60
+# days, like the API's default window.
+PAGE_DAYS = 21
+MAX_PAGE_DAYS = 60
+
 
 async def _feed_url(request: Request, actor: Actor) -> str:
     config = config_of(request)
@@ -32,14 +37,16 @@ ME_SECTIONS.append(calendar_card)
 
 
 @get("/calendar", guards=SIGNED_IN, include_in_schema=False)
-async def calendar_page(request: Request, actor: Actor, past: int = 0) -> Template:
+async def calendar_page(request: Request, actor: Actor, past: int = 0, days: int = PAGE_DAYS) -> Template:
     config = config_of(request)
     reference = now()
+    days = min(max(days, 1), MAX_PAGE_DAYS)
     start = reference - timedelta(days=60) if past else local(reference, config.timezone).replace(
         hour=0, minute=0, second=0, microsecond=0)
-    rows = await calendar.entries(actor, start=start, end=reference + calendar.DEFAULT_AHEAD)
-    days = calendar.group_by_day(rows, lambda r: r["group_timezone"])
-    return await render(request, "calendar/list.html", nav="calendar", days=days, past=past,
+    rows = await calendar.entries(actor, start=start, end=reference + timedelta(days=days))
+    by_day = calendar.group_by_day(rows, lambda r: r["group_timezone"])
+    return await render(request, "calendar/list.html", nav="calendar", days=by_day, past=past, shown_days=days,
+                        more_days=min(days * 2, MAX_PAGE_DAYS) if days < MAX_PAGE_DAYS else None,
                         today=local(reference, config.timezone).date(), feed_url=await _feed_url(request, actor),
                         page_title=_("Calendar"))
 
