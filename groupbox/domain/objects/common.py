@@ -90,3 +90,32 @@ async def touch(table: str, rows: list[dict]) -> None:
         for row in rows:
             await DB.execute(f"UPDATE {_object_table(table)} SET seq = ?, updated_at = ? WHERE id = ?",
                              await next_seq(row["group_id"]), now(), row["id"])
+
+
+# Polls and sign-up sheets close: at `closes_at`, or early when an editor sets `closed_at`.
+_CLOSABLE = frozenset({"poll", "signup"})
+OPEN_NOW = "closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
+
+
+async def group_rows(table: str, group_id: str, *, open_only: bool = False, limit: int | None = None) -> list[dict]:
+    """A group's live objects of one kind, newest first (only open ones with `open_only`)."""
+    if table not in _CLOSABLE and open_only:
+        raise ValueError(f"{table!r} has no open/closed state")
+    sql = f"SELECT * FROM {_object_table(table)} WHERE group_id = ? AND deleted_at IS NULL"
+    params: list = [group_id]
+    if open_only:
+        sql += f" AND {OPEN_NOW}"
+        params.append(now())
+    sql += " ORDER BY created_at DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return await DB.fetch(sql, *params)
+
+
+async def count_open(table: str, group_id: str) -> int:
+    if table not in _CLOSABLE:
+        raise ValueError(f"{table!r} has no open/closed state")
+    row = await DB.fetchone(
+        f"SELECT COUNT(*) AS n FROM {table} WHERE group_id = ? AND deleted_at IS NULL AND {OPEN_NOW}", group_id, now(),
+    )
+    return row["n"]

@@ -203,24 +203,12 @@ async def poll_get(actor: Actor, poll_id: str) -> dict:
 async def polls_list(actor: Actor, group_id: str, *, open_only: bool = False, limit: int | None = None) -> list[dict]:
     """The group's polls, newest first (only the open ones with `open_only`)."""
     group = await groups.group_get(actor, group_id)
-    sql = "SELECT * FROM poll WHERE group_id = ? AND deleted_at IS NULL"
-    params: list = [group_id]
-    if open_only:
-        sql += " AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
-        params.append(now())
-    sql += " ORDER BY created_at DESC"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    rows = await _decorate(actor, await DB.fetch(sql, *params), group)
+    rows = await _decorate(actor, await common.group_rows("poll", group_id, open_only=open_only, limit=limit), group)
     return [r for r in rows if not r["closed"]] if open_only else rows
 
 
 async def count_open(group_id: str) -> int:
-    row = await DB.fetchone(
-        "SELECT COUNT(*) AS n FROM poll WHERE group_id = ? AND deleted_at IS NULL AND closed_at IS NULL"
-        " AND (closes_at IS NULL OR closes_at > ?)", group_id, now(),
-    )
-    return row["n"]
+    return await common.count_open("poll", group_id)
 
 
 async def my_unanswered_polls(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:

@@ -220,24 +220,12 @@ async def signups_list(actor: Actor, group_id: str, *, open_only: bool = False,
                        limit: int | None = None) -> list[dict]:
     """The group's sheets with their slots, newest first (only open ones with `open_only`)."""
     group = await groups.group_get(actor, group_id)
-    sql = "SELECT * FROM signup WHERE group_id = ? AND deleted_at IS NULL"
-    params: list = [group_id]
-    if open_only:
-        sql += " AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
-        params.append(now())
-    sql += " ORDER BY created_at DESC"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    rows = await _decorate(actor, await DB.fetch(sql, *params), group)
+    rows = await _decorate(actor, await common.group_rows("signup", group_id, open_only=open_only, limit=limit), group)
     return [r for r in rows if not r["closed"]] if open_only else rows
 
 
 async def count_open(group_id: str) -> int:
-    row = await DB.fetchone(
-        "SELECT COUNT(*) AS n FROM signup WHERE group_id = ? AND deleted_at IS NULL AND closed_at IS NULL"
-        " AND (closes_at IS NULL OR closes_at > ?)", group_id, now(),
-    )
-    return row["n"]
+    return await common.count_open("signup", group_id)
 
 
 async def slot_get(actor: Actor, slot_id: str) -> dict:
