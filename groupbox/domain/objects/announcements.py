@@ -23,7 +23,7 @@ from groupbox.domain.files import service as files
 from groupbox.domain.groups.service import group_get, group_row
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
-from groupbox.errors import Invalid, NotFound
+from groupbox.errors import Invalid
 from groupbox.i18n import _
 from groupbox.text import plain_excerpt
 from groupbox.util import new_id, now
@@ -60,19 +60,11 @@ def url_of(announcement_id: str) -> str:
 
 # -- reading ------------------------------------------------------------------------------------
 async def _row(announcement_id: str) -> dict:
-    row = await DB.fetchone("SELECT * FROM announcement WHERE id = ? AND deleted_at IS NULL", announcement_id)
-    if row is None:
-        raise NotFound(_("Not found"))
-    return row
+    return await common.live_row("announcement", announcement_id)
 
 
 async def _expected_ackers(group_id: str) -> list[dict]:
-    """Who is asked to acknowledge: active members who may act (not guests)."""
-    return await DB.fetch(
-        "SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'"
-        " ORDER BY display_name COLLATE NOCASE",
-        group_id,
-    )
+    return await common.acting_members(group_id)
 
 
 async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:

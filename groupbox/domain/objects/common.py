@@ -119,3 +119,22 @@ async def count_open(table: str, group_id: str) -> int:
         f"SELECT COUNT(*) AS n FROM {table} WHERE group_id = ? AND deleted_at IS NULL AND {OPEN_NOW}", group_id, now(),
     )
     return row["n"]
+
+
+async def live_row(table: str, object_id: str) -> dict:
+    """An object that exists and is not deleted, or NotFound."""
+    from groupbox.errors import NotFound
+
+    row = await DB.fetchone(f"SELECT * FROM {_object_table(table)} WHERE id = ? AND deleted_at IS NULL", object_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    return row
+
+
+async def acting_members(group_id: str) -> list[dict]:
+    """Who is asked to answer or acknowledge: active members who may act (never guests), by name."""
+    return await DB.fetch(
+        "SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'"
+        " ORDER BY display_name COLLATE NOCASE",
+        group_id,
+    )

@@ -34,7 +34,7 @@ from groupbox.domain.groups.service import group_get
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.domain.objects.announcements import clean_file_ids
-from groupbox.errors import Conflict, Invalid, NotFound
+from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _
 from groupbox.text import plain_excerpt
 from groupbox.util import as_utc, new_id, now
@@ -152,19 +152,11 @@ def time_place(event: dict, tz: str, starts_key: str = "starts_at", location_key
 
 # -- reading ------------------------------------------------------------------------------------
 async def _row(event_id: str) -> dict:
-    row = await DB.fetchone("SELECT * FROM event WHERE id = ? AND deleted_at IS NULL", event_id)
-    if row is None:
-        raise NotFound(_("Not found"))
-    return row
+    return await common.live_row("event", event_id)
 
 
 async def _eligible(group_id: str) -> list[dict]:
-    """Members who may answer: active and not guests."""
-    return await DB.fetch(
-        "SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'"
-        " ORDER BY display_name COLLATE NOCASE",
-        group_id,
-    )
+    return await common.acting_members(group_id)
 
 
 async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:

@@ -24,7 +24,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
-from groupbox.errors import Conflict, Invalid, NotFound
+from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import parse_local
 from groupbox.util import as_utc, new_id, now
@@ -125,10 +125,7 @@ def clean_closes_at(raw: str | datetime | None, tz: str) -> datetime | None:
 
 # -- reading ------------------------------------------------------------------------------------
 async def _row(poll_id: str) -> dict:
-    row = await DB.fetchone("SELECT * FROM poll WHERE id = ? AND deleted_at IS NULL", poll_id)
-    if row is None:
-        raise NotFound(_("Not found"))
-    return row
+    return await common.live_row("poll", poll_id)
 
 
 async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -> list[dict]:

@@ -139,10 +139,7 @@ def is_closed(sheet: dict, at: datetime | None = None) -> bool:
 
 
 async def _row(signup_id: str) -> dict:
-    row = await DB.fetchone("SELECT * FROM signup WHERE id = ? AND deleted_at IS NULL", signup_id)
-    if row is None:
-        raise NotFound(_("Not found"))
-    return row
+    return await common.live_row("signup", signup_id)
 
 
 async def _slot_and_sheet(slot_id: str) -> tuple[dict, dict]:

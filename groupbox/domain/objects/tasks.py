@@ -20,7 +20,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
-from groupbox.errors import Forbidden, Invalid, NotFound
+from groupbox.errors import Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import parse_local
 from groupbox.util import as_utc, new_id, now
@@ -83,10 +83,7 @@ async def clean_assignees(group_id: str, raw: list[str] | None) -> list[str]:
 
 # -- reading ------------------------------------------------------------------------------------
 async def _row(task_id: str) -> dict:
-    row = await DB.fetchone("SELECT * FROM task WHERE id = ? AND deleted_at IS NULL", task_id)
-    if row is None:
-        raise NotFound(_("Not found"))
-    return row
+    return await common.live_row("task", task_id)
 
 
 async def _visible(actor: Actor, task_id: str) -> tuple[dict, dict]:
