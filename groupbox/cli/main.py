@@ -54,9 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unforeseen: never a traceback
-        import click
-
-        if isinstance(exc, click.ClickException):
+        # Usage errors (typer's click): they know how to say themselves.
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             common.err.print(f"error: {exc.format_message()}", markup=False)
             sys.exit(exc.exit_code)
         common.err.print(f"error: {type(exc).__name__}: {exc}", markup=False)

@@ -98,3 +98,10 @@ def test_serve_starts_answers_and_stops_on_sigterm(data_dir):
     finally:
         stop_server(server)
     assert server.process.returncode == 0
+
+
+def test_usage_errors_are_one_line_with_exit_2(tmp_path):
+    for args in (("nope",), ("invite",), ("serve", "--port", "many")):
+        result = run_cli(*args, "--data", str(tmp_path), check=False)
+        assert result.returncode == 2, args
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
