@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import get
+import msgspec
+from litestar import Request, Response, get
 from litestar.params import QueryParameter
 
 from groupbox.access import Actor
@@ -15,7 +16,8 @@ from groupbox.domain.calendar import service as calendar
 from groupbox.errors import Invalid
 from groupbox.timefmt import parse_local
 from groupbox.util import as_utc
-from groupbox.web.support import SIGNED_IN
+from groupbox.web.pagecache import state_key
+from groupbox.web.support import SIGNED_IN, config_of
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -33,7 +35,19 @@ def _group(groups: dict, gid: str) -> dict:
 
 
 @get("/api/home", guards=SIGNED_IN, tags=["home"])
-async def home_get(actor: Actor) -> dict[str, Any]:
+async def home_get(request: Request, actor: Actor) -> Response:
+    """The home dashboard as JSON; cached like the page (same key, see web/pagecache)."""
+    cache = request.app.state.page_cache
+    key = await state_key(actor, list(actor.memberships), "api-home")
+    body = cache.get(key) if config_of(request).page_cache else None
+    if body is None:
+        body = msgspec.json.encode(await _home_json(actor)).decode()
+        if config_of(request).page_cache:
+            cache.put(key, body)
+    return Response(body, media_type="application/json")
+
+
+async def _home_json(actor: Actor) -> dict[str, Any]:
     data = await home_service.home(actor, record_visit=False)
     groups = data["groups"]
     return {
