@@ -14,7 +14,7 @@ Rules:
   be changed until the deadline (409 after it) and until the event is over.
 - Counts: yes / no / maybe, guests brought along by a "yes", and "no answer" = active members
   who may answer (guests cannot) minus those who did. Admins also see who hasn't answered.
-- Someone who leaves loses their RSVPs (MEMBER_LEFT_HOOKS).
+- Answers (RSVPs) live in `rsvps.py`; someone who leaves loses them (MEMBER_LEFT_HOOKS).
 - Every write takes the group's next `seq`; an RSVP carries its own so a home server can see
   that this member answered; deleting leaves a tombstone.
 """
@@ -29,12 +29,20 @@ from groupbox.access import Actor, can, require
 from groupbox.db.engine import DB
 from groupbox.domain.files import service as files
 from groupbox.domain.groups import invites
-from groupbox.domain.groups import service as groups
 from groupbox.domain.groups.service import group_get
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.domain.objects.announcements import clean_file_ids
-from groupbox.errors import Conflict, Invalid
+
+# Answers live in their own module; these names stay importable from here.
+from groupbox.domain.objects.rsvps import clean_guests as clean_guests
+from groupbox.domain.objects.rsvps import clean_note as clean_note
+from groupbox.domain.objects.rsvps import clean_status as clean_status
+from groupbox.domain.objects.rsvps import counts_for
+from groupbox.domain.objects.rsvps import forget_member_rsvps as forget_member_rsvps
+from groupbox.domain.objects.rsvps import my_missing_rsvps as my_missing_rsvps
+from groupbox.domain.objects.rsvps import rsvp as rsvp
+from groupbox.errors import Invalid
 from groupbox.i18n import _
 from groupbox.text import plain_excerpt
 from groupbox.util import as_utc, new_id, now
@@ -43,10 +51,7 @@ OBJECT_TYPE = "event"
 TITLE_MAX = 120
 LOCATION_MAX = 200
 DESCRIPTION_MAX = 10000
-NOTE_MAX = 200
 REASON_MAX = 300
-GUESTS_MAX = 20
-STATUSES = ("yes", "no", "maybe")
 # An event without an end counts as over this long after it starts.
 DEFAULT_LENGTH = timedelta(hours=2)
 
@@ -87,32 +92,6 @@ def clean_schedule(starts_at: datetime, ends_at: datetime | None, deadline: date
         raise Invalid(_("The end is before the start."), field="ends_at")
     if deadline is not None and deadline > starts_at:
         raise Invalid(_("The answer deadline must be before the event starts."), field="rsvp_deadline")
-
-
-def clean_status(raw: str | None) -> str:
-    status = (raw or "").strip().lower()
-    if status not in STATUSES:
-        raise Invalid(_("Answer yes, no or maybe."), field="status")
-    return status
-
-
-def clean_note(raw: str | None) -> str:
-    note = " ".join((raw or "").split())
-    if len(note) > NOTE_MAX:
-        raise Invalid(_("Please use at most {n} characters.", n=NOTE_MAX), field="note")
-    return note
-
-
-def clean_guests(raw: Any) -> int:
-    if raw is None or raw == "":
-        return 0
-    try:
-        guests = int(raw)
-    except (TypeError, ValueError):
-        raise Invalid(_("Enter a number of guests from 0 to {n}.", n=GUESTS_MAX), field="guests") from None
-    if not 0 <= guests <= GUESTS_MAX:
-        raise Invalid(_("Enter a number of guests from 0 to {n}.", n=GUESTS_MAX), field="guests")
-    return guests
 
 
 def clean_reason(raw: str | None) -> str:
@@ -157,31 +136,6 @@ async def _row(event_id: str) -> dict:
 
 async def _eligible(group_id: str) -> list[dict]:
     return await common.acting_members(group_id)
-
-
-async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:
-    """event id -> {yes, no, maybe, guests, answered, no_answer} (answers of current members)."""
-    eligible = (await DB.fetchone(
-        "SELECT COUNT(*) AS n FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'", group_id,
-    ))["n"]
-    result = {eid: {"yes": 0, "no": 0, "maybe": 0, "guests": 0, "answered": 0, "no_answer": eligible}
-              for eid in event_ids}
-    if not event_ids:
-        return result
-    marks = ",".join("?" * len(event_ids))
-    rows = await DB.fetch(
-        f"SELECT r.event_id, r.status, COUNT(*) AS n, SUM(CASE WHEN r.status = 'yes' THEN r.guests ELSE 0 END) AS g"
-        f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND m.role != 'guest'"
-        f" WHERE r.event_id IN ({marks}) GROUP BY r.event_id, r.status",
-        *event_ids,
-    )
-    for row in rows:
-        counts = result[row["event_id"]]
-        counts[row["status"]] = row["n"]
-        counts["guests"] += row["g"] or 0
-        counts["answered"] += row["n"]
-        counts["no_answer"] = max(0, eligible - counts["answered"])
-    return result
 
 
 async def unseen_changes(member_id: str | list[str], event_ids: list[str]) -> dict[str, dict]:
@@ -457,43 +411,6 @@ async def event_delete(actor: Actor, event_id: str) -> dict:
     return row
 
 
-async def rsvp(actor: Actor, event_id: str, status: str, note: str | None = None, guests: Any = None) -> dict:
-    """Answer (or change my answer). Returns {"rsvp": my row, "counts": the event's counts,
-    "event": the event}."""
-    row = await _row(event_id)
-    group = await group_get(actor, row["group_id"])
-    me = require(actor, "act:rsvp", row, group)
-    values = _collect([("status", lambda: clean_status(status)), ("note", lambda: clean_note(note)),
-                       ("guests", lambda: clean_guests(guests))])
-    if values["status"] == "no":
-        values["guests"] = 0
-    stamp = now()
-    tz = group["timezone"]
-    if row["cancelled_at"] is not None:
-        raise Conflict(_("“{title}” is cancelled, so there is nothing to answer.", title=row["title"]))
-    if end_of(row) < stamp:
-        raise Conflict(_("“{title}” is over.", title=row["title"]))
-    if row["rsvp_deadline"] is not None and as_utc(row["rsvp_deadline"]) < stamp:
-        author = (await common.member_names([row["author_id"]])).get(row["author_id"] or "")
-        who = author["display_name"] if author and author["status"] == "active" else _("an admin of the group")
-        deadline = f"{timefmt.day(row['rsvp_deadline'], tz)} {timefmt.hm(row['rsvp_deadline'], tz)}"
-        raise Conflict(_("The RSVP deadline passed on {deadline}. Ask {who} if you need to change your answer.",
-                         deadline=deadline, who=who))
-    async with DB.write():
-        seq = await common.next_seq(row["group_id"])
-        await DB.execute(
-            "INSERT INTO rsvp (event_id, member_id, status, note, guests, answered_at, seq) VALUES (?,?,?,?,?,?,?)"
-            " ON CONFLICT (event_id, member_id) DO UPDATE SET status = excluded.status, note = excluded.note,"
-            " guests = excluded.guests, answered_at = excluded.answered_at, seq = excluded.seq",
-            event_id, me.member_id, values["status"], values["note"], values["guests"], stamp, seq,
-        )
-        # Answering means having seen this version.
-        await _mark_seen(event_id, me.member_id, row["version"])
-    answer = await DB.fetchone("SELECT * FROM rsvp WHERE event_id = ? AND member_id = ?", event_id, me.member_id)
-    counts = (await counts_for([event_id], row["group_id"]))[event_id]
-    return {"rsvp": answer, "counts": counts, "event": {**row, "url": url_of(event_id), "group_timezone": tz}}
-
-
 # -- across groups (home dashboard, calendar, "Needs me") ----------------------------------------
 def _my_members(actor: Actor, group_ids: list[str] | None, *, acting: bool = False) -> dict[str, str]:
     wanted = actor.memberships if group_ids is None else {g: actor.memberships[g] for g in group_ids
@@ -502,33 +419,6 @@ def _my_members(actor: Actor, group_ids: list[str] | None, *, acting: bool = Fal
 
 
 _GROUP_COLUMNS = "g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
-
-
-async def my_missing_rsvps(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
-    """Events that ask for an RSVP I haven't given and can still give (not cancelled, not
-    started, deadline not passed), soonest deadline first. Rows carry `url`, `due_at`,
-    `member_id` and `group_name`, `group_color_index`, `group_timezone`."""
-    mine = _my_members(actor, group_ids, acting=True)
-    if not mine:
-        return []
-    stamp = now()
-    gmarks = ",".join("?" * len(mine))
-    members = list(mine.values())
-    mmarks = ",".join("?" * len(members))
-    rows = await DB.fetch(
-        f"SELECT e.*, {_GROUP_COLUMNS} FROM event e JOIN grp g ON g.id = e.group_id"
-        f" WHERE e.group_id IN ({gmarks}) AND e.rsvp_required AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
-        f" AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
-        f" AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id IN ({mmarks}))"
-        f" ORDER BY COALESCE(e.rsvp_deadline, e.starts_at), e.starts_at",
-        *mine, stamp, stamp, *members,
-    )
-    for row in rows:
-        row["url"] = url_of(row["id"])
-        row["due_at"] = row["rsvp_deadline"] or row["starts_at"]
-        row["member_id"] = mine[row["group_id"]]
-        row["rsvp_required"], row["stays_here"] = bool(row["rsvp_required"]), bool(row["stays_here"])
-    return rows
 
 
 async def events_between(actor: Actor, group_ids: list[str] | None = None, *, start: datetime | None = None,
@@ -571,11 +461,6 @@ async def events_between(actor: Actor, group_ids: list[str] | None = None, *, st
 
 
 # -- hooks --------------------------------------------------------------------------------------
-async def forget_member_rsvps(member_id: str) -> None:
-    """Someone left or was removed: their answers no longer count."""
-    await DB.execute("DELETE FROM rsvp WHERE member_id = ?", member_id)
-
-
 async def preview_upcoming(group: dict) -> list[dict]:
     """For the join page: the next three events' titles and days, no names of people."""
     stamp = now()
@@ -587,7 +472,5 @@ async def preview_upcoming(group: dict) -> list[dict]:
     return [{"title": r["title"], "when": timefmt.day(r["starts_at"], group["timezone"])} for r in rows]
 
 
-if forget_member_rsvps not in groups.MEMBER_LEFT_HOOKS:
-    groups.MEMBER_LEFT_HOOKS.append(forget_member_rsvps)
 if preview_upcoming not in invites.PREVIEW_HOOKS:
     invites.PREVIEW_HOOKS.append(preview_upcoming)

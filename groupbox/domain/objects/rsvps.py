@@ -1,0 +1,149 @@
+"""RSVPs: answers to events (SPEC §7). The rules are in `events`' docstring; this module holds
+the answering, the counts and what a person still has to answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groupbox import timefmt
+from groupbox.access import Actor, require
+from groupbox.db.engine import DB
+from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.service import group_get
+from groupbox.domain.objects import common
+from groupbox.errors import Conflict, Invalid
+from groupbox.i18n import _
+from groupbox.util import as_utc, now
+
+NOTE_MAX = 200
+GUESTS_MAX = 20
+STATUSES = ("yes", "no", "maybe")
+
+
+def clean_status(raw: str | None) -> str:
+    status = (raw or "").strip().lower()
+    if status not in STATUSES:
+        raise Invalid(_("Answer yes, no or maybe."), field="status")
+    return status
+
+
+def clean_note(raw: str | None) -> str:
+    note = " ".join((raw or "").split())
+    if len(note) > NOTE_MAX:
+        raise Invalid(_("Please use at most {n} characters.", n=NOTE_MAX), field="note")
+    return note
+
+
+def clean_guests(raw: Any) -> int:
+    if raw is None or raw == "":
+        return 0
+    try:
+        guests = int(raw)
+    except (TypeError, ValueError):
+        raise Invalid(_("Enter a number of guests from 0 to {n}.", n=GUESTS_MAX), field="guests") from None
+    if not 0 <= guests <= GUESTS_MAX:
+        raise Invalid(_("Enter a number of guests from 0 to {n}.", n=GUESTS_MAX), field="guests")
+    return guests
+
+
+async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:
+    """event id -> {yes, no, maybe, guests, answered, no_answer} (answers of current members)."""
+    eligible = (await DB.fetchone(
+        "SELECT COUNT(*) AS n FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'", group_id,
+    ))["n"]
+    result = {eid: {"yes": 0, "no": 0, "maybe": 0, "guests": 0, "answered": 0, "no_answer": eligible}
+              for eid in event_ids}
+    if not event_ids:
+        return result
+    marks = ",".join("?" * len(event_ids))
+    rows = await DB.fetch(
+        f"SELECT r.event_id, r.status, COUNT(*) AS n, SUM(CASE WHEN r.status = 'yes' THEN r.guests ELSE 0 END) AS g"
+        f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND m.role != 'guest'"
+        f" WHERE r.event_id IN ({marks}) GROUP BY r.event_id, r.status",
+        *event_ids,
+    )
+    for row in rows:
+        counts = result[row["event_id"]]
+        counts[row["status"]] = row["n"]
+        counts["guests"] += row["g"] or 0
+        counts["answered"] += row["n"]
+        counts["no_answer"] = max(0, eligible - counts["answered"])
+    return result
+
+
+async def rsvp(actor: Actor, event_id: str, status: str, note: str | None = None, guests: Any = None) -> dict:
+    """Answer (or change my answer). Returns {"rsvp": my row, "counts": the event's counts,
+    "event": the event}."""
+    from groupbox.domain.objects import events as ev
+
+    row = await ev._row(event_id)
+    group = await group_get(actor, row["group_id"])
+    me = require(actor, "act:rsvp", row, group)
+    values = ev._collect([("status", lambda: clean_status(status)), ("note", lambda: clean_note(note)),
+                       ("guests", lambda: clean_guests(guests))])
+    if values["status"] == "no":
+        values["guests"] = 0
+    stamp = now()
+    tz = group["timezone"]
+    if row["cancelled_at"] is not None:
+        raise Conflict(_("“{title}” is cancelled, so there is nothing to answer.", title=row["title"]))
+    if ev.end_of(row) < stamp:
+        raise Conflict(_("“{title}” is over.", title=row["title"]))
+    if row["rsvp_deadline"] is not None and as_utc(row["rsvp_deadline"]) < stamp:
+        author = (await common.member_names([row["author_id"]])).get(row["author_id"] or "")
+        who = author["display_name"] if author and author["status"] == "active" else _("an admin of the group")
+        deadline = f"{timefmt.day(row['rsvp_deadline'], tz)} {timefmt.hm(row['rsvp_deadline'], tz)}"
+        raise Conflict(_("The RSVP deadline passed on {deadline}. Ask {who} if you need to change your answer.",
+                         deadline=deadline, who=who))
+    async with DB.write():
+        seq = await common.next_seq(row["group_id"])
+        await DB.execute(
+            "INSERT INTO rsvp (event_id, member_id, status, note, guests, answered_at, seq) VALUES (?,?,?,?,?,?,?)"
+            " ON CONFLICT (event_id, member_id) DO UPDATE SET status = excluded.status, note = excluded.note,"
+            " guests = excluded.guests, answered_at = excluded.answered_at, seq = excluded.seq",
+            event_id, me.member_id, values["status"], values["note"], values["guests"], stamp, seq,
+        )
+        # Answering means having seen this version.
+        await ev._mark_seen(event_id, me.member_id, row["version"])
+    answer = await DB.fetchone("SELECT * FROM rsvp WHERE event_id = ? AND member_id = ?", event_id, me.member_id)
+    counts = (await counts_for([event_id], row["group_id"]))[event_id]
+    return {"rsvp": answer, "counts": counts, "event": {**row, "url": ev.url_of(event_id), "group_timezone": tz}}
+
+
+async def my_missing_rsvps(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
+    """Events that ask for an RSVP I haven't given and can still give (not cancelled, not
+    started, deadline not passed), soonest deadline first. Rows carry `url`, `due_at`,
+    `member_id` and `group_name`, `group_color_index`, `group_timezone`."""
+    from groupbox.domain.objects import events as ev
+
+    mine = ev._my_members(actor, group_ids, acting=True)
+    if not mine:
+        return []
+    stamp = now()
+    gmarks = ",".join("?" * len(mine))
+    members = list(mine.values())
+    mmarks = ",".join("?" * len(members))
+    rows = await DB.fetch(
+        f"SELECT e.*, {ev._GROUP_COLUMNS} FROM event e JOIN grp g ON g.id = e.group_id"
+        f" WHERE e.group_id IN ({gmarks}) AND e.rsvp_required AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
+        f" AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
+        f" AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id IN ({mmarks}))"
+        f" ORDER BY COALESCE(e.rsvp_deadline, e.starts_at), e.starts_at",
+        *mine, stamp, stamp, *members,
+    )
+    for row in rows:
+        row["url"] = ev.url_of(row["id"])
+        row["due_at"] = row["rsvp_deadline"] or row["starts_at"]
+        row["member_id"] = mine[row["group_id"]]
+        row["rsvp_required"], row["stays_here"] = bool(row["rsvp_required"]), bool(row["stays_here"])
+    return rows
+
+
+async def forget_member_rsvps(member_id: str) -> None:
+    """Someone left or was removed: their answers no longer count."""
+    await DB.execute("DELETE FROM rsvp WHERE member_id = ?", member_id)
+
+
+
+if forget_member_rsvps not in groups.MEMBER_LEFT_HOOKS:
+    groups.MEMBER_LEFT_HOOKS.append(forget_member_rsvps)
