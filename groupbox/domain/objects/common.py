@@ -97,6 +97,28 @@ _CLOSABLE = frozenset({"poll", "signup"})
 OPEN_NOW = "closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
 
 
+def is_closed(row: dict, at=None) -> bool:
+    """A poll or sheet is closed early by an editor, or past its deadline (`OPEN_NOW` in SQL)."""
+    from groupbox.util import as_utc
+
+    if row.get("closed_at"):
+        return True
+    closes_at = row.get("closes_at")
+    return bool(closes_at) and as_utc(closes_at) <= (at or now())
+
+
+async def close_now(table: str, row: dict) -> None:
+    """An editor closes a poll or sheet now (nothing happens if it is already closed)."""
+    if table not in _CLOSABLE:
+        raise ValueError(f"{table!r} has no open/closed state")
+    if is_closed(row):
+        return
+    async with DB.write():
+        stamp = now()
+        await DB.execute(f"UPDATE {table} SET closed_at = ?, seq = ?, updated_at = ? WHERE id = ?",
+                         stamp, await next_seq(row["group_id"]), stamp, row["id"])
+
+
 async def group_rows(table: str, group_id: str, *, open_only: bool = False, limit: int | None = None) -> list[dict]:
     """A group's live objects of one kind, newest first (only open ones with `open_only`)."""
     if table not in _CLOSABLE and open_only:

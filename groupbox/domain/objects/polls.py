@@ -42,12 +42,7 @@ VISIBILITY_LABELS = {
 
 
 # -- the rules, as plain functions ----------------------------------------------------------------
-def is_closed(poll: dict, at: datetime | None = None) -> bool:
-    """Closed early by an editor, or past its deadline."""
-    if poll.get("closed_at"):
-        return True
-    closes_at = poll.get("closes_at")
-    return bool(closes_at) and as_utc(closes_at) <= (at or now())
+is_closed = common.is_closed
 
 
 def results_visible(visibility: str, *, voted: bool, closed: bool) -> bool:
@@ -290,12 +285,7 @@ async def poll_close(actor: Actor, poll_id: str) -> dict:
     """Close a poll now (its editors): votes freeze and "after close" results show."""
     row = await _row(poll_id)
     require(actor, "object.edit", row, await groups.group_row(row["group_id"]))
-    if is_closed(row):
-        return await poll_get(actor, poll_id)
-    async with DB.write():
-        stamp = now()
-        await DB.execute("UPDATE poll SET closed_at = ?, seq = ?, updated_at = ? WHERE id = ?",
-                         stamp, await common.next_seq(row["group_id"]), stamp, poll_id)
+    await common.close_now("poll", row)
     return await poll_get(actor, poll_id)
 
 

@@ -131,11 +131,7 @@ async def clean_event_id(group_id: str, raw: str | None) -> str | None:
 
 
 # -- reading ------------------------------------------------------------------------------------
-def is_closed(sheet: dict, at: datetime | None = None) -> bool:
-    if sheet.get("closed_at"):
-        return True
-    closes_at = sheet.get("closes_at")
-    return bool(closes_at) and as_utc(closes_at) <= (at or now())
+is_closed = common.is_closed
 
 
 async def _row(signup_id: str) -> dict:
@@ -359,11 +355,7 @@ async def signup_close(actor: Actor, signup_id: str) -> dict:
     """Close a sheet now (its editors): the list of who takes what is final."""
     row = await _row(signup_id)
     require(actor, "object.edit", row, await groups.group_row(row["group_id"]))
-    if not is_closed(row):
-        async with DB.write():
-            stamp = now()
-            await DB.execute("UPDATE signup SET closed_at = ?, seq = ?, updated_at = ? WHERE id = ?",
-                             stamp, await common.next_seq(row["group_id"]), stamp, signup_id)
+    await common.close_now("signup", row)
     return await signup_get(actor, signup_id)
 
 
