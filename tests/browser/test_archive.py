@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 
 from tests.conftest import ARTIFACTS, DESKTOP, screenshot
 
@@ -81,15 +82,17 @@ def test_admin_imports_a_zip_and_searches_the_archive_by_word_and_sender(live_se
     page.get_by_role("button", name="Search").click()
     photo = page.get_by_role("img", name="Photo from Ben Okafor, Sat 13 Jan")
     photo.scroll_into_view_if_needed()
-    assert photo.is_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 480
+    expect(photo).to_be_visible()
+    assert photo.evaluate(
+        "img => img.complete ? img.naturalWidth : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))"
+    ) == 480
     screenshot(page, "archive-photo-phone")
 
     # A refused file: a clear message beside the field, nothing imported.
     page.goto(f"{live_server.url}/groups/{group_id}/archive#import")
     page.get_by_label("Chat export (.zip or .txt)").set_input_files(str(FIXTURES / "not_an_export.txt"))
     page.get_by_role("button", name="Import into the archive").click()
-    assert page.get_by_role("alert").filter(has_text="not a WhatsApp chat export").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="not a WhatsApp chat export")).to_be_visible()
     screenshot(page, "archive-refused-phone")
 
     desktop = new_context(viewport=DESKTOP)
@@ -118,15 +121,16 @@ def test_admin_writes_the_reminder_copies_it_and_prints_the_sheet(live_server, p
     assert "/join/" in link
     page.get_by_label("Expected size (people or families)").fill("24")
     page.get_by_role("button", name="Save expected size").click()
-    assert "0 of 24 joined" in page.content()
+    expect(page.locator("main")).to_contain_text("0 of 24 joined")
 
     page.get_by_role("radio", name="Deutsch").check()
     page.get_by_role("radio", name="Firm").check()
     page.get_by_role("button", name="Write the reminder").click()
+    page.wait_for_url("**tone=firm*")
     text = page.get_by_label("Ready to paste").input_value()
     assert "FC Kreuzberg U12 Parents ist jetzt auf groupbox." in text and link in text
     page.get_by_role("button", name="Copy text").click()
-    assert page.get_by_role("status").filter(has_text="Copied").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == text
     screenshot(page, "migration-reminder-phone")
 
@@ -139,7 +143,7 @@ def test_admin_writes_the_reminder_copies_it_and_prints_the_sheet(live_server, p
     page.get_by_role("link", name="Printable sheet").click()
     page.wait_for_url("**/migration/sheet?*")
     assert page.get_by_role("heading", level=1).inner_text() == "Join FC Kreuzberg U12 Parents on groupbox"
-    assert page.get_by_role("button", name="Print").is_visible()  # enhanced by copy.js
+    expect(page.get_by_role("button", name="Print")).to_be_visible()  # enhanced by copy.js
     screenshot(page, "sheet-phone")
     sheet = desktop.new_page()
     sheet.goto(page.url)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import DESKTOP, PHONE, run_cli, screenshot, start_server, stop_server
 
@@ -53,6 +54,7 @@ def test_anna_signs_in_and_sees_what_needs_her_in_all_four_groups(demo, new_cont
     urls = {"home": "/"}
     page.goto(server.url + "/groups")
     page.get_by_role("link", name="FC Kreuzberg U12 Parents").click()
+    page.wait_for_url("**/groups/*")
     urls["group"] = page.url.replace(server.url, "")
     page.goto(server.url + "/calendar")
     groups_in_calendar = {t.strip() for t in page.locator(".list-row__sub").all_inner_texts()}
@@ -61,6 +63,7 @@ def test_anna_signs_in_and_sees_what_needs_her_in_all_four_groups(demo, new_cont
         assert group in joined, group
     urls["calendar"] = "/calendar"
     page.get_by_role("link", name="Match vs. SV Tasmania").first.click()
+    page.wait_for_url("**/events/*")
     urls["event"] = page.url.replace(server.url, "")
 
     for viewport, suffix in ((PHONE, "phone"), (DESKTOP, "desktop")):
@@ -79,16 +82,16 @@ def test_a_new_parent_joins_with_the_printed_invite_and_rsvps_to_the_match(demo,
     page.get_by_role("button", name="Join FC Kreuzberg U12 Parents").click()
     page.wait_for_url("**/groups/*")
     page.get_by_role("link", name="Match vs. SV Tasmania").first.click()
+    page.wait_for_url("**/events/*")
     page.get_by_role("button", name="Yes").first.click()
-    page.wait_for_load_state()
-    assert "going" in page.locator(".flash").inner_text().lower()
+    expect(page.locator(".flash")).to_contain_text("going", ignore_case=True)
 
 
 def test_landing_page_offers_the_demo_doors_in_development(demo, new_context):
     server, _links = demo
     page = new_context().new_page()
     page.goto(server.url + "/")
-    assert page.get_by_role("link", name="Join as a new parent").is_visible()
+    expect(page.get_by_role("link", name="Join as a new parent")).to_be_visible()
     page.get_by_role("button", name="Try as Anna").click()
     page.wait_for_url(server.url + "/")
     assert page.get_by_role("heading", level=1).inner_text() == "Hi Anna Müller"
