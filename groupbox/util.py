@@ -14,14 +14,23 @@ from datetime import UTC, datetime
 _clock: ContextVar[datetime | None] = ContextVar("groupbox_clock", default=None)
 
 
+def _urlsafe(nbytes: int) -> str:
+    """URL-safe random text that never starts with "-" or "_", so it can be typed as a command-line
+    argument (`groupbox invite -WVY…` would read as an option)."""
+    while True:
+        text = secrets.token_urlsafe(nbytes)
+        if text[0].isalnum():
+            return text
+
+
 def new_id() -> str:
     """URL-safe object id (96 bits)."""
-    return secrets.token_urlsafe(12)
+    return _urlsafe(12)
 
 
 def new_token() -> str:
     """URL-safe secret token (256 bits); store only `token_hash(token)`."""
-    return secrets.token_urlsafe(32)
+    return _urlsafe(32)
 
 
 def token_hash(token: str) -> str:

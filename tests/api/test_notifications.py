@@ -39,7 +39,7 @@ async def _verify(profile_id, address):
     await DB.execute("UPDATE profile SET email = ?, email_verified_at = ? WHERE id = ?", address, now(), profile_id)
 
 
-def _wait_for(predicate, timeout=5.0):
+def _wait_for(predicate, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
