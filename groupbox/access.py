@@ -24,7 +24,7 @@ administers a group on this server.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,11 @@ class Actor:
     @property
     def member_ids(self) -> list[str]:
         return [m.member_id for m in self.memberships.values()]
+
+    def members_in(self, group_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """group id -> my member id, for the groups asked about (all of mine by default) that I am in."""
+        wanted = self.group_ids if group_ids is None else group_ids
+        return {g: self.memberships[g].member_id for g in wanted if g in self.memberships}
 
 
 def _get(target: Any, name: str, default: Any = None) -> Any:

@@ -69,3 +69,10 @@ async def build_world() -> World:
         people[role] = await join(None, group["id"], name, admin=owner, role=role)
     outsider = await join(None, other["id"], "Tenant Admin", admin=owner, role="admin")
     return World(owner, group, other, people, outsider)
+
+
+async def needs(actor, group_ids: list[str] | None = None, kind: str | None = None) -> list:
+    """The actor's "Needs me" items (actions.derive, ranked), optionally of one kind."""
+    from groupbox.domain.actions import service as actions
+
+    return [item for item in await actions.derive(actor, group_ids=group_ids) if kind in (None, item.kind)]

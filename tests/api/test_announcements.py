@@ -3,6 +3,7 @@
 import html
 
 from groupbox.db.engine import DB
+from tests.factories import needs
 
 
 def post(client, csrf, group_id, **body):
@@ -100,21 +101,19 @@ def test_parent_taps_got_it_on_the_group_page_and_lands_back_there(client, world
 
 
 def test_my_unacknowledged_announcements_for_the_home_dashboard(client, call, world, as_person, csrf):
-    from groupbox.domain.objects import announcements
-
     as_person(world.people["admin"])
     a = post(client, csrf, world.group["id"], official=True, urgent=True, ack_required=True)
     post(client, csrf, world.group["id"], title="No ack needed")
     samir = call(world.people["member"].actor)
-    rows = call(announcements.my_unacked_announcements, samir, [world.group["id"]])
-    assert [r["id"] for r in rows] == [a["id"]] and rows[0]["url"] == a["url"]
+    rows = call(needs, samir, [world.group["id"]], "acknowledge")
+    assert [r.id for r in rows] == [a["id"]] and rows[0].url == a["url"] and rows[0].detail["urgent"]
     coach = call(world.people["admin"].actor)
-    assert call(announcements.my_unacked_announcements, coach, None) == [], "not my own"
+    assert call(needs, coach, None, "acknowledge") == [], "not my own"
     guest = call(world.people["guest"].actor)
-    assert call(announcements.my_unacked_announcements, guest, None) == [], "guests only read"
+    assert call(needs, guest) == [], "guests only read"
     as_person(world.people["member"])
     client.post(f"/api/announcements/{a['id']}/ack", headers=csrf(client))
-    assert call(announcements.my_unacked_announcements, samir, None) == []
+    assert call(needs, samir, None, "acknowledge") == []
 
 
 def test_author_edits_and_a_moderator_deletes_leaving_a_tombstone(client, call, world, as_person, csrf):

@@ -9,6 +9,7 @@ from html import unescape
 from urllib.parse import quote
 
 from groupbox.db.engine import DB
+from tests.factories import needs
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -167,7 +168,6 @@ def test_an_upload_without_the_csrf_token_is_refused_before_anything_is_stored(c
 
 
 def test_admin_asks_everyone_to_confirm_and_sees_who_has(client, world, as_person, csrf, call):
-    from groupbox.domain.files import service as files
 
     group = world.group["id"]
     as_person(world.people["admin"])
@@ -178,9 +178,8 @@ def test_admin_asks_everyone_to_confirm_and_sees_who_has(client, world, as_perso
 
     samir = world.people["member"]
     actor = call(samir.actor)
-    [item] = call(files.my_unacked_files, actor, [group])
-    assert item["kind"] == "acknowledge" and item["url"] == f"/files/{shared['id']}"
-    assert item["group"]["name"] == "FC Kreuzberg U12 Parents"
+    [item] = call(needs, actor, [group], "acknowledge")
+    assert item.url == f"/files/{shared['id']}" and item.group_id == group and item.detail["object"] == "file"
 
     as_person(samir)
     mine = client.get(f"/api/files/{shared['id']}").json()
@@ -188,7 +187,7 @@ def test_admin_asks_everyone_to_confirm_and_sees_who_has(client, world, as_perso
     acked = client.post(f"/api/files/{shared['id']}/ack", headers=csrf(client))
     assert acked.status_code == 200 and acked.json()["acked_by_me"] and not acked.json()["needs_my_ack"]
     assert client.post(f"/api/files/{shared['id']}/ack", headers=csrf(client)).status_code == 200  # once is enough
-    assert call(files.my_unacked_files, actor, [group]) == []
+    assert call(needs, actor, [group], "acknowledge") == []
     assert client.get(f"/api/files/{shared['id']}/acks").status_code == 403
 
     as_person(world.people["admin"])

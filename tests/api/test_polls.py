@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from groupbox.db.engine import DB
-from groupbox.domain.objects import polls
 from groupbox.util import now
+from tests.factories import needs
 
 
 def count(call, sql, *params):
@@ -221,14 +221,14 @@ def test_my_unanswered_polls_are_the_open_ones_i_have_not_voted_in(client, call,
     as_person(world.owner)
     client.post(f"/api/polls/{closed['id']}/close", headers=csrf(client))
     actor = call(world.people["member"].actor)
-    items = call(polls.my_unanswered_polls, actor, [world.group["id"]])
-    assert [p["title"] for p in items] == ["Second?", "First?", "Undated?"]  # soonest deadline first
-    assert items[0]["kind"] == "vote" and items[0]["url"] == f"/polls/{second['id']}" and items[0]["due_at"]
-    assert items[0]["group"]["id"] == world.group["id"]
+    items = call(needs, actor, [world.group["id"]], "vote")
+    # Ranked by urgency: tomorrow, then "no deadline" (counts as two days), then in five days.
+    assert [p.title for p in items] == ["Second?", "Undated?", "First?"]
+    assert items[0].url == f"/polls/{second['id']}" and items[0].due_at and items[0].group_id == world.group["id"]
     vote(client, world, as_person, csrf, "member", first, "Friday")
-    assert [p["id"] for p in call(polls.my_unanswered_polls, actor)] == [second["id"], undated["id"]]
+    assert [p.id for p in call(needs, actor, None, "vote")] == [second["id"], undated["id"]]
     guest = call(world.people["guest"].actor)
-    assert call(polls.my_unanswered_polls, guest) == []
+    assert call(needs, guest) == []
 
 
 # -- pages ----------------------------------------------------------------------------------------

@@ -6,12 +6,13 @@ import html
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from groupbox.db.engine import DB
+from groupbox.domain.actions import service as actions
 from groupbox.domain.objects import signups
 from groupbox.errors import Conflict
 from groupbox.util import now
@@ -188,7 +189,7 @@ def test_deleting_a_sheet_leaves_a_tombstone(client, call, world, as_person, csr
     assert take(client, world, as_person, csrf, "member", sheet["slots"][0]).status_code == 404
 
 
-def test_my_upcoming_commitments_with_slot_or_event_times(client, call, world, as_person, csrf, make_sheet):
+def test_upcoming_commitments_with_slot_or_event_times_need_me_the_week_before(client, call, world, as_person, csrf, make_sheet):
     as_person(world.owner)
     event = client.post(f"/api/groups/{world.group['id']}/events",
                         json={"title": "Match vs. SV Tasmania", "starts_at": "2031-05-31T11:00"},
@@ -202,13 +203,15 @@ def test_my_upcoming_commitments_with_slot_or_event_times(client, call, world, a
     take(client, world, as_person, csrf, "member", match["slots"][2])  # its own time, earlier that day
     take(client, world, as_person, csrf, "member", past["slots"][0])
     actor = call(world.people["member"].actor)
-    items = call(signups.my_upcoming_commitments, actor, [world.group["id"]])
-    assert [(c["title"], c["starts_at"].isoformat()) for c in items] == [
-        ("Shift 10:00–12:00", "2031-05-31T08:00:00+00:00"), ("Drive to Lobeckstraße", "2031-05-31T09:00:00+00:00")]
-    drive = items[1]
-    assert drive["kind"] == "commitment" and drive["signup_title"] == "Saturday match: who helps?"
-    assert drive["note"] == "4 seats" and drive["url"] == f"/signups/{match['id']}" and drive["event"]
-    assert call(signups.my_upcoming_commitments, actor, [world.other_group["id"]]) == []
+    # "Needs me" lists a slot I took in the week before it starts (then it is done), soonest first.
+    week_before = datetime(2031, 5, 25, 12, tzinfo=UTC)
+    items = call(actions.derive, actor, week_before, [world.group["id"]])
+    assert [(c.kind, c.title, c.due_at.isoformat()) for c in items] == [
+        ("commitment", "Shift 10:00–12:00 · Saturday match: who helps?", "2031-05-31T08:00:00+00:00"),
+        ("commitment", "Drive to Lobeckstraße · Saturday match: who helps?", "2031-05-31T09:00:00+00:00")]
+    assert items[1].url == f"/signups/{match['id']}"
+    assert call(actions.derive, actor, week_before - timedelta(days=2), [world.group["id"]]) == []
+    assert call(actions.derive, actor, week_before, [world.other_group["id"]]) == []
 
 
 # -- a crowd --------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from html import unescape
 
 from groupbox.db.engine import DB
 from groupbox.util import now
+from tests.factories import needs
 
 
 def start(client, csrf, group_id, title="Carpool planning", body="Who drives on Saturday?"):
@@ -115,9 +116,9 @@ def test_unseen_mentions_and_catch_up_for_the_home_dashboard(client, world, as_p
     other = start(client, csrf, group, "Snack rota", "Oranges this week")["thread"]
 
     samir = call(world.people["member"].actor)
-    [mention] = call(threads.my_unseen_mentions, samir, [group])
-    assert mention["kind"] == "mention" and mention["title"] == "Lisa Becker in “Carpool planning”"
-    assert mention["quote"] == "@Samir can you take two kids?" and mention["url"].startswith(f"/threads/{thread['id']}#m-")
+    [mention] = call(needs, samir, [group], "mention")
+    assert mention.title == "Lisa Becker in “Carpool planning”"
+    assert mention.detail["excerpt"] == "@Samir can you take two kids?" and mention.url.startswith(f"/threads/{thread['id']}#m-")
 
     summary = call(threads.catch_up, samir, [group], since)[group]
     assert summary["messages"] == 3 and summary["mentions"] == 1
@@ -131,7 +132,7 @@ def test_unseen_mentions_and_catch_up_for_the_home_dashboard(client, world, as_p
 
     as_person(world.people["member"])
     client.get(f"/threads/{thread['id']}")
-    assert call(threads.my_unseen_mentions, samir, [group]) == []
+    assert call(needs, samir, [group], "mention") == []
 
 
 def test_a_script_in_a_message_is_shown_as_text(client, world, as_person, csrf):

@@ -10,7 +10,7 @@ from groupbox.domain.groups import invites
 from groupbox.domain.objects import events
 from groupbox.errors import Conflict, Invalid
 from groupbox.util import now
-from tests.factories import build_world
+from tests.factories import build_world, needs
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ async def test_the_deadline_passes(world):
     with pytest.raises(Conflict) as late:
         await events.rsvp(await actor(world, "member"), event["id"], "yes")
     assert "deadline passed" in late.value.message and "Coach Mark" in late.value.message
-    assert await events.my_missing_rsvps(await actor(world, "member")) == []
+    assert await needs(await actor(world, "member"), None, "rsvp") == []
 
 
 async def test_an_event_at_half_past_midnight_in_berlin_is_on_the_berlin_day(world):
@@ -165,11 +165,11 @@ async def test_missing_rsvps_for_the_home_dashboard(world):
     cancelled = await make(world, title="Frosty", rsvp_required=True)
     await events.event_cancel(await actor(world, "admin"), cancelled["id"])
     samir = await actor(world, "member")
-    missing = await events.my_missing_rsvps(samir, [world.group["id"]])
-    assert [e["id"] for e in missing] == [asked["id"]] and missing[0]["url"] == f"/events/{asked['id']}"
-    assert await events.my_missing_rsvps(await actor(world, "guest")) == [], "guests cannot answer"
+    missing = await needs(samir, [world.group["id"]], "rsvp")
+    assert [e.id for e in missing] == [asked["id"]] and missing[0].url == f"/events/{asked['id']}"
+    assert await needs(await actor(world, "guest")) == [], "guests cannot answer"
     await events.rsvp(samir, asked["id"], "maybe")
-    assert await events.my_missing_rsvps(samir) == []
+    assert await needs(samir, None, "rsvp") == []
 
 
 async def test_calendar_entries_carry_my_answer_and_changes(world):

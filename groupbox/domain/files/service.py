@@ -438,33 +438,6 @@ async def file_delete(actor: Actor, file_id: str, config: Config) -> dict:
 
 
 # -- home dashboard -----------------------------------------------------------------------------
-async def my_unacked_files(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
-    """Files in these groups that ask me to confirm and that I haven't: action items
-    (`kind` "acknowledge", SPEC §15.1), newest first."""
-    ids = [g for g in (group_ids if group_ids is not None else actor.group_ids) if actor.membership(g)]
-    ids = [g for g in ids if actor.membership(g).role != "guest"]
-    if not ids:
-        return []
-    marks = ",".join("?" * len(ids))
-    my_ids = [actor.membership(g).member_id for g in ids]
-    rows = await DB.fetch(
-        f"{_FILE_SELECT} WHERE f.group_id IN ({marks}) AND f.deleted_at IS NULL AND f.source != 'import' AND f.ack_required"
-        f" AND (f.uploader_id IS NULL OR f.uploader_id NOT IN ({marks}))"
-        f" AND NOT EXISTS (SELECT 1 FROM file_ack a WHERE a.file_id = f.id AND a.member_id IN ({marks}))"
-        f" ORDER BY f.created_at DESC LIMIT 100",
-        *ids, *my_ids, *my_ids,
-    )
-    items = []
-    for row in await _decorate(actor, rows):
-        items.append({
-            "id": row["id"], "kind": "acknowledge", "group": row["group"], "title": row["display_name"],
-            "due_at": None, "url": row["url"], "created_at": row["created_at"], "uploader": row["uploader"],
-            "type_label": row["type_label"], "type_family": row["type_family"], "size": row["size"],
-            "download_url": row["download_url"], "ack_url": f"/files/{row['id']}/ack",
-        })
-    return items
-
-
 # -- attachments --------------------------------------------------------------------------------
 async def attach(group_id: str, object_type: str, object_id: str, file_ids: list[str] | None) -> None:
     """Attach files of the same group to an object (inside the caller's write transaction).

@@ -274,45 +274,9 @@ async def announcement_ack(actor: Actor, announcement_id: str) -> dict:
 
 
 # -- across groups (home dashboard, "Needs me") ---------------------------------------------------
-def _my_groups(actor: Actor, group_ids: list[str] | None, *, acting: bool = False) -> dict[str, str]:
-    """group id -> my member id, for the requested groups I am in (acting: not as a guest)."""
-    wanted = actor.memberships if group_ids is None else {g: actor.memberships[g] for g in group_ids
-                                                          if g in actor.memberships}
-    return {g: m.member_id for g, m in wanted.items() if not acting or m.role != "guest"}
-
-
-async def my_unacked_announcements(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
-    """Announcements that ask me to acknowledge and that I haven't, urgent first, then newest.
-    Each row carries `url`, `group_name`, `group_color_index`, `group_timezone`, `member_id`."""
-    mine = _my_groups(actor, group_ids, acting=True)
-    if not mine:
-        return []
-    gmarks = ",".join("?" * len(mine))
-    members = list(mine.values())
-    mmarks = ",".join("?" * len(members))
-    rows = await DB.fetch(
-        f"SELECT a.*, g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
-        f" FROM announcement a JOIN grp g ON g.id = a.group_id"
-        f" WHERE a.group_id IN ({gmarks}) AND a.ack_required AND a.deleted_at IS NULL"
-        f" AND (a.author_id IS NULL OR a.author_id NOT IN ({mmarks}))"
-        f" AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
-        f"                 AND k.member_id IN ({mmarks}))"
-        f" ORDER BY (a.urgent AND a.official) DESC, a.created_at DESC",
-        *mine, *members, *members,
-    )
-    names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
-    for row in rows:
-        row["url"] = url_of(row["id"])
-        row["member_id"] = mine[row["group_id"]]
-        row["author_name"] = (names.get(row["author_id"] or "") or {}).get("display_name", "")
-        for flag in ("official", "urgent", "ack_required", "stays_here"):
-            row[flag] = bool(row[flag])
-    return rows
-
-
 async def official_updates(actor: Actor, group_ids: list[str] | None = None, limit: int = 10) -> list[dict]:
     """The newest official announcements across my groups, with `read` and `acked` for me."""
-    mine = _my_groups(actor, group_ids)
+    mine = actor.members_in(group_ids)
     if not mine:
         return []
     gmarks = ",".join("?" * len(mine))

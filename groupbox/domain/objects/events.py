@@ -40,7 +40,6 @@ from groupbox.domain.objects.rsvps import clean_note as clean_note
 from groupbox.domain.objects.rsvps import clean_status as clean_status
 from groupbox.domain.objects.rsvps import counts_for
 from groupbox.domain.objects.rsvps import forget_member_rsvps as forget_member_rsvps
-from groupbox.domain.objects.rsvps import my_missing_rsvps as my_missing_rsvps
 from groupbox.domain.objects.rsvps import rsvp as rsvp
 from groupbox.errors import Invalid
 from groupbox.i18n import _
@@ -412,12 +411,6 @@ async def event_delete(actor: Actor, event_id: str) -> dict:
 
 
 # -- across groups (home dashboard, calendar, "Needs me") ----------------------------------------
-def _my_members(actor: Actor, group_ids: list[str] | None, *, acting: bool = False) -> dict[str, str]:
-    wanted = actor.memberships if group_ids is None else {g: actor.memberships[g] for g in group_ids
-                                                          if g in actor.memberships}
-    return {g: m.member_id for g, m in wanted.items() if not acting or m.role != "guest"}
-
-
 _GROUP_COLUMNS = "g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
 
 
@@ -426,7 +419,7 @@ async def events_between(actor: Actor, group_ids: list[str] | None = None, *, st
     """Calendar entries across my groups by start time: events overlapping [start, end)
     (default: from now on). Rows carry `url`, `my_rsvp` (status or None), `changed`, `change`,
     `cancelled` and the group columns."""
-    mine = _my_members(actor, group_ids)
+    mine = actor.members_in(group_ids)
     if not mine:
         return []
     start = start or now() - DEFAULT_LENGTH

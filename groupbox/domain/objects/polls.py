@@ -27,7 +27,7 @@ from groupbox.domain.objects import common
 from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import parse_local
-from groupbox.util import as_utc, new_id, now
+from groupbox.util import new_id, now
 
 QUESTION_MAX = 300
 DESCRIPTION_MAX = 5_000
@@ -201,31 +201,6 @@ async def polls_list(actor: Actor, group_id: str, *, open_only: bool = False, li
 
 async def count_open(group_id: str) -> int:
     return await common.count_open("poll", group_id)
-
-
-async def my_unanswered_polls(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
-    """Open polls in these groups (all of the actor's by default) that the actor may vote in and
-    has not: for the home dashboard. Each has `kind` "vote", `group`, `title`, `due_at`
-    (the deadline), `url`; soonest deadline first, then newest."""
-    wanted = [g for g in (group_ids if group_ids is not None else actor.group_ids) if actor.membership(g)]
-    if not wanted:
-        return []
-    marks = ",".join("?" * len(wanted))
-    member_ids = [actor.memberships[g].member_id for g in wanted]
-    rows = await DB.fetch(
-        f"SELECT p.* FROM poll p WHERE p.group_id IN ({marks}) AND p.deleted_at IS NULL AND p.closed_at IS NULL"
-        f" AND (p.closes_at IS NULL OR p.closes_at > ?)"
-        f" AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id IN ({marks}))"
-        f" ORDER BY p.created_at DESC",
-        *wanted, now(), *member_ids,
-    )
-    rows = [r for r in await _decorate(actor, rows) if r["may_vote"] and not r["voted"]]
-    for row in rows:
-        row["kind"] = "vote"
-        row["title"] = row["question"]
-        row["due_at"] = row["closes_at"]
-    rows.sort(key=lambda r: as_utc(r["closes_at"]).timestamp() if r["closes_at"] else float("inf"))
-    return rows
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -110,39 +110,9 @@ async def rsvp(actor: Actor, event_id: str, status: str, note: str | None = None
     return {"rsvp": answer, "counts": counts, "event": {**row, "url": ev.url_of(event_id), "group_timezone": tz}}
 
 
-async def my_missing_rsvps(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
-    """Events that ask for an RSVP I haven't given and can still give (not cancelled, not
-    started, deadline not passed), soonest deadline first. Rows carry `url`, `due_at`,
-    `member_id` and `group_name`, `group_color_index`, `group_timezone`."""
-    from groupbox.domain.objects import events as ev
-
-    mine = ev._my_members(actor, group_ids, acting=True)
-    if not mine:
-        return []
-    stamp = now()
-    gmarks = ",".join("?" * len(mine))
-    members = list(mine.values())
-    mmarks = ",".join("?" * len(members))
-    rows = await DB.fetch(
-        f"SELECT e.*, {ev._GROUP_COLUMNS} FROM event e JOIN grp g ON g.id = e.group_id"
-        f" WHERE e.group_id IN ({gmarks}) AND e.rsvp_required AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
-        f" AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
-        f" AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id IN ({mmarks}))"
-        f" ORDER BY COALESCE(e.rsvp_deadline, e.starts_at), e.starts_at",
-        *mine, stamp, stamp, *members,
-    )
-    for row in rows:
-        row["url"] = ev.url_of(row["id"])
-        row["due_at"] = row["rsvp_deadline"] or row["starts_at"]
-        row["member_id"] = mine[row["group_id"]]
-        row["rsvp_required"], row["stays_here"] = bool(row["rsvp_required"]), bool(row["stays_here"])
-    return rows
-
-
 async def forget_member_rsvps(member_id: str) -> None:
     """Someone left or was removed: their answers no longer count."""
     await DB.execute("DELETE FROM rsvp WHERE member_id = ?", member_id)
-
 
 
 if forget_member_rsvps not in groups.MEMBER_LEFT_HOOKS:

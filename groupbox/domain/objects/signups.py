@@ -26,7 +26,7 @@ from groupbox.domain.objects import common
 from groupbox.errors import Conflict, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.timefmt import parse_local, start_of_local_day
-from groupbox.util import as_utc, new_id, now
+from groupbox.util import new_id, now
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5_000
@@ -228,46 +228,6 @@ async def slot_get(actor: Actor, slot_id: str) -> dict:
     decorated = (await _decorate(actor, [sheet]))[0]
     slot = next(s for s in decorated["slots"] if s["id"] == slot_id)
     return {**slot, "signup_title": decorated["title"], "closed": decorated["closed"]}
-
-
-async def my_upcoming_commitments(actor: Actor, group_ids: list[str] | None = None) -> list[dict]:
-    """Slots the actor took in these groups (all of theirs by default) that are still ahead:
-    dated by the slot's time, else the linked event's; undated ones while the sheet is open.
-    Each has `kind` "commitment", `group`, `title` (the slot), `signup_title`, `starts_at`
-    (= `due_at`, may be None), `note`, `slot_id`, `signup_id`, `event`, `url`. Soonest first."""
-    wanted = [g for g in (group_ids if group_ids is not None else actor.group_ids) if actor.membership(g)]
-    member_ids = [actor.memberships[g].member_id for g in wanted]
-    if not member_ids:
-        return []
-    marks = ",".join("?" * len(member_ids))
-    rows = await DB.fetch(
-        f"SELECT c.slot_id, c.note, c.committed_at, s.label, s.starts_at AS slot_starts_at, s.capacity,"
-        f" su.id AS signup_id, su.title AS signup_title, su.group_id, su.event_id, su.closes_at, su.closed_at"
-        f" FROM signup_commitment c JOIN signup_slot s ON s.id = c.slot_id JOIN signup su ON su.id = s.signup_id"
-        f" WHERE c.member_id IN ({marks}) AND su.deleted_at IS NULL",
-        *member_ids,
-    )
-    events = await _events([r["event_id"] for r in rows if r["event_id"]])
-    group_rows = {g: await groups.group_row(g) for g in {r["group_id"] for r in rows}}
-    result = []
-    stamp = now()
-    for r in rows:
-        g = group_rows[r["group_id"]]
-        event = events.get(r["event_id"]) if r["event_id"] else None
-        when = r["slot_starts_at"] or (event["starts_at"] if event else None)
-        if when is not None and as_utc(when) < start_of_local_day(stamp, g["timezone"]):
-            continue
-        if when is None and is_closed(r, stamp):
-            continue
-        result.append({
-            "id": r["slot_id"], "kind": "commitment", "slot_id": r["slot_id"], "signup_id": r["signup_id"],
-            "title": r["label"], "signup_title": r["signup_title"], "note": r["note"],
-            "starts_at": when, "due_at": when, "event": {**event, "url": f"/events/{event['id']}"} if event else None,
-            "group": {"id": g["id"], "name": g["name"], "color_index": g["color_index"], "timezone": g["timezone"]},
-            "url": f"/signups/{r['signup_id']}",
-        })
-    result.sort(key=lambda c: (c["starts_at"] is None, as_utc(c["starts_at"]) if c["starts_at"] else _NEVER))
-    return result
 
 
 # -- writing ------------------------------------------------------------------------------------

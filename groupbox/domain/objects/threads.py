@@ -537,16 +537,10 @@ async def messages_import(actor: Actor, thread_id: str, items: Iterable[dict]) -
 
 
 # -- home dashboard -----------------------------------------------------------------------------
-def _mine(actor: Actor, group_ids: Iterable[str] | None) -> dict[str, str]:
-    """group id -> my member id, for the groups asked about that I am in."""
-    ids = actor.group_ids if group_ids is None else list(group_ids)
-    return {g: actor.membership(g).member_id for g in ids if actor.membership(g)}
-
-
 async def catch_up(actor: Actor, group_ids: Iterable[str] | None, since: datetime) -> dict[str, dict]:
     """Per group: what was said in discussions since `since` by others — how many messages,
     the top 3 threads by messages, and how many mention me."""
-    mine = _mine(actor, group_ids)
+    mine = actor.members_in(group_ids)
     result: dict[str, dict] = {}
     since = as_utc(since)
     for group_id, member_id in mine.items():
@@ -571,36 +565,3 @@ async def catch_up(actor: Actor, group_ids: Iterable[str] | None, since: datetim
             "url": f"/groups/{group_id}/discussions",
         }
     return result
-
-
-async def my_unseen_mentions(actor: Actor, group_ids: Iterable[str] | None = None) -> list[dict]:
-    """Mentions of me in messages newer than my last visit of their thread: action items
-    (`kind` "mention", SPEC §15.1), newest first."""
-    mine = _mine(actor, group_ids)
-    if not mine:
-        return []
-    member_ids = list(mine.values())
-    marks = ",".join("?" * len(member_ids))
-    rows = await DB.fetch(
-        f"SELECT m.id, m.thread_id, m.group_id, m.body, m.created_at, m.author_id, m.author_name,"
-        f" a.display_name AS author_display, a.status AS author_status, t.title, g.name AS group_name, g.color_index"
-        f" FROM mention x JOIN message m ON m.id = x.message_id JOIN thread t ON t.id = m.thread_id"
-        f" JOIN grp g ON g.id = m.group_id"
-        f" LEFT JOIN thread_read tr ON tr.thread_id = m.thread_id AND tr.member_id = x.member_id"
-        f" LEFT JOIN member a ON a.id = m.author_id"
-        f" WHERE x.member_id IN ({marks}) AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
-        f" AND (tr.last_read_at IS NULL OR m.created_at > tr.last_read_at)"
-        f" ORDER BY m.created_at DESC LIMIT 50",
-        *member_ids,
-    )
-    items = []
-    for row in rows:
-        who, _former = _author(row)
-        items.append({
-            "id": row["id"], "kind": "mention",
-            "group": {"id": row["group_id"], "name": row["group_name"], "color_index": row["color_index"]},
-            "title": _("{who} in “{title}”", who=who, title=row["title"]), "author": who,
-            "thread_title": row["title"], "quote": plain_excerpt(row["body"], 140), "due_at": None,
-            "created_at": row["created_at"], "url": f"/threads/{row['thread_id']}#m-{row['id']}",
-        })
-    return items
