@@ -1,6 +1,6 @@
 """The cross-group calendar, its JSON twin, and the private ICS feed (SPEC §10)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from icalendar import Calendar
 
@@ -77,3 +77,43 @@ def test_calendar_list_and_json_twin(client, call, world, as_person):
     later = client.get("/api/home/calendar", params={"from": (now() + timedelta(days=30)).isoformat()}).json()
     assert later["items"] == []
     assert client.get("/api/home/calendar", params={"from": "soon"}).status_code == 422
+
+
+def test_month_grid_shows_my_events_in_their_cells_and_refuses_a_bad_month(client, call, world, as_person):
+    import re
+
+    from groupbox.timefmt import zone
+
+    owner = call(world.owner.actor)
+    berlin = zone(world.group["timezone"])
+    # The 15th of next month, 18:30 in the group's zone: mid-month, so always inside the grid.
+    today = now().astimezone(berlin).date()
+    first = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start = datetime.combine(first.replace(day=15), time(18, 30), berlin)
+    call(events.event_create, owner, world.group["id"], title="Parents' evening", starts_at=start)
+    cancelled = call(events.event_create, owner, world.group["id"], title="Friendly", starts_at=start + timedelta(days=1))
+    call(events.event_cancel, owner, cancelled["id"], "Pitch closed")
+    call(events.event_create, owner, world.other_group["id"], title="Not my group", starts_at=start)
+
+    as_person(world.people["member"])
+    page = client.get("/calendar/month", params={"m": first.strftime("%Y-%m")})
+    assert page.status_code == 200
+    html = page.text
+    assert first.strftime("%B") in html and 'aria-current="page">Month<' in html
+    assert len(re.findall(r'<td class="month__day', html)) % 7 == 0
+    assert "Parents&#39; evening" in html and "18:30" in html and "Not my group" not in html
+    assert re.search(r'<li class="is-cancelled"><a href="/events/' + cancelled["id"], html)
+    # A phone follows the dots down to the day in the list.
+    day = first.replace(day=15).isoformat()
+    assert f'href="#d-{day}"' in html and f'id="d-{day}"' in html
+    # Previous and next month, and back to this one.
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    assert f'/calendar/month?m={following.strftime("%Y-%m")}' in html and f"/calendar/month?m={today.strftime('%Y-%m')}" in html
+    assert 'href="/calendar/month"' in html  # "This month"
+    assert 'aria-current="date"' in client.get("/calendar/month").text
+
+    for bad in ("2026-13", "soon", "2026-1", "99999-01"):
+        refused = client.get("/calendar/month", params={"m": bad})
+        assert refused.status_code == 422 and "Pick a month" in refused.text and "Traceback" not in refused.text
+    as_person(None)
+    assert client.get("/calendar/month", follow_redirects=False).status_code in (302, 303, 401)

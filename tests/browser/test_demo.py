@@ -9,7 +9,7 @@ from tests.conftest import DESKTOP, PHONE, run_cli, screenshot, start_server, st
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["home", "group", "event", "calendar"]
+PAGES = ["home", "group", "event", "calendar", "calendar-month"]
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,7 @@ def test_anna_signs_in_and_sees_what_needs_her_in_all_four_groups(demo, new_cont
     for group in ("FC Kreuzberg U12 Parents", "Class 4B Parents", "Tenant Association", "Food Bank Volunteers"):
         assert group in joined, group
     urls["calendar"] = "/calendar"
+    urls["calendar-month"] = "/calendar/month"
     page.get_by_role("link", name="Match vs. SV Tasmania").first.click()
     page.wait_for_url("**/events/*")
     urls["event"] = page.url.replace(server.url, "")

@@ -13,12 +13,13 @@ import base64
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from groupbox.access import Actor
 from groupbox.db.engine import DB
-from groupbox.errors import NotFound
+from groupbox.errors import Invalid, NotFound
+from groupbox.i18n import _
 from groupbox.util import as_utc, now, token_hash
 
 DEFAULT_BACK = timedelta(days=7)
@@ -63,6 +64,42 @@ def group_by_day(rows: list[dict], tz_of) -> list[tuple[Any, list[dict]]]:
         day = local(row["starts_at"], tz_of(row)).date()
         days.setdefault(day, []).append(row)
     return sorted(days.items())
+
+
+def parse_month(text: str | None, today: date) -> date:
+    """The first day of the month "YYYY-MM" (this month when empty); a clear error otherwise."""
+    if not text:
+        return today.replace(day=1)
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        if len(text) != 7 or not 2000 <= year <= 2200:
+            raise ValueError(text)
+        return date(year, month, 1)
+    except ValueError:
+        raise Invalid(_("Pick a month as year and month, for example {example}.",
+                          example=today.strftime("%Y-%m"))) from None
+
+
+def shift_month(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_grid(first: date, by_day: dict[date, list[dict]], today: date) -> list[list[dict[str, Any]]]:
+    """The weeks (Monday first) that show the month starting at `first`: each day with
+    `date`, `in_month`, `today` and its `entries` (from `by_day`)."""
+    start = first - timedelta(days=first.weekday())
+    following = shift_month(first, 1)
+    end = following + timedelta(days=(7 - following.weekday()) % 7)
+    weeks: list[list[dict[str, Any]]] = []
+    day = start
+    while day < end:
+        if day.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append({"date": day, "in_month": day.month == first.month, "today": day == today,
+                          "entries": by_day.get(day, [])})
+        day += timedelta(days=1)
+    return weeks
 
 
 # -- the ICS feed -------------------------------------------------------------------------------

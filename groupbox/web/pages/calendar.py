@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
@@ -12,7 +12,7 @@ from groupbox.domain.calendar import service as calendar
 from groupbox.errors import NotFound
 from groupbox.i18n import _
 from groupbox.instance import read_secret
-from groupbox.timefmt import local
+from groupbox.timefmt import local, zone
 from groupbox.util import now
 from groupbox.web.pages.me import ME_SECTIONS
 from groupbox.web.support import PUBLIC, SIGNED_IN, config_of, redirect, render
@@ -51,6 +51,26 @@ async def calendar_page(request: Request, actor: Actor, past: int = 0, days: int
                         page_title=_("Calendar"))
 
 
+@get("/calendar/month", guards=SIGNED_IN, include_in_schema=False)
+async def calendar_month(request: Request, actor: Actor, m: str | None = None) -> Template:
+    """A month grid for a wide screen; on a phone the grid shows dots and the month's days follow
+    as the list."""
+    config = config_of(request)
+    today = local(now(), config.timezone).date()
+    first = calendar.parse_month(m, today)
+    weeks_start = first - timedelta(days=first.weekday())
+    start = datetime.combine(weeks_start - timedelta(days=1), time(), zone(config.timezone))
+    rows = await calendar.entries(actor, start=start, end=start + timedelta(days=45))
+    days = calendar.group_by_day(rows, lambda r: r["group_timezone"])
+    weeks = calendar.month_grid(first, dict(days), today)
+    shown = {cell["date"] for week in weeks for cell in week}
+    return await render(request, "calendar/month.html", nav="calendar", weeks=weeks, first=first, today=today,
+                        days=[(day, entries) for day, entries in days if day.month == first.month and day in shown],
+                        previous=calendar.shift_month(first, -1), following=calendar.shift_month(first, 1),
+                        this_month=today.replace(day=1), feed_url=await _feed_url(request, actor),
+                        page_title=_("Calendar"))
+
+
 @post("/calendar/feed/reset", guards=SIGNED_IN, include_in_schema=False)
 async def feed_reset(request: Request, actor: Actor) -> Redirect:
     await calendar.reset_feed(actor, read_secret(config_of(request)))
@@ -68,4 +88,4 @@ async def ics_feed(request: Request, token: str) -> Response:
                     headers={"cache-control": "private, max-age=300", "content-disposition": 'inline; filename="groupbox.ics"'})
 
 
-HANDLERS = [calendar_page, feed_reset, ics_feed]
+HANDLERS = [calendar_page, calendar_month, feed_reset, ics_feed]
