@@ -183,3 +183,33 @@ def test_a_guest_reads_but_cannot_post_or_confirm(client, world, as_person, csrf
     page = client.get(f"/announcements/{a['id']}").text
     assert f'action="/announcements/{a["id"]}/ack"' not in page
     assert client.post(f"/api/announcements/{a['id']}/ack", headers=csrf(client)).status_code == 403
+
+
+def test_the_group_dashboard_shows_an_announcement_once(client, world, as_person, csrf):
+    """Waiting for my acknowledgement it sits under "Important now", not again under "Official
+    announcements"; once read it moves down to the official list."""
+    import re
+
+    gid = world.group["id"]
+    as_person(world.people["admin"])
+    urgent = post(client, csrf, gid, official=True, urgent=True, ack_required=True)
+    plain = post(client, csrf, gid, title="Kit colours for the season", official=True)
+
+    def sections():
+        page = client.get(f"/groups/{gid}").text
+        found = {}
+        for key in ("important", "official"):
+            match = re.search(rf'<section[^>]*id="{key}".*?</section>', page, re.S)
+            found[key] = match.group(0) if match else ""
+        return found
+
+    as_person(world.people["member"])
+    shown = sections()
+    assert f"/announcements/{urgent['id']}" in shown["important"]
+    assert f"/announcements/{urgent['id']}" not in shown["official"]
+    assert f"/announcements/{plain['id']}" in shown["official"]
+
+    client.post(f"/announcements/{urgent['id']}/ack", headers=csrf(client))
+    shown = sections()
+    assert f"/announcements/{urgent['id']}" not in shown["important"]
+    assert f"/announcements/{urgent['id']}" in shown["official"]

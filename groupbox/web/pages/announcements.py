@@ -18,6 +18,7 @@ from groupbox.web.pages.groups import (
     GROUP_TABS,
     DashboardSection,
     group_page,
+    shown_above,
 )
 from groupbox.web.support import (
     SIGNED_IN,
@@ -131,7 +132,10 @@ async def announcement_ack(request: Request, actor: Actor, announcement_id: str)
 
 # -- the group dashboard's "Official announcements" section -------------------------------------
 async def official_section(actor: Actor, group: dict) -> dict | None:
-    rows = await announcements.announcements_list(actor, group["id"], official_only=True, limit=OFFICIAL_ON_DASHBOARD)
+    shown = shown_above()
+    rows = await announcements.announcements_list(actor, group["id"], official_only=True,
+                                                  limit=OFFICIAL_ON_DASHBOARD + len(shown))
+    rows = [row for row in rows if row["id"] not in shown][:OFFICIAL_ON_DASHBOARD]
     if not rows:
         return None
     return {"announcements": rows, "tz": group["timezone"], "group": group,

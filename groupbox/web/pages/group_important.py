@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from groupbox.access import Actor
 from groupbox.domain.actions import service as actions
-from groupbox.web.pages.groups import GROUP_DASHBOARD_SECTIONS, DashboardSection
+from groupbox.web.pages.groups import GROUP_DASHBOARD_SECTIONS, DashboardSection, mark_shown
 
 IMPORTANT_LIMIT = 4
 
 
 async def important_now(actor: Actor, group: dict) -> dict | None:
     items = await actions.derive(actor, group_ids=[group["id"]])
+    mark_shown(item.id for item in items[:IMPORTANT_LIMIT])
     return {"items": items[:IMPORTANT_LIMIT], "more": max(0, len(items) - IMPORTANT_LIMIT),
             "home": {"groups": {group["id"]: group}}, "next_url": f"/groups/{group['id']}"}
 

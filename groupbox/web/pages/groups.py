@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from litestar import Request, Response, get, post
@@ -41,6 +42,20 @@ class DashboardSection:
 # Areas register here at import; the dashboard shows them by `order` (SPEC §9: Important now,
 # Upcoming events, Open actions, Official announcements, Sign-ups, Discussions, Files, Members).
 GROUP_DASHBOARD_SECTIONS: list[DashboardSection] = []
+
+# What the sections above have shown, so a section further down does not repeat it (the urgent
+# announcement in "Important now" is not listed again under "Official announcements").
+_SHOWN: ContextVar[set[str] | None] = ContextVar("dashboard_shown", default=None)
+
+
+def mark_shown(ids: Iterable[str]) -> None:
+    shown = _SHOWN.get()
+    if shown is not None:
+        shown.update(ids)
+
+
+def shown_above() -> set[str]:
+    return _SHOWN.get() or set()
 # Tabs of a group: (order, key, label); the page lives at /groups/{id}/{key}.
 GROUP_TABS: list[tuple[int, str, str]] = []
 
@@ -90,10 +105,14 @@ async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Resp
 
     async def build() -> dict:
         sections = []
-        for section in sorted(GROUP_DASHBOARD_SECTIONS, key=lambda s: s.order):
-            context = await section.load(actor, group)
-            if context is not None:
-                sections.append({"key": section.key, "template": section.template, "context": context})
+        token = _SHOWN.set(set())
+        try:
+            for section in sorted(GROUP_DASHBOARD_SECTIONS, key=lambda s: s.order):
+                context = await section.load(actor, group)
+                if context is not None:
+                    sections.append({"key": section.key, "template": section.template, "context": context})
+        finally:
+            _SHOWN.reset(token)
         return {"group": group, "tabs": group_tabs(group, actor), "tab": "overview",
                 "is_admin": can(actor, "group.admin", group), "member_count": await groups.member_count(group_id),
                 "sections": sections, "me": actor.membership(group_id)}
