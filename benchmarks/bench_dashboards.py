@@ -352,7 +352,7 @@ class Seeder:
     # -- activity after everyone joined -----------------------------------------------------------
     def _plan_activity(self, rng, activity, refs, anna, anna_member, organisers, members,
                        event_plan, ack_plan, poll_plan, signup_plan, thread_plan) -> None:
-        from groupbox.domain.objects import announcements, events, tasks, threads
+        from groupbox.domain.objects import announcements, events, messages, tasks, threads
 
         t0 = self.t0
 
@@ -449,7 +449,7 @@ class Seeder:
             text = rng.choice(REPLIES)
             if actor is not anna and rng.random() < 0.05:
                 text = f"@Anna {rng.choice(['can you take two kids on Saturday?', 'thanks for organising!', 'do you have the key?'])}"
-            activity.append((when, "message", lambda a=actor, p=plan, t=text: threads.message_post(
+            activity.append((when, "message", lambda a=actor, p=plan, t=text: messages.message_post(
                 a, refs[p["key"]], t)))
         # Anna has read most threads a day ago; what came since is unread.
         for plan in thread_plan:

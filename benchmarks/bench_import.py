@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_import.py [--messages 100000] [--platform android|ios]
                                                 [--zip --media 500]
 
-A fresh instance in a temp folder, one group, then `archive.import_export` exactly as the CLI
+A fresh instance in a temp folder, one group, then `archive_import.import_export` exactly as the CLI
 and the web call it: two parse passes, the duplicate check, batches of short write
 transactions with the full-text index, the final flip to 'done'. Budget (issue 8): at least
 20k messages/s and a peak RSS of at most 150 MiB. A second import of the same file shows the
@@ -47,7 +47,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     from groupbox.config import load_config
     from groupbox.domain.groups import service as groups
     from groupbox.domain.identity import service as identity
-    from groupbox.domain.migration import archive
+    from groupbox.domain.migration import archive, archive_import
     from groupbox.instance import init_instance, opened
 
     await init_instance(tmp / "data", admin="Bench Owner", name="bench")
@@ -64,12 +64,12 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
         actor = await identity.load_actor(owner["id"])
         rss_before = peak_rss_mib()
         t0 = time.perf_counter()
-        result = await archive.import_export(actor, group["id"], export, files_dir=config.files_dir,
-                                             max_bytes=config.import_max_bytes)
+        result = await archive_import.import_export(actor, group["id"], export, files_dir=config.files_dir,
+                                                    max_bytes=config.import_max_bytes)
         t1 = time.perf_counter()
         rss_after = peak_rss_mib()
-        again = await archive.import_export(actor, group["id"], export, files_dir=config.files_dir,
-                                            max_bytes=config.import_max_bytes)
+        again = await archive_import.import_export(actor, group["id"], export, files_dir=config.files_dir,
+                                                   max_bytes=config.import_max_bytes)
         t2 = time.perf_counter()
         t3 = time.perf_counter()
         hits = await archive.archive_search(actor, group["id"], q="drive saturday")

@@ -33,7 +33,7 @@ def import_whatsapp(
 
     from groupbox.cli.groups import owner_actor
     from groupbox.domain.groups import service as groups
-    from groupbox.domain.migration import archive
+    from groupbox.domain.migration import archive_import
     from groupbox.instance import opened
 
     config = load_config(data)
@@ -53,7 +53,7 @@ def import_whatsapp(
             if not actor.membership(row["id"]):
                 fail(f"the owner is not a member of {row['name']!r}; import from the web as one of its admins")
             with progress:
-                result = await archive.import_export(
+                result = await archive_import.import_export(
                     actor, row["id"], file, files_dir=config.files_dir, max_bytes=config.import_max_bytes,
                     date_order=date_order, source_name=file.name, progress=advance,
                 )

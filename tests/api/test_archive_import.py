@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from groupbox.domain.migration import archive
+from groupbox.domain.migration import archive_import
 from tests.factories import create_group, owner_person
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
@@ -275,7 +275,7 @@ def test_staged_rows_stay_invisible_and_a_failure_in_between_removes_them(call, 
             raise RuntimeError("the power went out")
 
     with pytest.raises(RuntimeError):
-        call(archive.import_export, actor, group["id"], path, files_dir=config.files_dir,
+        call(archive_import.import_export, actor, group["id"], path, files_dir=config.files_dir,
              max_bytes=config.import_max_bytes, progress=progress)
     assert seen == [(2000, 0), (4000, 0)]
     assert leftovers(config) == NOTHING
@@ -288,19 +288,19 @@ def test_an_import_left_behind_by_a_dead_process_is_cleaned_up(call, config, coa
     async def killed(*args, **kwargs):  # the process died: nobody cleaned up
         return None
 
-    monkeypatch.setattr(archive, "_discard", killed)
+    monkeypatch.setattr(archive_import, "_discard", killed)
 
     def die(done, total):
         if done:
             raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
-        call(archive.import_export, actor, group["id"], good_zip(tmp_path, extra_lines=2500),
+        call(archive_import.import_export, actor, group["id"], good_zip(tmp_path, extra_lines=2500),
              files_dir=config.files_dir, max_bytes=config.import_max_bytes, progress=die)
     assert leftovers(config)["messages"] == 2000 and leftovers(config)["files"] == 1
     monkeypatch.undo()
-    monkeypatch.setattr(archive, "STALE_AFTER", timedelta(0))
-    result = call(archive.import_export, actor, group["id"], good_zip(tmp_path, name="again.zip"),
+    monkeypatch.setattr(archive_import, "STALE_AFTER", timedelta(0))
+    result = call(archive_import.import_export, actor, group["id"], good_zip(tmp_path, name="again.zip"),
                   files_dir=config.files_dir, max_bytes=config.import_max_bytes)
     assert not result.already_imported
     assert leftovers(config) == {"imports": 1, "messages": 15, "index": 15, "file_rows": 1, "files": 1, "tmp": 0}

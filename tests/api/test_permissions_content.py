@@ -38,6 +38,7 @@ def _targets(call, world, config, role) -> dict:
     of the role's own (imported under their member id, so even a guest has one)."""
     from groupbox.domain.files import service as files
     from groupbox.domain.objects import threads
+    from groupbox.domain.objects.messages import messages_import
     from tests.factories import join
 
     group = world.group["id"]
@@ -51,7 +52,7 @@ def _targets(call, world, config, role) -> dict:
     messages, _earlier = call(threads.thread_messages, target_actor, thread["id"])
     own = messages[0]["id"]
     if role in world.people:
-        call(threads.messages_import, owner_actor, thread["id"],
+        call(messages_import, owner_actor, thread["id"],
              [{"author_name": role, "body": "mine", "member_id": world.member_id(role)}])
         messages, _earlier = call(threads.thread_messages, owner_actor, thread["id"])
         own = messages[-1]["id"]

@@ -249,7 +249,7 @@ def test_the_old_chat_is_read_only_after_the_agreed_date(client, world, as_perso
 
 
 def test_one_legacy_channel_per_group_and_imported_messages(client, world, as_person, csrf, call):
-    from groupbox.domain.objects import threads
+    from groupbox.domain.objects import messages, threads
 
     group = world.group["id"]
     as_person(world.people["admin"])
@@ -259,7 +259,7 @@ def test_one_legacy_channel_per_group_and_imported_messages(client, world, as_pe
     call(threads.thread_set_legacy, admin, first["id"], True, None)
     call(threads.thread_set_legacy, admin, second["id"], True, None)
     assert call(threads.legacy_thread, group)["id"] == second["id"]
-    added = call(threads.messages_import, admin, second["id"], [
+    added = call(messages.messages_import, admin, second["id"], [
         {"author_name": "Mark (old number)", "body": "Training at 17:00", "created_at": now() - timedelta(days=300)},
         {"author_name": "Samir", "body": "ok", "created_at": now() - timedelta(days=299),
          "member_id": world.member_id("member")},
@@ -270,7 +270,7 @@ def test_one_legacy_channel_per_group_and_imported_messages(client, world, as_pe
     assert [m["author"] for m in detail["messages"]] == ["Mark (old number)", "Samir Khan", "Coach Mark"]
     member = call(world.people["member"].actor)
     try:
-        call(threads.messages_import, member, second["id"], [{"author_name": "x", "body": "y"}])
+        call(messages.messages_import, member, second["id"], [{"author_name": "x", "body": "y"}])
         raise AssertionError("a member imported messages")
     except Exception as exc:  # noqa: BLE001
         assert type(exc).__name__ == "Forbidden"
@@ -383,13 +383,13 @@ def test_the_group_dashboard_shows_discussions_as_one_list_with_unread_counts(cl
 
 
 def test_a_long_thread_shows_the_latest_messages_and_offers_the_earlier_ones(client, world, as_person, csrf, call):
-    from groupbox.domain.objects import threads
+    from groupbox.domain.objects import messages
 
     as_person(world.people["admin"])
     thread = start(client, csrf, world.group["id"], "Old chat", "latest")["thread"]
     admin = call(world.people["admin"].actor)
     base = now() - timedelta(days=30)
-    call(threads.messages_import, admin, thread["id"],
+    call(messages.messages_import, admin, thread["id"],
          [{"author_name": "Mark", "body": f"old {i}", "created_at": base + timedelta(minutes=i)} for i in range(205)])
     detail = client.get(f"/api/threads/{thread['id']}").json()
     assert detail["has_earlier"] and len(detail["messages"]) == 200

@@ -110,14 +110,14 @@ async def test_commitment_coming_up_within_a_week(world):
 
 
 async def test_mention_and_admin_question_appear_until_the_thread_is_read(world):
-    from groupbox.domain.objects import threads
+    from groupbox.domain.objects import messages, threads
 
     samir = world.people["member"]
     lisa = await world.people["moderator"].actor()
     mark = await world.people["admin"].actor()
     thread = await threads.thread_create(lisa, world.group["id"], "Carpool planning", "Who drives?")
-    await threads.message_post(lisa, thread["id"], "@Samir can you take two kids?")
-    await threads.message_post(mark, thread["id"], "@Samir Khan are you coming to the meeting?")
+    await messages.message_post(lisa, thread["id"], "@Samir can you take two kids?")
+    await messages.message_post(mark, thread["id"], "@Samir Khan are you coming to the meeting?")
     found = [(k, t) for k, t in await kinds(samir) if k in ("mention", "question")]
     assert ("mention", "Lisa Becker in “Carpool planning”") in found
     assert ("question", "Coach Mark in “Carpool planning”") in found

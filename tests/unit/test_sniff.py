@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from groupbox.domain.files import sniff
-from groupbox.domain.files.service import clean_display_name, name_for_kind
+from groupbox.domain.files.storage import clean_display_name, name_for_kind
 
 PE_HEADER = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
 

@@ -179,6 +179,7 @@ class Loader:
 
     async def thread(self, key: str, title: str, messages: list[tuple[str, str, datetime]]) -> dict:
         from groupbox.domain.objects import threads
+        from groupbox.domain.objects.messages import message_post
 
         (first_who, first_text, first_at), rest = messages[0], messages[1:]
         with clock_at(first_at):
@@ -186,7 +187,7 @@ class Loader:
                                                  first_text)
         for who, text, at in rest:
             with clock_at(at):
-                await threads.message_post(await self.actor(who), thread["id"], text)
+                await message_post(await self.actor(who), thread["id"], text)
         return thread
 
 

@@ -5,32 +5,18 @@ Rules:
 - Uploading needs `file.upload` (moderator and up; members unless the group switched
   `members_upload` off; never guests). Asking everyone to acknowledge a file needs
   `object.create`, like any other official item.
-- Size: at most `config.upload_max_bytes` (default 20 MB) → TooLarge (413). An empty file → Invalid.
-- Type: decided by the bytes (`sniff.py`), never by the name. Off the allow-list (an .exe renamed
-  .pdf, a zip, …) → Invalid (422, field "file"): a 422 like every other refused input, so the
-  form shows it beside the field.
-- Names: the display name is sanitised (no folders, control or direction characters, leading
-  dots; at most 120 characters) and its extension made to agree with the sniffed type. The
-  stored name is random and never derived from what a person sent.
-- Nothing half-written: an upload streams into DATA/files/.incoming/ and is moved into place as
-  the last step of the transaction that writes its row; any refusal removes the temporary file.
 - Download and every read: members of the file's group only; anyone else gets NotFound.
 - Acknowledging (`act:acknowledge`, members and up) is recorded once per member; the uploader
   needn't. Admins and the uploader see who has and who hasn't.
 - Deleting: the uploader, or a moderator and up (the rule for messages). It leaves a tombstone and
   removes the stored file.
+- Storing the bytes (size, type, names, nothing half-written) lives in `storage.py`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import re
-import secrets
-import time
-import unicodedata
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,62 +25,23 @@ from groupbox.access import Actor, can, require
 from groupbox.config import Config
 from groupbox.db.engine import DB
 from groupbox.domain.files import sniff
+from groupbox.domain.files.storage import _FILE_SELECT, _file_row, store_file, stored_path
 from groupbox.domain.groups import service as groups
-from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
-from groupbox.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
+from groupbox.errors import Conflict, Forbidden, Invalid, NotFound
 from groupbox.i18n import _
-from groupbox.util import new_id, now
+from groupbox.util import now
 
 log = logging.getLogger("groupbox.files")
 
-NAME_MAX = 120
-INCOMING = ".incoming"
-_UNSAFE = re.compile(r'[:*?"<>|]')
-_EXT = re.compile(r"^(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{1,5}$")  # "pdf", "mp3"; not "27"
-
 
 # -- validation ---------------------------------------------------------------------------------
-def clean_display_name(raw: str | None) -> str:
-    """A name safe to show and to offer on download: `../../etc/passwd` → `passwd`."""
-    name = unicodedata.normalize("NFC", raw or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    # Control, format (e.g. right-to-left override, which disguises "exe.pdf"), separators.
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Zl", "Zp"})
-    name = _UNSAFE.sub("_", name)
-    name = " ".join(name.split()).strip(". ")
-    if len(name) > NAME_MAX:
-        stem, dot, ext = name.rpartition(".")
-        if dot and stem and _EXT.match(ext):
-            name = stem[: NAME_MAX - len(ext) - 1].rstrip(". ") + "." + ext
-        else:
-            name = name[:NAME_MAX].rstrip(". ")
-    return name or "file"
-
-
-def name_for_kind(name: str, kind: sniff.Kind) -> str:
-    """The display name with an extension that agrees with what the bytes are."""
-    stem, dot, ext = name.rpartition(".")
-    if dot and stem and _EXT.match(ext):
-        if kind.accepts(ext):
-            return name
-        name = stem
-    name = name[: NAME_MAX - len(kind.ext) - 1]
-    return f"{name}.{kind.ext}"
-
-
 def clean_ack_required(actor: Actor, group: dict, raw: Any) -> bool:
     wanted = bool(raw) and str(raw).lower() not in ("0", "false", "off", "no")
     if wanted and not can(actor, "object.create", group):
         raise Invalid(_("Only people who post official updates can ask everyone to confirm a file."),
                       field="ack_required")
     return wanted
-
-
-def too_large(config: Config) -> TooLarge:
-    """The one message for an upload over the limit (used by the service and the web layer)."""
-    return TooLarge(_("That file is too large. Files can be at most {n} MB.", n=config.upload_max_mb),
-                    field="file")
 
 
 @dataclass
@@ -115,114 +62,6 @@ class Upload:
         return cls(filename, one_chunk(), dict(fields))
 
 
-# -- storage ------------------------------------------------------------------------------------
-@dataclass
-class Staged:
-    path: Path
-    size: int
-    sha256: str
-
-
-def _incoming_dir(config: Config) -> Path:
-    path = config.files_dir / INCOMING
-    path.mkdir(parents=True, exist_ok=True)
-    _sweep(path)
-    return path
-
-
-def _sweep(incoming: Path, max_age: float = 6 * 3600) -> None:
-    """Remove uploads a crash left half-way (normally every refusal cleans up after itself)."""
-    cutoff = time.time() - max_age
-    try:
-        for entry in os.scandir(incoming):
-            if entry.is_file() and entry.stat().st_mtime < cutoff:
-                os.unlink(entry.path)
-    except OSError:
-        log.warning("could not sweep %s", incoming)
-
-
-async def _stage(chunks: AsyncIterable[bytes], config: Config) -> Staged:
-    """Stream the bytes into a temporary file under DATA/files/.incoming, counting and hashing."""
-    path = _incoming_dir(config) / secrets.token_hex(16)
-    digest = hashlib.sha256()
-    size = 0
-    limit = config.upload_max_bytes
-    try:
-        with path.open("xb") as handle:
-            async for chunk in chunks:
-                if not chunk:
-                    continue
-                size += len(chunk)
-                if size > limit:
-                    raise too_large(config)
-                digest.update(chunk)
-                handle.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    if size == 0:
-        path.unlink(missing_ok=True)
-        raise Invalid(_("That file is empty. Choose another one."), field="file")
-    return Staged(path, size, digest.hexdigest())
-
-
-def stored_path(config: Config, stored_name: str) -> Path:
-    # Stored names are ours (hex), but never let one leave the folder.
-    if not re.fullmatch(r"[0-9a-f]{32}", stored_name or ""):
-        raise NotFound(_("Not found"))
-    return config.files_dir / stored_name
-
-
-async def store_file(group_id: str, uploader_id: str | None, filename: str | None,
-                     chunks: AsyncIterable[bytes], *, config: Config,
-                     ack_required: bool | Callable[[], bool] = False, source: str = "upload",
-                     notify_members: bool = True) -> dict:
-    """Check, store and record one file for a group, with no permission check (the caller has
-    done it: `file_upload` for people, the migration kit for imported media). `ack_required`
-    may be a function, asked once the bytes are in (form fields can follow the file)."""
-    display = clean_display_name(filename)
-    staged = await _stage(chunks, config)
-    final: Path | None = None
-    try:
-        if callable(ack_required):
-            ack_required = ack_required()
-        ext = display.rpartition(".")[2].lower() if "." in display else ""
-        try:
-            kind = sniff.sniff(staged.path, ext)
-        except sniff.Refused as exc:
-            raise Invalid(str(exc), field="file") from None
-        display = name_for_kind(display, kind)
-        file_id = new_id()
-        stored = secrets.token_hex(16)
-        final = config.files_dir / stored
-        stamp = now()
-        async with DB.write():
-            seq = await common.next_seq(group_id)
-            await DB.execute(
-                "INSERT INTO file (id, group_id, uploader_id, display_name, stored_name, content_type, size, sha256,"
-                " ack_required, source, seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                file_id, group_id, uploader_id, display, stored, kind.content_type, staged.size, staged.sha256,
-                ack_required, source, seq, stamp, stamp,
-            )
-            if notify_members:
-                uploader = await common.member_names([uploader_id]) if uploader_id else {}
-                who = uploader.get(uploader_id, {}).get("display_name") or _("Someone")
-                members = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
-                await notify.notify(
-                    [m["id"] for m in members], "new_file", group_id=group_id,
-                    title=_("{who} shared “{name}”", who=who, name=display), url=f"/files/{file_id}",
-                    object_type="file", object_id=file_id, exclude_member=uploader_id,
-                )
-            # Last step before commit: a failed commit removes the file again (below).
-            os.replace(staged.path, final)
-    except BaseException:
-        staged.path.unlink(missing_ok=True)
-        if final is not None:
-            final.unlink(missing_ok=True)
-        raise
-    return await _file_row(file_id)
-
-
 async def file_upload(actor: Actor, group_id: str, upload: Upload, *, config: Config) -> dict:
     """A person uploads a file to a group (see the module rules). The permission is checked
     before a single byte is read; `ack_required` (a form field) once the stream is complete."""
@@ -241,18 +80,6 @@ async def file_upload(actor: Actor, group_id: str, upload: Upload, *, config: Co
 
 
 # -- reading ------------------------------------------------------------------------------------
-_FILE_SELECT = (
-    "SELECT f.id, f.group_id, f.uploader_id, f.display_name, f.stored_name, f.content_type, f.size, f.sha256,"
-    " f.ack_required, f.stays_here, f.source, f.seq, f.created_at, f.updated_at, f.deleted_at,"
-    " m.display_name AS uploader_name, m.status AS uploader_status"
-    " FROM file f LEFT JOIN member m ON m.id = f.uploader_id"
-)
-
-
-async def _file_row(file_id: str) -> dict | None:
-    return await DB.fetchone(f"{_FILE_SELECT} WHERE f.id = ?", file_id)
-
-
 async def _eligible(group_ids: list[str]) -> dict[str, set[str]]:
     """group id -> member ids who are asked to acknowledge (active, not guests)."""
     if not group_ids:
@@ -437,7 +264,6 @@ async def file_delete(actor: Actor, file_id: str, config: Config) -> dict:
     return row
 
 
-# -- home dashboard -----------------------------------------------------------------------------
 # -- attachments --------------------------------------------------------------------------------
 async def attach(group_id: str, object_type: str, object_id: str, file_ids: list[str] | None) -> None:
     """Attach files of the same group to an object (inside the caller's write transaction).

@@ -23,6 +23,7 @@ from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMul
 from groupbox.access import Actor
 from groupbox.config import Config
 from groupbox.domain.files import service as files
+from groupbox.domain.files import storage
 from groupbox.errors import DomainError, Invalid
 from groupbox.i18n import _
 from groupbox.instance import read_secret
@@ -70,7 +71,7 @@ class MultipartUpload:
         body = message.get("body", b"") or b""
         self.received += len(body)
         if self.received > self.max_body:
-            raise files.too_large(self.config)
+            raise storage.too_large(self.config)
         return body
 
     async def drain(self) -> None:
@@ -94,7 +95,7 @@ class MultipartUpload:
             raise Invalid(_("Send the file as multipart/form-data in a field named “file”."), field="file")
         announced = self.request.headers.get("content-length")
         if announced and announced.isdigit() and int(announced) > self.max_body:
-            raise files.too_large(self.config)
+            raise storage.too_large(self.config)
         try:
             parser = PushMultipartParser(boundary, max_segment_count=PARTS_MAX)
             segment: MultipartSegment | None = None

@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import QueryParameter
 
 from groupbox.access import Actor
-from groupbox.domain.migration import archive
+from groupbox.domain.migration import archive, archive_import
 from groupbox.domain.migration import service as migration
 from groupbox.web.pages.migration import import_post, received_export
 from groupbox.web.support import SIGNED_IN, config_of
@@ -120,9 +120,9 @@ async def migration_import(request: Request, actor: Actor, group_id: str) -> Res
     201 with the counts, or 200 with `already_imported` when this export is in the archive."""
     config = config_of(request)
     async with received_export(request, config) as (path, name, fields):
-        result = await archive.import_export(actor, group_id, path, files_dir=config.files_dir,
-                                             max_bytes=config.import_max_bytes, date_order=fields.get("date_order"),
-                                             source_name=name)
+        result = await archive_import.import_export(actor, group_id, path, files_dir=config.files_dir,
+                                                    max_bytes=config.import_max_bytes,
+                                                    date_order=fields.get("date_order"), source_name=name)
     body = ImportOut(result.import_id, result.messages, result.system_messages, result.media, result.participants,
                      result.media_files, result.already_imported, result.chat_name)
     return Response(body, status_code=200 if result.already_imported else 201)

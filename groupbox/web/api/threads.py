@@ -8,7 +8,7 @@ import msgspec
 from litestar import delete, get, patch, post
 
 from groupbox.access import Actor
-from groupbox.domain.objects import threads
+from groupbox.domain.objects import messages, threads
 from groupbox.text import render_markdown
 from groupbox.web.support import SIGNED_IN
 
@@ -150,19 +150,19 @@ async def threads_update(actor: Actor, thread_id: str, data: ThreadPatch) -> Thr
 
 @post("/api/threads/{thread_id:str}/messages", guards=SIGNED_IN, tags=["threads"])
 async def messages_create(actor: Actor, thread_id: str, data: MessageIn) -> MessageOut:
-    return message_out(await threads.message_post(actor, thread_id, data.body))
+    return message_out(await messages.message_post(actor, thread_id, data.body))
 
 
 @post("/api/messages/{message_id:str}/reactions", guards=SIGNED_IN, tags=["threads"], status_code=200)
 async def reactions_toggle(actor: Actor, message_id: str, data: ReactionIn) -> ReactionsOut:
-    result = await threads.reaction_toggle(actor, message_id, data.emoji)
+    result = await messages.reaction_toggle(actor, message_id, data.emoji)
     return ReactionsOut(added=result["added"], emoji=result["emoji"],
                         reactions=[Reaction(r["emoji"], r["count"], r["mine"]) for r in result["reactions"]])
 
 
 @delete("/api/messages/{message_id:str}", guards=SIGNED_IN, tags=["threads"])
 async def messages_delete(actor: Actor, message_id: str) -> None:
-    await threads.message_delete(actor, message_id)
+    await messages.message_delete(actor, message_id)
 
 
 HANDLERS = [threads_list, threads_create, threads_get, threads_update, messages_create, reactions_toggle,

@@ -28,6 +28,7 @@ from groupbox.config import Config
 from groupbox.domain.groups import service as groups
 from groupbox.domain.migration import archive, copy
 from groupbox.domain.migration import service as migration
+from groupbox.domain.migration.archive_import import import_delete, import_export
 from groupbox.errors import Conflict, Forbidden, Invalid, TooLarge
 from groupbox.i18n import _
 from groupbox.timefmt import day as day_label
@@ -288,7 +289,7 @@ async def archive_import(request: Request, actor: Actor, group_id: str) -> Redir
     values: dict[str, str] = {}
     try:
         async with received_export(request, config) as (path, name, values):
-            result = await archive.import_export(
+            result = await import_export(
                 actor, group_id, path, files_dir=config.files_dir, max_bytes=config.import_max_bytes,
                 date_order=values.get("date_order"), source_name=name,
             )
@@ -311,7 +312,7 @@ async def archive_import_delete(request: Request, actor: Actor, group_id: str, i
     if not checked(form, "confirm"):
         return redirect(request, f"/groups/{group_id}/archive#imports",
                         _("Tick the box to confirm that the import should be deleted."), kind="error")
-    row = await archive.import_delete(actor, group_id, import_id, files_dir=config_of(request).files_dir)
+    row = await import_delete(actor, group_id, import_id, files_dir=config_of(request).files_dir)
     return redirect(request, f"/groups/{group_id}/archive",
                     _("Deleted {n} archived messages of {name}.", n=f"{row['messages']:,}", name=row["source_name"]))
 

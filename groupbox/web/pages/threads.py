@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from groupbox.access import Actor, can
 from groupbox.domain.groups import service as groups
-from groupbox.domain.objects import threads
+from groupbox.domain.objects import messages, threads
 from groupbox.errors import Conflict, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import local
@@ -87,7 +87,7 @@ async def thread_detail(request: Request, actor: Actor, thread_id: str, before: 
 async def message_create_form(request: Request, actor: Actor, thread_id: str) -> Redirect | Template:
     form = await form_data(request)
     try:
-        message = await threads.message_post(actor, thread_id, form.get("body"))
+        message = await messages.message_post(actor, thread_id, form.get("body"))
     except (Invalid, Conflict) as exc:
         errors = dict(exc.errors) if exc.errors else {"body": exc.message}
         return await _thread_page(request, actor, thread_id, values=form, errors=errors,
@@ -98,7 +98,7 @@ async def message_create_form(request: Request, actor: Actor, thread_id: str) ->
 @post("/messages/{message_id:str}/reactions", guards=SIGNED_IN, include_in_schema=False)
 async def reaction_form(request: Request, actor: Actor, message_id: str) -> Redirect:
     form = await form_data(request)
-    result = await threads.reaction_toggle(actor, message_id, form.get("emoji"))
+    result = await messages.reaction_toggle(actor, message_id, form.get("emoji"))
     note = _("You reacted {emoji}.", emoji=result["emoji"]) if result["added"] \
         else _("Reaction {emoji} taken back.", emoji=result["emoji"])
     return redirect(request, f"/threads/{result['thread_id']}#m-{message_id}", note)
@@ -107,7 +107,7 @@ async def reaction_form(request: Request, actor: Actor, message_id: str) -> Redi
 @get("/messages/{message_id:str}/delete", guards=SIGNED_IN, include_in_schema=False)
 async def message_delete_confirm(request: Request, actor: Actor, message_id: str) -> Template | Redirect:
     """Deleting asks once (without JavaScript, a page): it cannot be undone."""
-    message = await threads.message_get(actor, message_id)
+    message = await messages.message_get(actor, message_id)
     if not message["can_delete"]:
         if message["deleted"]:
             return redirect(request, f"/threads/{message['thread_id']}#m-{message_id}", _("Already deleted."), "info")
@@ -118,7 +118,7 @@ async def message_delete_confirm(request: Request, actor: Actor, message_id: str
 
 @post("/messages/{message_id:str}/delete", guards=SIGNED_IN, include_in_schema=False)
 async def message_delete_form(request: Request, actor: Actor, message_id: str) -> Redirect:
-    message = await threads.message_delete(actor, message_id)
+    message = await messages.message_delete(actor, message_id)
     return redirect(request, f"/threads/{message['thread_id']}#m-{message_id}", _("Message deleted."))
 
 
