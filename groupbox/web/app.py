@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
@@ -249,6 +250,11 @@ def create_app(config: Config | None = None) -> Litestar:
             ActorMiddleware(),
         ],
         exception_handlers={Exception: error_handler},
+        # Pages shrink about 4× (a 15 KB home page is 3.4 KB) for phones on weak networks, also
+        # when nothing sits in front (`serve --lan`). Files people upload and pictures are
+        # already compressed or not ours to touch: they pass as they are.
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, minimum_size=1024,
+                                             exclude=[r"/download$", r"/archive/media/", r"/qr\.png$"]),
         template_config=template_config,
         openapi_config=OpenAPIConfig(
             title="groupbox",

@@ -361,3 +361,16 @@ def test_leftovers_of_a_crashed_upload_are_swept_on_the_next_one(client, world, 
     as_person(world.people["admin"])
     assert upload(client, csrf, world.group["id"], "a.pdf", PDF).status_code == 201
     assert not stale.exists() and fresh.exists()  # a fresh one may still be arriving
+
+
+def test_pages_are_gzipped_but_downloads_pass_as_stored(client, csrf, world, as_person):
+    as_person(world.people["admin"])
+    # A text file large enough that compressing it would be tempting.
+    body = ("Emergency contacts: call the coach first.\n" * 200).encode()
+    shared = upload(client, csrf, world.group["id"], "contacts.txt", body, "text/plain").json()
+    page = client.get(f"/groups/{world.group['id']}", headers={"accept-encoding": "gzip"})
+    assert page.headers.get("content-encoding") == "gzip" and "accept-encoding" in page.headers.get("vary", "").lower()
+    for path in (f"/files/{shared['id']}/download", f"/api/files/{shared['id']}/download"):
+        download = client.get(path, headers={"accept-encoding": "gzip"})
+        assert download.status_code == 200 and "content-encoding" not in download.headers
+        assert download.content == body
