@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import shutil
 import stat
+import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -87,6 +88,17 @@ def collect(data) -> list[Check]:
         checks.append(Check("tls", "warning", f"{config.base_url} is plain http; fine on a LAN, use `serve --https` for a domain"))
     else:
         checks.append(Check("tls", "error", f"{config.base_url} is a public name over plain http; set url to https:// and run `groupbox serve --https`"))
+
+    # Backups: a warning until there is a recent one in DATA/backups/ (others may keep theirs elsewhere).
+    latest = max((p.stat().st_mtime for p in config.backups_dir.glob("groupbox-*.tar.gz")), default=None)
+    if latest is None:
+        checks.append(Check("backup", "warning", f"no backup in {config.backups_dir} yet; run `groupbox backup` "
+                                                 "(it can run while serving) and keep a copy off this machine"))
+    else:
+        days = (time.time() - latest) / 86400
+        checks.append(Check("backup", "warning" if days > 7 else "ok",
+                            f"latest backup in {config.backups_dir} is {days:.0f} day(s) old"
+                            + ("; run `groupbox backup`" if days > 7 else "")))
 
     # Mail.
     if config.smtp_host:

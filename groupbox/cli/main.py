@@ -19,9 +19,20 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from groupbox.cli import demo, doctor, groups, importer, init, notify, serve, signin, tokens
+    from groupbox.cli import (
+        backup,
+        demo,
+        doctor,
+        groups,
+        importer,
+        init,
+        notify,
+        serve,
+        signin,
+        tokens,
+    )
 
-    for module in (init, serve, doctor, signin, groups, notify, importer, demo, tokens):
+    for module in (init, serve, doctor, signin, groups, notify, importer, demo, tokens, backup):
         module.register(app)
 
 

@@ -78,7 +78,10 @@ def test_doctor_warns_but_passes_on_a_fresh_instance(data_dir):
     assert report["ok"] is True
     levels = {c["name"]: c["level"] for c in report["checks"]}
     assert levels["database"] == "ok" and levels["migrations"] == "ok"
-    assert levels["mail"] == "warning" and levels["tls"] == "warning"
+    assert levels["mail"] == "warning" and levels["tls"] == "warning" and levels["backup"] == "warning"
+    run_cli("backup", "--data", str(data_dir))
+    levels = {c["name"]: c["level"] for c in json.loads(run_cli("doctor", "--json", "--data", str(data_dir)).stdout)["checks"]}
+    assert levels["backup"] == "ok"
 
 
 def test_doctor_fails_on_world_readable_keys(data_dir):

@@ -1,0 +1,120 @@
+"""Restore verifies before it writes: a damaged, foreign or unsafe archive is refused whole and
+leaves nothing behind; a good one comes back byte for byte."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from groupbox.backup import BackupError, backup, restore
+
+
+@pytest.fixture
+def archive(config, tmp_path) -> Path:
+    (config.files_dir / "0123abcd").write_bytes(b"%PDF-1.4 the season schedule")
+    (config.files_dir / ".incoming").mkdir(exist_ok=True)
+    (config.files_dir / ".incoming" / "half-uploaded").write_bytes(b"partial")
+    return backup(config, tmp_path / "out").path
+
+
+def _members(path: Path) -> list[tuple[tarfile.TarInfo, bytes | None]]:
+    with tarfile.open(path) as tar:
+        return [(m, tar.extractfile(m).read() if m.isfile() else None) for m in tar.getmembers()]
+
+
+def _rewrite(source: Path, target: Path, change) -> Path:
+    """A copy of the archive with `change(name, data) -> data | None` applied (None drops it)."""
+    with tarfile.open(target, "w:gz") as tar:
+        for member, data in _members(source):
+            if data is None:
+                tar.addfile(member)
+                continue
+            new = change(member.name, data)
+            if new is None:
+                continue
+            member.size = len(new)
+            tar.addfile(member, io.BytesIO(new))
+    return target
+
+
+def _left_behind(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if ".restoring-" in p.name or p.name == "restored")
+
+
+def test_a_good_backup_comes_back_byte_for_byte(archive, config, tmp_path):
+    result = restore(archive, tmp_path / "restored")
+    restored = result.data_dir
+    assert (restored / "files" / "0123abcd").read_bytes() == b"%PDF-1.4 the season schedule"
+    assert not (restored / "files" / ".incoming").exists(), "uploads in flight are not part of a backup"
+    assert (restored / "keys" / "secret.key").read_bytes() == (config.keys_dir / "secret.key").read_bytes()
+    assert (restored / "keys" / "secret.key").stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(restored / "groupbox.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT COUNT(*) FROM profile").fetchone()[0] >= 1
+
+
+def test_restore_into_an_empty_folder_only(archive, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert restore(archive, empty).data_dir == empty
+    with pytest.raises(BackupError, match="not empty"):
+        restore(archive, empty)
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    (lambda name, data: data.replace(b"season", b"SEASON") if name == "files/0123abcd" else data, "checksum"),
+    (lambda name, data: None if name == "keys/secret.key" else data, "missing"),
+    (lambda name, data: data + b"x" if name == "groupbox.sqlite3" else data, "checksum"),
+    (lambda name, data: None if name == "manifest.json" else data, "no manifest"),
+    (lambda name, data: json.dumps({**json.loads(data), "format": 99}).encode() if name == "manifest.json" else data,
+     "upgrade groupbox"),
+    (lambda name, data: json.dumps({**json.loads(data), "migrations": ["m9999_future"]}).encode()
+     if name == "manifest.json" else data, "newer groupbox"),
+], ids=["changed-file", "missing-key", "changed-database", "no-manifest", "newer-format", "newer-schema"])
+def test_a_damaged_backup_is_refused_and_leaves_nothing(archive, tmp_path, damage, words):
+    damaged = _rewrite(archive, tmp_path / "damaged.tar.gz", damage)
+    with pytest.raises(BackupError, match=words):
+        restore(damaged, tmp_path / "restored")
+    assert _left_behind(tmp_path) == []
+
+
+def test_truncated_foreign_and_unsafe_archives_are_refused(archive, tmp_path):
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    foreign = tmp_path / "photos.tar.gz"
+    with tarfile.open(foreign, "w:gz") as tar:
+        info = tarfile.TarInfo("holiday.jpg")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"jpg"))
+    traversal = tmp_path / "traversal.tar.gz"
+    with tarfile.open(traversal, "w:gz") as tar:
+        info = tarfile.TarInfo("files/../../evil")
+        info.size = 4
+        tar.addfile(info, io.BytesIO(b"evil"))
+    link = tmp_path / "link.tar.gz"
+    with tarfile.open(link, "w:gz") as tar:
+        info = tarfile.TarInfo("keys/secret.key")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/shadow"
+        tar.addfile(info)
+    not_tar = tmp_path / "notes.tar.gz"
+    not_tar.write_bytes(b"just some notes")
+    for path, words in ((truncated, "not a complete"), (foreign, "not part of a groupbox backup"),
+                        (traversal, "unsafe path"), (link, "link or device"), (not_tar, "not a tar archive")):
+        with pytest.raises(BackupError, match=words):
+            restore(path, tmp_path / "restored")
+        assert _left_behind(tmp_path) == [], path.name
+    assert not (tmp_path.parent / "evil").exists()
+
+
+def test_backup_never_overwrites_and_needs_an_initialised_folder(archive, config, tmp_path):
+    with pytest.raises(BackupError, match="already exists"):
+        backup(config, archive)
+    from groupbox.config import load_config
+
+    with pytest.raises(BackupError, match="not initialised"):
+        backup(load_config(tmp_path / "nothing"), tmp_path / "x.tar.gz")
