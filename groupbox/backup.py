@@ -7,6 +7,9 @@ changed, so a file either is there or is not). Everything goes into one `.tar.gz
 `manifest.json` that lists each file with its size and SHA-256; the archive is written under a
 temporary name, readable by its owner only (it holds the keys), and renamed when complete.
 
+While serving, a nightly backup lands in `DATA/backups/groupbox-nightly-<time>.tar.gz` at
+`backup_hour` (claimed in the database, so one worker takes it), keeping the newest `backup_keep`.
+
 `restore` goes into an empty (or new) data folder and verifies before it writes: it unpacks
 into a temporary folder beside the target, refusing anything that is not a plain file under the
 known names, checks every size and checksum against the manifest and the database's integrity,
@@ -169,6 +172,49 @@ def backup(config: Config, dest: Path | None = None) -> BackupResult:
         shutil.rmtree(workdir, ignore_errors=True)
     database_bytes = next(item["size"] for item in listed if item["name"] == DB_FILE)
     return BackupResult(dest, dest.stat().st_size, len(listed), database_bytes, time.monotonic() - started, skipped)
+
+
+# -- nightly, while serving ---------------------------------------------------------------------
+NIGHTLY_PREFIX = "groupbox-nightly-"
+
+
+async def nightly(config: Config, reference: datetime | None = None) -> BackupResult | None:
+    """Take tonight's backup if `backup_hour` has come and no worker has taken it today."""
+    import asyncio
+
+    from groupbox.db.engine import DB
+    from groupbox.timefmt import local
+
+    if config.backup_hour < 0:
+        return None
+    moment = local(reference or datetime.now(UTC), config.timezone)
+    if moment.hour < config.backup_hour:
+        return None
+    today = moment.date().isoformat()
+    async with DB.write():
+        row = await DB.fetchone("SELECT value FROM instance_meta WHERE key = 'last_backup_date'")
+        if row and row["value"] >= today:
+            return None
+        await DB.execute("INSERT INTO instance_meta (key, value) VALUES ('last_backup_date', ?)"
+                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", today)
+    name = f"{NIGHTLY_PREFIX}{moment.strftime('%Y%m%d-%H%M%S')}.tar.gz"
+    try:
+        result = await asyncio.to_thread(backup, config, config.backups_dir / name)
+    except BackupError:
+        async with DB.write():  # try again on the next round
+            await DB.execute("DELETE FROM instance_meta WHERE key = 'last_backup_date'")
+        raise
+    prune(config)
+    return result
+
+
+def prune(config: Config) -> list[Path]:
+    """Delete the nightly backups beyond the newest `backup_keep` (never one made by hand)."""
+    nightly_files = sorted(config.backups_dir.glob(f"{NIGHTLY_PREFIX}*.tar.gz"))
+    old = nightly_files[: max(0, len(nightly_files) - config.backup_keep)]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
 
 
 # -- restore ------------------------------------------------------------------------------------

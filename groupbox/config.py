@@ -56,6 +56,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_cache", bool, True, "Keep rendered dashboards until something on them changes (off: render every time)."),
     Setting("background_jobs", bool, True, "Send mail, digests and syncs from inside `serve` (off: run them by cron)."),
     Setting("digest_hour", int, 18, "Local hour (server timezone) when the daily digest goes out."),
+    Setting("backup_hour", int, 3, "Local hour (server timezone) of the nightly backup into DATA/backups/ while serving; -1 = none."),
+    Setting("backup_keep", int, 7, "Nightly backups kept in DATA/backups/ (older nightly ones are deleted)."),
     Setting("sync_interval_minutes", int, 15, "How often remote servers are synced while serving."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error."),
 )
@@ -180,6 +182,10 @@ class Config:
             raise ConfigError(f"timezone {self.values['timezone']!r} is not a known zone") from None
         for name in ("claim_rate_limit", "pairing_rate_limit", "recovery_rate_limit"):
             parse_rate(self.values[name])
+        if not -1 <= self.values["backup_hour"] <= 23:
+            raise ConfigError("backup_hour must be an hour from 0 to 23, or -1 for no nightly backup")
+        if self.values["backup_keep"] < 1:
+            raise ConfigError("backup_keep must be 1 or more")
 
 
 def load_config(data: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Config:

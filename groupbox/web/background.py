@@ -1,5 +1,5 @@
-"""Work the server does on its own while it runs: mail delivery, the daily digest, and (where
-registered) periodic jobs of other areas. Every job is claimed in the database, so several
+"""Work the server does on its own while it runs: mail delivery, the daily digest, the nightly
+backup, and (where registered) periodic jobs of other areas. Every job is claimed in the database, so several
 workers can run this loop without doing anything twice; a failing job is logged, never fatal."""
 
 from __future__ import annotations
@@ -27,6 +27,15 @@ async def _mail_and_digest(config: Config) -> None:
         log.info("daily digest: %s mails", sent)
 
 
+async def _nightly_backup(config: Config) -> None:
+    from groupbox import backup
+
+    result = await backup.nightly(config)
+    if result:
+        log.info("nightly backup: %s (%d files, %d bytes, %.1f s)", result.path, result.files, result.bytes,
+                 result.seconds)
+
+
 class Background:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -39,7 +48,7 @@ class Background:
     async def run(self) -> None:
         last_run: dict[int, float] = {}
         while True:
-            jobs = [(30.0, _mail_and_digest), *PERIODIC]
+            jobs = [(30.0, _mail_and_digest), (300.0, _nightly_backup), *PERIODIC]
             for index, (interval, job) in enumerate(jobs):
                 if self.wakeup.is_set() or time.monotonic() - last_run.get(index, 0) >= interval:
                     last_run[index] = time.monotonic()

@@ -118,3 +118,38 @@ def test_backup_never_overwrites_and_needs_an_initialised_folder(archive, config
 
     with pytest.raises(BackupError, match="not initialised"):
         backup(load_config(tmp_path / "nothing"), tmp_path / "x.tar.gz")
+
+
+async def test_the_nightly_backup_comes_once_at_its_hour_and_keeps_the_newest(db, make_config):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from groupbox.backup import NIGHTLY_PREFIX, nightly
+
+    config = make_config(backup_hour=3, backup_keep=3)
+    berlin = ZoneInfo(config.timezone)
+    by_hand = backup(config).path  # made by a person: never pruned
+    old = []
+    for day in range(1, 5):
+        path = config.backups_dir / f"{NIGHTLY_PREFIX}202611{day:02d}-030000.tar.gz"
+        path.write_bytes(b"old")
+        old.append(path)
+
+    assert await nightly(config, datetime(2026, 11, 26, 2, 59, tzinfo=berlin)) is None  # not yet
+    tonight = await nightly(config, datetime(2026, 11, 26, 3, 5, tzinfo=berlin))
+    assert tonight is not None and tonight.path.name == f"{NIGHTLY_PREFIX}20261126-030500.tar.gz"
+    assert await nightly(config, datetime(2026, 11, 26, 9, 0, tzinfo=berlin)) is None  # once a day
+    kept = sorted(p.name for p in config.backups_dir.glob(f"{NIGHTLY_PREFIX}*"))
+    assert kept == [old[2].name, old[3].name, tonight.path.name]
+    assert by_hand.exists()
+    assert await nightly(config, datetime(2026, 11, 27, 3, 0, tzinfo=berlin)) is not None  # the next night
+
+    assert await nightly(make_config(backup_hour=-1), datetime(2026, 11, 28, 4, 0, tzinfo=berlin)) is None
+
+
+def test_backup_settings_are_checked(make_config):
+    from groupbox.config import ConfigError
+
+    for values in ({"backup_hour": 24}, {"backup_hour": -2}, {"backup_keep": 0}):
+        with pytest.raises(ConfigError, match="backup_"):
+            make_config(**values)
