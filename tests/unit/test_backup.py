@@ -153,3 +153,39 @@ def test_backup_settings_are_checked(make_config):
     for values in ({"backup_hour": 24}, {"backup_hour": -2}, {"backup_keep": 0}):
         with pytest.raises(ConfigError, match="backup_"):
             make_config(**values)
+
+
+def test_a_large_backup_finishes_while_the_server_keeps_writing(config, tmp_path):
+    """SQLite's backup API copied in steps restarts after every write from another connection;
+    the backup must copy in one read transaction or a busy server would starve it forever."""
+    import threading
+
+    with sqlite3.connect(config.db_path) as db:
+        db.execute("CREATE TABLE noise (id INTEGER PRIMARY KEY, body BLOB)")
+        db.executemany("INSERT INTO noise (body) VALUES (?)", [(b"x" * 4000,) for _ in range(3000)])  # ~12 MB
+    stop = threading.Event()
+    writes = []
+
+    def keep_writing():
+        writer = sqlite3.connect(config.db_path, timeout=10)
+        while not stop.is_set():
+            writer.execute("INSERT INTO noise (body) VALUES (?)", (b"y" * 100,))
+            writer.commit()
+            writes.append(1)
+        writer.close()
+
+    thread = threading.Thread(target=keep_writing)
+    thread.start()
+    done = []
+    worker = threading.Thread(target=lambda: done.append(backup(config, tmp_path / "busy")))
+    try:
+        worker.start()
+        worker.join(timeout=20)  # one read transaction: about a second here; in steps: 30 s or never
+    finally:
+        stop.set()
+        thread.join()
+    assert done, "the backup never finished while writes went on"
+    assert len(writes) > 10
+    restored = restore(done[0].path, tmp_path / "restored").data_dir
+    with sqlite3.connect(restored / "groupbox.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM noise").fetchone()[0] >= 3000
