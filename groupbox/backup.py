@@ -186,27 +186,18 @@ async def nightly(config: Config, reference: datetime | None = None) -> BackupRe
     """Take tonight's backup if `backup_hour` has come and no worker has taken it today."""
     import asyncio
 
-    from groupbox.db.engine import DB
-    from groupbox.timefmt import local
+    from groupbox.db import claims
 
     if config.backup_hour < 0:
         return None
-    moment = local(reference or datetime.now(UTC), config.timezone)
-    if moment.hour < config.backup_hour:
+    moment = await claims.claim_day("last_backup_date", config.backup_hour, config.timezone, reference)
+    if moment is None:
         return None
-    today = moment.date().isoformat()
-    async with DB.write():
-        row = await DB.fetchone("SELECT value FROM instance_meta WHERE key = 'last_backup_date'")
-        if row and row["value"] >= today:
-            return None
-        await DB.execute("INSERT INTO instance_meta (key, value) VALUES ('last_backup_date', ?)"
-                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", today)
     name = f"{NIGHTLY_PREFIX}{moment.strftime('%Y%m%d-%H%M%S')}.tar.gz"
     try:
         result = await asyncio.to_thread(backup, config, config.backups_dir / name)
     except BackupError:
-        async with DB.write():  # try again on the next round
-            await DB.execute("DELETE FROM instance_meta WHERE key = 'last_backup_date'")
+        await claims.release("last_backup_date")  # try again on the next round
         raise
     prune(config)
     return result

@@ -171,21 +171,6 @@ async def deliver_digest(config: Config, reference: datetime | None = None) -> i
 
 async def digest_due(config: Config, reference: datetime | None = None) -> bool:
     """True once a day at `digest_hour` (server timezone); claims the day so one worker sends."""
-    from groupbox.timefmt import local
+    from groupbox.db.claims import claim_day
 
-    moment = local(reference or now(), config.timezone)
-    if moment.hour < config.digest_hour:
-        return False
-    today = moment.date().isoformat()
-    async with DB.write() as tx:
-        rows = await tx.connection.execute_fetchall(
-            "SELECT value FROM instance_meta WHERE key = 'last_digest_date'"
-        )
-        if rows and rows[0]["value"] >= today:
-            return False
-        await tx.connection.execute(
-            "INSERT INTO instance_meta (key, value) VALUES ('last_digest_date', ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (today,),
-        )
-    return True
+    return await claim_day("last_digest_date", config.digest_hour, config.timezone, reference) is not None

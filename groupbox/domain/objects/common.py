@@ -92,6 +92,15 @@ async def touch(table: str, rows: list[dict]) -> None:
                              await next_seq(row["group_id"]), now(), row["id"])
 
 
+async def forget_member(member_id: str, table: str, affected_sql: str, delete_sql: str) -> None:
+    """Someone left: delete what they gave (`delete_sql`, one `?` for the member) and give the
+    objects it hung on (`affected_sql`, rows of `id, group_id`) a new seq."""
+    rows = await DB.fetch(affected_sql, member_id)
+    async with DB.write():
+        await DB.execute(delete_sql, member_id)
+        await touch(table, rows)
+
+
 # Polls and sign-up sheets close: at `closes_at`, or early when an editor sets `closed_at`.
 _CLOSABLE = frozenset({"poll", "signup"})
 OPEN_NOW = "closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"

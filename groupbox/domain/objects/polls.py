@@ -274,13 +274,11 @@ async def poll_delete(actor: Actor, poll_id: str) -> dict:
 # -- a member who leaves ------------------------------------------------------------------------
 async def member_left(member_id: str) -> None:
     """Remove the votes of someone who left (inside the leaving transaction)."""
-    rows = await DB.fetch(
+    await common.forget_member(
+        member_id, "poll",
         "SELECT DISTINCT p.id, p.group_id FROM poll p JOIN poll_vote v ON v.poll_id = p.id WHERE v.member_id = ?",
-        member_id,
+        "DELETE FROM poll_vote WHERE member_id = ?",
     )
-    async with DB.write():
-        await DB.execute("DELETE FROM poll_vote WHERE member_id = ?", member_id)
-        await common.touch("poll", rows)
 
 
 if member_left not in groups.MEMBER_LEFT_HOOKS:

@@ -16,7 +16,7 @@ Rules:
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 
 from groupbox.access import Actor, can, require
 from groupbox.db.engine import DB
@@ -34,7 +34,6 @@ LABEL_MAX = 120
 NOTE_MAX = 200
 MAX_SLOTS = 50
 MAX_CAPACITY = 1000
-_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 # -- validation (one validator per input, shared by forms, API and CLI) -------------------------
@@ -329,14 +328,12 @@ async def signup_delete(actor: Actor, signup_id: str) -> dict:
 # -- a member who leaves ------------------------------------------------------------------------
 async def member_left(member_id: str) -> None:
     """Free the places of someone who left (inside the leaving transaction)."""
-    rows = await DB.fetch(
+    await common.forget_member(
+        member_id, "signup",
         "SELECT DISTINCT su.id, su.group_id FROM signup su JOIN signup_slot s ON s.signup_id = su.id"
         " JOIN signup_commitment c ON c.slot_id = s.id WHERE c.member_id = ?",
-        member_id,
+        "DELETE FROM signup_commitment WHERE member_id = ?",
     )
-    async with DB.write():
-        await DB.execute("DELETE FROM signup_commitment WHERE member_id = ?", member_id)
-        await common.touch("signup", rows)
 
 
 if member_left not in groups.MEMBER_LEFT_HOOKS:

@@ -279,13 +279,11 @@ async def task_delete(actor: Actor, task_id: str) -> dict:
 # -- a member who leaves ------------------------------------------------------------------------
 async def member_left(member_id: str) -> None:
     """Take someone who left off their tasks (inside the leaving transaction)."""
-    rows = await DB.fetch(
+    await common.forget_member(
+        member_id, "task",
         "SELECT t.id, t.group_id FROM task t JOIN task_assignee a ON a.task_id = t.id WHERE a.member_id = ?",
-        member_id,
+        "DELETE FROM task_assignee WHERE member_id = ?",
     )
-    async with DB.write():
-        await DB.execute("DELETE FROM task_assignee WHERE member_id = ?", member_id)
-        await common.touch("task", rows)
 
 
 if member_left not in groups.MEMBER_LEFT_HOOKS:

@@ -1,0 +1,31 @@
+"""Daily jobs that every server worker runs (the digest, the nightly backup): the first worker to
+claim the day in `instance_meta` does the work, the others see the claim and skip it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from groupbox.db.engine import DB
+from groupbox.timefmt import local
+from groupbox.util import now
+
+
+async def claim_day(key: str, hour: int, tz: str, reference: datetime | None = None) -> datetime | None:
+    """The local moment, once `hour` has come today in `tz` and nobody has claimed `key` for
+    today yet (the caller now holds the claim); None otherwise."""
+    moment = local(reference or now(), tz)
+    if moment.hour < hour:
+        return None
+    today = moment.date().isoformat()
+    async with DB.write():
+        row = await DB.fetchone("SELECT value FROM instance_meta WHERE key = ?", key)
+        if row and row["value"] >= today:
+            return None
+        await DB.execute("INSERT INTO instance_meta (key, value) VALUES (?, ?)"
+                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, today)
+    return moment
+
+
+async def release(key: str) -> None:
+    """Give up today's claim (the job failed): the next round tries again."""
+    await DB.execute("DELETE FROM instance_meta WHERE key = ?", key)
