@@ -62,10 +62,9 @@ async def calendar_month(request: Request, actor: Actor, m: str | None = None) -
     start = datetime.combine(weeks_start - timedelta(days=1), time(), zone(config.timezone))
     rows = await calendar.entries(actor, start=start, end=start + timedelta(days=45))
     days = calendar.group_by_day(rows, lambda r: r["group_timezone"])
-    weeks = calendar.month_grid(first, dict(days), today)
-    shown = {cell["date"] for week in weeks for cell in week}
-    return await render(request, "calendar/month.html", nav="calendar", weeks=weeks, first=first, today=today,
-                        days=[(day, entries) for day, entries in days if day.month == first.month and day in shown],
+    return await render(request, "calendar/month.html", nav="calendar", first=first, today=today,
+                        weeks=calendar.month_grid(first, dict(days), today),
+                        days=[(day, entries) for day, entries in days if (day.year, day.month) == (first.year, first.month)],
                         previous=calendar.shift_month(first, -1), following=calendar.shift_month(first, 1),
                         this_month=today.replace(day=1), feed_url=await _feed_url(request, actor),
                         page_title=_("Calendar"))
