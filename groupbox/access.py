@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from groupbox.errors import Forbidden, NotFound
+from groupbox.i18n import _
 
 ROLES = ("owner", "admin", "moderator", "member", "guest")
 RANK = {"guest": 0, "member": 1, "moderator": 2, "admin": 3, "owner": 4}
@@ -54,6 +55,14 @@ class Actor:
     memberships: Mapping[str, Membership] = field(default_factory=dict)
     # Set for requests that act through a connection token (SPEC §14): the scopes it carries.
     scopes: frozenset[str] | None = None
+    # Set for a device an admin signed in through "resend access" (SPEC §6.2): it holds this one
+    # membership and nothing of the profile (no other groups, email, devices, tokens, feed).
+    bound_member_id: str | None = None
+
+    @property
+    def whole_profile(self) -> bool:
+        """Does this request speak for the whole profile (not a one-group device, not a token)?"""
+        return self.bound_member_id is None and self.scopes is None
 
     def membership(self, group_id: str) -> Membership | None:
         return self.memberships.get(group_id)
@@ -140,7 +149,7 @@ def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> boo
     if actor is None:
         return False
     if action == "group.create":
-        return actor.scopes is None and (
+        return actor.whole_profile and (
             actor.is_owner or any(_at_least(m.role, "admin") for m in actor.memberships.values())
         )
     base_action, _, detail = action.partition(":")
@@ -162,6 +171,14 @@ def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> boo
     if base_action in ("message.delete", "object.edit"):
         return rule(membership.role, group, target, membership.member_id)
     return bool(rule(membership.role, group, target))
+
+
+def require_whole_profile(actor: Actor) -> None:
+    """Profile-wide settings (email, devices, tokens, the calendar feed) are not for a device that
+    an admin signed in to one group, nor for a connection token."""
+    if not actor.whole_profile:
+        raise Forbidden(_("This device is signed in to one group only, so your other groups and settings are "
+                          "not open here."))
 
 
 def require(actor: Actor | None, action: str, target: Any, group: Any = None) -> Membership:

@@ -16,7 +16,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from groupbox.access import Actor
+from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import _
@@ -109,7 +109,9 @@ def _derive(instance_secret: str, profile_id: str, person_secret: str) -> str:
 
 
 async def feed_token(actor: Actor, instance_secret: str) -> str:
-    """The person's feed token (created on first use)."""
+    """The person's feed token (created on first use). The feed shows every group of the profile,
+    so a device signed in to one group has none."""
+    require_whole_profile(actor)
     profile = await DB.fetchone("SELECT ics_secret FROM profile WHERE id = ?", actor.profile_id)
     person_secret = profile["ics_secret"] if profile else None
     if not person_secret:
@@ -119,6 +121,7 @@ async def feed_token(actor: Actor, instance_secret: str) -> str:
 
 async def reset_feed(actor: Actor, instance_secret: str) -> str:
     """Rotate the per-person secret: a new URL, and the old one stops working."""
+    require_whole_profile(actor)
     person_secret = secrets.token_urlsafe(24)
     token = _derive(instance_secret, actor.profile_id, person_secret)
     await DB.execute("UPDATE profile SET ics_secret = ?, ics_token_hash = ? WHERE id = ?", person_secret,

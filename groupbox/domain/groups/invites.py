@@ -10,6 +10,8 @@ Rules:
   device; a browser already in the group spends nothing and goes straight in.
 - Exhausted, expired and revoked invites are Gone (410); unknown ones NotFound (404).
 - Claims are rate limited per IP address (`claim_rate_limit`).
+- Someone an admin removed cannot rejoin from the same profile until an admin lets them back in;
+  a device that an admin signed in to one group (resend access) joins nothing else.
 """
 
 from __future__ import annotations
@@ -24,13 +26,27 @@ from groupbox.domain.groups import service as groups_service
 from groupbox.domain.groups.service import ASSIGNABLE_ROLES, group_get, group_row, member_count
 from groupbox.domain.identity import ratelimit
 from groupbox.domain.identity import service as identity
-from groupbox.errors import Gone, Invalid, NotFound
+from groupbox.errors import Forbidden, Gone, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import as_utc, new_id, new_token, now, token_hash
 
 DEFAULT_EXPIRY_HOURS = 7 * 24
 MAX_EXPIRY_HOURS = 366 * 24
 MAX_USES = 10000
+
+async def join_refusal(actor: Actor | None, group_id: str) -> str | None:
+    """Why this browser may not join the group through an invite, or None: an admin removed this
+    person, or the device is one an admin signed in to one other group."""
+    if actor is None:
+        return None
+    if not actor.whole_profile:
+        return _("This device is signed in to one group only. Open the invite on your own device, or in a private "
+                 "window to join as someone new.")
+    if await groups_service.barred_from(actor.profile_id, group_id):
+        return _("An admin removed you from this group. If you think that was a mistake, ask them to let you "
+                 "back in.")
+    return None
+
 
 # Other contexts add to the join preview (e.g. the next event titles) without personal data.
 PREVIEW_HOOKS: list = []
@@ -216,6 +232,9 @@ async def invite_claim(token: str, display_name: str, *, actor: Actor | None, us
     async with DB.write():
         invite, group = await invite_by_token(token)
         if actor is not None:
+            refusal = await join_refusal(actor, group["id"])
+            if refusal:
+                raise Forbidden(refusal)
             existing = await DB.fetchone(
                 "SELECT id, status FROM member WHERE group_id = ? AND profile_id = ? AND status IN ('active','pending')",
                 group["id"], actor.profile_id,

@@ -23,6 +23,7 @@ from groupbox.access import RANK, ROLES, Actor, can, require
 from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
 from groupbox.domain.identity import service as identity
+from groupbox.domain.notify import service as notify
 from groupbox.errors import Conflict, Forbidden, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.timefmt import zone
@@ -206,7 +207,8 @@ async def members_list(actor: Actor, group_id: str) -> list[dict]:
     marks = ",".join("?" * len(statuses))
     rows = await DB.fetch(
         f"SELECT m.id, m.display_name, m.role, m.status, m.joined_at, m.notifications_on, m.invite_id,"
-        f" m.profile_id IS NOT NULL AS has_access, p.email_verified_at IS NOT NULL AS verified"
+        f" m.profile_id IS NOT NULL AS has_access, p.email_verified_at IS NOT NULL AS verified,"
+        f" COALESCE(p.is_owner, 0) AS instance_owner"
         f" FROM member m LEFT JOIN profile p ON p.id = m.profile_id"
         f" WHERE m.group_id = ? AND m.status IN ({marks})",
         group_id, *statuses,
@@ -273,8 +275,44 @@ async def member_remove(actor: Actor, group_id: str, member_id: str) -> None:
         raise Forbidden(_("The owner cannot be removed."))
     async with DB.write():
         await _end_membership(target, "removed")
+        # Barred: their devices and profile cannot rejoin through an invite until let back in.
+        await DB.execute("UPDATE member SET barred_at = left_at WHERE id = ?", member_id)
         await audit.record("member.remove", actor=actor, group_id=group_id, target_type="member",
                            target_id=member_id, target_name=target["display_name"])
+
+
+async def members_barred(actor: Actor, group_id: str) -> list[dict]:
+    """People an admin removed, who cannot rejoin through an invite (admins only), newest first."""
+    group = await group_get(actor, group_id)
+    require(actor, "group.admin", group)
+    return await DB.fetch(
+        "SELECT id, display_name, role, barred_at FROM member WHERE group_id = ? AND status = 'removed'"
+        " AND barred_at IS NOT NULL ORDER BY barred_at DESC", group_id,
+    )
+
+
+async def member_let_back_in(actor: Actor, group_id: str, member_id: str) -> None:
+    """Lift a removal's bar: the person may join again through an invite (as a new member)."""
+    group = await group_get(actor, group_id)
+    require(actor, "group.admin", group)
+    async with DB.write():
+        target = await member_row(member_id)
+        if target is None or target["group_id"] != group_id or target["barred_at"] is None:
+            raise NotFound(_("That person is not on the removed list."))
+        await DB.execute("UPDATE member SET barred_at = NULL WHERE id = ?", member_id)
+        await audit.record("member.let_back_in", actor=actor, group_id=group_id, target_type="member",
+                           target_id=member_id, target_name=target["display_name"])
+
+
+async def barred_from(profile_id: str | None, group_id: str) -> bool:
+    """Did an admin remove this profile from the group (and not let it back in)?"""
+    if profile_id is None:
+        return False
+    row = await DB.fetchone(
+        "SELECT 1 AS barred FROM member WHERE group_id = ? AND profile_id = ? AND barred_at IS NOT NULL LIMIT 1",
+        group_id, profile_id,
+    )
+    return row is not None
 
 
 async def member_approve(actor: Actor, group_id: str, member_id: str, approve: bool = True) -> None:
@@ -318,14 +356,33 @@ async def member_reset_access(actor: Actor, group_id: str, member_id: str) -> No
 
 
 async def member_resend_access(actor: Actor, group_id: str, member_id: str) -> str:
-    """A fresh one-time sign-in link for the member (plaintext token returned once)."""
+    """A fresh one-time sign-in link for someone who lost their device (plaintext token returned
+    once). It signs a new device into this one membership only — never the person's other groups
+    or profile (SPEC §6.2). Refused for members whose role is equal to or above the issuer's and
+    for the instance owner; people who can recover by themselves (a confirmed email address) are
+    pointed there instead. Audited, and the member is told."""
     group = await group_get(actor, group_id)
-    require(actor, "group.admin", group)
+    me = require(actor, "group.admin", group)
     target = await _member_in_group(group_id, member_id)
+    if RANK.get(target["role"], 0) >= RANK[me.role]:
+        raise Forbidden(_("Only someone with a higher role than {name} can resend their access.",
+                          name=target["display_name"]))
+    profile = await identity.get_profile(target["profile_id"]) if target["profile_id"] else None
+    if profile is not None and profile["is_owner"]:
+        raise Forbidden(_("The server's owner signs in with `groupbox signin-link` on the server."))
+    if profile is not None and profile["email_verified_at"] is not None:
+        raise Conflict(_("{name} has a confirmed email address: ask them to use \"Lost access?\" on the sign-in "
+                         "page, so the link goes to them and nobody else.", name=target["display_name"]))
     async with DB.write():
-        token = await identity.issue_signin_link(member_id=member_id, created_by=actor.profile_id)
+        token = await identity.issue_signin_link(member_id=member_id, created_by=actor.profile_id, bound=True)
         await audit.record("member.resend_access", actor=actor, group_id=group_id, target_type="member",
                            target_id=member_id, target_name=target["display_name"])
+        await notify.notify([member_id], "access", group_id=group_id,
+                            title=_("{admin} made a sign-in link for you in {group}", admin=me.display_name,
+                                    group=group["name"]),
+                            body=_("It signs one new device in to this group only. If you did not ask for it, "
+                                   "tell the group's admins."),
+                            url=f"/groups/{group_id}")
     return token
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from groupbox.access import Actor
+from groupbox.access import Actor, require_whole_profile
 from groupbox.config import Config
 from groupbox.db.engine import DB
 from groupbox.domain.notify import mail
@@ -32,7 +32,9 @@ def clean_email(raw: str | None) -> str:
 
 
 async def email_start(actor: Actor, raw_email: str, config: Config) -> str:
-    """Store the address (unverified) and mail a verification link; returns the address."""
+    """Store the address (unverified) and mail a verification link; returns the address. The
+    address recovers the whole profile, so only a device that holds the whole profile sets it."""
+    require_whole_profile(actor)
     email = clean_email(raw_email)
     token = new_token()
     stamp = now()
@@ -91,4 +93,5 @@ async def verify(token: str) -> str:
 
 
 async def email_remove(actor: Actor) -> None:
+    require_whole_profile(actor)
     await DB.execute("UPDATE profile SET email = NULL, email_verified_at = NULL WHERE id = ?", actor.profile_id)

@@ -18,7 +18,7 @@ from datetime import timedelta
 from groupbox.access import Actor, Membership
 from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
-from groupbox.errors import Gone, Invalid, NotFound
+from groupbox.errors import Conflict, Gone, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import as_utc, new_id, new_token, now, token_hash
 
@@ -98,12 +98,14 @@ async def create_owner(display_name: str, email: str | None = None) -> str:
 
 
 # -- devices and sessions -----------------------------------------------------------------------
-async def create_device(profile_id: str, user_agent: str | None) -> str:
+async def create_device(profile_id: str, user_agent: str | None, member_id: str | None = None) -> str:
+    """A device of `profile_id`; with `member_id`, one that holds that membership only."""
     device_id = new_id()
     stamp = now()
     await DB.execute(
-        "INSERT INTO device (id, profile_id, label, user_agent, created_at, last_seen_at) VALUES (?,?,?,?,?,?)",
-        device_id, profile_id, device_label(user_agent), (user_agent or "")[:400], stamp, stamp,
+        "INSERT INTO device (id, profile_id, member_id, label, user_agent, created_at, last_seen_at)"
+        " VALUES (?,?,?,?,?,?,?)",
+        device_id, profile_id, member_id, device_label(user_agent), (user_agent or "")[:400], stamp, stamp,
     )
     return device_id
 
@@ -118,10 +120,12 @@ async def create_session(device_id: str, session_days: int = 365) -> str:
     return token
 
 
-async def start_browser(profile_id: str, user_agent: str | None, session_days: int = 365) -> tuple[str, str]:
-    """A new device for `profile_id` and its first session: (device_id, session_token)."""
+async def start_browser(profile_id: str, user_agent: str | None, session_days: int = 365,
+                        member_id: str | None = None) -> tuple[str, str]:
+    """A new device for `profile_id` (bound to `member_id` if given) and its first session:
+    (device_id, session_token)."""
     async with DB.write():
-        device_id = await create_device(profile_id, user_agent)
+        device_id = await create_device(profile_id, user_agent, member_id)
         token = await create_session(device_id, session_days)
     return device_id, token
 
@@ -134,17 +138,24 @@ async def memberships(profile_id: str) -> dict[str, Membership]:
     return {r["group_id"]: Membership(r["id"], r["group_id"], r["role"], r["display_name"]) for r in rows}
 
 
-async def load_actor(profile_id: str, device_id: str | None = None, session_id: str | None = None) -> Actor:
+async def load_actor(profile_id: str, device_id: str | None = None, session_id: str | None = None,
+                     bound_member_id: str | None = None) -> Actor:
+    """The person behind a profile. A device bound to one member sees that membership only and
+    is never the instance owner."""
     profile = await get_profile(profile_id)
     if profile is None:
         raise NotFound("Not found")
+    held = await memberships(profile_id)
+    if bound_member_id is not None:
+        held = {g: m for g, m in held.items() if m.member_id == bound_member_id}
     return Actor(
         profile_id=profile_id,
         display_name=profile["display_name"],
         device_id=device_id,
         session_id=session_id,
-        is_owner=bool(profile["is_owner"]),
-        memberships=await memberships(profile_id),
+        is_owner=bool(profile["is_owner"]) and bound_member_id is None,
+        memberships=held,
+        bound_member_id=bound_member_id,
     )
 
 
@@ -153,7 +164,7 @@ async def actor_for_session(token: str | None, session_days: int = 365) -> Actor
     if not token or len(token) > 200:
         return None
     row = await DB.fetchone(
-        "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, d.id AS device_id, d.profile_id"
+        "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, d.id AS device_id, d.profile_id, d.member_id"
         " FROM session s JOIN device d ON d.id = s.device_id"
         " WHERE s.token_hash = ? AND s.revoked_at IS NULL AND d.revoked_at IS NULL",
         token_hash(token),
@@ -170,14 +181,23 @@ async def actor_for_session(token: str | None, session_days: int = 365) -> Actor
                 (stamp, stamp + timedelta(days=session_days), row["session_id"]),
             )
             await tx.connection.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", (stamp, row["device_id"]))
-    return await load_actor(row["profile_id"], row["device_id"], row["session_id"])
+    return await load_actor(row["profile_id"], row["device_id"], row["session_id"], row["member_id"])
+
+
+def _visible_devices(actor: Actor) -> tuple[str, list]:
+    """SQL condition and parameters for the devices this request may see: the profile's, or only
+    itself for a device bound to one membership."""
+    if actor.whole_profile:
+        return "profile_id = ?", [actor.profile_id]
+    return "id = ?", [actor.device_id]
 
 
 async def devices(actor: Actor) -> list[dict]:
+    where, params = _visible_devices(actor)
     rows = await DB.fetch(
-        "SELECT id, label, user_agent, created_at, last_seen_at FROM device"
-        " WHERE profile_id = ? AND revoked_at IS NULL ORDER BY last_seen_at DESC",
-        actor.profile_id,
+        f"SELECT id, label, user_agent, created_at, last_seen_at, member_id IS NOT NULL AS one_group FROM device"
+        f" WHERE {where} AND revoked_at IS NULL ORDER BY last_seen_at DESC",
+        *params,
     )
     for row in rows:
         row["current"] = row["id"] == actor.device_id
@@ -185,9 +205,8 @@ async def devices(actor: Actor) -> list[dict]:
 
 
 async def _own_device(actor: Actor, device_id: str) -> dict:
-    row = await DB.fetchone(
-        "SELECT * FROM device WHERE id = ? AND profile_id = ? AND revoked_at IS NULL", device_id, actor.profile_id
-    )
+    where, params = _visible_devices(actor)
+    row = await DB.fetchone(f"SELECT * FROM device WHERE id = ? AND {where} AND revoked_at IS NULL", device_id, *params)
     if row is None:
         raise NotFound(_("That device is not in your list."))
     return row
@@ -227,7 +246,8 @@ async def device_revoke(actor: Actor, device_id: str) -> None:
 
 async def signout(actor: Actor, everywhere: bool = False) -> None:
     if everywhere:
-        rows = await DB.fetch("SELECT id FROM device WHERE profile_id = ? AND revoked_at IS NULL", actor.profile_id)
+        where, params = _visible_devices(actor)
+        rows = await DB.fetch(f"SELECT id FROM device WHERE {where} AND revoked_at IS NULL", *params)
         async with DB.write():
             await revoke_devices([r["id"] for r in rows])
             await audit.record("session.signout_everywhere", actor=actor, target_type="profile",
@@ -238,16 +258,20 @@ async def signout(actor: Actor, everywhere: bool = False) -> None:
 
 # -- one-time sign-in links ---------------------------------------------------------------------
 async def issue_signin_link(*, profile_id: str | None = None, member_id: str | None = None,
-                            created_by: str | None = None, ttl: timedelta = SIGNIN_TTL) -> str:
-    """A fresh one-time token for the owner's profile, or (admin's "resend access") a member."""
+                            created_by: str | None = None, ttl: timedelta = SIGNIN_TTL, bound: bool = False) -> str:
+    """A fresh one-time token for a profile, or for a member: `bound` (an admin's "resend access")
+    signs the new device into that one membership only; unbound (`groupbox signin-link --member`,
+    someone with a shell on the server) into the member's whole profile."""
     if not profile_id and not member_id:
         raise ValueError("a sign-in link needs a profile or a member")
+    if bound and not member_id:
+        raise ValueError("only a member's link can be bound to the member")
     token = new_token()
     stamp = now()
     await DB.execute(
-        "INSERT INTO signin_token (id, token_hash, profile_id, member_id, created_by, created_at, expires_at)"
-        " VALUES (?,?,?,?,?,?,?)",
-        new_id(), token_hash(token), profile_id, member_id, created_by, stamp, stamp + ttl,
+        "INSERT INTO signin_token (id, token_hash, profile_id, member_id, created_by, created_at, expires_at, bound)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        new_id(), token_hash(token), profile_id, member_id, created_by, stamp, stamp + ttl, bound,
     )
     return token
 
@@ -273,9 +297,33 @@ async def signin_link_state(token: str) -> dict:
         )
         if member is None:
             raise Gone(_("This sign-in link is no longer valid. Ask for a new one."))
-        return {"display_name": member["display_name"], "group_name": member["group_name"]}
+        return {"display_name": member["display_name"], "group_name": member["group_name"], "one_group": row["bound"]}
     profile = await get_profile(row["profile_id"])
-    return {"display_name": profile["display_name"] if profile else "", "group_name": None}
+    return {"display_name": profile["display_name"] if profile else "", "group_name": None, "one_group": False}
+
+
+async def _member_signin(row: dict, member: dict, current: Actor | None, user_agent: str | None,
+                         session_days: int) -> tuple[str, str | None]:
+    """Sign a browser in through a member's link: (profile id, new session token or None).
+
+    A member whose access was reset (no profile) is taken in by the browser's own profile, or by a
+    new one. A member who still has a profile gets a new device: bound to that one membership
+    for an admin's link, the whole profile for the shell's. A browser signed in as someone else
+    keeps its session and is told so — a link never moves a membership between people."""
+    if member["profile_id"] is None:
+        profile_id = current.profile_id if current is not None else await create_profile(member["display_name"])
+        await DB.execute("UPDATE member SET profile_id = ? WHERE id = ?", profile_id, member["id"])
+        if current is not None:
+            return profile_id, None
+        return profile_id, (await start_browser(profile_id, user_agent, session_days))[1]
+    profile_id = member["profile_id"]
+    if current is not None:
+        if current.profile_id == profile_id and (current.whole_profile or current.bound_member_id == member["id"]):
+            return profile_id, None
+        raise Conflict(_("This link is for {name}, but this browser is signed in as someone else. Open it in a "
+                         "private window or another browser.", name=member["display_name"]))
+    bound_to = member["id"] if row["bound"] else None
+    return profile_id, (await start_browser(profile_id, user_agent, session_days, member_id=bound_to))[1]
 
 
 async def consume_signin(token: str, *, current: Actor | None, user_agent: str | None,
@@ -288,16 +336,7 @@ async def consume_signin(token: str, *, current: Actor | None, user_agent: str |
             member = await DB.fetchone("SELECT * FROM member WHERE id = ?", row["member_id"])
             if member is None or member["status"] not in ("active", "pending"):
                 raise Gone(_("This sign-in link is no longer valid. Ask for a new one."))
-            if current is not None:
-                profile_id = current.profile_id
-                session_token = None
-            else:
-                profile_id = member["profile_id"] or await create_profile(member["display_name"])
-                profile = await get_profile(profile_id)
-                if profile is None:  # pragma: no cover - profile rows are never deleted
-                    profile_id = await create_profile(member["display_name"])
-                _device_id, session_token = await start_browser(profile_id, user_agent, session_days)
-            await DB.execute("UPDATE member SET profile_id = ? WHERE id = ?", profile_id, member["id"])
+            profile_id, session_token = await _member_signin(row, member, current, user_agent, session_days)
             await audit.record("access.restore", actor_name=member["display_name"], group_id=member["group_id"],
                                target_type="member", target_id=member["id"], target_name=member["display_name"])
             return SignInResult(profile_id, session_token, f"/groups/{member['group_id']}")

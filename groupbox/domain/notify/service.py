@@ -12,7 +12,7 @@ Rules:
 
 from __future__ import annotations
 
-from groupbox.access import Actor
+from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
 from groupbox.util import new_id, now
 
@@ -30,6 +30,7 @@ CATEGORIES: dict[str, str] = {
     "chatter": "digest",
     "reaction": "mute",
     "off_topic": "mute",
+    "access": "immediate",
 }
 CATEGORY_LABELS: dict[str, str] = {
     "mention": "Someone mentions me",
@@ -44,6 +45,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "chatter": "General chatter",
     "reaction": "Reactions to my messages",
     "off_topic": "Off-topic threads",
+    "access": "An admin signs a new device in to my group",
 }
 
 
@@ -97,10 +99,17 @@ async def notify(member_ids: list[str], category: str, *, group_id: str | None, 
     return written
 
 
+def _mine(actor: Actor, prefix: str = "") -> tuple[str, list]:
+    """The notifications this request may see: the profile's, or one membership's on a device
+    bound to it."""
+    if actor.bound_member_id is not None:
+        return f"{prefix}profile_id = ? AND {prefix}member_id = ?", [actor.profile_id, actor.bound_member_id]
+    return f"{prefix}profile_id = ?", [actor.profile_id]
+
+
 async def unread_count(actor: Actor) -> int:
-    row = await DB.fetchone(
-        "SELECT COUNT(*) AS n FROM notification WHERE profile_id = ? AND read_at IS NULL", actor.profile_id
-    )
+    where, params = _mine(actor)
+    row = await DB.fetchone(f"SELECT COUNT(*) AS n FROM notification WHERE {where} AND read_at IS NULL", *params)
     return row["n"] if row else 0
 
 
@@ -115,11 +124,12 @@ def wake() -> None:
 
 async def notifications(actor: Actor, *, unread_only: bool = False, limit: int = 100) -> list[dict]:
     """The person's notifications, newest first."""
-    where = "n.profile_id = ?" + (" AND n.read_at IS NULL" if unread_only else "")
+    where, params = _mine(actor, "n.")
+    where += " AND n.read_at IS NULL" if unread_only else ""
     return await DB.fetch(
         f"SELECT n.*, g.name AS group_name, g.color_index FROM notification n LEFT JOIN grp g ON g.id = n.group_id"
         f" WHERE {where} ORDER BY n.created_at DESC LIMIT ?",
-        actor.profile_id, limit,
+        *params, limit,
     )
 
 
@@ -128,14 +138,15 @@ async def mark_read(actor: Actor, notification_id: str | None = None, *, before=
     unknown ids are NotFound."""
     from groupbox.errors import NotFound
 
+    where, params = _mine(actor)
     if notification_id is None:
         return await DB.execute(
-            "UPDATE notification SET read_at = ? WHERE profile_id = ? AND read_at IS NULL"
-            " AND (? IS NULL OR created_at < ?)", now(), actor.profile_id, before, before,
+            f"UPDATE notification SET read_at = ? WHERE {where} AND read_at IS NULL"
+            f" AND (? IS NULL OR created_at < ?)", now(), *params, before, before,
         )
     changed = await DB.execute(
-        "UPDATE notification SET read_at = COALESCE(read_at, ?) WHERE id = ? AND profile_id = ?",
-        now(), notification_id, actor.profile_id,
+        f"UPDATE notification SET read_at = COALESCE(read_at, ?) WHERE id = ? AND {where}",
+        now(), notification_id, *params,
     )
     if changed == 0:
         raise NotFound("Not found")
@@ -164,6 +175,8 @@ async def set_preferences(actor: Actor, changes: dict[str, str], group_id: str |
 
     if group_id and group_id not in actor.memberships:
         raise NotFound("Not found")
+    if not group_id:
+        require_whole_profile(actor)  # the defaults for all groups are the profile's
     for category, mode in changes.items():
         if category not in CATEGORIES:
             raise Invalid(f"Unknown category {category!r}.", field=category)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from groupbox.access import Actor, Membership, can, require
+from groupbox.access import Actor, Membership, can, require, require_whole_profile
 from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
 from groupbox.errors import Forbidden, Invalid, NotFound
@@ -53,6 +53,7 @@ def clean_days(raw: int | str | None) -> int:
 async def token_create(actor: Actor, scopes: list[str] | None = None, expires_in_days: int | str | None = None, *,
                        group_ids: list[str] | None = None, label: str = "") -> tuple[dict, str]:
     """A token for the actor's memberships (in `group_ids`, or every group they may act in)."""
+    require_whole_profile(actor)
     clean = clean_scopes(scopes)
     days = clean_days(expires_in_days)
     if group_ids:
@@ -85,6 +86,7 @@ async def token_create(actor: Actor, scopes: list[str] | None = None, expires_in
 
 
 async def tokens_list(actor: Actor) -> list[dict]:
+    require_whole_profile(actor)
     rows = await DB.fetch(
         "SELECT t.id, t.label, t.scopes, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,"
         " (SELECT GROUP_CONCAT(g.name, ', ') FROM connection_token_member cm JOIN member m ON m.id = cm.member_id"
@@ -99,6 +101,7 @@ async def tokens_list(actor: Actor) -> list[dict]:
 
 
 async def token_revoke(actor: Actor, token_id: str) -> None:
+    require_whole_profile(actor)
     row = await DB.fetchone("SELECT * FROM connection_token WHERE id = ? AND profile_id = ?", token_id,
                             actor.profile_id)
     if row is None:

@@ -177,6 +177,21 @@ async def members_resend_access(request: Request, actor: Actor, group_id: str, m
     return SignInLinkOut(signin_url=f"{config_of(request).base_url}/signin/{token}")
 
 
+@get("/api/groups/{group_id:str}/members/removed", guards=SIGNED_IN, tags=["members"])
+async def members_removed(actor: Actor, group_id: str) -> MemberList:
+    """People an admin removed; they cannot rejoin through an invite until let back in (admins)."""
+    rows = await groups.members_barred(actor, group_id)
+    return MemberList(items=[MemberOut(r["id"], r["display_name"], r["role"], "removed", r["barred_at"])
+                             for r in rows])
+
+
+@post("/api/groups/{group_id:str}/members/{member_id:str}/let-back-in", guards=SIGNED_IN, tags=["members"],
+      status_code=200)
+async def members_let_back_in(actor: Actor, group_id: str, member_id: str) -> Response:
+    await groups.member_let_back_in(actor, group_id, member_id)
+    return Response({"let_back_in": True})
+
+
 @post("/api/groups/{group_id:str}/leave", guards=SIGNED_IN, tags=["members"], status_code=200)
 async def groups_leave(actor: Actor, group_id: str) -> Response:
     await groups.group_leave(actor, group_id)
@@ -185,5 +200,6 @@ async def groups_leave(actor: Actor, group_id: str) -> Response:
 
 HANDLERS = [
     groups_list, groups_create, groups_get, groups_update, invites_create, invites_revoke, members_list,
-    members_update, members_remove, members_reset_access, members_approve, members_resend_access, groups_leave,
+    members_update, members_remove, members_reset_access, members_approve, members_resend_access, members_removed,
+    members_let_back_in, groups_leave,
 ]

@@ -7,7 +7,7 @@ from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
 from groupbox.domain.identity import service as identity
-from groupbox.errors import Gone, NotFound
+from groupbox.errors import Conflict, Gone, NotFound
 from groupbox.i18n import _
 from groupbox.web.support import PUBLIC, config_of, redirect, render, session_cookie
 
@@ -28,7 +28,7 @@ async def signin_submit(request: Request, token: str, actor: Actor | None) -> Re
         result = await identity.consume_signin(
             token, current=actor, user_agent=request.headers.get("user-agent"), session_days=config.session_days
         )
-    except (NotFound, Gone) as exc:
+    except (NotFound, Gone, Conflict) as exc:
         return await render(request, "auth/signin_invalid.html", status_code=exc.status_code, message=exc.message)
     response = redirect(request, result.redirect, _("You're signed in on this device."))
     if result.session_token:

@@ -23,7 +23,10 @@ PAGE_DAYS = 21
 MAX_PAGE_DAYS = 60
 
 
-async def _feed_url(request: Request, actor: Actor) -> str:
+async def _feed_url(request: Request, actor: Actor) -> str | None:
+    """The person's private feed link; none on a device signed in to one group only."""
+    if not actor.whole_profile:
+        return None
     config = config_of(request)
     token = await calendar.feed_token(actor, read_secret(config))
     return f"{config.base_url}/ics/{token}.ics"

@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from groupbox import qr
-from groupbox.access import Actor, can
+from groupbox.access import RANK, Actor, can
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import invites as invite_service
 from groupbox.domain.groups import service as groups
@@ -134,9 +134,11 @@ async def group_waiting(request: Request, actor: Actor, group_id: str) -> Templa
 @get("/groups/{group_id:str}/members", guards=SIGNED_IN, include_in_schema=False)
 async def group_members(request: Request, actor: Actor, group_id: str) -> Template:
     group = await groups.group_get(actor, group_id)
+    is_admin = can(actor, "group.admin", group)
     return await group_page(request, actor, "groups/members.html", group, "members",
                             members=await groups.members_list(actor, group_id), me=actor.membership(group_id),
-                            can_transfer=can(actor, "owner.transfer", group))
+                            can_transfer=can(actor, "owner.transfer", group), ranks=RANK,
+                            removed=await groups.members_barred(actor, group_id) if is_admin else [])
 
 
 async def _member_action(request: Request, actor: Actor, group_id: str, member_id: str, action: str) -> Redirect:
@@ -152,6 +154,9 @@ async def _member_action(request: Request, actor: Actor, group_id: str, member_i
         if action == "reset":
             await groups.member_reset_access(actor, group_id, member_id)
             return redirect(request, back, _("Access reset: their devices are signed out of this group."))
+        if action == "let-back-in":
+            await groups.member_let_back_in(actor, group_id, member_id)
+            return redirect(request, back, _("They can join again with an invite link."))
         if action in ("approve", "decline"):
             await groups.member_approve(actor, group_id, member_id, approve=action == "approve")
             return redirect(request, back, _("Approved.") if action == "approve" else _("Declined."))
@@ -167,7 +172,10 @@ async def group_member_action(request: Request, actor: Actor, group_id: str, mem
                               action: str) -> Redirect | Template:
     if action == "resend":
         group = await groups.group_get(actor, group_id)
-        token = await groups.member_resend_access(actor, group_id, member_id)
+        try:
+            token = await groups.member_resend_access(actor, group_id, member_id)
+        except (Forbidden, Conflict) as exc:
+            return redirect(request, f"/groups/{group_id}/members", exc.message, kind="error")
         member = await groups.member_row(member_id)
         url = f"{config_of(request).base_url}/signin/{token}"
         return await group_page(request, actor, "groups/resend.html", group, "members", member=member, url=url,

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
 from groupbox.domain.groups import invites
-from groupbox.errors import Gone, Invalid, NotFound, RateLimited
+from groupbox.errors import Forbidden, Gone, Invalid, NotFound, RateLimited
 from groupbox.i18n import _
 from groupbox.web.support import (
     BROWSER_COOKIE,
@@ -40,9 +40,9 @@ def _browser_key(request: Request, actor: Actor | None) -> tuple[str, Cookie | N
                          secure=config.https, max_age=365 * 86400)
 
 
-async def _invalid(request: Request, exc: NotFound | Gone) -> Template:
+async def _invalid(request: Request, exc: NotFound | Gone | Forbidden) -> Template:
     return await render(request, "join/invalid.html", status_code=exc.status_code, message=exc.message,
-                        page_title=_("This invite link doesn't work"))
+                        link_spent=exc.status_code != 403, page_title=_("This invite link doesn't work"))
 
 
 @get("/join/{token:str}", opt=PUBLIC, include_in_schema=False)
@@ -57,6 +57,9 @@ async def join_page(request: Request, token: str, actor: Actor | None) -> Templa
         return redirect(request, f"/groups/{group_id}")
     if actor is not None and await invites.pending_membership(actor, group_id):
         return redirect(request, f"/groups/{group_id}/waiting")
+    refusal = await invites.join_refusal(actor, group_id)
+    if refusal:
+        return await _invalid(request, Forbidden(refusal))
     response = await render(request, "join/join.html", token=token, preview=preview, errors={},
                             values={"display_name": actor.display_name if actor else ""},
                             returning=actor is not None, page_title=preview["group"]["name"])
@@ -74,7 +77,7 @@ async def join_submit(request: Request, token: str, actor: Actor | None) -> Temp
             token, form.get("display_name", ""), actor=actor, user_agent=request.headers.get("user-agent"),
             ip=client_ip(request), rate=config.claim_rate_limit, session_days=config.session_days,
         )
-    except (NotFound, Gone) as exc:
+    except (NotFound, Gone, Forbidden) as exc:
         return await _invalid(request, exc)
     except RateLimited as exc:
         response = await render(request, "join/invalid.html", status_code=429, message=exc.message,

@@ -26,10 +26,12 @@ ME_SECTIONS: list = []  # later areas add cards to /me (email, calendar feed, se
 @get("/me", guards=SIGNED_IN, include_in_schema=False)
 async def me_page(request: Request, actor: Actor) -> Template:
     sections = {}
-    for hook in ME_SECTIONS:
+    # Email, calendar feed and tokens belong to the whole profile: not on a one-group device.
+    for hook in ME_SECTIONS if actor.whole_profile else []:
         sections.update(await hook(request, actor))
     return await render(request, "me/me.html", nav="me", groups=await groups.groups_for(actor),
-                        devices=await identity.devices(actor), sections=sections, page_title=_("Me"))
+                        devices=await identity.devices(actor), sections=sections, one_group=not actor.whole_profile,
+                        page_title=_("Me"))
 
 
 @get("/me/devices", guards=SIGNED_IN, include_in_schema=False)
