@@ -120,11 +120,14 @@ def call(client):
 
 
 def csrf_headers(client) -> dict[str, str]:
-    """The CSRF header for a cookie-authenticated mutating request (fetches the cookie once)."""
+    """The CSRF header for a cookie-authenticated mutating request. Tokens are bound to the
+    session: fetch a fresh one when the client's session changed since the last one."""
     token = client.cookies.get("csrftoken")
-    if not token:
-        client.get("/")
-        token = client.cookies.get("csrftoken")
+    session = client.cookies.get("gb_session")
+    known = client.__dict__.setdefault("_csrf_by_session", {})
+    if not token or known.get(session) != token:
+        client.get("/api/me")  # answers with a cookie bound to this session when the jar's is not
+        token = known[session] = client.cookies.get("csrftoken")
     return {"x-csrftoken": token}
 
 

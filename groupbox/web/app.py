@@ -17,7 +17,6 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import ASGIMiddleware, DefineMiddleware
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -31,13 +30,15 @@ from groupbox import __version__
 from groupbox.config import Config, load_config
 from groupbox.db.engine import DB
 from groupbox.domain.identity import service as identity
+from groupbox.domain.remote import tokens as connection_tokens
 from groupbox.errors import DomainError, RateLimited
 from groupbox.i18n import _, _n
 from groupbox.instance import read_secret
 from groupbox.paths import static_dir, templates_dir
 from groupbox.web import routes
+from groupbox.web.auth import Authentication, SessionCSRF, credentials
 from groupbox.web.background import Background
-from groupbox.web.support import SESSION_COOKIE, provide_actor, wants_json
+from groupbox.web.support import provide_actor, wants_json
 
 log = logging.getLogger("groupbox")
 
@@ -75,36 +76,30 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class BearerAwareCSRF(CSRFMiddleware):
-    """Litestar's CSRF check, except for requests that carry `Authorization: Bearer`: those
-    hold no cookie authority, so there is nothing to forge (SPEC §15.1)."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope.get("headers", []):
-                if name == b"authorization" and value[:7].lower() == b"bearer ":
-                    await self.app(scope, receive, send)
-                    return
-        await super().__call__(scope, receive, send)
+def _accepts_bearer(scope: Scope) -> bool:
+    """Connection tokens open only the routes that declare it (`opt={"bearer": True}`: the sync
+    protocol and remote actions), where their scopes are enforced; elsewhere they are no one."""
+    handler = scope.get("route_handler")
+    return bool(handler is not None and handler.opt.get("bearer"))
 
 
 class ActorMiddleware(ASGIMiddleware):
-    """Resolves the session cookie to an `Actor` once per request (scope state "actor")."""
+    """Resolves the request's one credential (see `groupbox.web.auth`) to an `Actor` once per
+    request (scope state "actor"): a session cookie, or a connection token within its scopes."""
 
     @staticmethod
     def should_bypass_for_scope(scope: Scope) -> bool:
         return scope["path"].startswith("/static/") or scope["path"] == "/api/health"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        token = None
-        for name, value in scope.get("headers", []):
-            if name == b"cookie":
-                for part in value.decode("latin-1").split(";"):
-                    key, _, val = part.strip().partition("=")
-                    if key == SESSION_COOKIE:
-                        token = val
         config: Config = scope["app"].state.config
-        scope.setdefault("state", {})["actor"] = await identity.actor_for_session(token, config.session_days)
+        auth = credentials(scope)
+        actor = None
+        if auth is not None and auth[0] == "cookie":
+            actor = await identity.actor_for_session(auth[1], config.session_days)
+        elif auth is not None and _accepts_bearer(scope):
+            actor = await connection_tokens.actor_for_token(auth[1])
+        scope.setdefault("state", {})["actor"] = actor
         await next_app(scope, receive, send)
 
 
@@ -246,7 +241,8 @@ def create_app(config: Config | None = None) -> Litestar:
         dependencies={"actor": Provide(provide_actor)},
         middleware=[
             SecurityHeaders,
-            DefineMiddleware(BearerAwareCSRF, config=csrf),
+            Authentication,
+            DefineMiddleware(SessionCSRF, config=csrf),
             ActorMiddleware(),
         ],
         exception_handlers={Exception: error_handler},

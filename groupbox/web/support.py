@@ -16,8 +16,8 @@ from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
 from groupbox.config import Config
+from groupbox.web.auth import SESSION_COOKIE
 
-SESSION_COOKIE = "gb_session"
 FLASH_COOKIE = "gb_flash"
 BROWSER_COOKIE = "gb_browser"
 

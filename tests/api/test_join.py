@@ -151,6 +151,8 @@ def test_rapid_claims_from_one_ip_are_limited_after_twenty(client, call, world, 
 def test_raising_the_claim_limit_lifts_it(make_config, call):
     from litestar.testing import TestClient
 
+    from tests.conftest import csrf_headers
+
     from groupbox.web.app import create_app
     from tests.factories import build_world
 
@@ -158,12 +160,10 @@ def test_raising_the_claim_limit_lifts_it(make_config, call):
         world = client.blocking_portal.call(build_world)
         actor = client.blocking_portal.call(world.owner.actor)
         _row, token = client.blocking_portal.call(lambda: invites.invite_create(actor, world.group["id"]))
-        client.get("/")
-        headers = {"x-csrftoken": client.cookies.get("csrftoken")}
         for i in range(30):
             client.cookies.delete("gb_session")
             assert client.post(f"/api/auth/invite/{token}/claim", json={"display_name": f"P{i}"},
-                               headers=headers).status_code == 201
+                               headers=csrf_headers(client)).status_code == 201
 
 
 def test_twenty_simultaneous_claims_on_a_five_use_invite_make_five_members(client, call, world, invite):

@@ -9,15 +9,12 @@ message, and nothing of a refused upload stays on disk.
 from __future__ import annotations
 
 from datetime import datetime
-from secrets import compare_digest
 from urllib.parse import quote
 
 import msgspec
 from litestar import Request, delete, get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.response import File
-from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from groupbox.access import Actor
@@ -27,6 +24,7 @@ from groupbox.domain.files import storage
 from groupbox.errors import DomainError, Invalid
 from groupbox.i18n import _
 from groupbox.instance import read_secret
+from groupbox.web.auth import credentials, csrf_matches, session_token_of
 from groupbox.web.support import SIGNED_IN, config_of
 
 FIELD_MAX = 10_000  # bytes of one plain form field
@@ -52,11 +50,6 @@ class MultipartUpload:
         self.received = 0
         self.ended = False
         self._events = self._parse()
-        # The CSRF middleware skips upload routes, so it did not hand the form token to the
-        # templates; a form re-rendered beside an error needs it (the cookie's token, as on GET).
-        cookie = request.cookies.get("csrftoken")
-        if cookie:
-            ScopeState.from_scope(request.scope).csrf_token = cookie
 
     # raw body ----------------------------------------------------------------------------------
     async def _receive(self) -> bytes | None:
@@ -152,7 +145,8 @@ class MultipartUpload:
 
     # CSRF --------------------------------------------------------------------------------------
     def _bearer(self) -> bool:
-        return self.request.headers.get("authorization", "")[:7].lower() == "bearer "
+        auth = credentials(self.request.scope)
+        return auth is not None and auth[0] == "bearer"
 
     def _check_header_csrf(self) -> None:
         if self._bearer():
@@ -167,17 +161,8 @@ class MultipartUpload:
         self._verify(self.fields.pop("_csrf_token", ""))
 
     def _verify(self, submitted: str) -> None:
-        cookie = self.request.cookies.get("csrftoken", "")
-        secret = read_secret(self.config)
-
-        def decode(token: str) -> str | None:
-            if len(token) < CSRF_SECRET_LENGTH + 1:
-                return None
-            head, mac = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
-            return head if compare_digest(mac, generate_csrf_hash(token=head, secret=secret)) else None
-
-        mine, theirs = decode(submitted or ""), decode(cookie)
-        if mine is None or theirs is None or not compare_digest(mine, theirs):
+        cookie = self.request.cookies.get("csrftoken")
+        if not csrf_matches(read_secret(self.config), submitted, cookie, session_token_of(self.request.scope)):
             raise PermissionDeniedException("CSRF token verification failed")
 
 
