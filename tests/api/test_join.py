@@ -151,9 +151,8 @@ def test_rapid_claims_from_one_ip_are_limited_after_twenty(client, call, world, 
 def test_raising_the_claim_limit_lifts_it(make_config, call):
     from litestar.testing import TestClient
 
-    from tests.conftest import csrf_headers
-
     from groupbox.web.app import create_app
+    from tests.conftest import csrf_headers
     from tests.factories import build_world
 
     with TestClient(app=create_app(make_config(claim_rate_limit="100/minute"))) as client:

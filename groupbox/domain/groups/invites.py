@@ -107,8 +107,10 @@ def parse_duration_hours(text: str) -> int:
 
 async def invite_create(actor: Actor, group_id: str, *, max_uses=None, expires_in_hours=None, role="member",
                         needs_approval=False, label: str = "") -> tuple[dict, str]:
+    """Admins create invites; so does the instance owner from the server's shell (the CLI), in any
+    group, member or not (`access.SHELL_ACTIONS`): audited under the owner's name, "from shell"."""
     group = await group_get(actor, group_id)
-    me = require(actor, "group.admin", group)
+    me = require(actor, "invite.create", group)
     options = clean_invite_options(max_uses, expires_in_hours, role, needs_approval)
     token = new_token()
     invite_id = new_id()
@@ -118,12 +120,15 @@ async def invite_create(actor: Actor, group_id: str, *, max_uses=None, expires_i
             "INSERT INTO invite (id, group_id, token_hash, role, max_uses, needs_approval, label, created_by,"
             " created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             invite_id, group_id, token_hash(token), options["role"], options["max_uses"], options["needs_approval"],
-            " ".join((label or "").split())[:80], me.member_id, stamp, stamp + timedelta(hours=options["hours"]),
+            " ".join((label or "").split())[:80], me.member_id if me else None, stamp,
+            stamp + timedelta(hours=options["hours"]),
         )
         await audit.record("invite.create", actor=actor, group_id=group_id, target_type="invite",
+                           actor_name=None if me else f"{actor.display_name} (server owner)",
                            target_id=invite_id, target_name=label or options["role"],
                            detail=f"uses={options['max_uses'] or 'unlimited'} hours={options['hours']}"
-                                  f" role={options['role']} approval={options['needs_approval']}")
+                                  f" role={options['role']} approval={options['needs_approval']}"
+                                  + (" from shell" if actor.shell else ""))
     return await DB.fetchone("SELECT * FROM invite WHERE id = ?", invite_id), token
 
 
