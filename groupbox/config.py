@@ -6,6 +6,8 @@ The data folder itself comes from `--data`, else `GROUPBOX_DATA`, else `./data`.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
 import re
 import tomllib
@@ -46,6 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("claim_rate_limit", str, "20/minute", "Invite claims allowed per IP address."),
     Setting("pairing_rate_limit", str, "10/minute", "Device-pairing attempts allowed per IP address."),
     Setting("recovery_rate_limit", str, "5/minute", "Recovery-mail requests allowed per IP address."),
+    Setting("trusted_proxies", str, "", "Comma-separated addresses or networks of reverse proxies whose"
+            " X-Forwarded-For is believed (e.g. 127.0.0.1 or 172.16.0.0/12); `serve --https` adds its own Caddy."),
     Setting("session_days", int, 365, "Days a browser session stays valid without use."),
     Setting("smtp_host", str, "", "SMTP server; empty = write mail to DATA/outbox/ and the console."),
     Setting("smtp_port", int, 587, "SMTP port."),
@@ -99,6 +103,18 @@ def parse_rate(text: str) -> tuple[int, int]:
     if not match:
         raise ConfigError(f"rate limit {text!r} must look like '20/minute'")
     return int(match.group(1)), _RATE_SECONDS[match.group(2)]
+
+
+@functools.lru_cache(maxsize=8)
+def proxy_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """'127.0.0.1, 10.0.0.0/8' -> networks; a ConfigError names the entry that is not one."""
+    networks = []
+    for entry in filter(None, (part.strip() for part in (text or "").split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ConfigError(f"trusted_proxies: {entry!r} is not an IP address or network") from None
+    return tuple(networks)
 
 
 def resolve_data_dir(data: str | os.PathLike | None = None) -> Path:
@@ -156,6 +172,10 @@ class Config:
         return self.values["url"].rstrip("/")
 
     @property
+    def trusted_networks(self) -> tuple:
+        return proxy_networks(self.values["trusted_proxies"])
+
+    @property
     def upload_max_bytes(self) -> int:
         return self.values["upload_max_mb"] * 1024 * 1024
 
@@ -182,6 +202,7 @@ class Config:
             raise ConfigError(f"timezone {self.values['timezone']!r} is not a known zone") from None
         for name in ("claim_rate_limit", "pairing_rate_limit", "recovery_rate_limit"):
             parse_rate(self.values[name])
+        proxy_networks(self.values["trusted_proxies"])
         if not -1 <= self.values["backup_hour"] <= 23:
             raise ConfigError("backup_hour must be an hour from 0 to 23, or -1 for no nightly backup")
         if self.values["backup_keep"] < 1:

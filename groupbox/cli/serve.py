@@ -93,6 +93,10 @@ def serve(
     if https:
         from groupbox.cli.caddy import start_caddy
 
+        # Our own Caddy proxies from loopback: the workers believe its X-Forwarded-For (and only its).
+        proxies = [p for p in (config.trusted_proxies, "127.0.0.1", "::1") if p]
+        os.environ["GROUPBOX_TRUSTED_PROXIES"] = ",".join(proxies)
+
         caddy = start_caddy(config, upstream_port=port)
     shown = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     out.print(f"groupbox serving {config.data_dir} on [bold]{shown}[/] (public URL {config.base_url})")

@@ -3,6 +3,7 @@ confirmation, and cookies. Controllers stay thin: parse, call a service, render.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -120,14 +121,28 @@ async def render(request: Request, template: str, *, status_code: int = 200, nav
     return response
 
 
+def _trusted(address: str, networks: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request: Request) -> str:
-    """The peer address. Behind our own Caddy the real client is in X-Forwarded-For; we trust
-    it only when the peer is loopback (Caddy proxies from 127.0.0.1)."""
+    """The client's address, for rate limits. X-Forwarded-For is believed only from the proxies
+    named in `trusted_proxies` (none by default): walking it from the right, the first address
+    that is not one of those proxies is the client. Anyone else's header is ignored, so rotating
+    it gains nothing."""
     peer = request.client.host if request.client else "unknown"
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded and peer in {"127.0.0.1", "::1"}:
-        return forwarded.split(",")[0].strip()[:64]
-    return peer
+    networks = config_of(request).trusted_networks
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [hop.strip() for hop in ",".join(request.headers.getall("x-forwarded-for", [])).split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
 
 
 def wants_json(request: Request) -> bool:
