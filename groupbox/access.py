@@ -10,6 +10,7 @@ The matrix is SPEC §6.7:
 | action            | owner | admin | moderator | member              | guest |
 |-------------------|-------|-------|-----------|---------------------|-------|
 | group.admin       | yes   | yes   | no        | no                  | no    |  invites, members, migration, audit
+| invite.create     | yes   | yes   | no        | no                  | no    |  new invite links
 | object.create     | yes   | yes   | yes       | group setting       | no    |  official announcements, events, polls, tasks, sign-ups
 | object.edit       | yes   | yes   | yes       | own, if may create  | no    |  edit, move, cancel, delete such objects
 | act               | yes   | yes   | yes       | yes                 | no    |  RSVP, vote, comment, own tasks, acknowledge
@@ -20,6 +21,12 @@ The matrix is SPEC §6.7:
 
 Creating a group (`group.create`, no target) is for the instance owner and anyone who already
 administers a group on this server.
+
+The server shell: the CLI acts as the instance owner with `Actor.shell` set, and then may do
+`SHELL_ACTIONS` in every group on the server, member or not (`groupbox invite GROUP` works for the
+demo's groups). Whoever has a shell on the server can read the database anyway, so this opens
+nothing new; the web never builds such an actor, so the owner's pages and API still show only
+the groups they are in. Everything else still needs a membership.
 """
 
 from __future__ import annotations
@@ -58,6 +65,8 @@ class Actor:
     # Set for a device an admin signed in through "resend access" (SPEC §6.2): it holds this one
     # membership and nothing of the profile (no other groups, email, devices, tokens, feed).
     bound_member_id: str | None = None
+    # Set only by the CLI: the instance owner at a shell on the server (see SHELL_ACTIONS).
+    shell: bool = False
 
     @property
     def whole_profile(self) -> bool:
@@ -127,6 +136,7 @@ def _message_delete(role: str, group: Any, target: Any, member_id: str = "") -> 
 ACTIONS: dict[str, Any] = {
     "group.view": lambda role, group, target: _at_least(role, "guest"),
     "group.admin": lambda role, group, target: _at_least(role, "admin"),
+    "invite.create": lambda role, group, target: _at_least(role, "admin"),
     "object.create": _object_create,
     "object.edit": _object_edit,
     "act": lambda role, group, target: _at_least(role, "member"),
@@ -135,6 +145,9 @@ ACTIONS: dict[str, Any] = {
     "token.create": lambda role, group, target: _at_least(role, "member"),
     "owner.transfer": lambda role, group, target: role == "owner",
 }
+
+# What the instance owner may do from the server's shell in any group, member or not.
+SHELL_ACTIONS = frozenset({"group.view", "invite.create"})
 
 # Which connection-token scope lets a remote home server do an action (SPEC §14).
 SCOPE_FOR_ACTION = {"act.rsvp": "act:rsvp", "act.vote": "act:vote", "act.acknowledge": "act:acknowledge"}
@@ -156,6 +169,8 @@ def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> boo
     rule = ACTIONS.get(base_action)
     if rule is None:
         raise KeyError(f"unknown action {action!r}")
+    if actor.shell and actor.is_owner and action in SHELL_ACTIONS:
+        return True
     membership = actor.membership(group_id_of(target))
     if membership is None:
         return False
@@ -183,12 +198,14 @@ def require_whole_profile(actor: Actor) -> None:
 
 def require(actor: Actor | None, action: str, target: Any, group: Any = None) -> Membership:
     """Like `can`, but raises: NotFound for people outside the group, Forbidden otherwise.
-    Returns the actor's membership in the target's group."""
+    Returns the actor's membership in the target's group (None only for the server shell in a
+    group the owner is not in, and only for `SHELL_ACTIONS`)."""
     if actor is None:
         raise NotFound("Not found")
     membership = actor.membership(group_id_of(target))
-    if membership is None:
+    allowed = can(actor, action, target, group)
+    if membership is None and not allowed:
         raise NotFound("Not found")
-    if not can(actor, action, target, group):
+    if not allowed:
         raise Forbidden("You are not allowed to do that in this group.")
     return membership

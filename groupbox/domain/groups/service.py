@@ -116,6 +116,10 @@ async def group_create(actor: Actor, name: str, purpose: str = "", timezone: str
     return await group_row(group_id)
 
 
+_GROUPS_WITH_COUNT = ("SELECT g.*, (SELECT COUNT(*) FROM member m WHERE m.group_id = g.id AND m.status = 'active')"
+                      " AS member_count FROM grp g")
+
+
 async def groups_for(actor: Actor) -> list[dict]:
     """The actor's groups with their role and member count, by name."""
     if not actor.memberships:
@@ -123,8 +127,7 @@ async def groups_for(actor: Actor) -> list[dict]:
     ids = list(actor.memberships)
     marks = ",".join("?" * len(ids))
     rows = await DB.fetch(
-        f"SELECT g.*, (SELECT COUNT(*) FROM member m WHERE m.group_id = g.id AND m.status = 'active') AS member_count"
-        f" FROM grp g WHERE g.id IN ({marks}) ORDER BY g.name COLLATE NOCASE",
+        f"{_GROUPS_WITH_COUNT} WHERE g.id IN ({marks}) ORDER BY g.name COLLATE NOCASE",
         *ids,
     )
     for row in rows:
@@ -132,6 +135,14 @@ async def groups_for(actor: Actor) -> list[dict]:
         row["my_role"] = membership.role
         row["my_member_id"] = membership.member_id
     return rows
+
+
+async def groups_visible(actor: Actor) -> list[dict]:
+    """Every group on this server the actor may see, with its member count, by name: all of them
+    for the server's shell (`access.SHELL_ACTIONS`, the CLI's `groupbox groups`), one's own for
+    anyone else."""
+    rows = await DB.fetch(f"{_GROUPS_WITH_COUNT} ORDER BY g.name COLLATE NOCASE")
+    return [row for row in rows if can(actor, "group.view", row)]
 
 
 async def group_update(actor: Actor, group_id: str, **changes: Any) -> dict:
