@@ -56,7 +56,8 @@ def template_data(tmp_path_factory) -> Path:
     from groupbox.instance import init_instance
 
     path = tmp_path_factory.mktemp("template") / "data"
-    asyncio.run(init_instance(path, admin="Olivia Owner", name="Test Server"))
+    # In a thread of its own: the first test to ask may be a browser test, inside Playwright's loop.
+    run_async(init_instance, path, admin="Olivia Owner", name="Test Server")
     return path
 
 
