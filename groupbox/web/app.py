@@ -37,7 +37,7 @@ from groupbox.instance import read_secret
 from groupbox.paths import static_dir, templates_dir
 from groupbox.web import routes
 from groupbox.web.auth import Authentication, SessionCSRF, credentials
-from groupbox.web.background import Background
+from groupbox.web.background import Background, clean_up_after_crash
 from groupbox.web.support import provide_actor, wants_json
 
 log = logging.getLogger("groupbox")
@@ -54,26 +54,34 @@ SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeaders:
-    """Adds the security headers of SPEC §16 to every HTTP response."""
+def _public_domain(config: Config) -> bool:
+    """HSTS only for a real domain name: not an IP address, localhost or a LAN-only name (a
+    browser would then refuse plain http to it for a year)."""
+    import ipaddress
+    from urllib.parse import urlsplit
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    host = (urlsplit(config.base_url).hostname or "").lower()
+    try:
+        ipaddress.ip_address(host)
+        return False
+    except ValueError:
+        pass
+    return "." in host and not host.endswith((".local", ".lan", ".home", ".internal", ".localhost", ".home.arpa"))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(item for item in SECURITY_HEADERS if item[0] not in present)
-                message["headers"] = headers
-            await send(message)
+def security_headers(config: Config) -> Callable[[Message, Scope], Any]:
+    """A before-send hook: the security headers of SPEC §16 on every HTTP response, including the
+    router's own 404 and 405 answers (which no middleware sees)."""
+    headers = list(SECURITY_HEADERS)
+    if config.https and _public_domain(config):
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
 
-        await self.app(scope, receive, send_with_headers)
+    async def add(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _value in message.get("headers", [])}
+            message["headers"] = [*message.get("headers", []), *(h for h in headers if h[0] not in present)]
+
+    return add
 
 
 def _accepts_bearer(scope: Scope) -> bool:
@@ -210,6 +218,7 @@ def create_app(config: Config | None = None) -> Litestar:
 
     async def connect_db(app: Litestar) -> None:
         await DB.connect(config.db_path)
+        await clean_up_after_crash(config)
         if config.background_jobs:
             await background.start()
 
@@ -239,8 +248,8 @@ def create_app(config: Config | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[static_router, *routes.handlers()],
         dependencies={"actor": Provide(provide_actor)},
+        before_send=[security_headers(config)],
         middleware=[
-            SecurityHeaders,
             Authentication,
             DefineMiddleware(SessionCSRF, config=csrf),
             ActorMiddleware(),

@@ -11,14 +11,39 @@ def test_health_answers_without_a_session(client):
     assert response.json()["status"] == "ok"
 
 
+def _assert_security_headers(headers) -> None:
+    csp = headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"]
+
+
 def test_security_headers_on_pages_and_api(client):
     for path in ("/", "/api/health"):
-        headers = client.get(path).headers
-        csp = headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-        assert "frame-ancestors 'none'" in csp
-        assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"]
+        _assert_security_headers(client.get(path).headers)
+    assert "strict-transport-security" not in client.get("/").headers  # plain http: no HSTS
+
+
+def test_security_headers_on_unknown_routes_and_wrong_methods(client):
+    """The router's own 404 and 405 answers carry them too (issue 11 item 10)."""
+    for response in (client.get("/nowhere"), client.get("/api/does-not-exist"), client.delete("/api/health"),
+                     client.put("/groups"), client.get("/static/../../etc/passwd")):
+        assert response.status_code in (404, 405), response.request.url
+        _assert_security_headers(response.headers)
+
+
+def test_hsts_only_for_https_on_a_public_domain(make_config):
+    from litestar.testing import TestClient
+
+    from groupbox.web.app import create_app
+
+    cases = {"https://groups.example.org": True, "https://192.168.1.20": False, "https://groupbox.local": False,
+             "https://localhost:8443": False, "http://groups.example.org": False}
+    for url, expected in cases.items():
+        with TestClient(app=create_app(make_config(url=url))) as client:
+            for response in (client.get("/api/health"), client.get("/nowhere")):
+                assert ("strict-transport-security" in response.headers) is expected, url
 
 
 def test_api_errors_are_json_with_detail_and_status(client):
