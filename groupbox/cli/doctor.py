@@ -13,6 +13,7 @@ import typer
 
 from groupbox.cli.common import DataOpt, JsonOpt, emit_json, out, run
 from groupbox.config import SETTINGS, ConfigError, load_config, resolve_data_dir
+from groupbox.db.full import write_probe
 
 
 @dataclass
@@ -42,6 +43,9 @@ def collect(data) -> list[Check]:
         config = load_config(data)
     except ConfigError as exc:
         return [Check("config", "error", f"{exc}; fix {resolve_data_dir(data)}/groupbox.toml or the GROUPBOX_* variable")]
+    if not config.config_path.is_file():
+        return [Check("config", "error", f"no groupbox instance in {config.data_dir} ({config.config_path.name} is missing)"
+                                         f" — run `groupbox init --data {config.data_dir}`")]
     overridden = [s.env for s in SETTINGS if config.sources.get(s.name) == "env"]
     checks.append(Check("config", "ok", f"{config.config_path}" + (f" (overridden: {', '.join(overridden)})" if overridden else "")))
     if not is_initialised(config.data_dir):
@@ -78,6 +82,8 @@ def collect(data) -> list[Check]:
     free_mb = usage.free // (1024 * 1024)
     level = "error" if free_mb < 100 else "warning" if free_mb < 1024 else "ok"
     checks.append(Check("disk", level, f"{free_mb} MB free on the data folder's disk"))
+    if (failure := write_probe(config.data_dir)) is not None:
+        checks.append(Check("disk", "error", f"{failure}; free space on that disk"))
 
     # TLS: only a warning on loopback/LAN names.
     parsed = urlparse(config.base_url)

@@ -1,24 +1,47 @@
-"""`groupbox group create` and `groupbox invite`: act as the instance owner."""
+"""`groupbox group create`, `groupbox invite`, `groupbox groups` and `groupbox members`: the
+instance owner, acting from the server's shell."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
 
-from groupbox.cli.common import DataOpt, JsonOpt, emit_json, fail, hint, out, run
+from groupbox.cli.common import (
+    DataOpt,
+    GroupArg,
+    JsonOpt,
+    emit_json,
+    fail,
+    hint,
+    out,
+    print_columns,
+    run,
+)
 from groupbox.config import load_config
 
 group_app = typer.Typer(help="Manage groups.", no_args_is_help=True)
 
 
-async def owner_actor():
+async def shell_actor():
+    """The instance owner as the server's shell. Whoever runs the CLI has a shell on the server and
+    could read the database anyway, so it may list every group and invite into any of them, member
+    or not (`access.SHELL_ACTIONS`; the services decide). Web requests never act like this: the
+    owner's pages show only the groups they are in."""
     from groupbox.domain.identity import service as identity
 
     owner = await identity.owner_profile()
     if owner is None:
         fail("this instance has no owner yet; run `groupbox init`")
-    return await identity.load_actor(owner["id"])
+    return dataclasses.replace(await identity.load_actor(owner["id"]), shell=True)
+
+
+async def shell_and_group(ref: str):
+    """(the shell's actor, the group row) for a GROUP argument: an id or an exact name."""
+    from groupbox.domain.groups import service as groups
+
+    return await shell_actor(), await groups.resolve_group_ref(ref)
 
 
 @group_app.command("create")
@@ -40,7 +63,7 @@ def group_create(
 
     async def go() -> dict:
         async with opened(config):
-            actor = await owner_actor()
+            actor = await shell_actor()
             return await groups.group_create(actor, name, purpose, timezone, default_timezone=config.timezone)
 
     group = run(go())
@@ -51,7 +74,7 @@ def group_create(
 
 
 def invite(
-    group: Annotated[str, typer.Argument(help="Group id or exact name.")],
+    group: GroupArg,
     data: DataOpt = None,
     role: Annotated[str, typer.Option(help="Role people join with: member, guest, moderator, admin.")] = "member",
     uses: Annotated[int | None, typer.Option(help="How many people may use it (default: unlimited).")] = None,
@@ -60,10 +83,9 @@ def invite(
     label: Annotated[str, typer.Option(help="A label for you, e.g. 'old chat'.")] = "",
     json_: JsonOpt = False,
 ) -> None:
-    """Print an invite link and a QR code in the terminal."""
+    """Print an invite link and a QR code in the terminal (any group on this server)."""
     from groupbox import qr
     from groupbox.domain.groups import invites
-    from groupbox.domain.groups import service as groups
     from groupbox.instance import opened
 
     config = load_config(data)
@@ -71,10 +93,7 @@ def invite(
 
     async def go():
         async with opened(config):
-            actor = await owner_actor()
-            row = await groups.resolve_group_ref(group)
-            if not actor.membership(row["id"]):
-                fail(f"the owner is not a member of {row['name']!r}; invite from the web as one of its admins")
+            actor, row = await shell_and_group(group)
             created, token = await invites.invite_create(actor, row["id"], max_uses=uses, expires_in_hours=hours,
                                                          role=role, needs_approval=approval, label=label)
             return row, created, token
@@ -90,6 +109,59 @@ def invite(
     print(qr.terminal(url, color=out.is_terminal or True), flush=True)
 
 
+def groups_list(data: DataOpt = None, json_: JsonOpt = False) -> None:
+    """List every group on this server: id, name, members, timezone."""
+    from groupbox.domain.groups import service as groups
+    from groupbox.instance import opened
+
+    config = load_config(data)
+
+    async def go() -> list[dict]:
+        async with opened(config):
+            return await groups.groups_visible(await shell_actor())
+
+    items = [{"id": g["id"], "name": g["name"], "members": g["member_count"], "timezone": g["timezone"]}
+             for g in run(go())]
+    if json_:
+        emit_json({"items": items})
+    elif not items:
+        out.print('No groups yet. Create one: groupbox group create "NAME"')
+    else:
+        print_columns(("ID", "NAME", "MEMBERS", "TIMEZONE"),
+                      [(g["id"], g["name"], str(g["members"]), g["timezone"]) for g in items])
+
+
+def _trust(member: dict) -> str:
+    """SPEC §6.1, as far as the member list knows it."""
+    if not member["has_access"]:
+        return "access reset"
+    return "email verified" if member["verified"] else "invite member"
+
+
+def members_list(group: GroupArg, data: DataOpt = None, json_: JsonOpt = False) -> None:
+    """List a group's members (ids for `signin-link --member` and `token create --member`)."""
+    from groupbox.domain.groups import service as groups
+    from groupbox.instance import opened
+
+    config = load_config(data)
+
+    async def go() -> list[dict]:
+        async with opened(config):
+            actor, row = await shell_and_group(group)
+            return await groups.members_list(actor, row["id"])
+
+    items = [{"id": m["id"], "display_name": m["display_name"], "role": m["role"], "status": m["status"],
+              "trust": _trust(m), "joined_at": m["joined_at"].isoformat()} for m in run(go())]
+    if json_:
+        emit_json({"items": items})
+        return
+    print_columns(("ID", "NAME", "ROLE", "TRUST", "JOINED"),
+                  [(m["id"], m["display_name"], m["role"] + (" (waiting)" if m["status"] == "pending" else ""),
+                    m["trust"], m["joined_at"][:10]) for m in items])
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(group_app, name="group")
     app.command("invite")(invite)
+    app.command("groups")(groups_list)
+    app.command("members")(members_list)

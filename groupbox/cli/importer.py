@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from groupbox.cli.common import DataOpt, JsonOpt, emit_json, err, fail, out, run
+from groupbox.cli.common import DataOpt, GroupArg, JsonOpt, emit_json, err, fail, out, run
 from groupbox.config import load_config
 
 
 def import_whatsapp(
-    group: Annotated[str, typer.Argument(help="Group id or exact name.")],
+    group: GroupArg,
     file: Annotated[Path, typer.Argument(help="The export: the .txt file or the .zip with media.",
                                          show_default=False)],
     data: DataOpt = None,
@@ -31,8 +31,7 @@ def import_whatsapp(
         TimeRemainingColumn,
     )
 
-    from groupbox.cli.groups import owner_actor
-    from groupbox.domain.groups import service as groups
+    from groupbox.cli.groups import shell_and_group
     from groupbox.domain.migration import archive_import
     from groupbox.instance import opened
 
@@ -48,8 +47,7 @@ def import_whatsapp(
 
     async def go():
         async with opened(config):
-            actor = await owner_actor()
-            row = await groups.resolve_group_ref(group)
+            actor, row = await shell_and_group(group)
             if not actor.membership(row["id"]):
                 fail(f"the owner is not a member of {row['name']!r}; import from the web as one of its admins")
             with progress:

@@ -18,6 +18,13 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def root(data: common.RootDataOpt = None) -> None:
+    # `groupbox --data DIR doctor` as well as `groupbox doctor --data DIR`: each command's own
+    # `--data` takes this value from the root context when it is not given itself (common.DataOpt).
+    return
+
+
 def _register() -> None:
     from groupbox.cli import (
         backup,

@@ -12,11 +12,15 @@ from groupbox.config import load_config
 
 def signin_link(
     data: DataOpt = None,
-    member: Annotated[str | None, typer.Option(help="A member id: resend that member's access.")] = None,
+    member: Annotated[str | None, typer.Option(
+        help="A member id (see `groupbox members GROUP`): the link signs in to that member's whole profile, "
+             "all their groups and settings, because whoever has a shell on the server is trusted. "
+             "(A group admin's \"resend access\" on the web signs in to that one group only.)",
+        show_default=False)] = None,  # no env var: a stray one would pick whose account the link opens
     json_: JsonOpt = False,
 ) -> None:
-    """Print a fresh one-time sign-in link (valid 15 minutes)."""
-    from groupbox.db.engine import DB
+    """Print a fresh one-time sign-in link (valid 15 minutes) for the owner, or for a member."""
+    from groupbox.domain.groups import service as groups
     from groupbox.domain.identity import service as identity
     from groupbox.instance import opened
 
@@ -25,8 +29,8 @@ def signin_link(
     async def go() -> str:
         async with opened(config):
             if member:
-                row = await DB.fetchone("SELECT id FROM member WHERE id = ? AND status IN ('active','pending')", member)
-                if row is None:
+                row = await groups.member_row(member)
+                if row is None or row["status"] not in ("active", "pending"):
                     fail(f"no member with id {member!r}")
                 return await identity.issue_signin_link(member_id=member)
             owner = await identity.owner_profile()

@@ -32,6 +32,45 @@ def test_data_option_goes_anywhere_after_the_command(tmp_path):
     assert json.loads(result.stdout)["signin_url"].startswith("http://")
 
 
+def test_data_option_also_goes_before_the_command(tmp_path):
+    data = tmp_path / "d"
+    run_cli("--data", str(data), "init", "--json")
+    assert run_cli("--data", str(data), "doctor").returncode == 0
+    assert json.loads(run_cli(f"--data={data}", "signin-link", "--json").stdout)["signin_url"]
+    created = json.loads(run_cli("--data", str(data), "group", "create", "U12", "--json").stdout)
+    assert created["name"] == "U12"  # a sub-command of a command group reads it too
+
+
+def test_data_after_the_command_wins_over_one_before_it_and_both_over_the_env(tmp_path):
+    data, elsewhere = tmp_path / "d", tmp_path / "elsewhere"
+    run_cli("init", "--data", str(data))
+    assert run_cli("--data", str(elsewhere), "signin-link", "--data", str(data)).returncode == 0
+    assert run_cli("--data", str(data), "signin-link", env={"GROUPBOX_DATA": str(elsewhere)}).returncode == 0
+    wrong = run_cli("--data", str(elsewhere), "signin-link", env={"GROUPBOX_DATA": str(data)}, check=False)
+    assert wrong.returncode == 1 and "elsewhere is not initialised" in wrong.stderr
+
+
+def test_every_command_reads_data_given_before_it():
+    import typer
+
+    from groupbox.cli import common, main
+
+    main._register()
+
+    def commands(group, path=()):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                yield from commands(command, (*path, name))
+            else:
+                yield " ".join((*path, name)), command
+
+    found = dict(commands(typer.main.get_command(main.app)))
+    assert {"doctor", "group create", "invite", "groups", "members", "token create"} <= found.keys()
+    for name, command in found.items():
+        data = [p for p in command.params if p.name == "data"]
+        assert data and data[0].callback.__qualname__ == common._data_before_command.__qualname__, name
+
+
 def test_serve_on_an_uninitialised_folder_fails_with_one_line(tmp_path):
     result = run_cli("serve", "--data", str(tmp_path / "empty"), check=False)
     assert result.returncode != 0
@@ -70,6 +109,16 @@ def test_bad_config_is_one_line(tmp_path):
     result = run_cli("doctor", "--data", str(tmp_path), env={"GROUPBOX_PORT": "x"}, check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_doctor_outside_a_data_folder_says_there_is_no_instance_and_fails(tmp_path):
+    empty = tmp_path / "not-an-instance"
+    result = run_cli("doctor", "--data", str(empty), check=False)
+    assert result.returncode == 1
+    assert f"no groupbox instance in {empty}" in result.stdout and "groupbox init" in result.stdout
+    assert "ok      config" not in result.stdout
+    report = json.loads(run_cli("doctor", "--json", "--data", str(empty), check=False).stdout)
+    assert report["ok"] is False and report["checks"][0]["level"] == "error"
 
 
 def test_doctor_warns_but_passes_on_a_fresh_instance(data_dir):
