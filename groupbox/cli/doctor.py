@@ -13,6 +13,7 @@ import typer
 
 from groupbox.cli.common import DataOpt, JsonOpt, emit_json, out, run
 from groupbox.config import SETTINGS, ConfigError, load_config, resolve_data_dir
+from groupbox.db.full import write_probe
 
 
 @dataclass
@@ -81,6 +82,8 @@ def collect(data) -> list[Check]:
     free_mb = usage.free // (1024 * 1024)
     level = "error" if free_mb < 100 else "warning" if free_mb < 1024 else "ok"
     checks.append(Check("disk", level, f"{free_mb} MB free on the data folder's disk"))
+    if (failure := write_probe(config.data_dir)) is not None:
+        checks.append(Check("disk", "error", f"{failure}; free space on that disk"))
 
     # TLS: only a warning on loopback/LAN names.
     parsed = urlparse(config.base_url)

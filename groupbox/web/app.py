@@ -29,6 +29,7 @@ from markupsafe import Markup
 from groupbox import __version__
 from groupbox.config import Config, load_config
 from groupbox.db.engine import DB
+from groupbox.db.full import is_disk_full, note_full
 from groupbox.domain.identity import service as identity
 from groupbox.domain.remote import tokens as connection_tokens
 from groupbox.errors import DomainError, RateLimited
@@ -112,6 +113,9 @@ class ActorMiddleware(ASGIMiddleware):
 
 
 def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, Any]]:
+    if is_disk_full(exc):
+        note_full()
+        return 507, _("The server's disk is full, so nothing was saved. Please tell the admin."), {}
     if isinstance(exc, DomainError):
         return exc.status_code, exc.message, ({"errors": exc.errors} if exc.errors else {})
     if isinstance(exc, NotAuthorizedException):
@@ -137,7 +141,9 @@ def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, Any]]:
 
 def error_handler(request: Request, exc: Exception) -> Response:
     status, detail, extra = _status_and_detail(exc)
-    if status >= 500:
+    if status == 507:
+        log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+    elif status >= 500:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     headers = {}
     if isinstance(exc, RateLimited):

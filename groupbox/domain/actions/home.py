@@ -12,6 +12,7 @@ from typing import Any
 
 from groupbox.access import Actor
 from groupbox.db.engine import DB
+from groupbox.db.full import best_effort
 from groupbox.domain.actions import service as actions
 from groupbox.util import as_utc, now
 
@@ -29,8 +30,9 @@ async def visit_window(actor: Actor, reference: datetime | None = None, record: 
     if last is None or reference - last > VISIT_GAP:
         prev, last = last, reference
         if record:
-            await DB.execute("UPDATE profile SET prev_visit_at = ?, last_visit_at = ? WHERE id = ?", prev, last,
-                             actor.profile_id)
+            async with best_effort("a visit"):
+                await DB.execute("UPDATE profile SET prev_visit_at = ?, last_visit_at = ? WHERE id = ?", prev, last,
+                                 actor.profile_id)
     return prev or reference - FIRST_WINDOW
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from groupbox.access import Actor, Membership
 from groupbox.db.engine import DB
+from groupbox.db.full import best_effort
 from groupbox.domain.audit import service as audit
 from groupbox.errors import Conflict, Gone, Invalid, NotFound
 from groupbox.i18n import _
@@ -175,7 +176,7 @@ async def actor_for_session(token: str | None, session_days: int = 365) -> Actor
     if as_utc(row["expires_at"]) <= stamp:
         return None
     if stamp - as_utc(row["last_seen_at"]) > LAST_SEEN_EVERY:
-        async with DB.write() as tx:
+        async with best_effort("a session seen"), DB.write() as tx:
             await tx.connection.execute(
                 "UPDATE session SET last_seen_at = ?, expires_at = ? WHERE id = ?",
                 (stamp, stamp + timedelta(days=session_days), row["session_id"]),

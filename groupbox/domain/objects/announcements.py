@@ -19,6 +19,7 @@ from typing import Any
 
 from groupbox.access import Actor, can, require
 from groupbox.db.engine import DB
+from groupbox.db.full import best_effort
 from groupbox.domain.files import service as files
 from groupbox.domain.groups.service import group_get, group_row
 from groupbox.domain.notify import service as notify
@@ -150,11 +151,12 @@ async def announcement_view(actor: Actor, announcement_id: str) -> dict:
     row = await announcement_get(actor, announcement_id)
     membership = actor.membership(row["group_id"])
     if membership and not row["read"]:
-        await DB.execute(
-            "INSERT INTO announcement_read (announcement_id, member_id, read_at) VALUES (?,?,?)"
-            " ON CONFLICT DO NOTHING",
-            announcement_id, membership.member_id, now(),
-        )
+        async with best_effort("an announcement read"):
+            await DB.execute(
+                "INSERT INTO announcement_read (announcement_id, member_id, read_at) VALUES (?,?,?)"
+                " ON CONFLICT DO NOTHING",
+                announcement_id, membership.member_id, now(),
+            )
     return row
 
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Response, get
+from litestar.openapi import ResponseSpec
 
 from groupbox import __version__
 from groupbox.access import Actor
 from groupbox.db.engine import DB
+from groupbox.db.full import problem as storage_problem
 from groupbox.web.support import PUBLIC, SIGNED_IN, config_of
 
 
-class Health(msgspec.Struct):
+class Health(msgspec.Struct, omit_defaults=True):
     status: str
     version: str
     database: str
+    detail: str | None = None
+    status_code: int | None = None
 
 
 class MembershipOut(msgspec.Struct):
@@ -32,11 +36,19 @@ class MeOut(msgspec.Struct):
     memberships: list[MembershipOut]
 
 
-@get("/api/health", opt=PUBLIC, tags=["system"])
-async def health() -> Health:
-    """Liveness and database reachability (no session needed)."""
+@get("/api/health", opt=PUBLIC, tags=["system"],
+     responses={503: ResponseSpec(Health, description="Not healthy: `detail` says why (e.g. the disk is full).")})
+async def health(request: Request) -> Response[Health]:
+    """Liveness, database reachability and room to write (no session needed): 200, or 503 with
+    the reason."""
     row = await DB.fetchone("SELECT 1 AS ok")
-    return Health(status="ok", version=__version__, database="ok" if row else "unavailable")
+    trouble = storage_problem(config_of(request).data_dir)
+    if row is None:
+        trouble = "the database does not answer"
+    if trouble:
+        return Response(Health(status="error", version=__version__, database="ok" if row else "unavailable",
+                               detail=trouble, status_code=503), status_code=503)
+    return Response(Health(status="ok", version=__version__, database="ok"))
 
 
 @get("/api/me", guards=SIGNED_IN, tags=["identity"])

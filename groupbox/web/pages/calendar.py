@@ -8,6 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
+from groupbox.db.full import best_effort
 from groupbox.domain.calendar import service as calendar
 from groupbox.errors import NotFound
 from groupbox.i18n import _
@@ -28,8 +29,10 @@ async def _feed_url(request: Request, actor: Actor) -> str | None:
     if not actor.whole_profile:
         return None
     config = config_of(request)
-    token = await calendar.feed_token(actor, read_secret(config))
-    return f"{config.base_url}/ics/{token}.ics"
+    token = None
+    async with best_effort("a calendar feed link"):  # made on first view: never fails the page
+        token = await calendar.feed_token(actor, read_secret(config))
+    return f"{config.base_url}/ics/{token}.ics" if token else None
 
 
 async def calendar_card(request: Request, actor: Actor) -> dict:
