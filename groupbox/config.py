@@ -203,6 +203,8 @@ class Config:
         for name in ("claim_rate_limit", "pairing_rate_limit", "recovery_rate_limit"):
             parse_rate(self.values[name])
         proxy_networks(self.values["trusted_proxies"])
+        if self.values["log_level"].lower() not in {"debug", "info", "warning", "error"}:
+            raise ConfigError(f"log_level must be debug, info, warning or error, not {self.values['log_level']!r}")
         if not -1 <= self.values["backup_hour"] <= 23:
             raise ConfigError("backup_hour must be an hour from 0 to 23, or -1 for no nightly backup")
         if self.values["backup_keep"] < 1:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -279,12 +278,15 @@ def create_app(config: Config | None = None) -> Litestar:
         # Raised per route where larger bodies belong (the WhatsApp import).
         request_max_body_size=config.upload_max_bytes + 1024 * 1024,
         debug=False,
+        # Logging is the process's (granian's factory sets it from `log_level`); Litestar's own
+        # default would reset the root logger to INFO.
+        logging_config=None,
     )
     return app
 
 
 def app_from_env() -> Litestar:
     """granian's factory: the data folder comes from GROUPBOX_DATA."""
-    logging.basicConfig(level=os.environ.get("GROUPBOX_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return create_app(load_config())
+    config = load_config()
+    logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(config)

@@ -27,6 +27,8 @@ def test_env_overrides_file_which_overrides_default(tmp_path):
         ({"GROUPBOX_TIMEZONE": "Mars/Olympus"}, "timezone"),
         ({"GROUPBOX_URL": "ftp://x"}, "url"),
         ({"GROUPBOX_CLAIM_RATE_LIMIT": "lots"}, "rate limit"),
+        ({"GROUPBOX_LOG_LEVEL": "loud"}, "log_level"),
+        ({"GROUPBOX_TRUSTED_PROXIES": "caddy"}, "trusted_proxies"),
     ],
 )
 def test_bad_settings_say_which_and_why(tmp_path, env, message):
@@ -44,3 +46,23 @@ def test_rendered_toml_round_trips(tmp_path):
 def test_rate_parsing():
     assert parse_rate("20/minute") == (20, 60)
     assert parse_rate("5 / hour") == (5, 3600)
+
+
+def test_the_served_app_logs_at_the_configured_level(tmp_path, monkeypatch):
+    import logging
+
+    from groupbox.instance import init_instance
+    from groupbox.web.app import app_from_env
+    from tests.conftest import run_async
+
+    run_async(init_instance, tmp_path / "data", admin="Olivia Owner", name="Test Server")
+    (tmp_path / "data" / "groupbox.toml").write_text('log_level = "warning"\n', encoding="utf-8")
+    monkeypatch.setenv("GROUPBOX_DATA", str(tmp_path / "data"))
+    root = logging.getLogger()
+    saved_level, saved_handlers = root.level, root.handlers[:]
+    root.handlers = []
+    try:
+        app_from_env()
+        assert root.level == logging.WARNING
+    finally:
+        root.handlers, root.level = saved_handlers, saved_level
