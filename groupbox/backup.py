@@ -1,20 +1,24 @@
-"""Backups of a data folder, and restoring one (SPEC §5, §18).
+"""Backups of a data folder (SPEC §5, §18); `groupbox.restore` reads them back.
 
 `backup` takes a consistent snapshot while the server keeps serving: the database through
 SQLite's online backup API (one read transaction on the WAL database: writers never wait), then the
 config, the keys and the stored files (they are written once under generated names and never
-changed, so a file either is there or is not). Everything goes into one `.tar.gz` with a
-`manifest.json` that lists each file with its size and SHA-256; the archive is written under a
-temporary name, readable by its owner only (it holds the keys), and renamed when complete.
+changed, so a file either is there or is not). They are pinned first (hard links in a folder of
+DATA/tmp, so a file deleted meanwhile stays readable) and hashed; the manifest that lists each
+with its size and SHA-256 is signed with the instance's key (`groupbox.backup_seal`) and goes
+into the `.tar.gz` FIRST, its signature second, then the files, each checked against its hash
+again as it is written. The archive is written under a temporary name, readable by its owner only,
+and renamed when complete. Names carry the time in UTC (`groupbox-20261126-020500Z.tar.gz`).
 
-While serving, a nightly backup lands in `DATA/backups/groupbox-nightly-<time>.tar.gz` at
-`backup_hour` (claimed in the database, so one worker takes it), keeping the newest `backup_keep`.
+What a backup holds is secret: `keys/secret.key` (sign-ins, calendar feed links) and
+`keys/data.key` (remote tokens) must come back with a restore, or every session and calendar
+subscription dies. So a backup is as sensitive as the server: mode 0600, and `--encrypt` (a
+passphrase) for every copy that leaves the machine. Only the backup signing key stays out.
 
-`restore` goes into an empty (or new) data folder and verifies before it writes: it unpacks
-into a temporary folder beside the target, refusing anything that is not a plain file under the
-known names, checks every size and checksum against the manifest and the database's integrity,
-and only then moves the folder into place. A refused archive leaves nothing behind. A backup
-from an older groupbox is migrated forward; one from a newer groupbox is refused.
+While serving, a nightly backup lands in `DATA/backups/groupbox-nightly-<UTC time>.tar.gz` in the
+hour from `backup_hour` (server timezone), once a day, claimed in the database so one worker takes
+it, keeping the newest `backup_keep`. Starting the server outside that hour takes none: a night
+the server was down is skipped (`doctor` warns when the newest backup gets old).
 """
 
 from __future__ import annotations
@@ -24,30 +28,29 @@ import hashlib
 import io
 import json
 import os
-import shutil
+import secrets
 import sqlite3
 import tarfile
-import tempfile
 import time
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 
-from groupbox import __version__
+from groupbox import __version__, scratch
+from groupbox.backup_seal import BackupError, Encrypting, fingerprint_of, sign, signing_key
 from groupbox.config import CONFIG_FILE, DB_FILE, Config
-from groupbox.db.ledger import available
-from groupbox.instance import InstanceError, is_initialised
+from groupbox.instance import SIGNING_KEY, is_initialised
+from groupbox.util import create_private
 
-FORMAT = 1
+__all__ = ["BackupError", "backup", "nightly", "prune"]
+
+FORMAT = 2
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 SKIPPED_FILE_DIRS = {".incoming"}  # uploads still arriving
+SUFFIXES = (".tar.gz", ".tgz", ".tar.gz.enc")
 CHUNK = 1024 * 1024
-
-
-class BackupError(InstanceError):
-    """A backup or restore that cannot go on; the message says why and what to do."""
 
 
 @dataclass
@@ -57,22 +60,19 @@ class BackupResult:
     files: int
     database_bytes: int
     seconds: float
+    fingerprint: str
+    encrypted: bool
     skipped: list[str] = field(default_factory=list)
 
 
-@dataclass
-class RestoreResult:
-    data_dir: Path
-    files: int
-    created_at: str
-    version: str
-    migrated: list[str] = field(default_factory=list)
-
-
 # -- backup -------------------------------------------------------------------------------------
-def default_path(config: Config, at: datetime | None = None) -> Path:
-    stamp = (at or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-    return config.backups_dir / f"groupbox-{stamp}.tar.gz"
+def stamp(at: datetime | None = None) -> str:
+    """The UTC time in a backup's name: 20261126-020500Z."""
+    return (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d-%H%M%SZ")
+
+
+def default_path(config: Config, at: datetime | None = None, *, encrypted: bool = False) -> Path:
+    return config.backups_dir / f"groupbox-{stamp(at)}{'.tar.gz.enc' if encrypted else '.tar.gz'}"
 
 
 def _snapshot_database(db_path: Path, target: Path) -> list[str]:
@@ -106,8 +106,38 @@ def _data_files(config: Config) -> list[tuple[str, Path]]:
             relative = path.relative_to(config.data_dir)
             if relative.parts[1] in SKIPPED_FILE_DIRS or not path.is_file() or path.is_symlink():
                 continue
+            if folder == "keys" and (path.name == SIGNING_KEY or path.name.startswith(".")):
+                continue  # the signing key never leaves; dot files are keys being written
             found.append((relative.as_posix(), path))
     return found
+
+
+def _pin(entries: list[tuple[str, Path]], pinned: Path) -> tuple[list[tuple[str, Path]], list[str]]:
+    """Hard-link each file into `pinned`, so that it can be read twice (to hash, to write) even if
+    it is deleted meanwhile. Where a link is impossible (another file system) the file is read in
+    place, and a change between the two reads fails the backup rather than the restore."""
+    kept, skipped = [], []
+    for name, path in entries:
+        target = pinned / name
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except FileNotFoundError:  # deleted since the snapshot: its row is gone too
+            skipped.append(name)
+            continue
+        except OSError:
+            target = path
+        kept.append((name, target))
+    return kept, skipped
+
+
+def _hash(path: Path) -> dict:
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"size": size, "sha256": digest.hexdigest()}
 
 
 class _Hashing:
@@ -123,59 +153,80 @@ class _Hashing:
         return chunk
 
 
-def backup(config: Config, dest: Path | None = None) -> BackupResult:
-    """Write a snapshot of the data folder to `dest` (a file ending .tar.gz, or a folder to put
-    it in; default DATA/backups/groupbox-<time>.tar.gz). Never overwrites an existing file."""
+def _add(tar: tarfile.TarFile, name: str, source: IO[bytes] | _Hashing, size: int, mtime: float) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, int(mtime), 0o600
+    tar.addfile(info, source)
+
+
+def _write_archive(partial: Path, head: list[tuple[str, bytes]], entries: list[tuple[str, Path]],
+                   listed: list[dict], passphrase: str | None) -> None:
+    """The archive: the `head` members (manifest, signature) first, then the files, each checked
+    against its hash in the manifest while it is written."""
+    with create_private(partial) as raw:
+        sink = Encrypting(raw, passphrase) if passphrase is not None else raw
+        with gzip.GzipFile(filename="", mode="wb", fileobj=sink, compresslevel=6, mtime=0) as packed, \
+                tarfile.open(fileobj=packed, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            for name, data in head:
+                _add(tar, name, io.BytesIO(data), len(data), time.time())
+            for (name, path), item in zip(entries, listed, strict=True):
+                with path.open("rb") as handle:
+                    hashing = _Hashing(handle)
+                    try:
+                        _add(tar, name, hashing, item["size"], os.fstat(handle.fileno()).st_mtime)
+                        intact = hashing.digest.hexdigest() == item["sha256"]
+                    except OSError as exc:
+                        if exc.errno is not None:  # the disk, not tarfile's "unexpected end of data"
+                            raise
+                        intact = False  # shorter than when it was hashed a moment ago
+                if not intact:
+                    raise BackupError(f"{name} changed while it was backed up; run the backup again")
+        if isinstance(sink, Encrypting):
+            sink.finish()
+        raw.flush()
+        os.fsync(raw.fileno())
+
+
+def backup(config: Config, dest: Path | None = None, *, passphrase: str | None = None) -> BackupResult:
+    """Write a signed snapshot of the data folder to `dest` (a file ending .tar.gz, .tgz or
+    .tar.gz.enc, or a folder to put it in; default DATA/backups/groupbox-<UTC time>.tar.gz),
+    encrypted when a passphrase is given. Never overwrites an existing file."""
     if not is_initialised(config.data_dir):
         raise BackupError(f"{config.data_dir} is not initialised; nothing to back up")
     started = time.monotonic()
-    dest = Path(dest).expanduser().resolve() if dest else default_path(config)
-    if dest.is_dir() or not dest.name.endswith((".tar.gz", ".tgz")):  # a folder to put it in
-        dest = dest / default_path(config).name
+    encrypted = passphrase is not None
+    dest = Path(dest).expanduser().resolve() if dest else default_path(config, encrypted=encrypted)
+    if dest.is_dir() or not dest.name.endswith(SUFFIXES):  # a folder to put it in
+        dest = dest / default_path(config, encrypted=encrypted).name
     if dest.exists():
         raise BackupError(f"{dest} already exists; pick another name")
     if dest.is_relative_to(config.files_dir) or dest.is_relative_to(config.keys_dir):
         raise BackupError("put the backup outside the data folder's files/ and keys/")
+    key = signing_key(config)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix=".backup-", dir=dest.parent))
     except OSError as exc:
         raise BackupError(f"cannot write to {dest.parent}: {exc.strerror}") from None
-    partial = workdir / "archive.partial"
+    partial = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.partial")
     try:
-        database = workdir / DB_FILE
-        migrations = _snapshot_database(config.db_path, database)
-        entries = [(DB_FILE, database), *_data_files(config)]
-        listed, skipped = [], []
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
-            for name, path in entries:
-                try:
-                    handle = path.open("rb")
-                except FileNotFoundError:  # deleted since the snapshot: its row is gone too
-                    skipped.append(name)
-                    continue
-                with handle:
-                    info = tar.gettarinfo(fileobj=handle, arcname=name)
-                    info.uid = info.gid = 0
-                    info.uname = info.gname = ""
-                    hashing = _Hashing(handle)
-                    tar.addfile(info, hashing)
-                listed.append({"name": name, "size": info.size, "sha256": hashing.digest.hexdigest()})
+        with scratch.folder(config.data_dir, "backup-") as pinned:
+            migrations = _snapshot_database(config.db_path, pinned / DB_FILE)
+            entries, skipped = _pin(_data_files(config), pinned)
+            entries.insert(0, (DB_FILE, pinned / DB_FILE))
+            listed = [{"name": name, **_hash(path)} for name, path in entries]
             manifest = json.dumps({
                 "format": FORMAT, "groupbox": __version__, "created_at": datetime.now(UTC).isoformat(),
                 "instance": config.name, "url": config.base_url, "migrations": migrations, "files": listed,
             }, indent=1).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime, info.mode = len(manifest), int(time.time()), 0o600
-            tar.addfile(info, io.BytesIO(manifest))
+            head = [(MANIFEST, manifest), (SIGNATURE, sign(key, manifest))]
+            _write_archive(partial, head, entries, listed, passphrase)
         os.replace(partial, dest)
     except OSError as exc:
         raise BackupError(f"cannot write the backup to {dest}: {exc.strerror or exc}") from None
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    database_bytes = next(item["size"] for item in listed if item["name"] == DB_FILE)
-    return BackupResult(dest, dest.stat().st_size, len(listed), database_bytes, time.monotonic() - started, skipped)
+        partial.unlink(missing_ok=True)
+    return BackupResult(dest, dest.stat().st_size, len(listed), listed[0]["size"], time.monotonic() - started,
+                        fingerprint_of(key.public_key()), encrypted, skipped)
 
 
 # -- nightly, while serving ---------------------------------------------------------------------
@@ -183,17 +234,17 @@ NIGHTLY_PREFIX = "groupbox-nightly-"
 
 
 async def nightly(config: Config, reference: datetime | None = None) -> BackupResult | None:
-    """Take tonight's backup if `backup_hour` has come and no worker has taken it today."""
+    """Take tonight's backup in the hour from `backup_hour`, once a day (see the module's rules)."""
     import asyncio
 
     from groupbox.db import claims
 
     if config.backup_hour < 0:
         return None
-    moment = await claims.claim_day("last_backup_date", config.backup_hour, config.timezone, reference)
+    moment = await claims.claim_day("last_backup_date", config.backup_hour, config.timezone, reference, hours=1)
     if moment is None:
         return None
-    name = f"{NIGHTLY_PREFIX}{moment.strftime('%Y%m%d-%H%M%S')}.tar.gz"
+    name = f"{NIGHTLY_PREFIX}{stamp(moment)}.tar.gz"
     try:
         result = await asyncio.to_thread(backup, config, config.backups_dir / name)
     except BackupError:
@@ -210,120 +261,3 @@ def prune(config: Config) -> list[Path]:
     for path in old:
         path.unlink(missing_ok=True)
     return old
-
-
-# -- restore ------------------------------------------------------------------------------------
-def _safe_name(member: tarfile.TarInfo) -> str:
-    """The member's name if it is a plain file or folder under the names a backup holds."""
-    path = PurePosixPath(member.name)
-    if path.is_absolute() or ".." in path.parts or "\\" in member.name or not path.parts:
-        raise BackupError(f"the archive holds an unsafe path ({member.name!r}); refused")
-    if not (member.isfile() or member.isdir()):
-        raise BackupError(f"the archive holds a link or device ({member.name!r}); refused")
-    name = path.as_posix()
-    if name not in (DB_FILE, CONFIG_FILE, MANIFEST) and path.parts[0] not in ("keys", "files"):
-        raise BackupError(f"the archive holds {name!r}, which is not part of a groupbox backup; refused")
-    return name
-
-
-def _unpack(archive: Path, into: Path) -> tuple[dict, dict[str, tuple[int, str]]]:
-    """Unpack the plain files into `into`, hashing them; returns the manifest and what was found."""
-    found: dict[str, tuple[int, str]] = {}
-    manifest: dict | None = None
-    try:
-        with tarfile.open(archive, mode="r:*") as tar:
-            for member in tar:
-                name = _safe_name(member)
-                if member.isdir():
-                    continue
-                source = tar.extractfile(member)
-                assert source is not None
-                if name == MANIFEST:
-                    try:
-                        manifest = json.loads(source.read(4 * 1024 * 1024))
-                    except ValueError:
-                        raise BackupError("the backup's manifest is not readable; refused") from None
-                    continue
-                if name in found:
-                    raise BackupError(f"the archive holds {name!r} twice; refused")
-                target = into / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                digest, size = hashlib.sha256(), 0
-                with open(target, "xb") as out:
-                    while chunk := source.read(CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-                        out.write(chunk)
-                found[name] = (size, digest.hexdigest())
-    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as exc:
-        detail = str(exc).splitlines()[0].rstrip(":") if str(exc) else type(exc).__name__
-        if isinstance(exc, tarfile.ReadError) and "could not be opened" in detail:
-            detail = "not a tar archive"
-        raise BackupError(f"{archive.name} is not a complete groupbox backup ({detail}); refused") from None
-    except OSError as exc:
-        raise BackupError(f"cannot restore: {exc.strerror or exc}") from None
-    if not isinstance(manifest, dict) or "files" not in manifest:
-        raise BackupError(f"{archive.name} has no manifest; it is not a groupbox backup")
-    return manifest, found
-
-
-def _verify(manifest: dict, found: dict[str, tuple[int, str]], database: Path) -> None:
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"this backup has format {manifest.get('format')!r}; this groupbox reads format "
-                          f"{FORMAT} — upgrade groupbox first")
-    listed = {item["name"]: (item["size"], item["sha256"]) for item in manifest["files"]}
-    for name, expected in listed.items():
-        if name not in found:
-            raise BackupError(f"{name} is missing from the backup; refused")
-        if found[name] != tuple(expected):
-            raise BackupError(f"{name} does not match its checksum; the backup is damaged; refused")
-    extra = sorted(set(found) - set(listed))
-    if extra:
-        raise BackupError(f"{extra[0]} is not in the backup's manifest; refused")
-    if DB_FILE not in found or CONFIG_FILE not in found:
-        raise BackupError("the backup has no database or no config; refused")
-    newer = sorted(set(manifest.get("migrations", [])) - set(available()))
-    if newer:
-        raise BackupError(f"this backup comes from a newer groupbox (migration {newer[0]}); upgrade groupbox first")
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        result = connection.execute("PRAGMA integrity_check").fetchone()[0]
-    except sqlite3.Error as exc:
-        raise BackupError(f"the backup's database does not open ({exc}); refused") from None
-    finally:
-        connection.close()
-    if result != "ok":
-        raise BackupError(f"the backup's database fails its integrity check ({result}); refused")
-
-
-def restore(archive: Path, data_dir: Path) -> RestoreResult:
-    """Restore `archive` into `data_dir`, which must be empty or not exist yet."""
-    archive = Path(archive).expanduser().resolve()
-    if not archive.is_file():
-        raise BackupError(f"{archive} is not a file")
-    data_dir = Path(data_dir).expanduser().resolve()
-    if data_dir.exists() and (not data_dir.is_dir() or any(data_dir.iterdir())):
-        raise BackupError(f"restore goes into an empty data folder; {data_dir} is not empty")
-    try:
-        data_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{data_dir.name}.restoring-", dir=data_dir.parent))
-    except OSError as exc:
-        raise BackupError(f"cannot write beside {data_dir}: {exc.strerror}") from None
-    try:
-        manifest, found = _unpack(archive, staging)
-        _verify(manifest, found, staging / DB_FILE)
-        for sub in ("files", "outbox", "backups"):
-            (staging / sub).mkdir(exist_ok=True)
-        keys = staging / "keys"
-        keys.mkdir(exist_ok=True)
-        keys.chmod(0o700)
-        for path in [*keys.iterdir(), staging / DB_FILE]:
-            path.chmod(0o600)
-        staging.chmod(0o755)
-        if data_dir.exists():
-            data_dir.rmdir()
-        os.replace(staging, data_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return RestoreResult(data_dir, len(found), str(manifest.get("created_at", "")), str(manifest.get("groupbox", "")))

@@ -14,9 +14,11 @@ from pathlib import Path
 from groupbox.config import SETTINGS, Config, load_config, render_toml
 from groupbox.db import migrate
 from groupbox.db.engine import DB
+from groupbox.util import create_private
 
 SECRET_KEY = "secret.key"
 DATA_KEY = "data.key"
+SIGNING_KEY = "backup-signing.key"  # Ed25519; signs backups' manifests and never goes into one
 
 
 class InstanceError(RuntimeError):
@@ -37,19 +39,39 @@ def is_initialised(data_dir: Path) -> bool:
 
 
 def _write_secret(path: Path, content: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
+    """Write a key whole under a temporary name, then link it into place: a process that reads
+    it meanwhile never sees half a key, and of two made at once the first one stays."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    try:
+        with create_private(partial) as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(partial, path)
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _signing_key() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
 def ensure_keys(keys_dir: Path) -> None:
-    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not (keys_dir / SECRET_KEY).exists():
-        _write_secret(keys_dir / SECRET_KEY, secrets.token_hex(32).encode())
-    if not (keys_dir / DATA_KEY).exists():
-        from cryptography.fernet import Fernet
+    """Create whichever key is missing: at `init`, and for an instance made before a key
+    existed (the backup signing key comes with the first backup of such an instance)."""
+    from cryptography.fernet import Fernet
 
-        _write_secret(keys_dir / DATA_KEY, Fernet.generate_key())
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name, make in ((SECRET_KEY, lambda: secrets.token_hex(32).encode()), (DATA_KEY, Fernet.generate_key),
+                       (SIGNING_KEY, _signing_key)):
+        if not (keys_dir / name).exists():
+            _write_secret(keys_dir / name, make())
 
 
 def read_secret(config: Config) -> str:
@@ -110,8 +132,8 @@ async def init_instance(data: str | os.PathLike | None, *, url: str | None = Non
     if name:
         values["name"] = name
     config.with_values(url=values["url"], name=values["name"]).validate()
-    for sub in ("files", "outbox", "backups"):
-        (data_dir / sub).mkdir(parents=True, exist_ok=True)
+    for sub in ("files", "outbox", "backups"):  # stored files, mail with live links, copies of the keys
+        (data_dir / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
     ensure_keys(data_dir / "keys")
     config.config_path.write_text(render_toml(values), encoding="utf-8")
     config = load_config(data_dir)

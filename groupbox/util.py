@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
 
 # The demo writes weeks of history through the same services as real use; it sets the clock
 # for each step instead of editing timestamps afterwards. Nothing else sets it.
@@ -57,3 +60,9 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def create_private(path: Path) -> BinaryIO:
+    """A new file (never an existing one) that only the server's user can read: keys, backups,
+    mail with live links, stored files."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")

@@ -10,11 +10,15 @@ from groupbox.timefmt import local
 from groupbox.util import now
 
 
-async def claim_day(key: str, hour: int, tz: str, reference: datetime | None = None) -> datetime | None:
+async def claim_day(key: str, hour: int, tz: str, reference: datetime | None = None,
+                    hours: int | None = None) -> datetime | None:
     """The local moment, once `hour` has come today in `tz` and nobody has claimed `key` for
-    today yet (the caller now holds the claim); None otherwise."""
+    today yet (the caller now holds the claim); None otherwise. With `hours`, only within that
+    many hours from `hour`: a job that belongs to the night (the backup) is not made up for at
+    noon because the server was started then; without, a late start still does today's (the
+    digest)."""
     moment = local(reference or now(), tz)
-    if moment.hour < hour:
+    if moment.hour < hour or (hours is not None and moment.hour >= hour + hours):
         return None
     today = moment.date().isoformat()
     async with DB.write():

@@ -14,6 +14,27 @@ from groupbox.config import Config
 
 log = logging.getLogger("groupbox.background")
 
+
+async def clean_up_after_crash(config: Config) -> None:
+    """At every start (background jobs or not), before serving: what a killed process left goes
+    now, not at the next import: imports it left staging (rows and media), DATA/tmp/import-*
+    and backup-* nobody holds. Safe beside the live work of other workers and the CLI (see
+    `groupbox.scratch`); a failure here is logged, never fatal. Also makes DATA/files private
+    for folders made before it was."""
+    from groupbox import scratch
+    from groupbox.domain.files import storage
+    from groupbox.domain.migration import archive_import
+
+    try:
+        storage.private_files_dir(config)
+        imports = await archive_import.discard_abandoned(config.files_dir)
+        removed = await asyncio.to_thread(scratch.clear, config.data_dir)
+    except Exception:
+        log.exception("cleaning up after a crash failed")
+        return
+    if imports or removed:
+        log.warning("cleaned up after a killed process: %d import(s), %s", imports, ", ".join(removed) or "no files")
+
 # (interval seconds, async fn(config)) registered by other areas, e.g. remote sync.
 PERIODIC: list[tuple[float, Callable[[Config], Awaitable[None]]]] = []
 

@@ -12,6 +12,7 @@ Rules:
   stored name is random and never derived from what a person sent.
 - Nothing half-written: an upload streams into DATA/files/.incoming/ and is moved into place as
   the last step of the transaction that writes its row; any refusal removes the temporary file.
+- Private: DATA/files is 0700 and every stored file 0600 (only the server's user reads them).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Invalid, NotFound, TooLarge
 from groupbox.i18n import _
-from groupbox.util import new_id, now
+from groupbox.util import create_private, new_id, now
 
 log = logging.getLogger("groupbox.files")
 
@@ -87,9 +88,18 @@ class Staged:
     sha256: str
 
 
+def private_files_dir(config: Config) -> Path:
+    """DATA/files, 0700 (also for a folder made before files were private)."""
+    path = config.files_dir
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)
+    return path
+
+
 def _incoming_dir(config: Config) -> Path:
-    path = config.files_dir / INCOMING
-    path.mkdir(parents=True, exist_ok=True)
+    path = private_files_dir(config) / INCOMING
+    path.mkdir(mode=0o700, exist_ok=True)
     _sweep(path)
     return path
 
@@ -112,7 +122,7 @@ async def _stage(chunks: AsyncIterable[bytes], config: Config) -> Staged:
     size = 0
     limit = config.upload_max_bytes
     try:
-        with path.open("xb") as handle:
+        with create_private(path) as handle:
             async for chunk in chunks:
                 if not chunk:
                     continue

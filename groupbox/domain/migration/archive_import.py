@@ -6,8 +6,10 @@ Rules:
   each in its own short write transaction, under an `archive_import` row with status 'staging'.
   One last short transaction flips it to 'done'; readers only ever see 'done' imports. Any
   failure — a refusal found mid-stream, a damaged media file, a cancelled request, Ctrl-C in the
-  CLI — deletes the staged rows in batches and every media file written so far. A staging import
-  left behind by a killed process (no batch for `STALE_AFTER`) is cleaned up by the next import.
+  CLI — deletes the staged rows in batches and every media file written so far. While it stages
+  (or is being deleted) an import holds the lock DATA/tmp/import-<id>.lock (`groupbox.scratch`);
+  one whose lock nobody holds was left by a killed process and is cleaned up at once, when the
+  server starts and before the next import.
 - Refused whole, with the parser's short message: not an export, empty, wrong encoding, unsafe
   or damaged zip, suspicious compression ratio or unpacked size (Invalid, 422); a file over the
   instance's import limit (TooLarge, 413).
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import hashlib
 import mimetypes
 import secrets
@@ -35,10 +38,11 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
+from groupbox import scratch
 from groupbox.access import Actor, require
 from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
@@ -49,10 +53,9 @@ from groupbox.domain.migration.whatsapp_source import CHUNK, ExportSource, Whats
 from groupbox.errors import Conflict, Invalid, NotFound, TooLarge
 from groupbox.i18n import _
 from groupbox.timefmt import zone
-from groupbox.util import new_id, now
+from groupbox.util import create_private, new_id, now
 
 BATCH = 2000  # entries per write transaction
-STALE_AFTER = timedelta(minutes=15)  # a staging import silent this long was left by a dead process
 _TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
     ".webp": "image/webp", ".heic": "image/heic", ".opus": "audio/ogg", ".ogg": "audio/ogg",
@@ -140,7 +143,7 @@ class _Reader:
         digest = hashlib.sha256()
         size = 0
         try:
-            with self.source.open_media(name) as media, open(path, "xb") as out:
+            with self.source.open_media(name) as media, create_private(path) as out:
                 while chunk := media.read(CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
@@ -191,8 +194,8 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
     if size > max_bytes:
         raise TooLarge(_("The export is larger than this server's import limit of {mb} MB.",
                          mb=max_bytes // 2**20), field="file")
-    files_dir.mkdir(parents=True, exist_ok=True)
-    await discard_stale(files_dir)
+    files_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    await discard_abandoned(files_dir)
 
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(1, thread_name_prefix="whatsapp-import")
@@ -203,6 +206,7 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
     source: ExportSource | None = None
     import_id: str | None = None
     reader: _Reader | None = None
+    lock = contextlib.ExitStack()
     try:
         try:
             source = await off_loop(ExportSource.open, path, max_total_bytes=max_bytes)
@@ -221,6 +225,7 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
             raise Conflict(_("This export is being imported right now. Wait a moment and reload."))
 
         import_id = new_id()
+        lock.enter_context(scratch.holding(_data_dir(files_dir), _lock_name(import_id)))
         stamp = now()
         async with DB.write():
             await DB.execute(
@@ -277,6 +282,7 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
         raise
     finally:
         await asyncio.to_thread(pool.shutdown, True)
+        lock.close()
         if source is not None:
             source.close()
 
@@ -336,15 +342,27 @@ async def _discard(import_id: str, files_dir: Path, written: list[Path], pool: T
     await asyncio.to_thread(unlink)
 
 
-async def discard_stale(files_dir: Path) -> int:
-    """Clean up staging imports left behind by a process that died mid-import."""
-    cutoff = now() - STALE_AFTER
-    rows = await DB.fetch(
-        "SELECT id FROM archive_import WHERE status IN ('staging', 'deleting') AND updated_at < ?", cutoff
-    )
+def _data_dir(files_dir: Path) -> Path:
+    return files_dir.parent  # DATA/files -> DATA
+
+
+def _lock_name(import_id: str) -> str:
+    return f"import-{import_id}.lock"
+
+
+async def discard_abandoned(files_dir: Path) -> int:
+    """Clean up the imports a killed process left staging or half deleted: those whose lock
+    nobody holds. Safe beside imports running in other workers or the CLI (they hold theirs)."""
+    rows = await DB.fetch("SELECT id FROM archive_import WHERE status IN ('staging', 'deleting')")
+    discarded = 0
     for row in rows:
-        await _discard(row["id"], files_dir, [])
-    return len(rows)
+        with scratch.holding(_data_dir(files_dir), _lock_name(row["id"]), wait=False) as mine:
+            # Under the lock, again: the import may have finished between the query and the lock.
+            if mine and await DB.fetchone("SELECT 1 FROM archive_import WHERE id = ? AND status IN"
+                                          " ('staging', 'deleting')", row["id"]):
+                await _discard(row["id"], files_dir, [])
+                discarded += 1
+    return discarded
 
 
 async def import_delete(actor: Actor, group_id: str, import_id: str, *, files_dir: Path) -> dict:
@@ -356,10 +374,14 @@ async def import_delete(actor: Actor, group_id: str, import_id: str, *, files_di
     )
     if row is None:
         raise NotFound(_("Not found"))
-    async with DB.write():
-        # Hidden at once; the rows then go in short batches.
-        await DB.execute("UPDATE archive_import SET status = 'deleting' WHERE id = ?", import_id)
-        await audit.record("archive.delete", actor=actor, group_id=group_id, target_type="archive_import",
-                           target_id=import_id, target_name=row["source_name"], detail=f"messages={row['messages']}")
-    await _discard(import_id, files_dir, [])
+    with scratch.holding(_data_dir(files_dir), _lock_name(import_id), wait=False) as mine:
+        if not mine:  # another request is deleting it right now
+            return row
+        async with DB.write():
+            # Hidden at once; the rows then go in short batches.
+            await DB.execute("UPDATE archive_import SET status = 'deleting' WHERE id = ?", import_id)
+            await audit.record("archive.delete", actor=actor, group_id=group_id, target_type="archive_import",
+                               target_id=import_id, target_name=row["source_name"],
+                               detail=f"messages={row['messages']}")
+        await _discard(import_id, files_dir, [])
     return row

@@ -23,7 +23,7 @@ from pathlib import Path
 from groupbox.config import Config
 from groupbox.db.engine import DB
 from groupbox.i18n import _
-from groupbox.util import new_id, now
+from groupbox.util import create_private, new_id, now
 
 log = logging.getLogger("groupbox.mail")
 MAX_ATTEMPTS = 5
@@ -60,9 +60,12 @@ def _send_smtp(config: Config, message: EmailMessage) -> None:
 
 
 def _write_outbox(config: Config, message: EmailMessage) -> Path:
-    config.outbox_dir.mkdir(parents=True, exist_ok=True)
+    """DATA/outbox/<time>.eml, readable by the server's user only: the mail holds live sign-in
+    and verification links."""
+    config.outbox_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = config.outbox_dir / f"{now().strftime('%Y%m%dT%H%M%S')}-{new_id()}.eml"
-    path.write_bytes(bytes(message))
+    with create_private(path) as handle:
+        handle.write(bytes(message))
     return path
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ from litestar.datastructures import UploadFile
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import File, Redirect, Response, Template
 
-from groupbox import qr
+from groupbox import qr, scratch
 from groupbox.access import Actor, can
 from groupbox.config import Config
 from groupbox.domain.groups import service as groups
@@ -71,22 +70,18 @@ async def received_export(request: Request, config: Config) -> AsyncIterator[tup
     fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "_csrf_token"}
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise Invalid(_("Choose a WhatsApp export: the .txt file or the .zip."), field="file")
-    tmp_root = config.data_dir / "tmp"
-    tmp_root.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="import-", dir=tmp_root))
-    path = folder / archive.clean_source_name(upload.filename)
+    # Held while in use: a server starting meanwhile removes only the folders of killed imports.
+    with scratch.folder(config.data_dir, "import-") as folder:
+        path = folder / archive.clean_source_name(upload.filename)
 
-    def copy_out() -> None:
-        upload.file.seek(0)
-        with path.open("wb") as out:
-            shutil.copyfileobj(upload.file, out, 2**20)
+        def copy_out() -> None:
+            upload.file.seek(0)
+            with path.open("wb") as out:
+                shutil.copyfileobj(upload.file, out, 2**20)
 
-    try:
         await asyncio.to_thread(copy_out)
         await upload.close()
         yield path, upload.filename, fields
-    finally:
-        await asyncio.to_thread(shutil.rmtree, folder, True)
 
 
 def _t_query(token: str | None, **extra: str) -> str:
