@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("claim_rate_limit", str, "20/minute", "Invite claims allowed per IP address."),
     Setting("pairing_rate_limit", str, "10/minute", "Device-pairing attempts allowed per IP address."),
     Setting("recovery_rate_limit", str, "5/minute", "Recovery-mail requests allowed per IP address."),
+    Setting("passkey_rate_limit", str, "30/minute", "Passkey requests (options and answers) allowed per IP address."),
     Setting("trusted_proxies", str, "", "Comma-separated addresses or networks of reverse proxies whose"
             " X-Forwarded-For is believed (e.g. 127.0.0.1 or 172.16.0.0/12); `serve --https` adds its own Caddy."),
     Setting("session_days", int, 365, "Days a browser session stays valid without use."),
@@ -200,7 +201,7 @@ class Config:
             ZoneInfo(self.values["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"timezone {self.values['timezone']!r} is not a known zone") from None
-        for name in ("claim_rate_limit", "pairing_rate_limit", "recovery_rate_limit"):
+        for name in ("claim_rate_limit", "pairing_rate_limit", "recovery_rate_limit", "passkey_rate_limit"):
             parse_rate(self.values[name])
         proxy_networks(self.values["trusted_proxies"])
         if self.values["log_level"].lower() not in {"debug", "info", "warning", "error"}:
