@@ -134,6 +134,7 @@ async def groups_for(actor: Actor) -> list[dict]:
         membership = actor.memberships[row["id"]]
         row["my_role"] = membership.role
         row["my_member_id"] = membership.member_id
+        row["my_name"] = membership.display_name
     return rows
 
 
@@ -228,6 +229,18 @@ async def members_list(actor: Actor, group_id: str) -> list[dict]:
     return rows
 
 
+async def member_rename(actor: Actor, group_id: str, display_name: str | None) -> str:
+    """A person changes the name they go by in one group (each group may know them differently)."""
+    group = await group_get(actor, group_id)
+    me = require(actor, "group.view", group)
+    name = identity.clean_display_name(display_name)
+    if name != me.display_name:
+        async with DB.write():
+            await DB.execute("UPDATE member SET display_name = ? WHERE id = ?", name, me.member_id)
+            await bump(group_id)
+    return name
+
+
 async def member_count(group_id: str) -> int:
     row = await DB.fetchone("SELECT COUNT(*) AS n FROM member WHERE group_id = ? AND status = 'active'", group_id)
     return row["n"]
@@ -267,7 +280,9 @@ async def bump(group_id: str) -> None:
     await DB.execute("UPDATE grp SET seq = seq + 1, updated_at = ? WHERE id = ?", now(), group_id)
 
 
-async def _end_membership(member: dict, status: str) -> None:
+async def end_membership(member: dict, status: str) -> None:
+    """The member leaves ("left") or is removed ("removed"): what they gave (RSVPs, votes,
+    places, tasks) goes through the member-left hooks, in the caller's transaction if any."""
     from groupbox.domain import objects
 
     objects.load()  # their member-left hooks
@@ -285,7 +300,7 @@ async def member_remove(actor: Actor, group_id: str, member_id: str) -> None:
     if target["role"] == "owner":
         raise Forbidden(_("The owner cannot be removed."))
     async with DB.write():
-        await _end_membership(target, "removed")
+        await end_membership(target, "removed")
         # Barred: their devices and profile cannot rejoin through an invite until let back in.
         await DB.execute("UPDATE member SET barred_at = left_at WHERE id = ?", member_id)
         await audit.record("member.remove", actor=actor, group_id=group_id, target_type="member",
@@ -404,6 +419,6 @@ async def group_leave(actor: Actor, group_id: str) -> None:
         raise Conflict(_("Hand over ownership to someone else before you leave."))
     member = await member_row(me.member_id)
     async with DB.write():
-        await _end_membership(member, "left")
+        await end_membership(member, "left")
         await audit.record("member.leave", actor=actor, group_id=group_id, target_type="member",
                            target_id=me.member_id, target_name=me.display_name)

@@ -8,6 +8,7 @@ from litestar.response import Redirect, Template
 from groupbox.access import Actor
 from groupbox.domain.groups import service as groups
 from groupbox.domain.identity import service as identity
+from groupbox.domain.identity import trust as trust_levels
 from groupbox.errors import Invalid
 from groupbox.i18n import _
 from groupbox.web.support import (
@@ -31,7 +32,28 @@ async def me_page(request: Request, actor: Actor) -> Template:
         sections.update(await hook(request, actor))
     return await render(request, "me/me.html", nav="me", groups=await groups.groups_for(actor),
                         devices=await identity.devices(actor), sections=sections, one_group=not actor.whole_profile,
-                        page_title=_("Me"))
+                        trust=await trust_levels.trust(actor), errors={}, page_title=_("Me"))
+
+
+@post("/me/save-device", guards=SIGNED_IN, include_in_schema=False)
+async def device_save(request: Request, actor: Actor) -> Redirect:
+    """"Save access on this device" (a trust step; SPEC §6.1)."""
+    form = await form_data(request)
+    try:
+        await trust_levels.save_device(actor, form.get("label", "").strip() or None)
+    except Invalid as exc:
+        return redirect(request, "/me#save-device", exc.message, kind="error")
+    return redirect(request, "/me", _("This device is saved as yours."))
+
+
+@post("/me/groups/{group_id:str}/name", guards=SIGNED_IN, include_in_schema=False)
+async def member_rename(request: Request, actor: Actor, group_id: str) -> Redirect:
+    form = await form_data(request)
+    try:
+        name = await groups.member_rename(actor, group_id, form.get("display_name"))
+    except Invalid as exc:
+        return redirect(request, f"/me#g-{group_id}", exc.message, kind="error")
+    return redirect(request, f"/me#g-{group_id}", _("In this group you are now {name}.", name=name))
 
 
 @get("/me/devices", guards=SIGNED_IN, include_in_schema=False)
@@ -70,4 +92,4 @@ async def signout(request: Request, actor: Actor) -> Redirect:
     return response
 
 
-HANDLERS = [me_page, devices_page, device_rename, device_revoke, signout]
+HANDLERS = [me_page, devices_page, device_rename, device_revoke, signout, device_save, member_rename]
