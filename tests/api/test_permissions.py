@@ -272,6 +272,7 @@ def test_every_route_is_public_by_the_list_or_guarded(instance):
     public_allowed = {
         "/", "/signin/{token:str}", "/join/{token:str}", "/api/health", "/api/join/{token:str}/preview",
         "/api/auth/invite/{token:str}/claim", "/static", "/api/schema", "/api/schema/openapi.json",
+        "/api/auth/device-link/start", "/api/auth/device-link/complete",
     }
     unguarded = []
     for route in instance.app.routes:
@@ -305,6 +306,9 @@ MUTATING = {"POST", "PATCH", "PUT", "DELETE"}
 # someone else's is 404 (test_someone_elses_device_token_or_notification_is_not_found).
 NOT_GROUP_SCOPED = {
     ("POST", "/api/auth/invite/{}/claim"): "public: holding the invite is the permission (test_join.py)",
+    ("POST", "/api/auth/device-link/start"): "public: a browser that is not signed in (test_pairing.py)",
+    ("POST", "/api/auth/device-link/approve"): "links a device into the caller's own profile (test_pairing.py)",
+    ("POST", "/api/auth/device-link/complete"): "public: holding the pairing's secret is the permission",
     ("POST", "/api/auth/signout"): "ends the caller's own session",
     ("DELETE", "/api/me/devices/{}"): "the caller's own devices",
     ("PATCH", "/api/me/notification-preferences"): "the caller's own preferences",
