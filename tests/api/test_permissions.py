@@ -297,7 +297,8 @@ def test_every_route_is_public_by_the_list_or_guarded(instance):
 
 # Later areas extend these: prefixes of deliberately public routes (e.g. the ICS feed, the
 # sync protocol with its own Bearer guard) and the names of their guards.
-PUBLIC_PREFIXES = ["/static", "/ics/", "/.well-known/", "/recover", "/link", "/email/verify/", "/demo/anna"]
+PUBLIC_PREFIXES = ["/static", "/ics/", "/.well-known/", "/recover", "/link", "/email/verify/", "/demo/anna",
+                   "/api/auth/passkeys/login/"]
 GUARD_NAMES = {"signed_in", "bearer_token"}
 
 MUTATING = {"POST", "PATCH", "PUT", "DELETE"}
@@ -314,6 +315,12 @@ NOT_GROUP_SCOPED = {
     ("PATCH", "/api/me/notification-preferences"): "the caller's own preferences",
     ("PATCH", "/api/me/notifications/{}/read"): "the caller's own notifications",
     ("DELETE", "/api/connection-tokens/{}"): "the caller's own tokens (Bearer rules: test_tokens.py)",
+    ("POST", "/api/auth/passkeys/register/options"): "the caller's own profile (test_passkeys.py)",
+    ("POST", "/api/auth/passkeys/register/verify"): "the caller's own profile (test_passkeys.py)",
+    ("POST", "/api/auth/passkeys/login/options"): "public: signing in (test_passkeys.py)",
+    ("POST", "/api/auth/passkeys/login/verify"): "public: the passkey is the permission (test_passkeys.py)",
+    ("PATCH", "/api/me/passkeys/{}"): "the caller's own passkeys; others 404 (test_passkeys.py)",
+    ("DELETE", "/api/me/passkeys/{}"): "the caller's own passkeys; others 404 (test_passkeys.py)",
 }
 
 def _route_key(method: str, path: str) -> tuple[str, str]:
