@@ -182,3 +182,19 @@ def test_leaving_by_oneself_does_not_bar_rejoining(client, world, as_person, csr
     token = invite["url"].rsplit("/", 1)[1]
     response = client.post(f"/api/auth/invite/{token}/claim", json={"display_name": "Samir"}, headers=csrf(client))
     assert response.status_code == 201
+
+
+def test_a_person_with_a_passkey_is_pointed_to_it(client, call, world, as_person, csrf):
+    from groupbox.util import new_id
+
+    samir = world.people["member"]
+
+    async def add_passkey():  # what a registration stores (the WebAuthn flow: test_passkeys.py)
+        await DB.execute("INSERT INTO passkey (id, profile_id, credential_id, public_key, name, created_at)"
+                         " VALUES (?,?,?,?,?,?)", new_id(), samir.profile_id, new_id(), "x", "Phone", now())
+
+    call(add_passkey)
+    as_person(world.people["admin"])
+    response = _resend(client, csrf, world.group["id"], world.member_id("member"))
+    assert response.status_code == 409 and "passkey" in response.json()["detail"]
+    assert "has a passkey" in client.get(f"/groups/{world.group['id']}/members").text

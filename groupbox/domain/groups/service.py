@@ -220,7 +220,8 @@ async def members_list(actor: Actor, group_id: str) -> list[dict]:
     rows = await DB.fetch(
         f"SELECT m.id, m.display_name, m.role, m.status, m.joined_at, m.notifications_on, m.invite_id,"
         f" m.profile_id IS NOT NULL AS has_access, p.email_verified_at IS NOT NULL AS verified,"
-        f" COALESCE(p.is_owner, 0) AS instance_owner"
+        f" COALESCE(p.is_owner, 0) AS instance_owner,"
+        f" EXISTS (SELECT 1 FROM passkey k WHERE k.profile_id = m.profile_id) AS has_passkey"
         f" FROM member m LEFT JOIN profile p ON p.id = m.profile_id"
         f" WHERE m.group_id = ? AND m.status IN ({marks})",
         group_id, *statuses,
@@ -399,6 +400,10 @@ async def member_resend_access(actor: Actor, group_id: str, member_id: str) -> s
     if profile is not None and profile["email_verified_at"] is not None:
         raise Conflict(_("{name} has a confirmed email address: ask them to use \"Lost access?\" on the sign-in "
                          "page, so the link goes to them and nobody else.", name=target["display_name"]))
+    if profile is not None and await DB.fetchone("SELECT 1 AS yes FROM passkey WHERE profile_id = ? LIMIT 1",
+                                                 profile["id"]):
+        raise Conflict(_("{name} has a passkey: ask them to sign in with it (\"Sign in with a passkey\" on the "
+                         "start page), so nobody else can.", name=target["display_name"]))
     async with DB.write():
         token = await identity.issue_signin_link(member_id=member_id, created_by=actor.profile_id, bound=True)
         await audit.record("member.resend_access", actor=actor, group_id=group_id, target_type="member",
