@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from groupbox.errors import Invalid
+from groupbox.i18n import _
 from groupbox.util import as_utc, now
 
 WEEKDAYS = {
@@ -85,18 +87,50 @@ def ago(value: datetime | None, reference: datetime | None = None) -> str:
     return "yesterday" if days == 1 else f"{days} days ago"
 
 
-def parse_local(text: str | None, tz: str) -> datetime | None:
-    """ISO 8601 with offset, or naive = the group's timezone (SPEC §15.1). Returns aware UTC.
-    Raises ValueError for text that is not a date-time."""
-    if text is None or not str(text).strip():
+# Every date-time a person types lands between these (after conversion to UTC). Wider than any
+# real plan, narrow enough that moving a value by days or to another zone never overflows.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2201, 1, 1, tzinfo=UTC)  # exclusive: all of 2200 is allowed
+
+
+class OutOfRange(ValueError):
+    """A date-time that parses but lies outside EARLIEST..LATEST."""
+
+
+def parse_local(value: str | datetime | None, tz: str) -> datetime | None:
+    """ISO 8601 with offset, or naive = the group's timezone (SPEC §15.1); a datetime object is
+    read the same way. Returns aware UTC. Raises ValueError for text that is not a date-time,
+    OutOfRange (also a ValueError) for one outside the years 1900..2200."""
+    if value is None:
         return None
-    raw = str(text).strip().replace(" ", "T", 1) if "T" not in str(text) else str(text).strip()
-    if raw.endswith("Z"):
-        raw = raw[:-1] + "+00:00"
-    value = datetime.fromisoformat(raw)
+    if not isinstance(value, datetime):
+        text = str(value).strip()
+        if not text:
+            return None
+        raw = text.replace(" ", "T", 1) if "T" not in text else text
+        if raw.endswith("Z"):
+            raw = raw[:-1] + "+00:00"
+        value = datetime.fromisoformat(raw)
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(tz))
-    return as_utc(value)
+    try:
+        value = as_utc(value)
+    except OverflowError:  # year 1 or 9999 pushed past datetime's range by the offset
+        raise OutOfRange(value.isoformat()) from None
+    if not EARLIEST <= value < LATEST:
+        raise OutOfRange(value.isoformat())
+    return value
+
+
+def clean_moment(raw: str | datetime | None, tz: str, field: str, *, example: str = "2026-05-28 18:00") -> datetime | None:
+    """`parse_local` for one input field: a clear Invalid naming the field instead of ValueError."""
+    try:
+        return parse_local(raw, tz)
+    except OutOfRange:
+        raise Invalid(_("Enter a date between {first} and {last}.", first=EARLIEST.year, last=LATEST.year - 1),
+                      field=field) from None
+    except ValueError:
+        raise Invalid(_("Enter a date and time, e.g. {example}.", example=example), field=field) from None
 
 
 def start_of_local_day(value: datetime, tz: str) -> datetime:

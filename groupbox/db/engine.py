@@ -1,10 +1,13 @@
 """Piccolo's SQLite engine, made fit for a server.
 
 Piccolo's stock SQLiteEngine opens a new connection (and thread) for every query, which measured
-about 12x slower than a persistent connection. This engine keeps two persistent connections per
+about 12x slower than a persistent connection. This engine keeps a few persistent connections per
 process, opened by `connect()` when the app starts:
 
-- a *reader* for every query outside a transaction (WAL lets it read while a write is open);
+- `READERS` *readers* for every query outside a transaction (WAL lets them read side by side, and
+  while a write is open). Each query goes to the reader with the fewest queries in flight, so a
+  slow read (a long archive page) delays only the queries queued on its own connection, not every
+  read of the process;
 - a *writer* used only inside `write()` transactions, which are `BEGIN IMMEDIATE` and serialised
   by an asyncio lock, so writers queue instead of failing with "database is locked". Other
   processes (more workers, the CLI) wait on SQLite's busy timeout.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from collections.abc import Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,7 @@ PRAGMAS = (
     "PRAGMA cache_size=-16000",
 )
 _READ_PREFIXES = ("SELECT", "WITH", "PRAGMA", "EXPLAIN")
+READERS = 4  # each is a connection and a thread; more than the cores buys little
 
 
 class DatabaseNotConnected(RuntimeError):
@@ -79,7 +84,9 @@ class Database(SQLiteEngine):
 
     def __init__(self) -> None:
         super().__init__(path=":memory:", timeout=5.0, check_same_thread=False)
-        self._reader: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._in_flight: list[int] = []  # queries running or queued, per reader
+        self._next = 0  # where the search for the least busy reader starts (round robin on ties)
         self._writer: aiosqlite.Connection | None = None
         self._locks: dict[int, asyncio.Lock] = {}
         self._users = 0
@@ -87,7 +94,7 @@ class Database(SQLiteEngine):
     # -- lifecycle -----------------------------------------------------------------------------
     @property
     def connected(self) -> bool:
-        return self._reader is not None
+        return self._writer is not None
 
     async def _open(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -98,16 +105,17 @@ class Database(SQLiteEngine):
 
     async def connect(self, path: str | Path) -> None:
         """Open (or share) the persistent connections. Reference counted: an app and a test
-        harness on the same database share one pair."""
+        harness on the same database share one set."""
         path = str(path)
-        if self._reader is not None:
+        if self._writer is not None:
             if path != self.path:
                 raise RuntimeError(f"database already connected to {self.path}, not {path}")
             self._users += 1
             return
         self.path = path
-        self._writer = await self._open()
-        self._reader = await self._open()
+        self._writer = await self._open()  # first: it switches the file to WAL
+        self._readers = [await self._open() for _ in range(READERS)]
+        self._in_flight = [0] * READERS
         self._users = 1
 
     async def close(self) -> None:
@@ -119,10 +127,10 @@ class Database(SQLiteEngine):
             # must never make closing fail.
             with contextlib.suppress(Exception):
                 await self._writer.execute("PRAGMA optimize")
-        for connection in (self._reader, self._writer):
+        for connection in (*self._readers, self._writer):
             if connection is not None:
                 await connection.close()
-        self._reader = self._writer = None
+        self._readers, self._in_flight, self._writer = [], [], None
         self._users = 0
         self._locks.clear()
 
@@ -141,6 +149,20 @@ class Database(SQLiteEngine):
             raise DatabaseNotConnected("database is not connected; call Database.connect() first")
         return connection
 
+    async def _read(self, sql: str, params: Sequence[Any]) -> Iterable[Any]:
+        """One query on the least busy reader."""
+        if not self._readers:
+            raise DatabaseNotConnected("database is not connected; call Database.connect() first")
+        readers, in_flight = self._readers, self._in_flight
+        count = len(readers)
+        index = min(range(self._next, self._next + count), key=lambda i: in_flight[i % count]) % count
+        self._next = (index + 1) % count
+        in_flight[index] += 1
+        try:
+            return await readers[index].execute_fetchall(sql, params)
+        finally:
+            in_flight[index] -= 1
+
     # -- transactions --------------------------------------------------------------------------
     def transaction(
         self,
@@ -157,7 +179,7 @@ class Database(SQLiteEngine):
     async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
                                      query_type: str = "generic", table=None):
         if query.lstrip()[:7].upper().startswith(_READ_PREFIXES):
-            return await self._require(self._reader).execute_fetchall(query, args or [])
+            return await self._read(query, args or [])
         async with self.write() as transaction:
             return await transaction.connection.execute_fetchall(query, args or [])
 
@@ -166,13 +188,14 @@ class Database(SQLiteEngine):
         return await connection.execute_fetchall(query, args or [])
 
     async def get_connection(self):  # pragma: no cover - Piccolo internals only
-        return self._require(self._reader)
+        return self._require(self._readers[0] if self._readers else None)
 
     # -- raw helpers for code that needs plain SQL ---------------------------------------------
     async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         current = self.current_transaction.get()
-        connection = current.connection if current else self._require(self._reader)
-        return list(await connection.execute_fetchall(sql, params))
+        if current:
+            return list(await current.connection.execute_fetchall(sql, params))
+        return list(await self._read(sql, params))
 
     async def fetchone(self, sql: str, *params: Any) -> dict[str, Any] | None:
         rows = await self.fetch(sql, *params)

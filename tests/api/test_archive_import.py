@@ -84,6 +84,7 @@ def leftovers(config) -> dict[str, int]:
             "imports": "SELECT COUNT(*) FROM archive_import",
             "messages": "SELECT COUNT(*) FROM archive_message",
             "index": "SELECT COUNT(*) FROM archive_fts",
+            "senders": "SELECT COUNT(*) FROM archive_sender",
             "file_rows": "SELECT COUNT(*) FROM file WHERE source = 'import'",
         }.items()}
     finally:
@@ -94,7 +95,7 @@ def leftovers(config) -> dict[str, int]:
     return counts
 
 
-NOTHING = {"imports": 0, "messages": 0, "index": 0, "file_rows": 0, "files": 0, "tmp": 0}
+NOTHING = {"imports": 0, "messages": 0, "index": 0, "senders": 0, "file_rows": 0, "files": 0, "tmp": 0}
 
 
 def test_admin_imports_a_zip_with_media_and_a_repeat_changes_nothing(client, csrf, config, coach, tmp_path):
@@ -107,7 +108,7 @@ def test_admin_imports_a_zip_with_media_and_a_repeat_changes_nothing(client, csr
         "messages": 6, "system_messages": 9, "media": 2, "participants": 3}
     assert body["media_files"] == 1 and body["chat_name"] == "FC Kreuzberg U12" and not body["already_imported"]
     stored = leftovers(config)
-    assert stored == {"imports": 1, "messages": 15, "index": 15, "file_rows": 1, "files": 1, "tmp": 0}
+    assert stored == {"imports": 1, "messages": 15, "index": 15, "senders": 3, "file_rows": 1, "files": 1, "tmp": 0}
 
     again = upload(client, csrf, gid, good_zip(tmp_path, name="copy.zip"))
     assert again.status_code == 200 and again.json()["already_imported"] is True
@@ -301,7 +302,7 @@ def test_an_import_left_behind_by_a_dead_process_is_cleaned_up(call, config, coa
     result = call(archive_import.import_export, actor, group["id"], good_zip(tmp_path, name="again.zip"),
                   files_dir=config.files_dir, max_bytes=config.import_max_bytes)
     assert not result.already_imported
-    assert leftovers(config) == {"imports": 1, "messages": 15, "index": 15, "file_rows": 1, "files": 1, "tmp": 0}
+    assert leftovers(config) == {"imports": 1, "messages": 15, "index": 15, "senders": 3, "file_rows": 1, "files": 1, "tmp": 0}
 
 
 def test_admin_uploads_through_the_page_form_with_its_csrf_field(client, csrf, config, coach, tmp_path):

@@ -4,6 +4,11 @@ The sweep walks the app's own route table, so a route added later is swept too. 
 are filled with real objects of the world (so handlers get past their 404 and read the input),
 and each route gets junk query strings, junk JSON and junk form bodies. Bounded: one pass per
 route × method × body, in one process.
+
+Beside junk, values that parse but do not fit: integers past SQLite's 64-bit range, and the
+years 1 and 9999 (they overflow when moved to UTC or by a day). Those must answer 422 naming the
+field, so each is sent in an otherwise sensible body where the fields a form reads together take
+turns, and every route reaches each one past its other checks.
 """
 
 from __future__ import annotations
@@ -37,6 +42,58 @@ JUNK_FORM = {
     "readonly_from": "someday", "due_at": "later", "timezone": "Nowhere/Land", "email": "not-an-address",
     "emoji": "<script>", "next": "//evil.example", "label": "x" * 5000, "scopes": "root", "date_order": "ymd",
 }
+
+HUGE = 2**64 - 1  # a JSON int msgspec accepts, past SQLite's signed 64 bits
+LOW, HIGH = "0001-01-01T00:00", "9999-12-31T23:59"
+# One query key at a time: the archive reads `before` before `after`, and `from` before `to`.
+RANGE_QUERIES = [
+    {"before": str(HUGE)}, {"after": f"-{HUGE}"}, {"limit": str(HUGE), "days": str(HUGE), "m": "9999-12"},
+    {"from": "0001-01-01"}, {"to": "9999-12-31"}, {"from": LOW + "+14:00"}, {"to": HIGH + "-14:00"},
+    {"before": HIGH},
+]
+# Fields one form reads together, in the order it checks them; body n sets the n-th of each.
+SIBLINGS = [
+    ("starts_at", "ends_at", "rsvp_deadline"), ("closes_at",), ("due_at",), ("readonly_from",),
+    ("max_uses", "expires_in_hours"), ("guests",), ("capacity",), ("expected_size",), ("expires_in_days",),
+]
+DATE_FIELDS = {"starts_at", "ends_at", "rsvp_deadline", "closes_at", "due_at", "readonly_from"}
+
+
+def _sensible(ids: dict | None = None) -> dict:
+    soon = now() + timedelta(days=10)
+    return {
+        "title": "Range", "question": "Which?", "options": ["One", "Two"], "body": "Hello", "name": "Range",
+        "display_name": "Range", "label": "Range", "status": "yes", "starts_at": soon.isoformat(),
+        "ends_at": (soon + timedelta(hours=2)).isoformat(), "rsvp_deadline": (soon - timedelta(days=1)).isoformat(),
+        "closes_at": soon.isoformat(), "due_at": soon.isoformat(), "readonly_from": soon.date().isoformat(),
+        "legacy_channel": True, "thread_id": (ids or {}).get("thread_id", ""),
+        "max_uses": 5, "expires_in_hours": 24, "guests": 1, "capacity": 2, "expected_size": 20,
+        "expires_in_days": 30, "language": "en", "tone": "friendly", "scopes": ["read:events"],
+    }
+
+
+def _out_of_range_bodies(ids: dict) -> list[dict]:
+    bodies = []
+    for turn in range(max(len(group) for group in SIBLINGS)):
+        for year, number in ((LOW, HUGE), (HIGH + "-14:00", -HUGE)):
+            body = _sensible(ids)
+            for group in SIBLINGS:
+                if turn < len(group):
+                    body[group[turn]] = year if group[turn] in DATE_FIELDS else number
+            bodies.append(body)
+    return bodies
+
+
+def _as_form(body: dict) -> dict:
+    return {k: "\n".join(v) if isinstance(v, list) else str(v) for k, v in body.items()}
+
+
+def _short(sent) -> str:
+    """What was sent: the out-of-range fields of a body, a query whole, the kind of junk otherwise."""
+    if not isinstance(sent, dict):
+        return repr(sent)[:60]
+    odd = {k: v for k, v in sent.items() if str(v)[:4] in ("0001", "9999") or str(v).lstrip("-") == str(HUGE)}
+    return repr(odd or sent)[:120]
 
 
 def _objects(call, world, config, role):
@@ -115,13 +172,49 @@ def test_no_route_answers_wrong_input_with_a_server_error(role, app, config, cli
     failures = []
     for method, template in _routes(app):
         path = _fill(template, ids)
-        attempts = [dict(params=JUNK_QUERY)]
+        attempts = [dict(params=JUNK_QUERY)] + [dict(params=query) for query in RANGE_QUERIES]
         if method != "GET":
             attempts += [dict(json=body) for body in JUNK_JSON]
             attempts += [dict(data=JUNK_FORM), dict(content=b"\xff\xfe garbage", headers={"content-type": "application/json"})]
+            for body in _out_of_range_bodies(ids):
+                attempts += [dict(json=body), dict(data=_as_form(body))]
         for attempt in attempts:
             extra = attempt.pop("headers", {})
             response = client.request(method, path, headers={**headers, **extra}, follow_redirects=False, **attempt)
             if response.status_code >= 500 or "Traceback" in response.text:
-                failures.append(f"{method} {template} {list(attempt)}: {response.status_code} {response.text[:200]}")
+                sent = attempt.get("params") or attempt.get("json") or attempt.get("data")
+                failures.append(f"{method} {template} {_short(sent)}: {response.status_code} {response.text[:80]!r}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("method, path, sent, field", [
+    ("POST", "/api/groups/{group_id}/events", {"title": "Match", "starts_at": LOW}, "starts_at"),
+    ("POST", "/api/groups/{group_id}/events", {"title": "Match", "starts_at": HIGH}, "starts_at"),
+    ("POST", "/api/groups/{group_id}/events", {"title": "Match", "starts_at": "2030-05-04T10:00",
+                                               "rsvp_deadline": LOW}, "rsvp_deadline"),
+    ("POST", "/api/groups/{group_id}/events", {"title": "Match", "starts_at": "2030-05-04T10:00",
+                                               "ends_at": HIGH + "-14:00"}, "ends_at"),
+    ("PATCH", "/api/events/{event_id}", {"starts_at": LOW + "+14:00"}, "starts_at"),
+    ("POST", "/api/groups/{group_id}/polls", {"question": "Snacks?", "options": ["A", "B"], "closes_at": HIGH},
+     "closes_at"),
+    ("POST", "/api/groups/{group_id}/tasks", {"title": "Wash kit", "due_at": "0001-01-01"}, "due_at"),
+    ("PATCH", "/api/threads/{thread_id}", {"legacy_channel": True, "readonly_from": HIGH}, "readonly_from"),
+    ("GET", "/api/groups/{group_id}/archive", {"before": str(HUGE)}, "before"),
+    ("GET", "/api/groups/{group_id}/archive", {"after": str(2**63)}, "after"),
+    ("GET", "/api/groups/{group_id}/archive", {"from": "0001-01-01"}, "from"),
+    ("GET", "/api/groups/{group_id}/archive", {"to": "9999-12-31"}, "to"),
+    ("GET", "/api/home/calendar", {"from": LOW}, "from"),
+    ("GET", "/api/home/calendar", {"to": HIGH + "-14:00"}, "to"),
+])
+def test_admin_typing_a_date_in_year_1_or_9999_or_a_huge_number_is_told_which_field(
+        method, path, sent, field, config, client, call, world, as_person, csrf):
+    ids = _objects(call, world, config, "admin")
+    as_person(world.people["admin"])
+    url = _fill(path.replace("}", ":str}"), ids)
+    if method == "GET":
+        response = client.get(url, params=sent)
+    else:
+        response = client.request(method, url, json=sent, headers=csrf(client))
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["status_code"] == 422 and body["detail"] and field in body["errors"], body

@@ -35,6 +35,7 @@ import secrets
 import sqlite3
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ class _Reader:
         self.media_files: dict[str, str] = {}  # name in the zip -> file id
         self.written: list[Path] = []
         self.counts = Counts()
+        self.senders: Counter[str] = Counter()  # messages per sender, for the archive's "From" list
         self.lines = 0
         self.first_at: datetime | None = None
         self.last_at: datetime | None = None
@@ -116,9 +118,12 @@ class _Reader:
         rows: list[tuple] = []
         files: list[tuple] = []
         add = self.counts.add
+        senders = self.senders
         tz = self.zone
         for entry in islice(self.entries, BATCH):
             add(entry)
+            if entry.kind != "system" and entry.sender:
+                senders[entry.sender] += 1
             at = entry.at.replace(tzinfo=tz).astimezone(UTC)
             if self.first_at is None:
                 self.first_at = at
@@ -251,12 +256,16 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
             raise Invalid(exc.message, field="file") from None
         counts = reader.counts
         try:
-            async with DB.write():
+            async with DB.write() as tx:
                 await DB.execute(
                     "UPDATE archive_import SET status = 'done', messages = ?, system_messages = ?, media = ?,"
                     " media_files = ?, participants = ?, first_at = ?, last_at = ?, finished_at = ? WHERE id = ?",
                     counts.messages, counts.system_messages, counts.media, len(reader.media_files),
                     counts.participants, reader.first_at, reader.last_at, now(), import_id,
+                )
+                await tx.connection.executemany(
+                    "INSERT INTO archive_sender (import_id, sender, messages) VALUES (?, ?, ?)",
+                    [(import_id, sender, n) for sender, n in reader.senders.items()],
                 )
                 await audit.record("archive.import", actor=actor, group_id=group_id, target_type="archive_import",
                                    target_id=import_id, target_name=name,

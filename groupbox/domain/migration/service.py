@@ -34,7 +34,7 @@ from groupbox.domain.groups.service import group_get, group_update
 from groupbox.domain.migration import copy
 from groupbox.errors import Gone, Invalid, NotFound
 from groupbox.i18n import _
-from groupbox.timefmt import zone
+from groupbox.timefmt import clean_moment, zone
 from groupbox.util import as_utc, now
 
 OLD_CHAT_DAYS = 90
@@ -290,7 +290,7 @@ def clean_readonly_from(raw: Any, tz: str) -> datetime | None:
         day = date.fromisoformat(text[:10])
     except ValueError:
         raise Invalid(_("Use a date like 2025-03-01."), field="readonly_from") from None
-    return as_utc(datetime.combine(day, time(), zone(tz)))
+    return clean_moment(datetime.combine(day, time()), tz, "readonly_from")
 
 
 async def legacy_set(actor: Actor, group_id: str, thread_id: str | None, readonly_from: Any = None) -> dict | None:

@@ -70,13 +70,7 @@ def clean_description(raw: str | None) -> str:
 
 def clean_time(raw: Any, tz: str, field: str, *, required: bool = False) -> datetime | None:
     """ISO 8601 with an offset, or a naive time in the group's zone (a form's datetime-local)."""
-    if isinstance(raw, datetime):
-        value = as_utc(raw) if raw.tzinfo else timefmt.parse_local(raw.isoformat(), tz)
-    else:
-        try:
-            value = timefmt.parse_local(raw, tz)
-        except ValueError:
-            raise Invalid(_("Enter a date and time, e.g. 2026-11-28 10:00."), field=field) from None
+    value = timefmt.clean_moment(raw, tz, field, example="2026-11-28 10:00")
     if value is None:
         if required:
             raise Invalid(_("When does it start?"), field=field)

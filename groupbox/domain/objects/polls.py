@@ -26,7 +26,7 @@ from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _
-from groupbox.timefmt import parse_local
+from groupbox.timefmt import clean_moment
 from groupbox.util import new_id, now
 
 QUESTION_MAX = 300
@@ -107,12 +107,7 @@ def clean_visibility(raw: str | None) -> str:
 
 
 def clean_closes_at(raw: str | datetime | None, tz: str) -> datetime | None:
-    if isinstance(raw, datetime):
-        raw = raw.isoformat()
-    try:
-        value = parse_local(raw, tz)
-    except ValueError:
-        raise Invalid(_("Enter a date and time, e.g. 2026-05-28 18:00."), field="closes_at") from None
+    value = clean_moment(raw, tz, "closes_at")
     if value is not None and value <= now():
         raise Invalid(_("Pick a deadline in the future."), field="closes_at")
     return value

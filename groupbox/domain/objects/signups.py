@@ -25,7 +25,7 @@ from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Conflict, Invalid, NotFound
 from groupbox.i18n import _
-from groupbox.timefmt import parse_local, start_of_local_day
+from groupbox.timefmt import clean_moment, start_of_local_day
 from groupbox.util import new_id, now
 
 TITLE_MAX = 200
@@ -52,17 +52,8 @@ def clean_note(raw: str | None) -> str:
     return note
 
 
-def _time(raw: str | datetime | None, tz: str, field: str) -> datetime | None:
-    if isinstance(raw, datetime):
-        raw = raw.isoformat()
-    try:
-        return parse_local(raw, tz)
-    except ValueError:
-        raise Invalid(_("Enter a date and time, e.g. 2026-05-28 10:00."), field=field) from None
-
-
 def clean_closes_at(raw: str | datetime | None, tz: str) -> datetime | None:
-    value = _time(raw, tz, "closes_at")
+    value = clean_moment(raw, tz, "closes_at", example="2026-05-28 10:00")
     if value is not None and value <= now():
         raise Invalid(_("Pick a deadline in the future."), field="closes_at")
     return value
@@ -89,7 +80,8 @@ def clean_slots(raw: list[dict] | None, tz: str) -> list[dict]:
             raise Invalid(_("“{label}”: how many people? Enter a number.", label=label), field="slots") from None
         if not 1 <= capacity <= MAX_CAPACITY:
             raise Invalid(_("“{label}”: between 1 and {n} people.", label=label, n=MAX_CAPACITY), field="slots")
-        cleaned.append({"label": label, "capacity": capacity, "starts_at": _time(slot.get("starts_at"), tz, "slots")})
+        starts_at = clean_moment(slot.get("starts_at"), tz, "slots", example="2026-05-28 10:00")
+        cleaned.append({"label": label, "capacity": capacity, "starts_at": starts_at})
     return cleaned
 
 

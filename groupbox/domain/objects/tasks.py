@@ -22,7 +22,7 @@ from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Forbidden, Invalid
 from groupbox.i18n import _
-from groupbox.timefmt import parse_local
+from groupbox.timefmt import clean_moment
 from groupbox.util import as_utc, new_id, now
 
 TITLE_MAX = 200
@@ -50,17 +50,9 @@ def clean_status(raw: str | None) -> str:
 
 def clean_due_at(raw: str | datetime | None, tz: str) -> datetime | None:
     """ISO 8601 with offset, or naive = the group's zone. A bare date means the end of that day."""
-    if isinstance(raw, datetime):
-        return parse_local(raw.isoformat(), tz)
-    text = (raw or "").strip()
-    if not text:
-        return None
-    if len(text) == 10:  # "2026-05-28": due that day
-        text += "T23:59"
-    try:
-        return parse_local(text, tz)
-    except ValueError:
-        raise Invalid(_("Enter a date and time, e.g. 2026-05-28 18:00."), field="due_at") from None
+    if isinstance(raw, str) and len(raw.strip()) == 10:  # "2026-05-28": due that day
+        raw = raw.strip() + "T23:59"
+    return clean_moment(raw, tz, "due_at")
 
 
 async def clean_assignees(group_id: str, raw: list[str] | None) -> list[str]:

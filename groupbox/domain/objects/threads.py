@@ -36,7 +36,7 @@ from groupbox.domain.objects import common
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.text import plain_excerpt
-from groupbox.timefmt import day, parse_local
+from groupbox.timefmt import clean_moment, day
 from groupbox.util import as_utc, new_id, now
 
 TITLE_MAX = 120
@@ -60,14 +60,7 @@ def clean_body(raw: str | None) -> str:
 
 
 def clean_readonly_from(raw: Any, tz: str) -> datetime | None:
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, datetime):
-        return as_utc(raw) if raw.tzinfo else parse_local(raw.isoformat(), tz)
-    try:
-        return parse_local(str(raw), tz)
-    except ValueError:
-        raise Invalid(_("Enter a date and time, e.g. 2026-12-31 18:00."), field="readonly_from") from None
+    return clean_moment(raw, tz, "readonly_from", example="2026-12-31 18:00")
 
 
 # -- mentions -----------------------------------------------------------------------------------

@@ -13,8 +13,7 @@ from groupbox.access import Actor
 from groupbox.domain.actions import home as home_service
 from groupbox.domain.actions import service as actions
 from groupbox.domain.calendar import service as calendar
-from groupbox.errors import Invalid
-from groupbox.timefmt import parse_local
+from groupbox.timefmt import clean_moment
 from groupbox.util import as_utc
 from groupbox.web.pagecache import state_key
 from groupbox.web.support import SIGNED_IN, config_of
@@ -77,11 +76,8 @@ async def home_calendar(
     from_: Annotated[str | None, QueryParameter(name="from")] = None,
     to: str | None = None,
 ) -> dict[str, Any]:
-    try:
-        start = parse_local(from_, "UTC") if from_ else None
-        end = parse_local(to, "UTC") if to else None
-    except ValueError:
-        raise Invalid("from and to must be ISO 8601 dates or times.", field="from") from None
+    start = clean_moment(from_, "UTC", "from", example="2026-05-28")
+    end = clean_moment(to, "UTC", "to", example="2026-07-28")
     rows = await calendar.entries(actor, start, end)
     return {"items": [calendar.entry_json(r) for r in rows]}
 

@@ -237,13 +237,6 @@ async def migration_qr_svg(request: Request, actor: Actor, group_id: str) -> Res
 
 
 # -- the archive --------------------------------------------------------------------------------
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 async def _archive_page(request: Request, actor: Actor, group_id: str, *, errors: dict | None = None,
                         values: dict | None = None, status_code: int = 200) -> Template:
     group = await groups.group_get(actor, group_id)
@@ -254,19 +247,22 @@ async def _archive_page(request: Request, actor: Actor, group_id: str, *, errors
     try:
         result = await archive.archive_search(
             actor, group_id, q=search["q"], sender=search["sender"], date_from=search["from"],
-            date_to=search["to"], before=_int(query.get("before")), after=_int(query.get("after")),
+            date_to=search["to"], before=query.get("before"), after=query.get("after"),
         )
     except Invalid as exc:
         search_errors = form_error_page(exc)["errors"]
         result = archive.SearchResult()
     base = {k: v for k, v in search.items() if v}
+    shown_beside = ("q", "from", "to")  # the others come from the paging links: shown above the form
     return await group_page(
         request, actor, "migration/archive.html", group, "archive", overview=await archive.archive_overview(actor, group_id),
         result=result, search=search, searching=bool(base), search_errors=search_errors,
+        paging_errors=[message for name, message in search_errors.items() if name not in shown_beside],
         older_url="?" + urlencode({**base, "before": result.older}) if result.older else None,
         newer_url="?" + urlencode({**base, "after": result.newer}) if result.newer else None,
-        errors=errors or {}, values=values or {}, tz=group["timezone"], status_code=status_code,
-        import_max_mb=config_of(request).import_max_mb, page_title=_("Archive"), me=actor.membership(group_id),
+        errors=errors or {}, values=values or {}, tz=group["timezone"],
+        status_code=422 if search_errors else status_code, import_max_mb=config_of(request).import_max_mb,
+        page_title=_("Archive"), me=actor.membership(group_id),
     )
 
 
