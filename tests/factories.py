@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from groupbox.domain.groups import invites
@@ -44,7 +45,8 @@ async def join(person_or_none: Person | None, group_id: str, name: str, *, admin
     admin_actor = await admin.actor()
     _invite, token = await invites.invite_create(admin_actor, group_id, role=role, needs_approval=approval)
     actor = await person_or_none.actor() if person_or_none else None
-    result = await invites.invite_claim(token, name, actor=actor, user_agent="pytest", ip=f"test-{name}",
+    result = await invites.invite_claim(token, name, actor=actor, user_agent="pytest",
+                                        ip=f"test-{hashlib.sha256(name.encode()).hexdigest()[:12]}",
                                         rate="1000/minute")
     if person_or_none is None:
         member = await groups.member_row(result.member_id)

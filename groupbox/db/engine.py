@@ -36,6 +36,8 @@ PRAGMAS = (
     "PRAGMA busy_timeout=5000",
     "PRAGMA temp_store=MEMORY",
     "PRAGMA cache_size=-16000",
+    # Deleted content is overwritten, not left in free pages: "delete me" means gone (SPEC §16).
+    "PRAGMA secure_delete=ON",
 )
 _READ_PREFIXES = ("SELECT", "WITH", "PRAGMA", "EXPLAIN")
 READERS = 4  # each is a connection and a thread; more than the cores buys little
@@ -117,6 +119,14 @@ class Database(SQLiteEngine):
         self._readers = [await self._open() for _ in range(READERS)]
         self._in_flight = [0] * READERS
         self._users = 1
+
+    async def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file and empty it, so that erased rows
+        (zeroed by secure_delete) leave no older copy behind. Best effort: a reader that holds an
+        old snapshot only delays it to SQLite's next automatic checkpoint."""
+        async with self._lock():
+            with contextlib.suppress(sqlite3.Error):
+                await self._require(self._writer).execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         self._users -= 1

@@ -321,6 +321,8 @@ NOT_GROUP_SCOPED = {
     ("POST", "/api/auth/passkeys/login/verify"): "public: the passkey is the permission (test_passkeys.py)",
     ("PATCH", "/api/me/passkeys/{}"): "the caller's own passkeys; others 404 (test_passkeys.py)",
     ("DELETE", "/api/me/passkeys/{}"): "the caller's own passkeys; others 404 (test_passkeys.py)",
+    ("DELETE", "/api/me"): "deletes the caller's own profile (test_my_data.py)",
+    ("DELETE", "/api/me/groups/{}"): "deletes the caller from a group they are in; others 404 (test_my_data.py)",
 }
 
 def _route_key(method: str, path: str) -> tuple[str, str]:

@@ -35,21 +35,15 @@ def small_disk(tmp_path, template_data):
 
 
 def _fill(disk: Path) -> Path:
+    """Write zeros until the disk says no (unbuffered, so nothing is left to fail at close)."""
     filler = disk / "filler.bin"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    try:  # the last few bytes as well
-        with filler.open("ab") as handle:
-            while True:
-                handle.write(b"\0" * 512)
-                handle.flush()
-    except OSError:
-        pass
+    with filler.open("wb", buffering=0) as handle:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    handle.write(b"\0" * size)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
     return filler
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from groupbox import timefmt
 from groupbox.access import Actor, can, require
 from groupbox.db.engine import DB
+from groupbox.db.full import best_effort
 from groupbox.domain.files import service as files
 from groupbox.domain.groups import invites
 from groupbox.domain.groups.service import group_get
@@ -247,7 +248,8 @@ async def event_view(actor: Actor, event_id: str) -> dict:
     row = await event_get(actor, event_id)
     membership = actor.membership(row["group_id"])
     if membership:
-        await _mark_seen(event_id, membership.member_id, row["version"])
+        async with best_effort("an event seen"):
+            await _mark_seen(event_id, membership.member_id, row["version"])
     return row
 
 

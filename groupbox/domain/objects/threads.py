@@ -29,6 +29,7 @@ from typing import Any
 
 from groupbox.access import Actor, can, require
 from groupbox.db.engine import DB
+from groupbox.db.full import best_effort
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
@@ -264,12 +265,8 @@ async def thread_mark_read(actor: Actor, thread_id: str) -> None:
     """I have seen the thread up to now (the thread page and the API read call this)."""
     thread, group = await _visible_thread(actor, thread_id)
     me = require(actor, "group.view", group)
-    async with DB.write():
-        await DB.execute(
-            "INSERT INTO thread_read (thread_id, member_id, last_read_at) VALUES (?,?,?)"
-            " ON CONFLICT (thread_id, member_id) DO UPDATE SET last_read_at = excluded.last_read_at",
-            thread_id, me.member_id, now(),
-        )
+    async with best_effort("a thread read"):
+        await _mark_read(thread_id, me.member_id, now())
 
 
 async def legacy_thread(group_id: str) -> dict | None:
