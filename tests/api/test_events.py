@@ -339,3 +339,31 @@ def test_group_pages_with_events_render(client, world, as_person, csrf, path):
     create_event(client, csrf, world.group["id"], title="Training", rsvp_required=True)
     response = client.get(path.format(group=world.group["id"]))
     assert response.status_code == 200
+
+
+def test_an_edit_from_an_old_revision_is_refused_and_the_form_keeps_the_input(client, call, world, as_person, csrf):
+    from datetime import UTC, datetime, timedelta
+
+    as_person(world.people["admin"])
+    start = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    event = client.post(f"/api/groups/{world.group['id']}/events", json={"title": "Training", "starts_at": start},
+                        headers=csrf(client)).json()
+    old = event["revision"]
+    assert client.patch(f"/api/events/{event['id']}", json={"location": "Park", "base_revision": old},
+                        headers=csrf(client)).status_code == 200
+    stale = client.patch(f"/api/events/{event['id']}", json={"location": "Hall", "base_revision": old},
+                         headers=csrf(client))
+    assert stale.status_code == 409 and "Reload" in stale.json()["detail"]
+    assert client.get(f"/api/events/{event['id']}").json()["location"] == "Park"
+    # The form: a stale save shows what changed, keeps the typed input, and a second save wins.
+    form = {"title": "Training", "starts_at": start[:16], "location": "Hall", "base_revision": str(old)}
+    page = client.post(f"/events/{event['id']}/edit", data=form, headers=csrf(client))
+    assert page.status_code == 409
+    assert "Someone else changed this event" in page.text and 'value="Hall"' in page.text
+    import re
+
+    fresh = re.search(r'name="base_revision" value="(\d+)"', page.text).group(1)
+    again = client.post(f"/events/{event['id']}/edit", data={**form, "base_revision": fresh}, headers=csrf(client),
+                        follow_redirects=False)
+    assert again.status_code == 303
+    assert client.get(f"/api/events/{event['id']}").json()["location"] == "Hall"

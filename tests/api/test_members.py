@@ -141,3 +141,20 @@ def test_invite_form_shows_the_link_once_with_a_qr(client, world, as_person, csr
     assert bad.status_code == 422 and "Uses must be between" in bad.text
     admin = client.get(f"/groups/{world.group['id']}/admin")
     assert "old chat" in admin.text
+
+
+def test_an_admin_demoted_meanwhile_cannot_change_roles_with_what_they_saw(client, call, world, as_person, csrf):
+    """Roles are decided inside the write: a request that loaded its admin rights a moment ago
+    (another process, a slow request) cannot act on them once they are gone."""
+    import pytest
+
+    from groupbox.domain.groups import service as groups
+    from groupbox.errors import Forbidden
+
+    group = world.group["id"]
+    mark_before = call(world.people["admin"].actor)  # Mark's rights as his request saw them
+    owner = call(world.owner.actor)
+    call(groups.member_set_role, owner, group, world.member_id("admin"), "member")
+    with pytest.raises(Forbidden):
+        call(groups.member_set_role, mark_before, group, world.member_id("member"), "moderator")
+    assert call(groups.member_row, world.member_id("member"))["role"] == "member"

@@ -248,24 +248,30 @@ async def member_count(group_id: str) -> int:
 
 
 async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str) -> dict:
+    """Change a member's role. Read, decide and write in one write transaction: the admin's own
+    role and the target's are read fresh there, so a change another admin made meanwhile (in any
+    process) is decided on, never overwritten."""
     group = await group_get(actor, group_id)
-    me = require(actor, "group.admin", group)
+    require(actor, "group.admin", group)
     new_role = clean_role(role)
-    target = await _member_in_group(group_id, member_id)
-    if target["role"] == new_role:
-        return target
-    if target["role"] == "owner":
-        raise Forbidden(_("Nobody can change the owner's role. The owner can hand over ownership instead."))
-    if new_role == "owner":
-        if not can(actor, "owner.transfer", group):
-            raise Forbidden(_("Only the owner can hand over ownership."))
-        if target["status"] != "active":
-            raise Conflict(_("Approve this person before handing over ownership."))
     async with DB.write():
+        me = await member_row(actor.memberships[group_id].member_id)
+        if me is None or me["status"] != "active" or RANK.get(me["role"], 0) < RANK["admin"]:
+            raise Forbidden(_("You are not allowed to do that in this group."))
+        target = await _member_in_group(group_id, member_id)
+        if target["role"] == new_role:
+            return target
+        if target["role"] == "owner":
+            raise Forbidden(_("Nobody can change the owner's role. The owner can hand over ownership instead."))
+        if new_role == "owner":
+            if me["role"] != "owner":
+                raise Forbidden(_("Only the owner can hand over ownership."))
+            if target["status"] != "active":
+                raise Conflict(_("Approve this person before handing over ownership."))
         await bump(group_id)
         await DB.execute("UPDATE member SET role = ? WHERE id = ?", new_role, member_id)
         if new_role == "owner":
-            await DB.execute("UPDATE member SET role = 'admin' WHERE id = ?", me.member_id)
+            await DB.execute("UPDATE member SET role = 'admin' WHERE id = ?", me["id"])
             await audit.record("owner.transfer", actor=actor, group_id=group_id, target_type="member",
                                target_id=member_id, target_name=target["display_name"])
         else:
@@ -398,7 +404,7 @@ async def member_resend_access(actor: Actor, group_id: str, member_id: str) -> s
     if profile is not None and profile["is_owner"]:
         raise Forbidden(_("The server's owner signs in with `groupbox signin-link` on the server."))
     if profile is not None and profile["email_verified_at"] is not None:
-        raise Conflict(_("{name} has a confirmed email address: ask them to use \"Lost access?\" on the sign-in "
+        raise Conflict(_("{name} has a confirmed email address: ask them to use \"Lost access?\" on the start "
                          "page, so the link goes to them and nobody else.", name=target["display_name"]))
     if profile is not None and await DB.fetchone("SELECT 1 AS yes FROM passkey WHERE profile_id = ? LIMIT 1",
                                                  profile["id"]):

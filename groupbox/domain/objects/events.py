@@ -42,7 +42,7 @@ from groupbox.domain.objects.rsvps import clean_status as clean_status
 from groupbox.domain.objects.rsvps import counts_for
 from groupbox.domain.objects.rsvps import forget_member_rsvps as forget_member_rsvps
 from groupbox.domain.objects.rsvps import rsvp as rsvp
-from groupbox.errors import Invalid
+from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _
 from groupbox.text import plain_excerpt
 from groupbox.util import as_utc, new_id, now
@@ -301,14 +301,24 @@ def _given(changes: dict, key: str) -> bool:
     return key in changes and changes[key] is not None
 
 
-async def event_update(actor: Actor, event_id: str, **changes: Any) -> dict:
+def _stale(row: dict, tz: str) -> Conflict:
+    return Conflict(_("Someone else changed this event while you were editing it (now: {title}, {when}). "
+                      "Reload to see their version.", title=row["title"], when=time_place(row, tz)))
+
+
+async def event_update(actor: Actor, event_id: str, *, base_revision: int | None = None, **changes: Any) -> dict:
     """Edit an event. A value of None leaves a field as it is; "" clears `ends_at` and
-    `rsvp_deadline`; a new start without a new end keeps the length; `file_ids` replaces the list. `cancelled=True` (with `reason`) cancels,
-    `cancelled=False` brings a cancelled event back."""
+    `rsvp_deadline`; a new start without a new end keeps the length; `file_ids` replaces the list.
+    `cancelled=True` (with `reason`) cancels, `cancelled=False` brings a cancelled event back.
+
+    No lost updates: the edit is made from the revision read here (or `base_revision`, the one
+    the editor's form showed) and saves only if the event is still at it; otherwise Conflict."""
     row = await _row(event_id)
     group = await group_get(actor, row["group_id"])
     me = require(actor, "object.edit", row, group)
     tz = group["timezone"]
+    if base_revision is not None and base_revision != row["revision"]:
+        raise _stale(row, tz)
     checks: list[tuple[str, Any]] = []
     for key, cleaner in (("title", clean_title), ("location", clean_location), ("description", clean_description),
                          ("reason", clean_reason)):
@@ -364,8 +374,12 @@ async def event_update(actor: Actor, event_id: str, **changes: Any) -> dict:
             )
         updates["seq"] = await common.next_seq(row["group_id"])
         updates["updated_at"] = stamp
+        updates["revision"] = row["revision"] + 1
         assignments = ", ".join(f"{key} = ?" for key in updates)
-        await DB.execute(f"UPDATE event SET {assignments} WHERE id = ?", *updates.values(), event_id)
+        saved = await DB.execute(f"UPDATE event SET {assignments} WHERE id = ? AND revision = ?", *updates.values(),
+                                 event_id, row["revision"])
+        if saved != 1:  # another edit landed since we read the event: roll back, tell the editor
+            raise _stale(await _row(event_id), tz)
         if file_ids is not None:
             # The attachment table belongs to files; replacing the list means dropping ours first.
             await DB.execute("DELETE FROM attachment WHERE object_type = ? AND object_id = ?", OBJECT_TYPE, event_id)

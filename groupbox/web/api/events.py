@@ -43,6 +43,9 @@ class EventPatch(msgspec.Struct):
     stays_here: bool | Unset = UNSET
     cancelled: bool | Unset = UNSET
     reason: str | Unset = UNSET
+    # The `revision` the edit was made from: a later edit by someone else answers 409 instead of
+    # being overwritten (without it, the revision read when the request arrives is checked).
+    base_revision: int | Unset = UNSET
 
 
 class RsvpIn(msgspec.Struct):
@@ -129,6 +132,7 @@ class EventOut(msgspec.Struct, omit_defaults=True):
     cancelled_at: datetime | None
     cancel_reason: str
     version: int
+    revision: int
     stays_here: bool
     author_id: str | None
     author_name: str
@@ -159,7 +163,7 @@ def event_out(row: dict) -> EventOut:
         id=row["id"], group_id=row["group_id"], url=row["url"], title=row["title"], description=row["description"],
         location=row["location"], starts_at=row["starts_at"], ends_at=row["ends_at"],
         rsvp_required=row["rsvp_required"], rsvp_deadline=row["rsvp_deadline"], cancelled=row["cancelled"],
-        cancelled_at=row["cancelled_at"], cancel_reason=row["cancel_reason"], version=row["version"],
+        cancelled_at=row["cancelled_at"], cancel_reason=row["cancel_reason"], version=row["version"], revision=row["revision"],
         stays_here=row["stays_here"], author_id=row["author_id"], author_name=row["author_name"],
         created_at=row["created_at"], updated_at=row["updated_at"], seq=row["seq"], counts=Counts(**row["counts"]),
         my_rsvp=row["my_rsvp"]["status"] if row["my_rsvp"] else None, changed=row["changed"],

@@ -55,10 +55,14 @@ async def _form_values(request: Request) -> dict:
             "stays_here": checked(form, "stays_here")}
 
 
+def _revision(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
+
+
 async def _form_page(request: Request, actor: Actor, group: dict, *, values: dict, errors: dict,
-                     event: dict | None = None, status_code: int = 200) -> Template:
+                     event: dict | None = None, status_code: int = 200, stale: str | None = None) -> Template:
     return await group_page(request, actor, "events/form.html", group, "events", values=values, errors=errors,
-                            event=event, group_files=await files.group_files_brief(group["id"]),
+                            event=event, stale=stale, group_files=await files.group_files_brief(group["id"]),
                             status_code=status_code, me=actor.membership(group["id"]),
                             page_title=_("Edit event") if event else _("New event"))
 
@@ -126,11 +130,17 @@ async def event_save(request: Request, actor: Actor, event_id: str) -> Template 
             ends_at=values.get("ends_at", ""), location=values.get("location", ""),
             description=values.get("description", ""), rsvp_required=values["rsvp_required"],
             rsvp_deadline=values.get("rsvp_deadline", ""), file_ids=values["file_ids"],
-            stays_here=values["stays_here"],
+            stays_here=values["stays_here"], base_revision=_revision(values.get("base_revision")),
         )
     except Invalid as exc:
         return await _form_page(request, actor, group, values=values, event=event, status_code=422,
                                 **form_error_page(exc))
+    except Conflict as exc:
+        # Someone saved meanwhile: keep this person's input, show what changed; saving again
+        # (from the revision they have now seen) replaces it knowingly.
+        current = await events.event_get(actor, event_id)
+        return await _form_page(request, actor, group, values={**values, "base_revision": current["revision"]},
+                                event=current, errors={}, status_code=409, stale=exc.message)
     if saved["version"] > event["version"]:
         return redirect(request, saved["url"], _("Saved. Everyone was told about the new time or place."))
     return redirect(request, saved["url"], _("Saved."))
