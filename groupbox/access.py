@@ -188,6 +188,31 @@ def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> boo
     return bool(rule(membership.role, group, target))
 
 
+# -- the twin for lists ---------------------------------------------------------------------------
+def role_may(role: str, action: str, group: Any = None) -> bool:
+    """Does the role allow `action` (for rules that depend on the role and group settings only:
+    `act`, `group.admin`, `object.create`, `file.upload`, `token.create`, …)?"""
+    return bool(ACTIONS[action](role, group if group is not None else {}, None))
+
+
+def roles_that(action: str, group: Any = None) -> tuple[str, ...]:
+    """The roles that may do `action` in `group`: what `can` answers, for queries over people."""
+    return tuple(role for role in ROLES if role_may(role, action, group))
+
+
+def role_filter(action: str, column: str = "role", group: Any = None) -> tuple[str, list[str]]:
+    """SQL for "members who may do `action`": (`"<column> IN (?,…)"`, the roles as parameters).
+    Lists of people (who is asked to answer, who counts, who may be assigned) filter with this,
+    so the rule stays in this module."""
+    roles = roles_that(action, group)
+    return f"{column} IN ({','.join('?' * len(roles))})", list(roles)
+
+
+def acting_groups(actor: Actor, action: str = "act") -> dict[str, Membership]:
+    """The actor's memberships in which they may do `action` (e.g. answer, vote, acknowledge)."""
+    return {gid: m for gid, m in actor.memberships.items() if can(actor, action, {"id": gid})}
+
+
 def require_whole_profile(actor: Actor) -> None:
     """Profile-wide settings (email, devices, tokens, the calendar feed) are not for a device that
     an admin signed in to one group, nor for a connection token."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from groupbox.access import Actor
+from groupbox.access import Actor, acting_groups
 from groupbox.db.engine import DB
 from groupbox.util import as_utc, now
 
@@ -94,9 +94,8 @@ async def _table_exists(name: str) -> bool:
 async def derive(actor: Actor, reference: datetime | None = None, group_ids: list[str] | None = None) -> list[ActionItem]:
     """Every open action item for the actor across their groups (or `group_ids`), ranked."""
     reference = reference or now()
-    memberships = {gid: m for gid, m in actor.memberships.items() if group_ids is None or gid in group_ids}
-    # Guests only read; they have nothing to answer.
-    memberships = {gid: m for gid, m in memberships.items() if m.role != "guest"}
+    # Only groups where the actor may act (guests only read): they have nothing to answer elsewhere.
+    memberships = {gid: m for gid, m in acting_groups(actor).items() if group_ids is None or gid in group_ids}
     if not memberships:
         return []
     gids = list(memberships)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from groupbox.access import Actor, can, require
+from groupbox.access import Actor, can, require, role_filter
 from groupbox.config import Config
 from groupbox.db.engine import DB
 from groupbox.domain.files import sniff
@@ -85,9 +85,10 @@ async def _eligible(group_ids: list[str]) -> dict[str, set[str]]:
     if not group_ids:
         return {}
     marks = ",".join("?" * len(group_ids))
+    may_act, roles = role_filter("act")
     rows = await DB.fetch(
-        f"SELECT id, group_id FROM member WHERE group_id IN ({marks}) AND status = 'active' AND role != 'guest'",
-        *group_ids,
+        f"SELECT id, group_id FROM member WHERE group_id IN ({marks}) AND status = 'active' AND {may_act}",
+        *group_ids, *roles,
     )
     result: dict[str, set[str]] = {gid: set() for gid in group_ids}
     for row in rows:
@@ -229,12 +230,13 @@ async def file_acks(actor: Actor, file_id: str) -> dict[str, list[dict]]:
     me = require(actor, "group.view", group)
     if not (row["uploader_id"] == me.member_id or can(actor, "group.admin", group)):
         raise Forbidden(_("Only admins and the person who shared the file see who confirmed it."))
+    may_act, roles = role_filter("act", "m.role")
     members = await DB.fetch(
-        "SELECT m.id, m.display_name, a.acked_at FROM member m"
-        " LEFT JOIN file_ack a ON a.member_id = m.id AND a.file_id = ?"
-        " WHERE m.group_id = ? AND m.status = 'active' AND m.role != 'guest' AND m.id != ?"
-        " ORDER BY m.display_name COLLATE NOCASE",
-        file_id, row["group_id"], row["uploader_id"] or "",
+        f"SELECT m.id, m.display_name, a.acked_at FROM member m"
+        f" LEFT JOIN file_ack a ON a.member_id = m.id AND a.file_id = ?"
+        f" WHERE m.group_id = ? AND m.status = 'active' AND {may_act} AND m.id != ?"
+        f" ORDER BY m.display_name COLLATE NOCASE",
+        file_id, row["group_id"], *roles, row["uploader_id"] or "",
     )
     done = sorted((m for m in members if m["acked_at"] is not None), key=lambda m: m["acked_at"])
     return {

@@ -8,6 +8,7 @@ Call these inside the write transaction that changes the object.
 
 from __future__ import annotations
 
+from groupbox.access import role_filter
 from groupbox.db.engine import DB
 from groupbox.errors import Invalid
 from groupbox.i18n import _
@@ -164,8 +165,9 @@ async def live_row(table: str, object_id: str) -> dict:
 
 async def acting_members(group_id: str) -> list[dict]:
     """Who is asked to answer or acknowledge: active members who may act (never guests), by name."""
+    may_act, roles = role_filter("act")
     return await DB.fetch(
-        "SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'"
-        " ORDER BY display_name COLLATE NOCASE",
-        group_id,
+        f"SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND {may_act}"
+        f" ORDER BY display_name COLLATE NOCASE",
+        group_id, *roles,
     )

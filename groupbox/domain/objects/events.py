@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from groupbox import timefmt
-from groupbox.access import Actor, can, require
+from groupbox.access import Actor, can, require, role_filter
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.files import service as files
@@ -220,12 +220,13 @@ async def event_get(actor: Actor, event_id: str) -> dict:
     (row,) = await _decorate([row], actor, group)
     row["can_edit"] = can(actor, "object.edit", row, group)
     if can(actor, "group.admin", group):
+        may_act, roles = role_filter("act", "m.role")
         answers = await DB.fetch(
-            "SELECT m.id AS member_id, m.display_name, r.status, r.note, r.guests, r.answered_at"
-            " FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND m.role != 'guest'"
-            " WHERE r.event_id = ? ORDER BY r.status = 'yes' DESC, r.status = 'maybe' DESC,"
-            " m.display_name COLLATE NOCASE",
-            event_id,
+            f"SELECT m.id AS member_id, m.display_name, r.status, r.note, r.guests, r.answered_at"
+            f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND {may_act}"
+            f" WHERE r.event_id = ? ORDER BY r.status = 'yes' DESC, r.status = 'maybe' DESC,"
+            f" m.display_name COLLATE NOCASE",
+            *roles, event_id,
         )
         answered = {a["member_id"] for a in answers}
         row["answers"] = answers

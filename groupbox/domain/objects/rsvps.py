@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from groupbox import timefmt
-from groupbox.access import Actor, require
+from groupbox.access import Actor, require, role_filter
 from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.groups.service import group_get
@@ -48,8 +48,10 @@ def clean_guests(raw: Any) -> int:
 
 async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:
     """event id -> {yes, no, maybe, guests, answered, no_answer} (answers of current members)."""
+    may_act, roles = role_filter("act", "m.role")
     eligible = (await DB.fetchone(
-        "SELECT COUNT(*) AS n FROM member WHERE group_id = ? AND status = 'active' AND role != 'guest'", group_id,
+        f"SELECT COUNT(*) AS n FROM member m WHERE m.group_id = ? AND m.status = 'active' AND {may_act}",
+        group_id, *roles,
     ))["n"]
     result = {eid: {"yes": 0, "no": 0, "maybe": 0, "guests": 0, "answered": 0, "no_answer": eligible}
               for eid in event_ids}
@@ -58,9 +60,9 @@ async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:
     marks = ",".join("?" * len(event_ids))
     rows = await DB.fetch(
         f"SELECT r.event_id, r.status, COUNT(*) AS n, SUM(CASE WHEN r.status = 'yes' THEN r.guests ELSE 0 END) AS g"
-        f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND m.role != 'guest'"
+        f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND {may_act}"
         f" WHERE r.event_id IN ({marks}) GROUP BY r.event_id, r.status",
-        *event_ids,
+        *roles, *event_ids,
     )
     for row in rows:
         counts = result[row["event_id"]]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from groupbox.access import Actor, can, require
+from groupbox.access import Actor, can, require, role_may
 from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
@@ -68,7 +68,7 @@ async def clean_assignees(group_id: str, raw: list[str] | None) -> list[str]:
     )
     if len(rows) != len(ids):
         raise Invalid(_("Assign people who are in this group."), field="assignee_ids")
-    if any(r["role"] == "guest" for r in rows):
+    if not all(role_may(r["role"], "act") for r in rows):
         raise Invalid(_("Guests can only read. Make them a member before assigning a task."), field="assignee_ids")
     return ids
 

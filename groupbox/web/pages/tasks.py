@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from groupbox.access import Actor, can
+from groupbox.access import Actor, can, role_may
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import tasks
 from groupbox.errors import DomainError, Forbidden, Invalid
@@ -32,7 +32,7 @@ def _input_time(value, tz: str) -> str:
 
 async def _assignable(actor: Actor, group_id: str) -> list[dict]:
     members = await groups.members_list(actor, group_id)
-    return [m for m in members if m["status"] == "active" and m["role"] != "guest"]
+    return [m for m in members if m["status"] == "active" and role_may(m["role"], "act")]
 
 
 async def _form_page(request: Request, actor: Actor, group: dict, *, values: dict, errors: dict,

@@ -75,7 +75,7 @@ async def _thread_page(request: Request, actor: Actor, thread_id: str, *, before
                         messages=messages, has_earlier=has_earlier, emoji=threads.EMOJI, values=values or {},
                         errors=errors or {}, status_code=status_code, readonly_value=readonly_value,
                         showing_earlier=before is not None,
-                        is_guest=(actor.membership(thread["group_id"]).role == "guest"), page_title=thread["title"])
+                        is_guest=not can(actor, "act", thread), page_title=thread["title"])
 
 
 @get("/threads/{thread_id:str}", guards=SIGNED_IN, include_in_schema=False)
