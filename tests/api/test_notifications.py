@@ -1,7 +1,9 @@
 """Notifications: in-app always, mail by preference, over real SMTP (aiosmtpd) or the outbox."""
 
-import email
 import time
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 
@@ -21,7 +23,7 @@ def smtp_server():
             self.messages = []
 
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
-            self.messages.append(email.message_from_bytes(envelope.content))
+            self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
             return "250 OK"
 
     handler = Collect()
@@ -109,8 +111,11 @@ def test_immediate_and_digest_mail_arrive_over_real_smtp_muted_never(make_config
         assert first["To"] == "samir@example.org" and "Lisa mentioned you" in first["Subject"]
         assert call(lambda: mail.deliver_digest(config)) == 1
         assert _wait_for(lambda: len(handler.messages) == 2)
-        digest = handler.messages[1].get_payload(decode=True).decode()
-        assert "New thread: Snacks" in digest and "schedule.pdf" in digest and "👍" not in digest
+        digest = handler.messages[1]
+        text = digest.get_body(("plain",)).get_content()
+        assert "New thread: Snacks" in text and "schedule.pdf" in text and "👍" not in text
+        assert digest["Subject"] == "Your groupbox digest: 2 updates"
+        assert "New thread: Snacks" in digest.get_body(("html",)).get_content()
         # Nothing is mailed twice.
         assert call(lambda: mail.deliver_immediate(config)) == 0
         assert call(lambda: mail.deliver_digest(config)) == 0
@@ -124,8 +129,8 @@ def test_without_smtp_mail_lands_in_the_outbox(client, call, world, config):
     assert call(mail.deliver_immediate, config) == 1
     files = list(config.outbox_dir.glob("*.eml"))
     assert len(files) == 1
-    message = email.message_from_bytes(files[0].read_bytes())
-    assert "Training moved" in message["Subject"]
+    message = BytesParser(policy=policy.default).parsebytes(files[0].read_bytes())
+    assert message["Subject"] == "[FC Kreuzberg U12 Parents] Training moved to 17:30"
 
 
 def test_unverified_addresses_get_no_mail(client, call, world, config):
@@ -156,3 +161,71 @@ def test_digest_command_sends_now(data_dir):
 
     result = run_cli("digest", "--json", "--data", str(data_dir))
     assert '"digests": 0' in result.stdout
+
+
+def _outbox(config) -> list:
+    paths = sorted(config.outbox_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns) if config.outbox_dir.exists() else []
+    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in paths]
+
+
+def test_one_update_is_singular_and_deleted_things_are_not_linked(client, call, world, config):
+    from groupbox.domain.objects import events
+    from groupbox.util import now
+
+    samir = world.people["member"]
+    call(_verify, samir.profile_id, "samir@example.org")
+    owner = call(world.owner.actor)
+    gid = world.group["id"]
+    kept = call(events.event_create, owner, gid, title="Summer party", starts_at=now() + timedelta(days=9))
+    assert call(mail.deliver_digest, config) == 1
+    [first] = _outbox(config)
+    assert first["Subject"] == "Your groupbox digest: 1 update"
+    assert f"/events/{kept['id']}" in first.get_body(("plain",)).get_content()
+
+    # An event announced, then cancelled and removed: the digest neither lists nor links it.
+    gone = call(events.event_create, owner, gid, title="Friendly match", starts_at=now() + timedelta(days=5))
+    call(events.event_cancel, owner, gone["id"], "Pitch frozen")
+    call(events.event_delete, owner, gone["id"])
+    call(events.event_create, owner, gid, title="Kit day", starts_at=now() + timedelta(days=6))
+    assert call(mail.deliver_digest, config) == 1
+    second = _outbox(config)[-1]
+    text = second.get_body(("plain",)).get_content()
+    html = second.get_body(("html",)).get_content()
+    assert "Kit day" in text and "Kit day" in html
+    assert f"/events/{gone['id']}" not in text and f"/events/{gone['id']}" not in html
+    assert "New event: Friendly match" not in text
+    # Nothing left over for the next one.
+    assert call(mail.deliver_digest, config) == 0
+
+
+async def _age(profile_id: str, hours: float) -> None:
+    from groupbox.util import now
+
+    await DB.execute("UPDATE notification SET created_at = ? WHERE profile_id = ?", now() - timedelta(hours=hours),
+                     profile_id)
+
+
+def test_confirming_an_address_sends_only_the_last_day_at_once(client, call, world, as_person, csrf, config):
+    """Notifications piled up while the address was unconfirmed: confirming it mails only those
+    younger than a day right away; the older ones wait for the digest."""
+    samir = world.people["member"]
+    mid, gid = world.member_id("member"), world.group["id"]
+    for n in range(5):
+        call(notify.notify, [mid], "mention", group_id=gid, title=f"Old mention {n}", url="/x")
+    call(_age, samir.profile_id, 30)
+    call(notify.notify, [mid], "mention", group_id=gid, title="Fresh mention", url="/x")
+
+    as_person(samir)
+    assert client.post("/me/email", data={"email": "samir@example.org"}, headers=csrf(client)).status_code < 400
+    [confirm] = _outbox(config)
+    link = confirm.get_body(("plain",)).get_content().split("/email/verify/", 1)[1].split()[0]
+    assert client.post(f"/email/verify/{link}", headers=csrf(client), follow_redirects=False).status_code == 303
+
+    assert call(mail.deliver_immediate, config) == 1
+    mailed = _outbox(config)[1:]
+    assert [m["Subject"] for m in mailed] == ["[FC Kreuzberg U12 Parents] Fresh mention"]
+    assert call(mail.deliver_immediate, config) == 0
+    assert call(mail.deliver_digest, config) == 1
+    digest = _outbox(config)[-1]
+    assert digest["Subject"] == "Your groupbox digest: 5 updates"
+    assert "Old mention 4" in digest.get_body(("plain",)).get_content()

@@ -298,7 +298,7 @@ def test_every_route_is_public_by_the_list_or_guarded(instance):
 # Later areas extend these: prefixes of deliberately public routes (e.g. the ICS feed, the
 # sync protocol with its own Bearer guard) and the names of their guards.
 PUBLIC_PREFIXES = ["/static", "/ics/", "/.well-known/", "/recover", "/link", "/email/verify/", "/demo/anna",
-                   "/api/auth/passkeys/login/"]
+                   "/api/auth/passkeys/login/", "/email/unsubscribe/"]
 GUARD_NAMES = {"signed_in", "bearer_token"}
 
 MUTATING = {"POST", "PATCH", "PUT", "DELETE"}

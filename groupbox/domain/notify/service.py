@@ -8,12 +8,22 @@ Rules:
 - `notify()` is called by the services that change things, inside their transaction. It writes
   one in-app notification per recipient (never to the person who caused it); muted categories
   write nothing. Mail goes out after the transaction (see `deliver_pending`).
+- Every notification mail carries a one-click unsubscribe link (RFC 8058) that mutes its
+  category for that person, in all groups; the digest's link mutes what is in digest mode. The
+  link is its own authority: an HMAC of the instance secret over the person and the category,
+  good for nothing else.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
+from groupbox.errors import Invalid, NotFound
+from groupbox.i18n import _
 from groupbox.util import new_id, now
 
 MODES = ("immediate", "digest", "mute")
@@ -47,6 +57,8 @@ CATEGORY_LABELS: dict[str, str] = {
     "off_topic": "Off-topic threads",
     "access": "An admin signs a new device in to my group",
 }
+# The unsubscribe link of the daily digest: it stops every category that is in digest mode.
+DIGEST = "digest"
 
 
 async def modes_for(profile_ids: list[str], group_id: str | None, category: str) -> dict[str, str]:
@@ -136,8 +148,6 @@ async def notifications(actor: Actor, *, unread_only: bool = False, limit: int =
 async def mark_read(actor: Actor, notification_id: str | None = None, *, before=None) -> int:
     """Mark one notification (or all, with None; or all created before `before`) read;
     unknown ids are NotFound."""
-    from groupbox.errors import NotFound
-
     where, params = _mine(actor)
     if notification_id is None:
         return await DB.execute(
@@ -171,8 +181,6 @@ async def preferences(actor: Actor) -> dict:
 
 async def set_preferences(actor: Actor, changes: dict[str, str], group_id: str | None = None) -> dict:
     """Set modes per category (for all groups, or one group; mode "" clears a group override)."""
-    from groupbox.errors import Invalid, NotFound
-
     if group_id and group_id not in actor.memberships:
         raise NotFound("Not found")
     if not group_id:
@@ -203,3 +211,74 @@ async def set_preferences(actor: Actor, changes: dict[str, str], group_id: str |
                 f"UPDATE member SET notifications_on = 1 WHERE id IN ({marks})", tuple(member_ids)
             )
     return await preferences(actor)
+
+
+# -- one-click unsubscribe (RFC 8058) -----------------------------------------------------------
+def _unsubscribe_mac(secret: str, payload: str) -> str:
+    digest = hmac.new(secret.encode(), f"unsubscribe:{payload}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode()
+
+
+def unsubscribe_token(secret: str, profile_id: str, category: str) -> str:
+    """`profile.category.mac`: URL-safe, never stored, valid as long as the instance secret."""
+    payload = f"{profile_id}.{category}"
+    return f"{payload}.{_unsubscribe_mac(secret, payload)}"
+
+
+def unsubscribe_target(secret: str, token: str) -> tuple[str, str]:
+    """(profile id, category) of a genuine link; NotFound for anything else."""
+    parts = (token or "").split(".")
+    if len(parts) == 3 and (parts[1] in CATEGORIES or parts[1] == DIGEST):
+        expected = _unsubscribe_mac(secret, f"{parts[0]}.{parts[1]}")
+        if hmac.compare_digest(parts[2].encode(), expected.encode()):
+            return parts[0], parts[1]
+    raise NotFound(_("This link is not valid."))
+
+
+async def _unsubscribe_categories(profile_id: str, category: str) -> list[str]:
+    """The categories a link stops: its own, or (the digest's) those the person gets as digest."""
+    if category != DIGEST:
+        return [category]
+    rows = await DB.fetch("SELECT group_id, category, mode FROM notification_pref WHERE profile_id = ?", profile_id)
+    defaults = dict(CATEGORIES)
+    defaults.update({r["category"]: r["mode"] for r in rows if r["group_id"] == "" and r["category"] in CATEGORIES})
+    chosen = {c for c, mode in defaults.items() if mode == "digest"}
+    chosen |= {r["category"] for r in rows if r["group_id"] != "" and r["mode"] == "digest" and r["category"] in CATEGORIES}
+    return [c for c in CATEGORIES if c in chosen]
+
+
+async def unsubscribe_state(secret: str, token: str) -> dict:
+    """What a link would stop and whether it already has: {"category", "labels", "muted"}."""
+    profile_id, category = unsubscribe_target(secret, token)
+    if await DB.fetchone("SELECT id FROM profile WHERE id = ?", profile_id) is None:
+        raise NotFound(_("This link is not valid."))
+    categories = await _unsubscribe_categories(profile_id, category)
+    loud = await DB.fetchone(
+        f"SELECT 1 AS x FROM notification_pref WHERE profile_id = ? AND mode != 'mute'"
+        f" AND category IN ({','.join('?' * len(categories))})", profile_id, *categories,
+    ) if categories else None
+    explicit = {r["category"] for r in await DB.fetch(
+        "SELECT category FROM notification_pref WHERE profile_id = ? AND group_id = '' AND mode = 'mute'", profile_id)}
+    muted = loud is None and all(c in explicit or CATEGORIES[c] == "mute" for c in categories)
+    return {"category": category, "labels": [CATEGORY_LABELS[c] for c in categories], "muted": muted}
+
+
+async def unsubscribe(secret: str, token: str) -> list[str]:
+    """Mute what the link names for that person, in every group (per-group choices included,
+    or they would win), and mail nothing more that is waiting for it. Repeating it is harmless."""
+    profile_id, category = unsubscribe_target(secret, token)
+    if await DB.fetchone("SELECT id FROM profile WHERE id = ?", profile_id) is None:
+        raise NotFound(_("This link is not valid."))
+    categories = await _unsubscribe_categories(profile_id, category)
+    stamp = now()
+    async with DB.write():
+        for name in categories:
+            await DB.execute(
+                "INSERT INTO notification_pref (profile_id, group_id, category, mode) VALUES (?, '', ?, 'mute')"
+                " ON CONFLICT (profile_id, group_id, category) DO UPDATE SET mode = 'mute'", profile_id, name,
+            )
+            await DB.execute("UPDATE notification_pref SET mode = 'mute' WHERE profile_id = ? AND category = ?",
+                             profile_id, name)
+            await DB.execute("UPDATE notification SET mailed_at = ? WHERE profile_id = ? AND category = ?"
+                             " AND mailed_at IS NULL", stamp, profile_id, name)
+    return categories
