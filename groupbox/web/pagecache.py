@@ -113,7 +113,7 @@ async def cached_page(request: Request, actor: Actor, template: str, key: str,
             '{% import "macros/ui.html" as ui with context %}{{ ui.flash_banner(flash) }}'
         ).render(flash=flash, _=_, _n=_n, static_url=request.app.template_engine.engine.globals["static_url"])
     body = html.replace(CSRF_SLOT, csrf).replace(BELL_SLOT, _bell(unread)).replace(FLASH_SLOT, flash_html)
-    response = Response(body, media_type="text/html; charset=utf-8")
+    response = Response(body, media_type="text/html")  # Litestar adds the charset (once)
     if flash is not None:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response

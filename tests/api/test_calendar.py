@@ -35,7 +35,7 @@ def test_feed_has_my_events_from_every_group_and_follows_moves_and_cancels(clien
     as_person(samir)
     path = _feed_path(client)
     feed = client.get(path)
-    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    assert feed.status_code == 200 and feed.headers.get_list("content-type") == ["text/calendar; charset=utf-8"]
     found = _events(feed.content)
     assert {"Match", "Tenant meeting", "Friendly"} <= set(found)
     first_start = found["Match"].decoded("dtstart")
@@ -48,8 +48,10 @@ def test_feed_has_my_events_from_every_group_and_follows_moves_and_cancels(clien
     assert found["Match"].decoded("dtstart") == first_start + timedelta(hours=1)
     assert int(found["Match"].get("sequence")) > first_sequence
     assert str(found["Match"].get("location")) == "Sporthalle"
-    cancelled = next(v for k, v in found.items() if k.startswith("Friendly"))
+    cancelled = found["Friendly (cancelled)"]
     assert str(cancelled.get("status")) == "CANCELLED"
+    assert "Cancelled: Pitch closed" in str(cancelled.get("description"))
+    assert "Cancelled" not in str(found["Match"].get("description"))
 
     # The same URL is shown again later (on /calendar and /me) …
     assert _feed_path(client) == path
@@ -117,3 +119,37 @@ def test_month_grid_shows_my_events_in_their_cells_and_refuses_a_bad_month(clien
         assert refused.status_code == 422 and "Pick a month" in refused.text and "Traceback" not in refused.text
     as_person(None)
     assert client.get("/calendar/month", follow_redirects=False).status_code in (302, 303, 401)
+
+
+def test_feed_answers_head_and_says_its_charset_once(client, call, world, as_person):
+    owner = call(world.owner.actor)
+    call(events.event_create, owner, world.group["id"], title="Grillfest – Grüße", starts_at=now() + timedelta(days=2))
+    as_person(world.people["member"])
+    path = _feed_path(client)
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers.get_list("content-type") == ["text/calendar; charset=utf-8"]
+    assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+    assert client.head("/ics/not-a-token.ics").status_code == 404
+    assert "Grillfest – Grüße" in _events(got.content)
+    # Pages too: one charset, also on the cached dashboards.
+    for page in ("/", "/", f"/groups/{world.group['id']}", f"/groups/{world.group['id']}", "/calendar", "/me"):
+        response = client.get(page)
+        assert response.headers.get_list("content-type") == ["text/html; charset=utf-8"], page
+
+
+def test_cancelled_summary_and_reason_come_in_the_persons_language(client, call, world, monkeypatch):
+    from groupbox.domain.calendar import service as calendar
+    from groupbox.i18n import CATALOGUES
+
+    monkeypatch.setitem(CATALOGUES, "de", {**CATALOGUES["de"], "{title} (cancelled)": "{title} (abgesagt)",
+                                           "Cancelled: {reason}": "Abgesagt: {reason}"})
+    owner = call(world.owner.actor)
+    event = call(events.event_create, owner, world.group["id"], title="Training", starts_at=now() + timedelta(days=2))
+    call(events.event_cancel, owner, event["id"], "Halle gesperrt")
+    samir = call(world.people["member"].actor)
+    german = _events(call(calendar.ics, samir, "http://127.0.0.1:8000", "Test", "de"))
+    assert "Abgesagt: Halle gesperrt" in str(german["Training (abgesagt)"].get("description"))
+    english = _events(call(calendar.ics, samir, "http://127.0.0.1:8000", "Test"))
+    assert "Cancelled: Halle gesperrt" in str(english["Training (cancelled)"].get("description"))

@@ -4,7 +4,8 @@ The ICS URL is `/ics/{token}.ics`. The token is derived with an HMAC from the in
 a per-person secret, so the person can see the same URL again at any time; only its hash is
 stored for lookup. "Reset link" rotates the per-person secret: the old URL answers 404.
 Events carry SEQUENCE = their version (bumped on every move and on cancel) and
-STATUS:CANCELLED once cancelled, so phone calendars show moves and cancellations.
+STATUS:CANCELLED once cancelled, so phone calendars show moves and cancellations; a cancelled
+event's summary says so in the person's language and its DESCRIPTION gives the reason.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from typing import Any
 from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
 from groupbox.errors import Invalid, NotFound
-from groupbox.i18n import _
+from groupbox.i18n import _, translator
 from groupbox.util import as_utc, now, token_hash
 
 DEFAULT_BACK = timedelta(days=7)
 DEFAULT_AHEAD = timedelta(days=60)
 ICS_BACK = timedelta(days=60)
 ICS_AHEAD = timedelta(days=400)
+# My answer as the pages say it (templates/macros/ui.html, status_pill).
+ANSWER_LABELS = {"yes": "Going", "maybe": "Maybe", "no": "Not going"}
 
 
 async def entries(actor: Actor, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
@@ -138,10 +141,25 @@ async def actor_for_feed(token: str) -> Actor:
     return await identity.load_actor(row["id"])
 
 
-async def ics(actor: Actor, base_url: str, server_name: str) -> bytes:
-    """The person's events from all groups as iCalendar (UTC times, SEQUENCE, STATUS)."""
+def _description(row: dict, gettext) -> str:
+    """The group, a cancellation and its reason, my answer, then the event's own text."""
+    parts = [row.get("group_name") or ""]
+    if row["cancelled"]:
+        reason = (row.get("cancel_reason") or "").strip()
+        parts.append(gettext("Cancelled: {reason}", reason=reason) if reason else gettext("Cancelled."))
+    if row.get("my_rsvp"):
+        answer = ANSWER_LABELS.get(row["my_rsvp"], row["my_rsvp"])
+        parts.append(gettext("Your answer: {answer}", answer=gettext(answer)))
+    parts.append((row.get("description") or "").strip())
+    return "\n\n".join(part for part in parts if part)
+
+
+async def ics(actor: Actor, base_url: str, server_name: str, language: str = "en") -> bytes:
+    """The person's events from all groups as iCalendar (UTC times, SEQUENCE, STATUS), the
+    words in `language`."""
     from icalendar import Calendar, Event
 
+    gettext = translator(language)
     reference = now()
     rows = await entries(actor, reference - ICS_BACK, reference + ICS_AHEAD)
     calendar = Calendar()
@@ -154,7 +172,7 @@ async def ics(actor: Actor, base_url: str, server_name: str) -> bytes:
     for row in rows:
         event = Event()
         event.add("uid", f"{row['id']}@{base_url.split('://', 1)[-1]}")
-        event.add("summary", row["title"] if not row["cancelled"] else f"{row['title']} (cancelled)")
+        event.add("summary", gettext("{title} (cancelled)", title=row["title"]) if row["cancelled"] else row["title"])
         event.add("dtstart", as_utc(row["starts_at"]))
         event.add("dtend", as_utc(row["ends_at"]) if row.get("ends_at") else as_utc(row["starts_at"]) + timedelta(hours=1))
         event.add("dtstamp", as_utc(row["updated_at"]))
@@ -163,10 +181,7 @@ async def ics(actor: Actor, base_url: str, server_name: str) -> bytes:
         event.add("status", "CANCELLED" if row["cancelled"] else "CONFIRMED")
         if row.get("location"):
             event.add("location", row["location"])
-        description = row.get("description") or ""
-        if row.get("my_rsvp"):
-            description = f"Your answer: {row['my_rsvp']}\n\n{description}"
-        event.add("description", f"{row.get('group_name', '')}\n{description}".strip())
+        event.add("description", _description(row, gettext))
         event.add("url", f"{base_url}{row['url']}")
         calendar.add_component(event)
     return calendar.to_ical()

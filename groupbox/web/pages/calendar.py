@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from litestar import Request, Response, get, post
+from litestar import HttpMethod, Request, Response, get, post, route
 from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
@@ -82,14 +82,17 @@ async def feed_reset(request: Request, actor: Actor) -> Redirect:
     return redirect(request, "/calendar#feed", _("New calendar link made. The old one no longer works."))
 
 
-@get("/ics/{token:str}", opt=PUBLIC, include_in_schema=False)
+# HEAD too: calendar apps and link checkers ask it before (or instead of) a GET; Litestar sends
+# the GET's headers without the body.
+@route("/ics/{token:str}", http_method=[HttpMethod.GET, HttpMethod.HEAD], opt=PUBLIC, include_in_schema=False)
 async def ics_feed(request: Request, token: str) -> Response:
     if not token.endswith(".ics"):
         raise NotFound(_("Not found"))
     actor = await calendar.actor_for_feed(token[:-4])
     config = config_of(request)
     body = await calendar.ics(actor, config.base_url, config.name)
-    return Response(body, media_type="text/calendar; charset=utf-8",
+    # Litestar adds "; charset=utf-8" to text/* itself: naming it here would send it twice.
+    return Response(body, media_type="text/calendar",
                     headers={"cache-control": "private, max-age=300", "content-disposition": 'inline; filename="groupbox.ics"'})
 
 
