@@ -247,8 +247,10 @@ def create_app(config: Config | None = None) -> Litestar:
         name="static",
     )
 
+    from groupbox.web import areas
     from groupbox.web.pagecache import PageCache
 
+    areas.check()  # every area's tab, section and card resolves now, not on a first page view
     state = State({"config": config, "unread_counter": routes.unread_counter(), "page_cache": PageCache()})
     app = Litestar(
         route_handlers=[static_router, *routes.handlers()],

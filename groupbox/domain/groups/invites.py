@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from groupbox.access import Actor, require
 from groupbox.db.engine import DB
+from groupbox.domain import areas
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import service as groups_service
 from groupbox.domain.groups.service import ASSIGNABLE_ROLES, group_get, group_row, member_count
@@ -48,8 +49,6 @@ async def join_refusal(actor: Actor | None, group_id: str) -> str | None:
     return None
 
 
-# Other contexts add to the join preview (e.g. the next event titles) without personal data.
-PREVIEW_HOOKS: list = []
 
 
 @dataclass(frozen=True)
@@ -223,7 +222,7 @@ async def invite_preview(token: str, browser: str | None = None) -> dict:
         "needs_approval": bool(invite["needs_approval"]),
         "upcoming": [],
     }
-    for hook in PREVIEW_HOOKS:
+    for hook in areas.join_previews():
         preview["upcoming"].extend(await hook(group))
     return preview
 

@@ -16,11 +16,11 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from groupbox.access import RANK, ROLES, Actor, can, require
 from groupbox.db.engine import DB
+from groupbox.domain import areas
 from groupbox.domain.audit import service as audit
 from groupbox.domain.identity import service as identity
 from groupbox.domain.notify import service as notify
@@ -33,8 +33,6 @@ NAME_MAX = 80
 PURPOSE_MAX = 500
 ASSIGNABLE_ROLES = ("admin", "moderator", "member", "guest")
 
-# Other contexts register cleanups for a member who leaves or is removed (their RSVPs, votes…).
-MEMBER_LEFT_HOOKS: list[Callable[[str], Awaitable[None]]] = []
 
 
 # -- validation (one validator per input, shared by forms, API and CLI) -------------------------
@@ -290,13 +288,10 @@ async def bump(group_id: str) -> None:
 async def end_membership(member: dict, status: str) -> None:
     """The member leaves ("left") or is removed ("removed"): what they gave (RSVPs, votes,
     places, tasks) goes through the member-left hooks, in the caller's transaction if any."""
-    from groupbox.domain import objects
-
-    objects.load()  # their member-left hooks
     async with DB.write():
         await bump(member["group_id"])
         await DB.execute("UPDATE member SET status = ?, left_at = ? WHERE id = ?", status, now(), member["id"])
-        for hook in MEMBER_LEFT_HOOKS:
+        for hook in areas.member_left_hooks():
             await hook(member["id"])
 
 

@@ -14,7 +14,7 @@ Rules:
   be changed until the deadline (409 after it) and until the event is over.
 - Counts: yes / no / maybe, guests brought along by a "yes", and "no answer" = active members
   who may answer (guests cannot) minus those who did. Admins also see who hasn't answered.
-- Answers (RSVPs) live in `rsvps.py`; someone who leaves loses them (MEMBER_LEFT_HOOKS).
+- Answers (RSVPs) live in `rsvps.py`; someone who leaves loses them (`domain.areas`).
 - Every write takes the group's next `seq`; an RSVP carries its own so a home server can see
   that this member answered; deleting leaves a tombstone.
 """
@@ -29,7 +29,6 @@ from groupbox.access import Actor, can, require, role_filter
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.files import service as files
-from groupbox.domain.groups import invites
 from groupbox.domain.groups.service import group_get
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
@@ -475,6 +474,3 @@ async def preview_upcoming(group: dict) -> list[dict]:
     )
     return [{"title": r["title"], "when": timefmt.day(r["starts_at"], group["timezone"])} for r in rows]
 
-
-if preview_upcoming not in invites.PREVIEW_HOOKS:
-    invites.PREVIEW_HOOKS.append(preview_upcoming)

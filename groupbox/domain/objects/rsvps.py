@@ -8,7 +8,6 @@ from typing import Any
 from groupbox import timefmt
 from groupbox.access import Actor, require, role_filter
 from groupbox.db.engine import DB
-from groupbox.domain.groups import service as groups
 from groupbox.domain.groups.service import group_get
 from groupbox.domain.objects import common
 from groupbox.errors import Conflict, Invalid
@@ -116,6 +115,3 @@ async def forget_member_rsvps(member_id: str) -> None:
     """Someone left or was removed: their answers no longer count."""
     await DB.execute("DELETE FROM rsvp WHERE member_id = ?", member_id)
 
-
-if forget_member_rsvps not in groups.MEMBER_LEFT_HOOKS:
-    groups.MEMBER_LEFT_HOOKS.append(forget_member_rsvps)

@@ -327,6 +327,3 @@ async def member_left(member_id: str) -> None:
         "DELETE FROM signup_commitment WHERE member_id = ?",
     )
 
-
-if member_left not in groups.MEMBER_LEFT_HOOKS:
-    groups.MEMBER_LEFT_HOOKS.append(member_left)

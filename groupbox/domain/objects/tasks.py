@@ -277,6 +277,3 @@ async def member_left(member_id: str) -> None:
         "DELETE FROM task_assignee WHERE member_id = ?",
     )
 
-
-if member_left not in groups.MEMBER_LEFT_HOOKS:
-    groups.MEMBER_LEFT_HOOKS.append(member_left)

@@ -14,9 +14,6 @@ from groupbox.domain.objects import announcements
 from groupbox.errors import Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.web.pages.groups import (
-    GROUP_DASHBOARD_SECTIONS,
-    GROUP_TABS,
-    DashboardSection,
     group_page,
     shown_above,
 )
@@ -141,12 +138,6 @@ async def official_section(actor: Actor, group: dict) -> dict | None:
     return {"announcements": rows, "tz": group["timezone"], "group": group,
             "is_admin": can(actor, "group.admin", group)}
 
-
-if "announcements" not in {key for _order, key, _label in GROUP_TABS}:
-    GROUP_TABS.append((20, "announcements", "Announcements"))
-if "official" not in {s.key for s in GROUP_DASHBOARD_SECTIONS}:
-    GROUP_DASHBOARD_SECTIONS.append(
-        DashboardSection(40, "official", official_section, "groups/sections/announcements.html"))
 
 
 HANDLERS = [announcements_tab, announcement_new, announcement_create, announcement_edit, announcement_save,

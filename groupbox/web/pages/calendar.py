@@ -15,7 +15,6 @@ from groupbox.i18n import _
 from groupbox.instance import read_secret
 from groupbox.timefmt import local, zone
 from groupbox.util import now
-from groupbox.web.pages.me import ME_SECTIONS
 from groupbox.web.support import PUBLIC, SIGNED_IN, config_of, redirect, render
 
 # The page shows three weeks (a phone list, not a year planner); "Later" doubles it up to 60
@@ -39,7 +38,6 @@ async def calendar_card(request: Request, actor: Actor) -> dict:
     return {"calendar": {"feed_url": await _feed_url(request, actor)}}
 
 
-ME_SECTIONS.append(calendar_card)
 
 
 @get("/calendar", guards=SIGNED_IN, include_in_schema=False)

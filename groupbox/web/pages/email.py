@@ -10,7 +10,6 @@ from groupbox.domain.identity import email as email_service
 from groupbox.domain.identity import service as identity
 from groupbox.errors import Gone, Invalid, NotFound
 from groupbox.i18n import _
-from groupbox.web.pages.me import ME_SECTIONS
 from groupbox.web.support import PUBLIC, SIGNED_IN, config_of, form_data, redirect, render
 
 
@@ -20,7 +19,6 @@ async def email_card(request: Request, actor: Actor) -> dict:
                       "dev": config_of(request).dev_mode and not config_of(request).smtp_host}}
 
 
-ME_SECTIONS.append(email_card)
 
 
 @post("/me/email", guards=SIGNED_IN, include_in_schema=False)

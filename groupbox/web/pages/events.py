@@ -14,9 +14,6 @@ from groupbox.domain.objects import events
 from groupbox.errors import Conflict, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.web.pages.groups import (
-    GROUP_DASHBOARD_SECTIONS,
-    GROUP_TABS,
-    DashboardSection,
     group_page,
 )
 from groupbox.web.support import (
@@ -207,11 +204,6 @@ async def upcoming_section(actor: Actor, group: dict) -> dict | None:
     return {"events": rows, "tz": group["timezone"], "is_admin": can(actor, "group.admin", group),
             "can_create": can_create, "can_act": can(actor, "act", group), "group": group}
 
-
-if "events" not in {key for _order, key, _label in GROUP_TABS}:
-    GROUP_TABS.append((10, "events", "Events"))
-if "upcoming" not in {s.key for s in GROUP_DASHBOARD_SECTIONS}:
-    GROUP_DASHBOARD_SECTIONS.append(DashboardSection(20, "upcoming", upcoming_section, "groups/sections/events.html"))
 
 
 HANDLERS = [events_tab, event_new, event_create, event_edit, event_save, event_cancel, event_reinstate, event_delete,

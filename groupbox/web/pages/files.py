@@ -14,9 +14,6 @@ from groupbox.errors import DomainError
 from groupbox.i18n import _
 from groupbox.web.api.files import UPLOAD_OPT, MultipartUpload, download_response
 from groupbox.web.pages.groups import (
-    GROUP_DASHBOARD_SECTIONS,
-    GROUP_TABS,
-    DashboardSection,
     group_page,
 )
 from groupbox.web.support import SIGNED_IN, config_of, form_data, local_path, redirect, render
@@ -111,9 +108,6 @@ async def files_section(actor: Actor, group: dict) -> dict | None:
         return None
     return {"files": chosen, "total": len(rows), "can_upload": can_upload}
 
-
-GROUP_TABS.append((70, "files", "Files"))
-GROUP_DASHBOARD_SECTIONS.append(DashboardSection(70, "files", files_section, "groups/sections/files.html"))
 
 HANDLERS = [group_files, group_file_upload, my_files, file_detail, file_download_page, file_ack_form,
             file_delete_form]

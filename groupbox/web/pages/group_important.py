@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from groupbox.access import Actor
 from groupbox.domain.actions import service as actions
-from groupbox.web.pages.groups import GROUP_DASHBOARD_SECTIONS, DashboardSection, mark_shown
+from groupbox.web.pages.groups import mark_shown
 
 IMPORTANT_LIMIT = 4
 
@@ -17,8 +17,5 @@ async def important_now(actor: Actor, group: dict) -> dict | None:
     return {"items": items[:IMPORTANT_LIMIT], "more": max(0, len(items) - IMPORTANT_LIMIT),
             "home": {"groups": {group["id"]: group}}, "next_url": f"/groups/{group['id']}"}
 
-
-if not any(s.key == "important" for s in GROUP_DASHBOARD_SECTIONS):
-    GROUP_DASHBOARD_SECTIONS.append(DashboardSection(10, "important", important_now, "groups/sections/important.html"))
 
 HANDLERS: list = []

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
@@ -16,6 +15,8 @@ from groupbox.domain.groups import invites as invite_service
 from groupbox.domain.groups import service as groups
 from groupbox.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from groupbox.i18n import _
+from groupbox.web import areas
+from groupbox.web.areas import DashboardSection as DashboardSection
 from groupbox.web.pagecache import cached_page, state_key
 from groupbox.web.support import (
     SIGNED_IN,
@@ -26,22 +27,6 @@ from groupbox.web.support import (
     redirect,
     render,
 )
-
-
-@dataclass(frozen=True)
-class DashboardSection:
-    """A section of the group dashboard, contributed by an area (events, sign-ups, files…).
-    `load(actor, group)` returns the template's context, or None to hide the section."""
-
-    order: int
-    key: str
-    load: Callable[[Actor, dict], Awaitable[dict | None]]
-    template: str
-
-
-# Areas register here at import; the dashboard shows them by `order` (SPEC §9: Important now,
-# Upcoming events, Open actions, Official announcements, Sign-ups, Discussions, Files, Members).
-GROUP_DASHBOARD_SECTIONS: list[DashboardSection] = []
 
 # What the sections above have shown, so a section further down does not repeat it (the urgent
 # announcement in "Important now" is not listed again under "Official announcements").
@@ -56,14 +41,12 @@ def mark_shown(ids: Iterable[str]) -> None:
 
 def shown_above() -> set[str]:
     return _SHOWN.get() or set()
-# Tabs of a group: (order, key, label); the page lives at /groups/{id}/{key}.
-GROUP_TABS: list[tuple[int, str, str]] = []
 
 
 def group_tabs(group: dict, actor: Actor) -> list[tuple[str, str, str]]:
     base = f"/groups/{group['id']}"
     items = [("overview", _("Overview"), base)]
-    items += [(key, _(label), f"{base}/{key}") for _order, key, label in sorted(GROUP_TABS)]
+    items += [(key, _(label), f"{base}/{key}") for _order, key, label in areas.GROUP_TABS]
     items.append(("members", _("Members"), f"{base}/members"))
     if can(actor, "group.admin", group):
         items.append(("admin", _("Admin"), f"{base}/admin"))
@@ -107,7 +90,7 @@ async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Resp
         sections = []
         token = _SHOWN.set(set())
         try:
-            for section in sorted(GROUP_DASHBOARD_SECTIONS, key=lambda s: s.order):
+            for section in areas.dashboard_sections():
                 context = await section.load(actor, group)
                 if context is not None:
                     sections.append({"key": section.key, "template": section.template, "context": context})

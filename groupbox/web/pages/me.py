@@ -11,6 +11,7 @@ from groupbox.domain.identity import service as identity
 from groupbox.domain.identity import trust as trust_levels
 from groupbox.errors import Invalid
 from groupbox.i18n import _
+from groupbox.web import areas
 from groupbox.web.support import (
     SIGNED_IN,
     checked,
@@ -21,14 +22,12 @@ from groupbox.web.support import (
     render,
 )
 
-ME_SECTIONS: list = []  # later areas add cards to /me (email, calendar feed, servers, passkeys)
-
 
 @get("/me", guards=SIGNED_IN, include_in_schema=False)
 async def me_page(request: Request, actor: Actor) -> Template:
     sections = {}
     # Email, calendar feed and tokens belong to the whole profile: not on a one-group device.
-    for hook in ME_SECTIONS if actor.whole_profile else []:
+    for hook in areas.me_sections() if actor.whole_profile else []:
         sections.update(await hook(request, actor))
     return await render(request, "me/me.html", nav="me", groups=await groups.groups_for(actor),
                         devices=await identity.devices(actor), sections=sections, one_group=not actor.whole_profile,

@@ -31,7 +31,7 @@ from groupbox.domain.migration.archive_import import import_delete, import_expor
 from groupbox.errors import Conflict, Forbidden, Invalid, TooLarge
 from groupbox.i18n import _
 from groupbox.timefmt import day as day_label
-from groupbox.web.pages.groups import GROUP_DASHBOARD_SECTIONS, DashboardSection, group_page
+from groupbox.web.pages.groups import group_page
 from groupbox.web.support import (
     SIGNED_IN,
     checked,
@@ -323,9 +323,6 @@ async def archive_media(request: Request, actor: Actor, group_id: str, file_id: 
 async def migration_section(actor: Actor, group: dict) -> dict | None:
     return await migration.group_migration_notice(actor, group)
 
-
-if "migration" not in {s.key for s in GROUP_DASHBOARD_SECTIONS}:
-    GROUP_DASHBOARD_SECTIONS.append(DashboardSection(95, "migration", migration_section, "migration/_section.html"))
 
 HANDLERS = [
     migration_page, migration_link_create, migration_expected_save, migration_legacy_save, migration_sheet,

@@ -16,7 +16,6 @@ from groupbox.errors import Conflict, DomainError, Forbidden, Gone, NotFound
 from groupbox.i18n import _
 from groupbox.instance import read_secret
 from groupbox.web.api.pairing import approve_url
-from groupbox.web.pages.me import ME_SECTIONS
 from groupbox.web.support import (
     PUBLIC,
     SIGNED_IN,
@@ -175,6 +174,5 @@ async def pairing_card(request: Request, actor: Actor) -> dict:
     return {"pairing": {"link_url": f"{config_of(request).base_url}/link"}}
 
 
-ME_SECTIONS.append(pairing_card)
 
 HANDLERS = [link_page, link_new, link_status, link_complete, approve_page, approve_submit]

@@ -12,7 +12,6 @@ from groupbox.access import Actor
 from groupbox.domain.identity import passkeys as passkey_service
 from groupbox.errors import Invalid
 from groupbox.i18n import _
-from groupbox.web.pages.me import ME_SECTIONS
 from groupbox.web.support import SIGNED_IN, config_of, form_data, redirect, render
 
 
@@ -21,7 +20,6 @@ async def passkeys_card(request: Request, actor: Actor) -> dict:
                          "unavailable": passkey_service.unavailable_reason(config_of(request))}}
 
 
-ME_SECTIONS.append(passkeys_card)
 
 
 @get("/me/passkeys", guards=SIGNED_IN, include_in_schema=False)

@@ -12,9 +12,6 @@ from groupbox.domain.objects import polls
 from groupbox.errors import Conflict, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.web.pages.groups import (
-    GROUP_DASHBOARD_SECTIONS,
-    GROUP_TABS,
-    DashboardSection,
     group_page,
 )
 from groupbox.web.support import (
@@ -129,8 +126,5 @@ async def open_polls_section(actor: Actor, group: dict) -> dict | None:
     return {"polls": rows[:4], "count": count, "more": count > 4,
             "member_count": await groups.member_count(group["id"])}
 
-
-GROUP_TABS.append((40, "polls", "Polls"))
-GROUP_DASHBOARD_SECTIONS.append(DashboardSection(45, "polls", open_polls_section, "groups/sections/polls.html"))
 
 HANDLERS = [poll_index, poll_new, poll_create, poll_detail, poll_vote, poll_close, poll_remove]

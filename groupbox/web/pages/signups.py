@@ -15,9 +15,6 @@ from groupbox.errors import DomainError, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import when
 from groupbox.web.pages.groups import (
-    GROUP_DASHBOARD_SECTIONS,
-    GROUP_TABS,
-    DashboardSection,
     group_page,
 )
 from groupbox.web.support import SIGNED_IN, form_data, form_error_page, local_path, redirect, render
@@ -137,9 +134,6 @@ async def open_signups_section(actor: Actor, group: dict) -> dict | None:
     count = await signups.count_open(group["id"])
     return {"sheets": rows, "count": count, "more": count > 3}
 
-
-GROUP_TABS.append((50, "signups", "Sign-ups"))
-GROUP_DASHBOARD_SECTIONS.append(DashboardSection(50, "signups", open_signups_section, "groups/sections/signups.html"))
 
 HANDLERS = [
     signup_index, signup_new, signup_create, signup_detail, slot_take, slot_withdraw, signup_close, signup_remove,

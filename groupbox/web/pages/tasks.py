@@ -13,9 +13,6 @@ from groupbox.errors import DomainError, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import local
 from groupbox.web.pages.groups import (
-    GROUP_DASHBOARD_SECTIONS,
-    GROUP_TABS,
-    DashboardSection,
     group_page,
 )
 from groupbox.web.support import SIGNED_IN, form_data, form_error_page, local_path, redirect, render
@@ -141,8 +138,5 @@ async def my_tasks_section(actor: Actor, group: dict) -> dict | None:
         return None
     return {"tasks": rows[:5], "count": len(rows), "more": len(rows) > 5}
 
-
-GROUP_TABS.append((30, "tasks", "Tasks"))
-GROUP_DASHBOARD_SECTIONS.append(DashboardSection(30, "my-tasks", my_tasks_section, "groups/sections/tasks.html"))
 
 HANDLERS = [task_board, task_new, task_create, task_edit, task_save, task_detail, task_move, task_remove]

@@ -15,9 +15,6 @@ from groupbox.errors import Conflict, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import local
 from groupbox.web.pages.groups import (
-    GROUP_DASHBOARD_SECTIONS,
-    GROUP_TABS,
-    DashboardSection,
     group_page,
 )
 from groupbox.web.support import SIGNED_IN, checked, form_data, form_error_page, redirect, render
@@ -145,10 +142,6 @@ async def discussions_section(actor: Actor, group: dict) -> dict | None:
     return {"threads": active[:SECTION_SIZE], "legacy": legacy, "total": len(rows), "can_post": can_post,
             "unread": sum(t["unread"] for t in rows)}
 
-
-GROUP_TABS.append((60, "discussions", "Discussions"))
-GROUP_DASHBOARD_SECTIONS.append(
-    DashboardSection(60, "discussions", discussions_section, "groups/sections/discussions.html"))
 
 HANDLERS = [group_discussions, thread_new, thread_create_form, thread_detail, message_create_form, reaction_form,
             message_delete_confirm, message_delete_form, thread_legacy_form]
