@@ -220,6 +220,33 @@ def live_server(data_dir) -> Iterator[LiveServer]:
         stop_server(server)
 
 
+# -- mail ---------------------------------------------------------------------------------------
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port: (controller, handler). The mail it
+    received is `handler.messages` (EmailMessage, default policy), filled by the server's thread."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from aiosmtpd.controller import Controller
+
+    class Collect:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+            self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+            return "250 OK"
+
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()
+
+
 # -- browser ------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def browser():

@@ -61,6 +61,18 @@ async def create_group(owner: Person, name: str, purpose: str = "") -> dict:
     return group
 
 
+PARENT_GROUPS = ("FC Kreuzberg U12 Parents", "Tenant Association")
+
+
+async def parent_in_two_groups() -> Person:
+    """Anna Weber, a member of two groups the owner made (PARENT_GROUPS); one browser."""
+    owner = await owner_person()
+    football = await create_group(owner, PARENT_GROUPS[0])
+    tenants = await create_group(owner, PARENT_GROUPS[1])
+    anna = await join(None, football["id"], "Anna Weber", admin=owner)
+    return await join(anna, tenants["id"], "Anna W.", admin=owner)
+
+
 async def build_world() -> World:
     owner = await owner_person()
     group = await create_group(owner, "FC Kreuzberg U12 Parents", "Training, matches and carpools")

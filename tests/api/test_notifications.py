@@ -5,34 +5,9 @@ from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 
-import pytest
-
 from groupbox.db.engine import DB
 from groupbox.domain.notify import mail
 from groupbox.domain.notify import service as notify
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    from tests.conftest import free_port
-
-    class Collect:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
-            self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
-            return "250 OK"
-
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
 
 
 async def _verify(profile_id, address):

@@ -273,6 +273,7 @@ def test_every_route_is_public_by_the_list_or_guarded(instance):
         "/", "/signin/{token:str}", "/join/{token:str}", "/api/health", "/api/join/{token:str}/preview",
         "/api/auth/invite/{token:str}/claim", "/static", "/api/schema", "/api/schema/openapi.json",
         "/api/auth/device-link/start", "/api/auth/device-link/complete",
+        "/api/auth/recovery/request", "/api/auth/recovery/consume",
     }
     unguarded = []
     for route in instance.app.routes:
@@ -310,6 +311,8 @@ NOT_GROUP_SCOPED = {
     ("POST", "/api/auth/device-link/start"): "public: a browser that is not signed in (test_pairing.py)",
     ("POST", "/api/auth/device-link/approve"): "links a device into the caller's own profile (test_pairing.py)",
     ("POST", "/api/auth/device-link/complete"): "public: holding the pairing's secret is the permission",
+    ("POST", "/api/auth/recovery/request"): "public: mails only a confirmed address (test_recovery.py)",
+    ("POST", "/api/auth/recovery/consume"): "public: holding the mailed link is the permission (test_recovery.py)",
     ("POST", "/api/auth/signout"): "ends the caller's own session",
     ("DELETE", "/api/me/devices/{}"): "the caller's own devices",
     ("PATCH", "/api/me/notification-preferences"): "the caller's own preferences",

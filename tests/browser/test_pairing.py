@@ -9,26 +9,18 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import DESKTOP, PHONE, screenshot, seed, sign_in_context
-from tests.factories import create_group, join, owner_person
+from tests.factories import PARENT_GROUPS, parent_in_two_groups
 
 pytestmark = pytest.mark.browser
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
           " Version/17.5 Mobile/15E148 Safari/604.1")
-GROUPS = ("FC Kreuzberg U12 Parents", "Tenant Association")
-
-
-async def _parent_in_two_groups():
-    owner = await owner_person()
-    football = await create_group(owner, GROUPS[0])
-    tenants = await create_group(owner, GROUPS[1])
-    anna = await join(None, football["id"], "Anna Weber", admin=owner)
-    return await join(anna, tenants["id"], "Anna W.", admin=owner)
+GROUPS = PARENT_GROUPS
 
 
 def _devices(live_server, new_context, js: bool):
-    anna = seed(live_server, _parent_in_two_groups)
+    anna = seed(live_server, parent_in_two_groups)
     phone = new_context(PHONE, user_agent=IPHONE, java_script_enabled=js)
     sign_in_context(phone, live_server, anna)
     laptop = new_context(DESKTOP, user_agent=FIREFOX, java_script_enabled=js)
@@ -124,7 +116,7 @@ def test_parent_links_the_laptop_by_scanning_its_qr_without_javascript(live_serv
 def test_the_link_pages_on_a_phone_and_a_desktop(live_server, new_context):
     """Pictures for a person to look at (tests/artifacts/): a new phone shows its code, a signed-in
     desktop approves it after one mistyped code."""
-    anna = seed(live_server, _parent_in_two_groups)
+    anna = seed(live_server, parent_in_two_groups)
     new_phone = new_context(PHONE, user_agent=IPHONE).new_page()
     new_phone.goto(live_server.url + "/link")
     expect(new_phone.locator("#pairing-code")).to_be_visible()
