@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (and `make fuzz`, which CI runs after it).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -17,7 +17,7 @@ SERVE_FLAGS := --host $(HOST)
 export GROUPBOX_URL ?= http://$(HOST):$(PORT)
 endif
 
-.PHONY: run test lint bench clean venv
+.PHONY: run test fuzz lint bench clean venv
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test /usr/bin/chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# schemathesis against a live `groupbox serve` on a loopback port, as a member and as an admin:
+# no 5xx, every answer as /api/schema says. FUZZ_ARGS="--max-examples 50" digs deeper.
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python tests/fuzz/run_schemathesis.py $(FUZZ_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check groupbox tests benchmarks

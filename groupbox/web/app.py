@@ -35,7 +35,7 @@ from groupbox.errors import DomainError, RateLimited
 from groupbox.i18n import _, _n
 from groupbox.instance import read_secret
 from groupbox.paths import static_dir, templates_dir
-from groupbox.web import routes
+from groupbox.web import openapi, routes
 from groupbox.web.auth import Authentication, SessionCSRF, credentials
 from groupbox.web.background import Background, clean_up_after_crash
 from groupbox.web.support import provide_actor, wants_json
@@ -273,6 +273,7 @@ def create_app(config: Config | None = None) -> Litestar:
             version=__version__,
             path="/api/schema",
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+            components=openapi.SECURITY,  # the session cookie and Bearer tokens
         ),
         on_startup=[connect_db],
         on_shutdown=[close_db],
@@ -284,6 +285,7 @@ def create_app(config: Config | None = None) -> Litestar:
         # default would reset the root logger to INFO.
         logging_config=None,
     )
+    openapi.document(app)  # what every /api/ route may answer because of the seams it passes
     return app
 
 

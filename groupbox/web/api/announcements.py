@@ -11,6 +11,7 @@ from litestar import delete, get, patch, post
 from groupbox.access import Actor
 from groupbox.domain.objects import announcements
 from groupbox.web.api.events import FileOut, MemberBrief, file_out
+from groupbox.web.openapi import NO_BODY
 from groupbox.web.support import SIGNED_IN
 
 
@@ -117,7 +118,8 @@ async def announcements_delete(actor: Actor, announcement_id: str) -> None:
     await announcements.announcement_delete(actor, announcement_id)
 
 
-@post("/api/announcements/{announcement_id:str}/ack", guards=SIGNED_IN, tags=["announcements"], status_code=200)
+@post("/api/announcements/{announcement_id:str}/ack", guards=SIGNED_IN, tags=["announcements"], status_code=200,
+      operation_class=NO_BODY)
 async def announcements_ack(actor: Actor, announcement_id: str) -> AnnouncementOut:
     """"I've read it" (once; repeating it changes nothing)."""
     return announcement_out(await announcements.announcement_ack(actor, announcement_id))

@@ -10,6 +10,7 @@ from litestar import Request, Response, delete, get, post
 from groupbox.access import Actor
 from groupbox.domain.groups import invites
 from groupbox.domain.identity import service as identity
+from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import (
     PUBLIC,
     SIGNED_IN,
@@ -65,7 +66,7 @@ async def join_preview(token: str) -> PreviewOut:
                       preview["needs_approval"], [item["title"] for item in preview["upcoming"]])
 
 
-@post("/api/auth/invite/{token:str}/claim", opt=PUBLIC, tags=["auth"])
+@post("/api/auth/invite/{token:str}/claim", opt=PUBLIC, tags=["auth"], responses=errors(410))
 async def invite_claim(request: Request, token: str, data: ClaimIn, actor: Actor | None) -> Response[ClaimOut]:
     config = config_of(request)
     result = await invites.invite_claim(
@@ -88,7 +89,7 @@ async def devices_revoke(actor: Actor, device_id: str) -> None:
     await identity.device_revoke(actor, device_id)
 
 
-@post("/api/auth/signout", guards=SIGNED_IN, tags=["auth"], status_code=200)
+@post("/api/auth/signout", guards=SIGNED_IN, tags=["auth"], status_code=200, operation_class=NO_BODY)
 async def auth_signout(request: Request, actor: Actor, everywhere: int = 0) -> Response:
     await identity.signout(actor, everywhere=bool(everywhere))
     return Response({"signed_out": True, "everywhere": bool(everywhere)},

@@ -10,6 +10,7 @@ from litestar import delete, get, patch, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import events
+from groupbox.web.openapi import errors
 from groupbox.web.support import SIGNED_IN
 
 UNSET = msgspec.UNSET
@@ -209,7 +210,7 @@ async def events_get(actor: Actor, event_id: str) -> EventOut:
     return event_out(await events.event_get(actor, event_id))
 
 
-@patch("/api/events/{event_id:str}", guards=SIGNED_IN, tags=["events"])
+@patch("/api/events/{event_id:str}", guards=SIGNED_IN, tags=["events"], responses=errors(409))
 async def events_update(actor: Actor, event_id: str, data: EventPatch) -> EventOut:
     return event_out(await events.event_update(actor, event_id, **_patch_changes(data)))
 
@@ -219,7 +220,8 @@ async def events_delete(actor: Actor, event_id: str) -> None:
     await events.event_delete(actor, event_id)
 
 
-@post("/api/events/{event_id:str}/rsvp", guards=SIGNED_IN, tags=["events"], status_code=200)
+@post("/api/events/{event_id:str}/rsvp", guards=SIGNED_IN, tags=["events"], status_code=200,
+      responses=errors(409))
 async def events_rsvp(actor: Actor, event_id: str, data: RsvpIn) -> RsvpResult:
     result = await events.rsvp(actor, event_id, data.status, data.note, data.guests)
     answer = result["rsvp"]

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import msgspec
 from litestar import Request, delete, get, post
 from litestar.exceptions import PermissionDeniedException
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.response import File
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
@@ -25,6 +26,7 @@ from groupbox.errors import DomainError, Invalid
 from groupbox.i18n import _
 from groupbox.instance import read_secret
 from groupbox.web.auth import credentials, csrf_matches, session_token_of
+from groupbox.web.openapi import NO_BODY, errors, upload
 from groupbox.web.support import SIGNED_IN, config_of
 
 FIELD_MAX = 10_000  # bytes of one plain form field
@@ -262,7 +264,9 @@ async def files_list(actor: Actor, group_id: str) -> FileList:
     return FileList(items=[file_out(r) for r in await files.files_list(actor, group_id)])
 
 
-@post("/api/groups/{group_id:str}/files", guards=SIGNED_IN, tags=["files"], opt=UPLOAD_OPT,
+@post("/api/groups/{group_id:str}/files", guards=SIGNED_IN, tags=["files"], opt=UPLOAD_OPT, responses=errors(413),
+      operation_class=upload("The file, and whether people must confirm they saw it.",
+                             ack_required=Schema(type=OpenAPIType.STRING, description="`1` to ask for confirmation")),
       description="multipart/form-data: field `file` and optional `ack_required`. 413 over the size limit, "
                   "422 for an empty file or a type off the allow-list (checked by content).")
 async def files_upload(request: Request, actor: Actor, group_id: str) -> FileOut:
@@ -279,13 +283,15 @@ async def files_get(actor: Actor, file_id: str) -> FileOut:
     return file_out(await files.file_get(actor, file_id))
 
 
-@get("/api/files/{file_id:str}/download", guards=SIGNED_IN, tags=["files"])
+@get("/api/files/{file_id:str}/download", guards=SIGNED_IN, tags=["files"],
+     media_type="*/*")  # the file's own type (documented as any)
 async def files_download(request: Request, actor: Actor, file_id: str) -> File:
     row, path = await files.file_download(actor, file_id, config_of(request))
     return download_response(row, path)
 
 
-@post("/api/files/{file_id:str}/ack", guards=SIGNED_IN, tags=["files"], status_code=200)
+@post("/api/files/{file_id:str}/ack", guards=SIGNED_IN, tags=["files"], status_code=200, operation_class=NO_BODY,
+      responses=errors(409))
 async def files_ack(actor: Actor, file_id: str) -> FileOut:
     return file_out(await files.file_ack(actor, file_id))
 

@@ -10,6 +10,7 @@ from litestar import Request, Response, delete, get, patch, post
 from groupbox.access import Actor
 from groupbox.domain.groups import invites as invite_service
 from groupbox.domain.groups import service as groups
+from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import SIGNED_IN, config_of
 
 
@@ -147,7 +148,7 @@ def _member_out(row: dict) -> MemberOut:
     return MemberOut(row["id"], row["display_name"], row["role"], row["status"], row["joined_at"])
 
 
-@patch("/api/groups/{group_id:str}/members/{member_id:str}", guards=SIGNED_IN, tags=["members"])
+@patch("/api/groups/{group_id:str}/members/{member_id:str}", guards=SIGNED_IN, tags=["members"], responses=errors(409))
 async def members_update(actor: Actor, group_id: str, member_id: str, data: MemberPatch) -> MemberOut:
     return _member_out(await groups.member_set_role(actor, group_id, member_id, data.role))
 
@@ -158,20 +159,21 @@ async def members_remove(actor: Actor, group_id: str, member_id: str) -> None:
 
 
 @post("/api/groups/{group_id:str}/members/{member_id:str}/reset-access", guards=SIGNED_IN, tags=["members"],
-      status_code=200)
+      status_code=200, operation_class=NO_BODY)
 async def members_reset_access(actor: Actor, group_id: str, member_id: str) -> Response:
     await groups.member_reset_access(actor, group_id, member_id)
     return Response({"reset": True})
 
 
 @post("/api/groups/{group_id:str}/members/{member_id:str}/approve", guards=SIGNED_IN, tags=["members"],
-      status_code=200)
+      status_code=200, operation_class=NO_BODY, responses=errors(409))
 async def members_approve(actor: Actor, group_id: str, member_id: str) -> MemberOut:
     await groups.member_approve(actor, group_id, member_id)
     return _member_out(await groups.member_row(member_id))
 
 
-@post("/api/groups/{group_id:str}/members/{member_id:str}/signin-link", guards=SIGNED_IN, tags=["members"])
+@post("/api/groups/{group_id:str}/members/{member_id:str}/signin-link", guards=SIGNED_IN, tags=["members"],
+      operation_class=NO_BODY, responses=errors(409))
 async def members_resend_access(request: Request, actor: Actor, group_id: str, member_id: str) -> SignInLinkOut:
     token = await groups.member_resend_access(actor, group_id, member_id)
     return SignInLinkOut(signin_url=f"{config_of(request).base_url}/signin/{token}")
@@ -186,13 +188,14 @@ async def members_removed(actor: Actor, group_id: str) -> MemberList:
 
 
 @post("/api/groups/{group_id:str}/members/{member_id:str}/let-back-in", guards=SIGNED_IN, tags=["members"],
-      status_code=200)
+      status_code=200, operation_class=NO_BODY)
 async def members_let_back_in(actor: Actor, group_id: str, member_id: str) -> Response:
     await groups.member_let_back_in(actor, group_id, member_id)
     return Response({"let_back_in": True})
 
 
-@post("/api/groups/{group_id:str}/leave", guards=SIGNED_IN, tags=["members"], status_code=200)
+@post("/api/groups/{group_id:str}/leave", guards=SIGNED_IN, tags=["members"], status_code=200,
+      operation_class=NO_BODY, responses=errors(409))
 async def groups_leave(actor: Actor, group_id: str) -> Response:
     await groups.group_leave(actor, group_id)
     return Response({"left": True})

@@ -8,11 +8,14 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 
 from groupbox.access import Actor
 from groupbox.domain.migration import archive, archive_import
 from groupbox.domain.migration import service as migration
+from groupbox.web.openapi import errors, upload
 from groupbox.web.pages.migration import import_post, received_export
 from groupbox.web.support import SIGNED_IN, config_of
 
@@ -114,7 +117,11 @@ async def migration_reminder_copy(request: Request, actor: Actor, group_id: str,
     return ReminderOut(result["text"], result["invite_url"], result["language"], result["tone"])
 
 
-@import_post("/api/groups/{group_id:str}/migration/import-whatsapp-export", guards=SIGNED_IN, tags=["migration"])
+@import_post("/api/groups/{group_id:str}/migration/import-whatsapp-export", guards=SIGNED_IN, tags=["migration"],
+             operation_class=upload("The `.txt` or `.zip` a phone exported.", date_order=Schema(
+                 type=OpenAPIType.STRING, description="How dates are written when the export leaves it open")),
+             responses={200: ResponseSpec(ImportOut, description="This export is already in the archive"),
+                        **errors(409, 413)})
 async def migration_import(request: Request, actor: Actor, group_id: str) -> Response[ImportOut]:
     """Multipart field `file`: the `.txt` or `.zip` export; optional `date_order` (dmy|mdy).
     201 with the counts, or 200 with `already_imported` when this export is in the archive."""

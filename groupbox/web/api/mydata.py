@@ -8,6 +8,7 @@ from litestar.response import File
 
 from groupbox.access import Actor
 from groupbox.domain.identity import mydata
+from groupbox.web.openapi import errors
 from groupbox.web.pages.mydata import export_response
 from groupbox.web.support import SIGNED_IN, clear_session_cookie, config_of
 
@@ -18,13 +19,13 @@ async def me_export(request: Request, actor: Actor) -> File:
     return export_response(request, await mydata.export_zip(actor, config_of(request)))
 
 
-@delete("/api/me/groups/{group_id:str}", guards=SIGNED_IN, tags=["identity"])
+@delete("/api/me/groups/{group_id:str}", guards=SIGNED_IN, tags=["identity"], responses=errors(409))
 async def me_erase_from_group(request: Request, actor: Actor, group_id: str) -> None:
     """Delete me from one group: leave it and erase what I wrote (409 for its owner)."""
     await mydata.erase_membership(actor, group_id, config_of(request))
 
 
-@delete("/api/me", guards=SIGNED_IN, tags=["identity"], status_code=204)
+@delete("/api/me", guards=SIGNED_IN, tags=["identity"], status_code=204, responses=errors(409))
 async def me_erase(request: Request, actor: Actor) -> Response[None]:
     """Delete me entirely from this server (403 for the server's owner, 409 while I own a group)."""
     await mydata.erase_profile(actor, config_of(request))

@@ -9,6 +9,7 @@ from litestar import get, patch
 
 from groupbox.access import Actor
 from groupbox.domain.notify import service as notify
+from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import SIGNED_IN
 
 
@@ -50,7 +51,8 @@ async def notifications_list(actor: Actor, unread: int = 0) -> NotificationList:
     return NotificationList(items=items, unread=await notify.unread_count(actor))
 
 
-@patch("/api/me/notifications/{notification_id:str}/read", guards=SIGNED_IN, tags=["notifications"])
+@patch("/api/me/notifications/{notification_id:str}/read", guards=SIGNED_IN, tags=["notifications"],
+       operation_class=NO_BODY)
 async def notification_read(actor: Actor, notification_id: str) -> dict:
     await notify.mark_read(actor, notification_id)
     return {"read": True, "unread": await notify.unread_count(actor)}
@@ -61,7 +63,7 @@ async def preferences_get(actor: Actor) -> Preferences:
     return Preferences(**await notify.preferences(actor))
 
 
-@patch("/api/me/notification-preferences", guards=SIGNED_IN, tags=["notifications"])
+@patch("/api/me/notification-preferences", guards=SIGNED_IN, tags=["notifications"], responses=errors(404))
 async def preferences_update(actor: Actor, data: PreferencesPatch) -> Preferences:
     return Preferences(**await notify.set_preferences(actor, data.modes, data.group_id))
 

@@ -14,6 +14,7 @@ from groupbox.domain.identity import pairing
 from groupbox.errors import Conflict
 from groupbox.i18n import _
 from groupbox.instance import read_secret
+from groupbox.web.openapi import errors
 from groupbox.web.support import PUBLIC, SIGNED_IN, client_ip, config_of, session_cookie
 
 SHORT = Annotated[str, msgspec.Meta(max_length=200)]
@@ -54,7 +55,7 @@ def approve_url(request: Request, code: str) -> str:
     return f"{config_of(request).base_url}/link/approve?c={code.replace('-', '')}"
 
 
-@post("/api/auth/device-link/start", opt=PUBLIC, tags=["auth"], status_code=201)
+@post("/api/auth/device-link/start", opt=PUBLIC, tags=["auth"], status_code=201, responses=errors(409))
 async def device_link_start(request: Request, data: DeviceLinkStartIn, actor: Actor | None) -> DeviceLinkStartOut:
     """Start pairing a browser that is not signed in; answers its code, valid 10 minutes."""
     if actor is not None:
@@ -65,7 +66,8 @@ async def device_link_start(request: Request, data: DeviceLinkStartIn, actor: Ac
     return DeviceLinkStartOut(started.pairing_id, started.code, approve_url(request, started.code), started.expires_at)
 
 
-@post("/api/auth/device-link/approve", guards=SIGNED_IN, tags=["auth"], status_code=200)
+@post("/api/auth/device-link/approve", guards=SIGNED_IN, tags=["auth"], status_code=200,
+      responses=errors(404, 429))
 async def device_link_approve(request: Request, data: DeviceLinkApproveIn, actor: Actor) -> DeviceLinkApproveOut:
     """Approve a code from a device that holds the whole profile: the new device joins it."""
     config = config_of(request)
@@ -74,7 +76,8 @@ async def device_link_approve(request: Request, data: DeviceLinkApproveIn, actor
     return DeviceLinkApproveOut(True, shown["label"], shown["expires_at"])
 
 
-@post("/api/auth/device-link/complete", opt=PUBLIC, tags=["auth"], status_code=200)
+@post("/api/auth/device-link/complete", opt=PUBLIC, tags=["auth"], status_code=200,
+      responses=errors(404, 409, 410))
 async def device_link_complete(request: Request, data: DeviceLinkCompleteIn) -> Response[DeviceLinkCompleteOut]:
     """The new device, once approved: its own session for the approver's profile (409 before)."""
     config = config_of(request)

@@ -11,6 +11,7 @@ from litestar import Request, Response, delete, get, patch, post
 
 from groupbox.access import Actor
 from groupbox.domain.identity import passkeys as passkey_service
+from groupbox.web.openapi import errors
 from groupbox.web.support import PUBLIC, SIGNED_IN, client_ip, config_of, session_cookie
 
 B64 = Annotated[str, msgspec.Meta(max_length=20_000)]
@@ -90,13 +91,15 @@ def _out(row: dict) -> PasskeyOut:
     return PasskeyOut(row["id"], row["name"], row["created_at"], row["last_used_at"], row["synced"])
 
 
-@post("/api/auth/passkeys/register/options", guards=SIGNED_IN, tags=["auth"], status_code=200)
+@post("/api/auth/passkeys/register/options", guards=SIGNED_IN, tags=["auth"], status_code=200,
+      responses=errors(409, 429))
 async def passkey_register_options(request: Request, actor: Actor, data: PasskeyOptionsIn) -> dict[str, Any]:
     """Options for `navigator.credentials.create()` (PublicKeyCredentialCreationOptionsJSON)."""
     return await passkey_service.register_options(actor, config_of(request), ip=client_ip(request))
 
 
-@post("/api/auth/passkeys/register/verify", guards=SIGNED_IN, tags=["auth"], status_code=201)
+@post("/api/auth/passkeys/register/verify", guards=SIGNED_IN, tags=["auth"], status_code=201,
+      responses=errors(409, 429))
 async def passkey_register_verify(request: Request, actor: Actor, data: RegisterVerifyIn) -> PasskeyOut:
     row = await passkey_service.register_verify(
         actor, config_of(request), msgspec.to_builtins(data.credential), name=data.name,
@@ -105,14 +108,14 @@ async def passkey_register_verify(request: Request, actor: Actor, data: Register
     return _out(row)
 
 
-@post("/api/auth/passkeys/login/options", opt=PUBLIC, tags=["auth"], status_code=200)
+@post("/api/auth/passkeys/login/options", opt=PUBLIC, tags=["auth"], status_code=200, responses=errors(409))
 async def passkey_login_options(request: Request, data: PasskeyOptionsIn) -> dict[str, Any]:
     """Options for `navigator.credentials.get()` (PublicKeyCredentialRequestOptionsJSON), for any
     passkey of this server: the browser offers the person's own."""
     return await passkey_service.login_options(config_of(request), ip=client_ip(request))
 
 
-@post("/api/auth/passkeys/login/verify", opt=PUBLIC, tags=["auth"], status_code=200)
+@post("/api/auth/passkeys/login/verify", opt=PUBLIC, tags=["auth"], status_code=200, responses=errors(409))
 async def passkey_login_verify(request: Request, data: LoginVerifyIn, actor: Actor | None) -> Response[SignedInOut]:
     """Signs this browser in (a new device and session, the cookie set here)."""
     config = config_of(request)

@@ -11,6 +11,7 @@ from litestar import delete, get, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import polls
+from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import SIGNED_IN
 
 
@@ -110,13 +111,13 @@ async def polls_get(actor: Actor, poll_id: str) -> PollOut:
     return poll_out(await polls.poll_get(actor, poll_id))
 
 
-@post("/api/polls/{poll_id:str}/vote", guards=SIGNED_IN, tags=["polls"], status_code=200)
+@post("/api/polls/{poll_id:str}/vote", guards=SIGNED_IN, tags=["polls"], status_code=200, responses=errors(409))
 async def polls_vote(actor: Actor, poll_id: str, data: VoteIn) -> PollOut:
     """Cast or change my vote (replaces any earlier one) until the poll closes."""
     return poll_out(await polls.poll_vote(actor, poll_id, data.option_ids))
 
 
-@post("/api/polls/{poll_id:str}/close", guards=SIGNED_IN, tags=["polls"], status_code=200)
+@post("/api/polls/{poll_id:str}/close", guards=SIGNED_IN, tags=["polls"], status_code=200, operation_class=NO_BODY)
 async def polls_close(actor: Actor, poll_id: str) -> PollOut:
     return poll_out(await polls.poll_close(actor, poll_id))
 

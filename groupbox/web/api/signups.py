@@ -9,6 +9,7 @@ from litestar import delete, get, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import signups
+from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import SIGNED_IN
 
 
@@ -130,7 +131,8 @@ async def signups_get(actor: Actor, signup_id: str) -> SignupOut:
     return signup_out(await signups.signup_get(actor, signup_id))
 
 
-@post("/api/signups/{signup_id:str}/close", guards=SIGNED_IN, tags=["signups"], status_code=200)
+@post("/api/signups/{signup_id:str}/close", guards=SIGNED_IN, tags=["signups"], status_code=200,
+      operation_class=NO_BODY)
 async def signups_close(actor: Actor, signup_id: str) -> SignupOut:
     return signup_out(await signups.signup_close(actor, signup_id))
 
@@ -140,14 +142,14 @@ async def signups_delete(actor: Actor, signup_id: str) -> None:
     await signups.signup_delete(actor, signup_id)
 
 
-@post("/api/signups/slots/{slot_id:str}/commitment", guards=SIGNED_IN, tags=["signups"])
+@post("/api/signups/slots/{slot_id:str}/commitment", guards=SIGNED_IN, tags=["signups"], responses=errors(409))
 async def commitment_create(actor: Actor, slot_id: str, data: CommitIn | None = None) -> SlotOut:
     """Take a place in this slot (again: change the note). 409 when the slot is full or the
     sheet closed."""
     return slot_out(await signups.commit(actor, slot_id, data.note if data else ""))
 
 
-@delete("/api/signups/slots/{slot_id:str}/commitment", guards=SIGNED_IN, tags=["signups"])
+@delete("/api/signups/slots/{slot_id:str}/commitment", guards=SIGNED_IN, tags=["signups"], responses=errors(409))
 async def commitment_delete(actor: Actor, slot_id: str) -> None:
     """Give my place back."""
     await signups.withdraw(actor, slot_id)

@@ -10,6 +10,7 @@ from litestar import delete, get, patch, post
 from groupbox.access import Actor
 from groupbox.domain.objects import messages, threads
 from groupbox.text import render_markdown
+from groupbox.web.openapi import errors
 from groupbox.web.support import SIGNED_IN
 
 
@@ -148,12 +149,13 @@ async def threads_update(actor: Actor, thread_id: str, data: ThreadPatch) -> Thr
     return thread_out(await threads.thread_set_legacy(actor, thread_id, data.legacy_channel, data.readonly_from))
 
 
-@post("/api/threads/{thread_id:str}/messages", guards=SIGNED_IN, tags=["threads"])
+@post("/api/threads/{thread_id:str}/messages", guards=SIGNED_IN, tags=["threads"], responses=errors(409))
 async def messages_create(actor: Actor, thread_id: str, data: MessageIn) -> MessageOut:
     return message_out(await messages.message_post(actor, thread_id, data.body))
 
 
-@post("/api/messages/{message_id:str}/reactions", guards=SIGNED_IN, tags=["threads"], status_code=200)
+@post("/api/messages/{message_id:str}/reactions", guards=SIGNED_IN, tags=["threads"], status_code=200,
+      responses=errors(409))
 async def reactions_toggle(actor: Actor, message_id: str, data: ReactionIn) -> ReactionsOut:
     result = await messages.reaction_toggle(actor, message_id, data.emoji)
     return ReactionsOut(added=result["added"], emoji=result["emoji"],

@@ -9,6 +9,7 @@ from litestar import delete, get, post
 
 from groupbox.access import Actor
 from groupbox.domain.remote import tokens
+from groupbox.web.openapi import errors
 from groupbox.web.support import SIGNED_IN
 
 
@@ -36,7 +37,7 @@ class TokenInfo(msgspec.Struct):
     active: bool
 
 
-@post("/api/connection-tokens", guards=SIGNED_IN, tags=["remote"])
+@post("/api/connection-tokens", guards=SIGNED_IN, tags=["remote"], responses=errors(404))
 async def connection_token_create(actor: Actor, data: TokenIn) -> TokenOut:
     row, token = await tokens.token_create(actor, data.scopes, data.expires_in_days, group_ids=data.group_ids,
                                            label=data.label)
