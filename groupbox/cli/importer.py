@@ -17,7 +17,7 @@ def import_whatsapp(
                                          show_default=False)],
     data: DataOpt = None,
     date_order: Annotated[str | None, typer.Option(
-        "--date-order", help="dmy (31/12/24) or mdy (12/31/24) when the file cannot tell.")] = None,
+        "--date-order", help="dmy (31/12/24), mdy (12/31/24) or ymd (24/12/31) when the file cannot tell.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Import a WhatsApp chat export (.txt or .zip) into the group's read-only archive.

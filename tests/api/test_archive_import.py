@@ -197,6 +197,11 @@ def bomb(tmp_path: Path) -> Path:
      "no WhatsApp chat text"),
     ("bad byte after 64 KiB", lambda tmp: write(tmp / "late.txt", export_text(1500).encode()
                                                   + "13/01/24, 22:00 - Jürgen: Grüße\n".encode("latin-1")), "not UTF-8"),
+    ("a format the importer does not know", lambda tmp: FIXTURES / "unknown_format.txt",
+     'line 1: "30/06/2022 14h05 - Anna: Bonjour" — groupbox cannot read this date and time format'),
+    ("a line in another shape, late in the file", lambda tmp: write(tmp / "edited.txt", (
+        export_text(30) + "15/01/24 10:00 - Anna Schmidt: typed by hand\n").encode()),
+     'line 51: "15/01/24 10:00 - Anna Schmidt: typed by hand" — this line starts like a message'),
 ])  # fmt: skip
 def test_bad_export_is_refused_whole_with_a_clear_message(client, csrf, config, coach, tmp_path, name, build, message):
     _owner, group = coach
@@ -243,7 +248,9 @@ def test_failure_midway_leaves_nothing_behind(client, csrf, config, coach, tmp_p
     _owner, group = coach
     text = export_text(4500) + "30/02/24, 10:00 - Anna Schmidt: a day that never was\n"
     response = upload(client, csrf, group["id"], make_zip(tmp_path / "late-date.zip", {"_chat.txt": text}))
-    assert response.status_code == 422 and "impossible date" in response.json()["detail"]
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(
+        'line 4521: "30/02/24, 10:00 - Anna Schmidt: a day that never was" — this date or time is impossible')
     assert leftovers(config) == NOTHING
 
     text = export_text(2500) + "28/01/24, 23:00 - Anna Schmidt: IMG-20240128-WA0002.jpg (file attached)\n"
@@ -379,5 +386,49 @@ def test_date_order_can_be_forced_for_an_ambiguous_export(client, csrf, coach):
     assert upload(client, csrf, group["id"], path, date_order="dmy").status_code == 201  # … unless told
     items = client.get(f"/api/groups/{group['id']}/archive").json()["items"]
     assert [i["at"] for i in items] == ["2024-03-02T21:15:00Z", "2024-02-01T08:06:00Z", "2024-02-01T08:05:00Z"]
-    wrong = upload(client, csrf, group["id"], FIXTURES / "android_en_24h.txt", date_order="ymd")
+    wrong = upload(client, csrf, group["id"], FIXTURES / "android_en_24h.txt", date_order="ydm")
     assert wrong.status_code == 422 and "date_order" in wrong.json()["errors"]
+
+
+def test_year_first_export_with_two_digit_years_is_read_when_told(client, csrf, coach, tmp_path):
+    _owner, group = coach
+    path = write(tmp_path / "chat.txt", b"24/01/02, 09:05 - Minji: happy new year\n")
+    assert upload(client, csrf, group["id"], path, date_order="ymd").status_code == 201
+    [item] = client.get(f"/api/groups/{group['id']}/archive").json()["items"]
+    assert item["at"] == "2024-01-02T08:05:00Z"
+
+
+def test_a_line_impossible_in_the_date_order_asked_for_is_refused_naming_it(client, csrf, config, coach):
+    _owner, group = coach
+    response = upload(client, csrf, group["id"], FIXTURES / "android_ymd_slash.txt", date_order="dmy")
+    assert response.status_code == 422
+    assert response.json()["errors"]["file"].startswith('line 1: "2022/06/30, 14:05 - Messages and calls')
+    assert leftovers(config) == NOTHING
+
+
+def test_the_archives_dates_run_from_its_earliest_to_its_latest_message(client, csrf, config, coach):
+    """Exports are not always in order: the range is not the first and the last line."""
+    _owner, group = coach
+    assert upload(client, csrf, group["id"], FIXTURES / "out_of_order.txt").status_code == 201
+    db = sqlite3.connect(config.db_path)
+    first, last = db.execute("SELECT first_at, last_at FROM archive_import").fetchone()
+    db.close()
+    assert (first[:16], last[:16]) == ("2024-01-13 17:00", "2024-01-20 09:00")  # Berlin's wall clock in UTC
+    items = client.get(f"/api/groups/{group['id']}/archive").json()["items"]
+    assert [i["text"] for i in items] == [
+        "last day", "a day in between", "second day", "first day, written late", items[-1]["text"]]
+    page = client.get(f"/groups/{group['id']}/archive").text
+    assert "13 Jan" in page and "20 Jan" in page
+
+
+def test_the_import_form_offers_the_year_first_order_and_shows_a_refused_line(client, csrf, coach):
+    _owner, group = coach
+    gid = group["id"]
+    page = client.get(f"/groups/{gid}/archive").text
+    assert 'value="ymd"' in page
+    token = csrf(client)["x-csrftoken"]
+    with (FIXTURES / "unknown_format.txt").open("rb") as f:
+        bad = client.post(f"/groups/{gid}/archive/import", data={"_csrf_token": token, "date_order": ""},
+                          files={"file": ("chat.txt", f, "text/plain")})
+    assert bad.status_code == 422
+    assert "line 1: &#34;30/06/2022 14h05 - Anna: Bonjour&#34; — groupbox cannot read" in bad.text

@@ -125,3 +125,39 @@ def test_a_member_following_a_broken_older_link_is_told_so(client, csrf, call, o
     assert api.status_code in (400, 422)  # the API's typed int: a non-number is Litestar's 400
     if junk != "abc":
         assert api.json()["errors"] == {"after": "That is not a place in the archive to page from."}
+
+
+def spanish_choir(client, csrf, call, owner, tmp_path, text: str) -> str:
+    group = call(create_group, owner, "Coro")
+    path = make_zip(tmp_path / "coro.zip", {"WhatsApp Chat with Coro.txt": text})
+    assert upload(client, csrf, group["id"], path).status_code == 201
+    return group["id"]
+
+
+def test_a_search_finds_and_marks_the_same_rows_whatever_the_accents_typed(client, csrf, call, owner, tmp_path):
+    gid = spanish_choir(client, csrf, call, owner, tmp_path,
+                        "30/06/22, 14:05 - Lucía: ¿Quién trae las partituras?\n"
+                        "30/06/22, 14:06 - Diego: quien llegue primero\n"
+                        "30/06/22, 14:07 - Lucía: QUIÉNES somos, y Que\u0301 cantamos\n"
+                        "30/06/22, 14:08 - Diego: nadie más\n")
+    found = {}
+    for q in ("Quién", "quien", "QUIEN", "quién"):
+        items = client.get(f"/api/groups/{gid}/archive", params={"q": q}).json()["items"]
+        page = client.get(f"/groups/{gid}/archive", params={"q": q}).text
+        found[q] = ([i["id"] for i in items], re.findall(r"<mark>(.*?)</mark>", page))
+    assert len(found["quien"][0]) == 3
+    assert all(result == found["quien"] for result in found.values()), found
+    assert found["quien"][1] == ["QUIÉNES", "quien", "Quién"]  # newest first, each as written
+    # A letter written with a combining accent is marked whole.
+    page = client.get(f"/groups/{gid}/archive", params={"q": "que"}).text
+    assert "<mark>Que\u0301</mark>" in page
+
+
+def test_marks_never_land_inside_the_escaped_text(client, csrf, call, owner, tmp_path):
+    gid = spanish_choir(client, csrf, call, owner, tmp_path,
+                        '30/06/22, 14:05 - Lucía: <b>amp</b> & "amps" <script>alert(1)</script>\n')
+    page = client.get(f"/groups/{gid}/archive", params={"q": "amp"}).text
+    assert "&lt;b&gt;<mark>amp</mark>&lt;/b&gt; &amp; &#34;<mark>amps</mark>&#34;" in page
+    assert "&<mark>" not in page and "<script>alert" not in page
+    page = client.get(f"/groups/{gid}/archive", params={"q": "script"}).text
+    assert "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;" in page

@@ -47,6 +47,8 @@ def test_refusals_are_one_line_on_stderr_and_exit_non_zero(data_dir, tmp_path):
     cases = {
         str(FIXTURES / "not_an_export.txt"): "error: This file is not a WhatsApp chat export.",
         str(FIXTURES / "empty.txt"): "error: The file is empty.",
+        str(FIXTURES / "unknown_format.txt"):
+            'error: line 1: "30/06/2022 14h05 - Anna: Bonjour" — groupbox cannot read this date and time format',
         str(tmp_path / "missing.zip"): "is not a file",
     }
     for path, message in cases.items():
@@ -70,6 +72,20 @@ def test_date_order_override_and_human_summary(data_dir):
     assert "/archive" in result.stdout
     db = sqlite3.connect(data_dir / "groupbox.sqlite3")
     assert db.execute("SELECT date_order FROM archive_import").fetchone() == ("dmy",)
+    db.close()
+
+
+def test_year_first_order_for_two_digit_years(data_dir, tmp_path):
+    _group(data_dir)
+    export = tmp_path / "chat.txt"
+    export.write_text("24/01/02, 09:05 - Minji: happy new year\n24/01/03, 10:00 - Jisoo: <Media omitted>\n",
+                      encoding="utf-8")
+    result = run_cli("import-whatsapp", "FC Kreuzberg U12", str(export), "--date-order", "ymd", "--json",
+                     "--data", str(data_dir))
+    assert {k: json.loads(result.stdout)[k] for k in ("messages", "media")} == {"messages": 2, "media": 1}
+    db = sqlite3.connect(data_dir / "groupbox.sqlite3")
+    assert db.execute("SELECT date_order, first_at FROM archive_import").fetchone() == (
+        "ymd", "2024-01-02 08:05:00+00:00")
     db.close()
 
 

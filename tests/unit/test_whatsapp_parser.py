@@ -116,7 +116,7 @@ def test_admin_imports_android_english_export_with_24h_day_first_dates():
     assert rows(entries[12:]) == [
         (datetime(2024, 1, 14, 10, 0), "message", "Ben Okafor", "Time: 10:00 - bring: boots"),
         (datetime(2024, 1, 14, 10, 1), "system", None, "Ben Okafor left"),
-        (datetime(2024, 1, 14, 10, 2), "system", None, "Anna Schmidt removed \u202a+49 170 1234567\u202c"),
+        (datetime(2024, 1, 14, 10, 2), "system", None, "Anna Schmidt removed +49 170 1234567"),
     ]  # fmt: skip
 
 
@@ -315,13 +315,204 @@ def test_file_mixing_day_first_and_month_first_is_refused(tmp_path):
     )
     assert "mix day-first and month-first" in refusal(path)
     # Forcing an order leaves one impossible date, which refuses the import too.
-    with ExportSource.open(path) as source, pytest.raises(WhatsAppImportError, match="Line 2"):
+    with ExportSource.open(path) as source, pytest.raises(WhatsAppImportError, match="^line 2: "):
         list(parse(source, detect(source, date_order="dmy")))
 
 
 def test_unknown_date_order_argument_is_a_programming_error(tmp_path):
     with ExportSource.open(fixture("android_de.txt")) as source, pytest.raises(ValueError):
-        detect(source, date_order="ymd")
+        detect(source, date_order="ydm")
+
+
+# --- Date and time shapes (issue 16, item 1) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "order", "clock", "at"),
+    [
+        # Year first: Japanese, Chinese, Swedish, Lithuanian, Hungarian, Korean phones.
+        ("2022/06/30, 14:05 - Anna: hi", "ymd", "24h", datetime(2022, 6, 30, 14, 5)),
+        ("2022-06-30 14:05 - Anna: hej", "ymd", "24h", datetime(2022, 6, 30, 14, 5)),
+        ("[2022-06-30 14:05:53] Anna: hej", "ymd", "24h", datetime(2022, 6, 30, 14, 5, 53)),
+        ("2022. 06. 30. 14:05 - Anna: szia", "ymd", "24h", datetime(2022, 6, 30, 14, 5)),
+        ("2022. 6. 30. 오후 2:05 - Anna: hi", "ymd", "12h", datetime(2022, 6, 30, 14, 5)),
+        ("2022/6/30 下午2:05 - Anna: hi", "ymd", "12h", datetime(2022, 6, 30, 14, 5)),
+        # Times with dots (Danish, Finnish, Indonesian), dates without a comma before the time.
+        ("[26/01/21 21.05.53] Anna: hej", "dmy", "24h", datetime(2021, 1, 26, 21, 5, 53)),
+        ("26.01.21 21.05 - Anna: moi", "dmy", "24h", datetime(2021, 1, 26, 21, 5)),
+        ("30/06/22 14.05 - Anna: halo", "dmy", "24h", datetime(2022, 6, 30, 14, 5)),
+        ("30/06/2022 14:05 - Anna: oi", "dmy", "24h", datetime(2022, 6, 30, 14, 5)),
+        ("30.06.22 14:05 - Anna: ahoj", "dmy", "24h", datetime(2022, 6, 30, 14, 5)),
+        ("30-06-2022 14:05 - Anna: hoi", "dmy", "24h", datetime(2022, 6, 30, 14, 5)),
+        ("30/06/2022 à 14:05 - Anna: salut", "dmy", "24h", datetime(2022, 6, 30, 14, 5)),
+        ("[30/06/2022, 14:05:53] Anna: hi", "dmy", "24h", datetime(2022, 6, 30, 14, 5, 53)),
+        # 12 h clocks in their spellings, after the time and before it.
+        (f"6/30/22, 2:05{NNBSP}PM - Anna: hi", "mdy", "12h", datetime(2022, 6, 30, 14, 5)),
+        ("6/30/22, 2:05 p.m. - Anna: hi", "mdy", "12h", datetime(2022, 6, 30, 14, 5)),
+        ("[6/30/22, 12:05:53 AM] Anna: hi", "mdy", "12h", datetime(2022, 6, 30, 0, 5, 53)),
+        (f"30/6/22, 2:05{NBSP}p.{NBSP}m. - Anna: hola", "dmy", "12h", datetime(2022, 6, 30, 14, 5)),
+        ("30/6/22, 2:05 a. m. - Anna: hola", "dmy", "12h", datetime(2022, 6, 30, 2, 5)),
+        ("30/06/22, 12:30 pm - Anna: hi", "dmy", "12h", datetime(2022, 6, 30, 12, 30)),
+        ("30.06.22 2:05 odp. - Anna: ahoj", "dmy", "12h", datetime(2022, 6, 30, 14, 5)),
+        ("30.06.2022 2:05 ÖS - Anna: selam", "dmy", "12h", datetime(2022, 6, 30, 14, 5)),
+        ("٣٠/٦/٢٠٢٢، ٢:٠٥ م - Anna: hi", "dmy", "12h", datetime(2022, 6, 30, 14, 5)),
+    ],
+)
+def test_entry_lines_in_the_date_and_time_shapes_phones_write(tmp_path, line, order, clock, at):
+    info, [entry] = load(write(tmp_path, line + "\n"))
+    assert (info.date_order, info.clock, entry.at, entry.sender) == (order, clock, at, "Anna")
+
+
+@pytest.mark.parametrize(
+    ("name", "order", "clock", "first", "last"),
+    [
+        ("android_ymd_slash.txt", "ymd", "24h", datetime(2022, 6, 30, 14, 5), datetime(2022, 7, 1, 9, 1)),
+        ("android_ymd_iso.txt", "ymd", "24h", datetime(2022, 6, 30, 14, 5), datetime(2022, 7, 1, 9, 1)),
+        ("ios_dotted_time.txt", "dmy", "24h", datetime(2021, 1, 26, 21, 5, 53), datetime(2021, 1, 27, 8)),
+        ("android_ko_12h_before.txt", "ymd", "12h", datetime(2022, 6, 30, 14, 5), datetime(2022, 7, 1, 9)),
+        ("android_en_12h_dots.txt", "mdy", "12h", datetime(2022, 6, 30, 14, 5), datetime(2022, 7, 1, 0, 30)),
+    ],
+)  # fmt: skip
+def test_exports_in_other_date_shapes_read_whole(name, order, clock, first, last):
+    info, entries = load(fixture(name))
+    assert (info.date_order, info.clock) == (order, clock)
+    assert (entries[0].at, entries[-1].at) == (first, last)
+    assert entries[0].kind == "system" and entries[0].text.startswith("Messages and calls")
+    assert all(e.sender for e in entries[1:] if e.kind == "message")
+
+
+def test_a_late_month_first_date_decides_for_the_whole_file(tmp_path):
+    # A 24 h clock would fall back to day first; line 31 has a second field over 12.
+    lines = [f"0{1 + n % 9}/0{1 + n % 8}/24, 10:{n:02d} - Olivia: message {n}" for n in range(30)]
+    path = write(tmp_path, "\n".join([*lines, "1/13/24, 11:00 - Noah: the thirteenth of January"]) + "\n")
+    info, entries = load(path)
+    assert info.date_order == "mdy"
+    assert entries[1].at == datetime(2024, 2, 2, 10, 1)
+    assert entries[-1].at == datetime(2024, 1, 13, 11, 0)
+
+
+def test_two_digit_years_written_first_need_the_year_first_order(tmp_path):
+    path = write(tmp_path, "22/06/30, 14:05 - Anna: hi\n")
+    assert load(path)[1][0].at == datetime(2030, 6, 22, 14, 5)  # cannot be told from day first
+    info, [entry] = load(path, date_order="ymd")
+    assert (info.date_order, entry.at) == ("ymd", datetime(2022, 6, 30, 14, 5))
+
+
+def test_a_year_first_file_read_day_first_is_refused_naming_the_line(tmp_path):
+    path = write(tmp_path, "2022/06/30, 14:05 - Anna: hi\n")
+    with ExportSource.open(path) as source, pytest.raises(WhatsAppImportError) as caught:
+        list(parse(source, detect(source, date_order="dmy")))
+    assert caught.value.message == (
+        'line 1: "2022/06/30, 14:05 - Anna: hi" — this date or time is impossible with the '
+        "day first (dmy); choose another date order"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "year"),
+    [("30/6/2565 14:05 - Anna: สวัสดี", 2565), ("۹/۴/۱۴۰۱، ۱۴:۰۵ - Anna: سلام", 1401)],
+)
+def test_years_of_another_calendar_are_refused_not_imported_wrong(tmp_path, line, year):
+    message = refusal(write(tmp_path, line + "\n"))
+    assert message.startswith('line 1: "') and f"WhatsApp did not write the year {year}" in message
+
+
+# --- Invisible marks and lines that only look like entries (items 3 and 6) ----------------------
+
+
+def test_lines_starting_with_invisible_marks_are_new_entries_and_the_marks_are_dropped():
+    info, entries = load(fixture("marks.txt"))
+    assert info.date_order == "dmy"
+    assert [(e.kind, e.sender, e.text) for e in entries[1:]] == [
+        ("message", "Anna", "first"),
+        ("message", "Ben", "second, after a left-to-right mark"),
+        ("message", "Anna", "third, after a right-to-left mark"),
+        ("message", "Ben", "fourth, after a byte order mark in the middle"),
+        ("message", "Clara", "fifth, inside an embedding"),
+        ("message", "+49 170 1234567", "sixth with a mark\nand a second line"),
+        ("system", None, "Clara left"),
+    ]
+    invisible = set("\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert not invisible & set("".join(e.text + (e.sender or "") for e in entries))
+
+
+def test_ios_lines_starting_with_invisible_marks_are_new_entries(tmp_path):
+    path = write(
+        tmp_path,
+        "[13/01/24, 18:00:00] Anna: first\n"
+        f"\u200f[13/01/24, 18:01:00] Ben: second\n"
+        f"\ufeff[13/01/24, 18:02:00] Anna: third\n"
+        f"{LRM}[13/01/24, 18:03:00] \u2068Ben\u2069: {LRM}image omitted\n",
+    )
+    entries = load(path)[1]
+    assert [(e.sender, e.text, e.media_omitted) for e in entries] == [
+        ("Anna", "first", False), ("Ben", "second", False), ("Anna", "third", False), ("Ben", "", True),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "13/01/24 18:06 - Anna: no comma",  # another joiner
+        "13/01/2024, 18:06 - Anna: four-digit year",  # another year
+        "13.01.24, 18:06 - Anna: dots",  # another separator
+        "13/01/24, 18:06:07 - Anna: seconds",
+        "13/01/24, 6:06 PM - Anna: a 12 h clock",
+        "13/01/24, 18h06 - Anna: a time no phone writes",
+        "\u200f13/01/24 18:06 - Anna: behind a mark",
+    ],
+)
+def test_a_line_that_looks_like_an_entry_but_is_not_is_refused_with_its_number(tmp_path, line):
+    path = write(tmp_path, f"13/01/24, 18:00 - Anna: hello\nsecond line\n{line}\n13/01/24, 18:07 - Ben: hi\n")
+    message = refusal(path)
+    shown = line.replace("\u200f", "")
+    assert message == (
+        f'line 3: "{shown}" — this line starts like a message, but its date and time are not written '
+        'like the export\'s other lines ("13/01/24, 18:00 -"); was the file edited?'
+    )
+
+
+def test_body_lines_that_start_with_a_date_but_not_in_the_exports_frame_stay_in_the_message(tmp_path):
+    path = write(
+        tmp_path,
+        "13/01/24, 18:00 - Anna: the plan\n"
+        "13/01/24 we meet\n"
+        "13/01/24, 18:06 we meet again\n"
+        "13/01/24, 18:06 at the - gate\n"
+        "[13/01/24, 18:06] Ben: copied from another chat\n",
+    )
+    [entry] = load(path)[1]
+    assert entry.text.count("\n") == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("30/06/2022 14h05 - Anna: Bonjour\n30/06/2022 14h06 - Ben: Salut\n",
+         'line 1: "30/06/2022 14h05 - Anna: Bonjour" — groupbox cannot read this date and time format; '
+         "export the chat again from WhatsApp, unedited"),
+        ("[30/06/2022 14h05] Anna: Bonjour\n",
+         'line 1: "[30/06/2022 14h05] Anna: Bonjour" — groupbox cannot read this date and time format; '
+         "export the chat again from WhatsApp, unedited"),
+        ("Chat history\n\n30/06/2022, 2:05 μμ - Anna: Γεια\n",
+         'line 3: "30/06/2022, 2:05 μμ - Anna: Γεια" — groupbox cannot read this date and time format; '
+         "export the chat again from WhatsApp, unedited"),
+    ],
+)  # fmt: skip
+def test_an_export_in_a_format_the_importer_does_not_know_is_refused_naming_the_line(tmp_path, text, message):
+    assert refusal(write(tmp_path, text)) == message
+
+
+def test_the_unknown_format_sample_is_refused_in_one_line():
+    message = refusal(fixture("unknown_format.txt"))
+    assert message.startswith('line 1: "30/06/2022 14h05 - Anna: Bonjour" — ') and "\n" not in message
+
+
+def test_a_long_refused_line_is_shortened_in_the_message(tmp_path):
+    line = "13/01/24 18:06 - Anna: " + "very long " * 30
+    message = refusal(write(tmp_path, f"13/01/24, 18:00 - Anna: hello\n{line}\n"))
+    quoted = message.split('"')[1]
+    assert len(quoted) == 80 and quoted.endswith("…") and message.startswith("line 2: ")
 
 
 # --- Media markers ------------------------------------------------------------------------------

@@ -11,8 +11,10 @@ Rules:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from groupbox.access import Actor, can, require
@@ -39,8 +41,9 @@ def clean_date_order(raw: str | None) -> str | None:
     order = (raw or "").strip().lower()
     if order in ("", "auto"):
         return None
-    if order not in ("dmy", "mdy"):
-        raise Invalid(_("Date order must be dmy (day first) or mdy (month first)."), field="date_order")
+    if order not in ("dmy", "mdy", "ymd"):
+        raise Invalid(_("Date order must be dmy (day first), mdy (month first) or ymd (year first)."),
+                      field="date_order")
     return order
 
 
@@ -293,20 +296,45 @@ def _media_kind(content_type: str | None) -> str | None:
 
 
 def highlight(text: str, words: list[str]) -> list[tuple[str, bool]]:
-    """Split text into (piece, is_match) for <mark>; words match at the start of a word."""
-    if not words or not text:
+    """Split text into (piece, is_match) for <mark>: the words the search matched, as the full-text
+    index matched them (at the start of a word, without case or accents: "quien" marks "Quién").
+    The pieces are plain text; the template escapes each, so a mark never lands inside markup."""
+    folded_words = {w for w in (_fold(word)[0] for word in words) if w}
+    if not folded_words or not text:
         return [(text, False)]
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE | re.UNICODE)
+    folded, origin = _fold(text)
+    alternatives = "|".join(re.escape(w) for w in sorted(folded_words, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
     parts: list[tuple[str, bool]] = []
     last = 0
-    for m in pattern.finditer(text):
-        if m.start() > last:
-            parts.append((text[last:m.start()], False))
-        parts.append((m.group(0), True))
-        last = m.end()
+    for m in pattern.finditer(folded):
+        start, end = origin[m.start()], origin[m.end() - 1] + 1
+        while end < len(text) and not _fold_char(text[end]):
+            end += 1  # a combining accent belongs to the letter before it
+        if start > last:
+            parts.append((text[last:start], False))
+        parts.append((text[start:end], True))
+        last = end
     if last < len(text):
         parts.append((text[last:], False))
     return parts or [(text, False)]
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """One character as FTS5's unicode61 tokenizer with remove_diacritics 2 compares it."""
+    return "".join(c for c in unicodedata.normalize("NFD", ch.lower()) if not unicodedata.combining(c))
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, where it came from in `text`."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        f = ch.lower() if ch.isascii() else _fold_char(ch)
+        out.append(f)
+        origin.extend([i] * len(f))
+    return "".join(out), origin
 
 
 async def archive_media(actor: Actor, group_id: str, file_id: str) -> dict:

@@ -125,9 +125,11 @@ class _Reader:
             if entry.kind != "system" and entry.sender:
                 senders[entry.sender] += 1
             at = entry.at.replace(tzinfo=tz).astimezone(UTC)
-            if self.first_at is None:
+            # The archive's range is its earliest and latest entry: exports are not always in order.
+            if self.first_at is None or at < self.first_at:
                 self.first_at = at
-            self.last_at = at
+            if self.last_at is None or at > self.last_at:
+                self.last_at = at
             self.lines += 1 + entry.text.count("\n")
             file_id = None
             if entry.media_name is not None and entry.media_name in self.media_available:

@@ -14,33 +14,41 @@ Public API:
         .media_names() -> list[str]        file names of the zip's other members
         .open_media(name) -> BinaryIO      one member, size-capped (a read error is BadZipFile)
         .chat_name_hint -> str | None      from "WhatsApp Chat with X.txt" / "WhatsApp Chat - X.zip"
-    detect(source, date_order=None) -> ExportInfo          date_order: None | "dmy" | "mdy"
+    detect(source, date_order=None) -> ExportInfo     date_order: None | "dmy" | "mdy" | "ymd"
     parse(source, info) -> Iterator[Entry]
     Entry(index, at, sender, text, kind, media_name, media_omitted, deleted)   frozen
     ExportInfo(date_order, language, platform, chat_name, clock, line_format)  frozen
     Counts() / Counts.add(entry) / Counts.of(entries)
     WhatsAppImportError(ValueError): .message is short and fit to show a person.
 
-`ExportSource` and the zip checks live in `whatsapp_source.py` (re-exported here); it also
-offers `.chat_bytes()` (the chat text's raw bytes, for the importer's duplicate check).
+`ExportSource` and the zip checks live in `whatsapp_source.py` (re-exported here); the line
+prefix (dates, times, 12 h clocks, frames) in `whatsapp_header.py`; what WhatsApp writes in each
+language (media placeholders, deletions, notices) in the tables of `whatsapp_phrases.py`, read
+by the matchers of `whatsapp_text.py`.
 
 Rules:
-- Not an export: no line among the first 20 non-empty ones has a known date/time prefix.
-- The line format (platform, separators, year digits, seconds, 12/24 h clock) is fixed from the
-  first message lines; afterwards only a line matching that exact prefix starts an entry, so a
-  body line such as "31.12.24 we meet at 10" stays in its message.
-- Day/month order: the `date_order` argument, else the whole file (a first field over 12 means
-  day first, a second field over 12 month first; both at once is refused), else the file's
-  clues: dotted dates are day first; a 12 h clock in English (or unknown language) is month
-  first (US); everything else is day first. Pass 1 stops early once it knows the order, the
-  language and (iOS) the chat's name; a date impossible in the chosen order refuses the import.
+- Not an export: no line among the first 20 non-empty ones has a known date/time prefix. A file
+  whose first such line has a date and time in a shape the parser does not know is refused
+  naming that line: `line N: "<the line>" — <hint>`.
+- The line format (frame, separators, year position, seconds, 12/24 h clock) is fixed from the
+  first message lines; afterwards only a line of that exact shape starts an entry, so a body
+  line such as "31.12.24 we meet at 10" stays in its message. A line that starts with a date and
+  a time in the export's frame but in another shape is refused the same way, never merged into
+  the message before it. Invisible marks (BOM, LRM/RLM, bidi controls) before or inside a
+  prefix do not hide it, and are dropped from senders and texts.
+- Date order: the `date_order` argument; else every entry line read in pass 1 rules orders out
+  (a first field over 12 is no month, a second field over 12 no month either, a four-digit
+  first field is the year); lines that rule out both day- and month-first refuse the import.
+  Where the file cannot decide: a 12 h clock written "AM"/"PM" with slashes in English (or an
+  unknown language) is month first (US); everything else is day first. Two-digit years written
+  first need `date_order="ymd"`. A date impossible in the chosen order refuses the import.
 - Entry.at is naive local time exactly as written; the importer localises it.
 - kind="system" for WhatsApp's own lines: Android lines without "Name: "; iOS lines without a
-  sender, or whose LRM-marked text comes under the chat's name or reads like a system notice.
-  System entries have sender None.
+  sender, or whose text comes under the chat's name, or is marked (U+200E) and reads like a
+  notice of any known language. System entries have sender None.
 - Media: Entry.media_name is an attached file name (`<attached: x>`, `x (file attached)`, ...);
   media_omitted marks `<Media omitted>`, `image omitted` and kin; text keeps only the caption.
-  Deleted placeholders are messages with deleted=True and empty text. U+200E marks are dropped.
+  Deleted placeholders are messages with deleted=True, their sender kept and empty text.
 - Encoding: UTF-8 with or without BOM, and UTF-16 with a BOM. Anything else (Latin-1, UTF-16
   without BOM) is refused: guessing would put wrong characters into a read-only archive. The
   first 64 KiB are checked when opening; a bad byte later fails `parse` mid-stream, so the
@@ -57,9 +65,24 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Literal
 
+from groupbox.domain.migration.whatsapp_header import (
+    DATE_ORDERS,
+    MARKS,
+    ORDER_WORDS,
+    DateOrder,
+    LineFormat,
+    ampm_spaced,
+    first_orders,
+    fits,
+    format_of,
+    line_error,
+    looks_like_entry,
+    loose_match,
+    prefix_example,
+    timestamp,
+)
 from groupbox.domain.migration.whatsapp_source import (
     MAX_LINE,
     MAX_MEDIA_BYTES,
@@ -67,11 +90,25 @@ from groupbox.domain.migration.whatsapp_source import (
     ExportSource,
     WhatsAppImportError,
 )
+from groupbox.domain.migration.whatsapp_text import (
+    LRM_RLM,
+    NAME_MAX,
+    attached,
+    encryption_notice,
+    file_attached,
+    language_clue,
+    notice,
+    omitted_tail,
+    placeholder,
+    split_sender,
+    unmarked,
+)
 
 __all__ = [
     "MAX_MEDIA_BYTES",
     "MAX_TOTAL_BYTES",
     "Counts",
+    "DateOrder",
     "Entry",
     "ExportInfo",
     "ExportSource",
@@ -83,13 +120,10 @@ __all__ = [
 
 SNIFF_LINES = 20  # a message line must appear among the first non-empty lines
 FORMAT_SAMPLE = 25  # message lines that fix the line format
-_NAME_MAX = 100
-_LRM = "\u200e"
-_COLON_LRM = ": \u200e"
-_NAME_STRIP = " \u00a0\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_LANGUAGE_VOTES = 3  # hits for one language before the first pass stops looking
+_LANGUAGE_LINES = 5000  # entry lines searched for language clues at most (they come early)
 
 Kind = Literal["message", "system"]
-DateOrder = Literal["dmy", "mdy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,26 +142,10 @@ class Entry:
         return self.media_name is not None or self.media_omitted
 
 
-@dataclass(frozen=True, slots=True)
-class LineFormat:
-    """The exact prefix every entry line of one export shares."""
-
-    ios: bool
-    date_sep: str
-    joiner: str  # between date and time: ", ", " ", " à ", ", à "
-    year_digits: int
-    seconds: bool
-    twelve_hour: bool
-    dash: str  # Android's separator before "Name: "; "" on iOS
-
-    def pattern(self) -> re.Pattern[str]:
-        return _compile(self)
-
-
 @dataclass(frozen=True)
 class ExportInfo:
     date_order: DateOrder
-    language: str | None  # "en" | "de" | "fr" | "es" | None
+    language: str | None  # a key of whatsapp_phrases.LANGUAGES ("en", "pt-BR", ...) or None
     platform: Literal["android", "ios"]
     chat_name: str | None
     clock: Literal["12h", "24h"]
@@ -136,12 +154,13 @@ class ExportInfo:
 
 @dataclass
 class Counts:
-    """SPEC §13 import counts."""
+    """SPEC §13 import counts, and how many messages are deletion placeholders."""
 
     messages: int = 0
     system_messages: int = 0
     media: int = 0
     participants: int = 0
+    deleted: int = 0
     _senders: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def add(self, entry: Entry) -> None:
@@ -149,6 +168,7 @@ class Counts:
             self.system_messages += 1
         else:
             self.messages += 1
+            self.deleted += entry.deleted
             if entry.sender not in self._senders:
                 self._senders.add(entry.sender)
                 self.participants += 1
@@ -163,134 +183,32 @@ class Counts:
         return counts
 
 
-# --- Line prefixes ------------------------------------------------------------------------------
-
-_AMPM = r"[ \u202f\u00a0]?([AaPp])\.?[ \u202f\u00a0]?[Mm]\.?"
-_LOOSE = re.compile(
-    r"\u200e?(\[)?(\d{1,2})([./-])(\d{1,2})\3(\d{4}|\d{2})(,? à |,? )"
-    r"(\d{1,2}):(\d{2})(:\d{2})?([ \u202f\u00a0]?[AaPp]\.?([ \u202f\u00a0]?)[Mm]\.?)?"
-    r"(?(1)\] | ([-–]) )"
-)
-
-
-@lru_cache(maxsize=32)
-def _compile(fmt: LineFormat) -> re.Pattern[str]:
-    # Always seven groups: day-or-month, month-or-day, year, hour, minute, second, am/pm.
-    sep = re.escape(fmt.date_sep)
-    return re.compile(
-        (r"\u200e?\[" if fmt.ios else r"\u200e?")
-        + rf"(\d{{1,2}}){sep}(\d{{1,2}}){sep}(\d{{{fmt.year_digits}}})"
-        + re.escape(fmt.joiner)
-        + r"(\d{1,2}):(\d{2})"
-        + (r":(\d{2})" if fmt.seconds else "()")
-        + (_AMPM if fmt.twelve_hour else "()")
-        + (r"\] " if fmt.ios else f" {re.escape(fmt.dash)} ")
-    )
-
-
-def _loose_format(m: re.Match[str]) -> LineFormat:
-    return LineFormat(
-        ios=m[1] is not None,
-        date_sep=m[3],
-        joiner=m[6],
-        year_digits=len(m[5]),
-        seconds=m[9] is not None,
-        twelve_hour=m[10] is not None,
-        dash=m[12] or "",
-    )
-
-
-# --- Message content ----------------------------------------------------------------------------
-
-_OMITTED = (
-    "<media omitted>", "<medien ausgeschlossen>", "<médias omis>", "<multimedia omitido>",
-    "<media weggelaten>", "<media omessi>", "<mídia oculta>", "<arquivo de mídia oculto>",
-    "image omitted", "video omitted", "audio omitted", "sticker omitted", "gif omitted",
-    "document omitted", "contact card omitted", "video note omitted",
-    "bild weggelassen", "video weggelassen", "audio weggelassen", "sticker weggelassen",
-    "gif weggelassen", "dokument weggelassen", "kontaktkarte ausgelassen",
-    "image absente", "vidéo absente", "audio omis", "sticker omis", "gif retiré",
-    "document manquant", "fiche contact manquante",
-    "imagen omitida", "video omitido", "audio omitido", "sticker omitido", "gif omitido",
-    "documento omitido", "tarjeta de contacto omitida",
-)  # fmt: skip
-_DELETED = (
-    "this message was deleted", "you deleted this message",
-    "diese nachricht wurde gelöscht", "du hast diese nachricht gelöscht",
-    "ce message a été supprimé", "vous avez supprimé ce message",
-    "se eliminó este mensaje", "eliminaste este mensaje", "este mensaje fue eliminado",
-)  # fmt: skip
-_MARKERS = {m: "omitted" for m in _OMITTED} | {m: "deleted" for m in _DELETED}
-_MARKER_MAX = max(map(len, _MARKERS)) + 2
-_ATTACHED_RE = re.compile(
-    r"<(?:attached|anhang|pi[eè]ce jointe|adjunto|allegato|bijlage|anexo)\s?:\s?([^<>]+)>", re.I
-)
-# Android puts the caption on the lines after "NAME.ext (file attached)".
-_FILE_ATTACHED_RE = re.compile(
-    r"(.+?\.\w{1,10}) \((?:file attached|datei angehängt|fichier joint|archivo adjunto|"
-    r"bestand bijgevoegd|file allegato|arquivo anexado)\)\s*",
-    re.I,
-)
-_DOC_OMITTED_RE = re.compile(
-    r"(.*?)\s*(?:document omitted|dokument weggelassen|document manquant|documento omitido)", re.I
-)
-_DOC_SUFFIXES = ("omitted", "weggelassen", "manquant", "omitido")
-_QUOTE_RE = re.compile('["“”„«»]')
-# iOS writes some system notices under the chat's name or under a person's; their text starts
-# with U+200E. This tells them from a person's LRM-marked text (polls, locations).
-_SYSTEM_RE = re.compile(
-    r"end-to-end|created (?:the )?group|created this group|\bjoined\b|\bleft\b|\badded\b|"
-    r"\bremoved\b|changed (?:the|this|their|to)|security code|now an admin|no longer an admin|"
-    r"disappearing messages|"
-    r"Ende-zu-Ende|hat die Gruppe|erstellt|beigetreten|verlassen|hinzugefügt|entfernt|geändert|"
-    r"Sicherheitsnummer|jetzt Admin|"
-    r"de bout en bout|a créé|a rejoint|est parti|a quitté|a ajouté|a retiré|a changé|a modifié|"
-    r"code de sécurité|désormais admin|"
-    r"de extremo a extremo|creó|se unió|salió|añadió|agregó|eliminó a|cambió|"
-    r"código de seguridad|ahora eres admin",
-    re.I,
-)
-_ENCRYPTED_RE = re.compile(r"end-to-end|Ende-zu-Ende|de bout en bout|de extremo a extremo")
-_LANGUAGE_RE = re.compile(
-    r"(?P<en>end-to-end encrypted|<Media omitted>|\(file attached\)|<attached: |"
-    r"(?:image|video|audio|sticker|document) omitted$|created group|"
-    r"this group's invite link|This message was deleted|You deleted this message)"
-    r"|(?P<de>Ende-zu-Ende-verschlüsselt|<Medien ausgeschlossen>|\(Datei angehängt\)|"
-    r"<Anhang: |weggelassen$|hat die Gruppe|Nachricht wurde gelöscht|Einladungslink)"
-    r"|(?P<fr>chiffrés de bout en bout|<Médias omis>|\(fichier joint\)|<pièce jointe|"
-    r"a créé le groupe|message a été supprimé|avez supprimé ce message|lien d.invitation)"
-    r"|(?P<es>cifrados de extremo a extremo|<Multimedia omitido>|\(archivo adjunto\)|"
-    r"<adjunto: |creó el grupo|eliminó este mensaje|Eliminaste este mensaje|"
-    r"(?:imagen|video|audio|sticker|documento) omitid[oa]$|enlace de invitación)"
-)
-_LANGUAGE_VOTES = 3  # hits for one language before the first pass stops looking
-_LANGUAGE_LINES = 5000  # entry lines searched for language clues at most (they come early)
-
 # --- Pass 1 -------------------------------------------------------------------------------------
 
 
 def detect(source: ExportSource, date_order: str | None = None) -> ExportInfo:
-    """Scan line prefixes to fix the format, day/month order, language and chat name."""
-    if date_order not in (None, "dmy", "mdy"):
-        raise ValueError(f"date_order must be 'dmy' or 'mdy', not {date_order!r}")
+    """Scan line prefixes to fix the format, date order, language and chat name."""
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise ValueError(f"date_order must be one of {DATE_ORDERS}, not {date_order!r}")
     scan = _Scan(source.chat_name_hint, date_order)
-    samples: list[tuple[LineFormat, int, int, str]] = []
+    samples: list[tuple[LineFormat, re.Match[str], int, str]] = []
     fmt: LineFormat | None = None
     strict = None
     nonempty = 0
-    for line in source.lines():
+    for number, line in enumerate(source.lines(), 1):
         if fmt is None:
             if not line or line.isspace():
                 continue
             nonempty += 1
-            m = _LOOSE.match(line)
+            m = loose_match(line)
             if m is None:
+                if not samples and (looks_like_entry(line, True) or looks_like_entry(line, False)):
+                    raise line_error(number, line, "groupbox cannot read this date and time format; "
+                                                   "export the chat again from WhatsApp, unedited")
                 if not samples and nonempty >= SNIFF_LINES:
                     raise WhatsAppImportError("This file is not a WhatsApp chat export.")
                 continue
-            samples.append((_loose_format(m), int(m[2]), int(m[4]), line[m.end() :]))
-            if scan.ampm_space is None and m[10]:
-                scan.ampm_space = bool(m[11])
+            samples.append((format_of(m), m, number, line))
             if len(samples) < FORMAT_SAMPLE:
                 continue
             fmt = scan.take_samples(samples)
@@ -299,10 +217,7 @@ def detect(source: ExportSource, date_order: str | None = None) -> ExportInfo:
             m = strict(line)
             if m is None:
                 continue
-            a, b = int(m[1]), int(m[2])
-            if not scan.curious and a <= 12 and b <= 12:
-                continue  # nothing new to learn from this line
-            scan.take(a, b, line[m.end() :], fmt.ios)
+            scan.take(m, number, line, fmt)
         if scan.enough(fmt):
             break
     if fmt is None:
@@ -318,65 +233,76 @@ class _Scan:
     """What the first pass has learnt so far."""
 
     def __init__(self, chat_name_hint: str | None, date_order: str | None):
-        self.date_order = date_order
-        self.first_big = self.second_big = False
+        self.forced = date_order
+        self.orders: set[str] = set()
         self.votes: Counter[str] = Counter()
         self.language_known = False
         self.language_lines = 0
-        self.curious = True  # still looking for the language or the chat's name
         self.chat_name: str | None = None
         self.chat_name_hint = chat_name_hint
-        self.ampm_space: bool | None = None
+        self.spaced: bool | None = None  # "p. m." rather than "PM"
 
-    def take_samples(self, samples: list[tuple[LineFormat, int, int, str]]) -> LineFormat:
+    def take_samples(self, samples: list[tuple[LineFormat, re.Match[str], int, str]]) -> LineFormat:
         fmt = Counter(s[0] for s in samples).most_common(1)[0][0]
-        for key, a, b, rest in samples:
+        self.orders = first_orders(fmt)
+        for key, m, number, line in samples:
             if key == fmt:
-                self.take(a, b, rest, fmt.ios)
+                self.take(m, number, line, fmt)
         return fmt
 
-    def take(self, a: int, b: int, rest: str, ios: bool) -> None:
-        if a > 12 and not self.first_big:
-            self.first_big = True
-        if b > 12 and not self.second_big:
-            self.second_big = True
-        if self.first_big and self.second_big and self.date_order is None:
-            raise WhatsAppImportError("The dates in this file mix day-first and month-first order.")
+    def take(self, m: re.Match[str], number: int, line: str, fmt: LineFormat) -> None:
+        self._rule_out(int(m["a"]), int(m["b"]), int(m["c"]), number, line, fmt)
+        rest = line[m.end() :]
         if not self.language_known:
-            m = _LANGUAGE_RE.search(rest)
-            if m is not None:
-                self.votes[m.lastgroup] += 1
-                self.language_known = self.votes[m.lastgroup] >= _LANGUAGE_VOTES
+            language = language_clue(rest)
+            if language is not None:
+                self.votes[language] += 1
+                self.language_known = self.votes[language] >= _LANGUAGE_VOTES
             self.language_lines += 1
             if self.language_lines >= _LANGUAGE_LINES:
                 self.language_known = True  # what was found by now is all there will be
-        if ios and self.chat_name is None:
-            i = rest.find(_COLON_LRM)
-            if i > 0 and _ENCRYPTED_RE.search(rest, i):
-                self.chat_name = rest[:i].strip(_NAME_STRIP)
-        self.curious = not self.language_known or (ios and self.chat_name is None)
+        if fmt.ios and self.chat_name is None:
+            text = rest.lstrip(MARKS)
+            i = text.find(": ")
+            if 0 < i <= NAME_MAX and encryption_notice(text, i):
+                self.chat_name = unmarked(text[:i]).strip()
+        if self.spaced is None and fmt.twelve_hour:
+            self.spaced = ampm_spaced(m)
+
+    def _rule_out(self, a: int, b: int, c: int, number: int, line: str, fmt: LineFormat) -> None:
+        if self.forced is not None:
+            return
+        left = {order for order in self.orders if fits(order, a, b, c, fmt)}
+        if not left:
+            if any(fits(order, a, b, c, fmt) for order in first_orders(fmt)):
+                raise line_error(number, line, "the dates in this file mix day-first and month-first "
+                                               "order; choose the date order (dmy, mdy or ymd)")
+            order = next(iter(self.orders))
+            raise line_error(number, line, f"this date is impossible with the {ORDER_WORDS[order]}")
+        self.orders = left
 
     def enough(self, fmt: LineFormat | None) -> bool:
         return (
             fmt is not None
             and self.language_known
-            and (self.date_order is not None or self.first_big or self.second_big)
+            and (self.forced is not None or len(self.orders) == 1)
             and (not fmt.ios or self.chat_name is not None)
         )
 
     def info(self, fmt: LineFormat) -> ExportInfo:
-        date_order = self.date_order
         language = self.votes.most_common(1)[0][0] if self.votes else None
-        if "à" in fmt.joiner:
+        if language is None and "à" in fmt.joiner:
             language = "fr"
-        elif fmt.twelve_hour and self.ampm_space and language is None:
+        elif language is None and fmt.twelve_hour and self.spaced:
             language = "es"  # "9:05 p. m." is how Spanish writes a 12 h clock
-        if date_order is None:
-            us = fmt.twelve_hour and fmt.date_sep != "." and language in (None, "en")
-            month_first = self.second_big or (us and not self.first_big)
-            date_order = "mdy" if month_first else "dmy"
+        order = self.forced
+        if order is None and len(self.orders) == 1:
+            order = next(iter(self.orders))
+        elif order is None:
+            us = fmt.twelve_hour and not self.spaced and fmt.date_sep == "/" and language in (None, "en")
+            order = "mdy" if us else "dmy"
         return ExportInfo(
-            date_order=date_order,  # type: ignore[arg-type]
+            date_order=order,  # type: ignore[arg-type]
             language=language,
             platform="ios" if fmt.ios else "android",
             chat_name=self.chat_name or self.chat_name_hint,
@@ -392,8 +318,7 @@ def parse(source: ExportSource, info: ExportInfo) -> Iterator[Entry]:
     """Yield entries in file order. Lines before the first entry are dropped (never messages)."""
     fmt = info.line_format
     match = fmt.pattern().match
-    mdy = info.date_order == "mdy"
-    twelve = fmt.twelve_hour
+    order = info.date_order
     ios = fmt.ios
     chat_name = info.chat_name
     index = 0
@@ -401,99 +326,65 @@ def parse(source: ExportSource, info: ExportInfo) -> Iterator[Entry]:
     head = ""
     more: list[str] = []
     size = 0
+    example = ""
     for number, line in enumerate(source.lines(), 1):
         m = match(line)
         if m is not None:
-            stamp = _timestamp(m.groups(), mdy, twelve, number)
+            stamp = timestamp(m, order, number, line)
             if at is not None:
                 yield _entry(index, at, head, more, ios, chat_name)
                 index += 1
                 if more:
                     more = []
+            else:
+                example = prefix_example(line, m)
             at = stamp
             head = line[m.end() :]
             size = len(head)
+        elif looks_like_entry(line, ios):
+            like = f' ("{example.strip()}")' if example else ""
+            raise line_error(number, line, "this line starts like a message, but its date and time are "
+                                           f"not written like the export's other lines{like}; "
+                                           "was the file edited?")
         elif at is not None:
             size += len(line) + 1
             if size > MAX_LINE:
-                raise WhatsAppImportError(
-                    f"Line {number}: a message is longer than WhatsApp allows; "
-                    "this does not look like an export."
-                )
+                raise line_error(number, line, "a message is longer than WhatsApp allows; "
+                                               "this does not look like an export")
             more.append(line)
     if at is not None:
         yield _entry(index, at, head, more, ios, chat_name)
 
 
-def _timestamp(groups: tuple[str, ...], mdy: bool, twelve: bool, number: int) -> datetime:
-    a, b, y, h, mi, s, ap = groups
-    year = int(y)
-    if year < 100:
-        year += 2000
-    hour = int(h)
-    if twelve:
-        hour = 99 if hour > 12 else hour % 12 + (12 if ap in "Pp" else 0)
-    try:
-        if mdy:
-            return datetime(year, int(a), int(b), hour, int(mi), int(s) if s else 0)
-        return datetime(year, int(b), int(a), hour, int(mi), int(s) if s else 0)
-    except ValueError:
-        raise WhatsAppImportError(
-            f"Line {number} has an impossible date or time for this export's format."
-        ) from None
-
-
 def _entry(
     index: int, at: datetime, head: str, more: list[str], ios: bool, chat_name: str | None
 ) -> Entry:
-    marked = head.startswith(_LRM)
-    if marked:
-        head = head.lstrip(_LRM)
-    sender, body = _split_sender(head)
+    marked = head.startswith(LRM_RLM)
+    head = head.lstrip(MARKS)
+    sender, raw = split_sender(head)
     if sender is None:
         return Entry(index, at, None, _join(head, more), "system")
-    if body.startswith(_LRM):
-        marked = True
-    if _LRM in body:
-        body = body.replace(_LRM, "")
+    marked = marked or raw.startswith(LRM_RLM)
+    body = unmarked(raw)
     media_name = None
     omitted = deleted = False
-    marker = _MARKERS.get(body.casefold().rstrip(". ")) if len(body) <= _MARKER_MAX else None
-    if marker is not None:
-        omitted = marker == "omitted"
-        deleted = not omitted
+    kind = placeholder(body)
+    if kind is not None:
+        omitted, deleted = kind == "media_omitted", kind == "deleted"
         body = ""
-    elif "<" in body and (a := _ATTACHED_RE.search(body)) is not None:
-        media_name = a[1].strip()
-        body = (body[: a.start()] + body[a.end() :]).strip()
-    elif body.endswith(")") and (a := _FILE_ATTACHED_RE.fullmatch(body)) is not None:
-        media_name = a[1].strip(_NAME_STRIP)
-        body = ""
-    elif body.endswith(_DOC_SUFFIXES) and (a := _DOC_OMITTED_RE.fullmatch(body)) is not None:
-        omitted = True
-        body = a[1]
-    elif ios and marked and (sender == chat_name or _SYSTEM_RE.search(body) is not None):
+    elif "<" in body and (found := attached(body)) is not None:
+        media_name, body = found
+    elif body.endswith(")") and (name := file_attached(body)) is not None:
+        media_name, body = name, ""
+    elif not raw.isascii() and (caption := omitted_tail(raw)) is not None:
+        omitted, body = True, caption
+    elif ios and notice(body, sender == chat_name, marked):
         return Entry(index, at, None, _join(body, more), "system")
     return Entry(index, at, sender, _join(body, more), "message", media_name, omitted, deleted)
-
-
-def _split_sender(head: str) -> tuple[str | None, str]:
-    i = head.find(": ")
-    if i < 0:
-        if not head.endswith(":"):
-            return None, head
-        i = len(head) - 1  # "Name:" with the text starting on the next line
-    if i == 0 or i > _NAME_MAX:
-        return None, head
-    if _QUOTE_RE.search(head, 0, i) is not None and len(_QUOTE_RE.findall(head, 0, i)) % 2:
-        # The ": " sits inside a quoted subject ('changed the subject to "A: B"'): that is a
-        # system line, not a sender. Balanced quotes are a nickname: 'Tom "Coach" Miller: hi'.
-        return None, head
-    return head[:i].strip(_NAME_STRIP), head[i + 2 :]
 
 
 def _join(first: str, more: list[str]) -> str:
     text = first
     if more:
         text = first + "\n" + "\n".join(more) if first else "\n".join(more)
-    return text.replace(_LRM, "") if _LRM in text else text
+    return unmarked(text)

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from groupbox.domain.migration.whatsapp_phrases import LANGUAGES
+
 MAX_TOTAL_BYTES = 500 * 2**20
 MAX_MEDIA_BYTES = 100 * 2**20
 MAX_MEMBERS = 100_000
@@ -36,11 +38,17 @@ class WhatsAppImportError(ValueError):
         self.message = message
 
 
-_CHAT_FILE_RE = re.compile(
-    r"(?:WhatsApp[ -]Chat(?: with| mit| -)?|Discussion WhatsApp avec|Chat de WhatsApp con|"
-    r"Conversa do WhatsApp com)\s+(.+)",
-    re.I,
-)
+def _chat_file_patterns() -> list[re.Pattern[str]]:
+    """"WhatsApp Chat with {name}" and its translations (whatsapp_phrases), longest first."""
+    shapes = {shape for table in LANGUAGES.values() for shape in table.get("chat_file", ())}
+    return [
+        re.compile(r"\s*".join(re.escape(part) for part in before.split()) + r"\s*(.+?)\s*"
+                   + r"\s*".join(re.escape(part) for part in after.split()), re.I)
+        for before, _, after in (shape.partition("{name}") for shape in sorted(shapes, key=len, reverse=True))
+    ]
+
+
+_CHAT_FILE_PATTERNS = _chat_file_patterns()
 
 
 class ExportSource:
@@ -198,8 +206,11 @@ def _basename(name: str) -> str:
 
 def _chat_name_hint(filename: str) -> str | None:
     stem = filename.rsplit(".", 1)[0] if "." in filename else filename
-    m = _CHAT_FILE_RE.fullmatch(stem.strip())
-    return m[1].strip() if m else None
+    for pattern in _CHAT_FILE_PATTERNS:
+        m = pattern.fullmatch(stem.strip())
+        if m and m[1].strip():
+            return m[1].strip()
+    return None
 
 
 def _unsafe(name: str) -> bool:
