@@ -38,6 +38,24 @@ def _outbox(config) -> list[tuple[bytes, object]]:
     return [(p.read_bytes(), _parse(p.read_bytes())) for p in paths]
 
 
+def assert_well_formed(raw: bytes):
+    """What every mail must be, whatever it says: CRLF lines, a text and an HTML part, headers
+    that parse."""
+    message = _parse(raw)
+    assert b"\n" not in raw.replace(b"\r\n", b""), "every line ends in CRLF"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert message["Subject"] and message["Message-ID"] and message["To"] and message["From"]
+    return message
+
+
+@pytest.fixture(autouse=True)
+def every_mail_is_well_formed(make_config):
+    yield
+    config = make_config()
+    for path in config.outbox_dir.glob("*.eml") if config.outbox_dir.exists() else []:
+        assert_well_formed(path.read_bytes())
+
+
 def _assert_wire_format(raw: bytes, message, config) -> None:
     assert b"\n" not in raw.replace(b"\r\n", b""), "every line ends in CRLF"
     assert message.get_content_type() == "multipart/alternative"
