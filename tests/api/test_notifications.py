@@ -5,21 +5,10 @@ from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
 
-import pytest
-
 from groupbox.db.engine import DB
 from groupbox.domain.notify import mail
 from groupbox.domain.notify import service as notify
-
-
-@pytest.fixture(autouse=True)
-def every_mail_is_well_formed(make_config):
-    from tests.api.test_mail_format import assert_well_formed
-
-    yield
-    config = make_config()
-    for path in config.outbox_dir.glob("*.eml") if config.outbox_dir.exists() else []:
-        assert_well_formed(path.read_bytes())
+from tests.api.test_mail_format import every_mail_is_well_formed  # noqa: F401 - autouse: every .eml parses
 
 
 async def _verify(profile_id, address):
