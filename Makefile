@@ -17,7 +17,7 @@ SERVE_FLAGS := --host $(HOST)
 export GROUPBOX_URL ?= http://$(HOST):$(PORT)
 endif
 
-.PHONY: run test fuzz lint bench clean venv
+.PHONY: run test fuzz lint bench clean venv messages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ test: $(VENV)/.installed-test /usr/bin/chromium
 # no 5xx, every answer as /api/schema says. FUZZ_ARGS="--max-examples 50" digs deeper.
 fuzz: $(VENV)/.installed-test
 	$(BIN)/python tests/fuzz/run_schemathesis.py $(FUZZ_ARGS)
+
+# Translations: extract every msgid (code and templates) into groupbox/locale/messages.pot, merge
+# it into each language's .po (new ones empty, changed ones fuzzy), compile the .mo files that
+# ship in the package. Translate in groupbox/locale/<lang>/LC_MESSAGES/messages.po, then run again.
+messages: $(VENV)/.installed
+	$(BIN)/python tools/messages.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check groupbox tests benchmarks

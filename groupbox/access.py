@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from groupbox.errors import Forbidden, NotFound
-from groupbox.i18n import _
+from groupbox.i18n import N_, _
 
-ROLES = ("owner", "admin", "moderator", "member", "guest")
+ROLES = (N_("owner"), N_("admin"), N_("moderator"), N_("member"), N_("guest"))
 RANK = {"guest": 0, "member": 1, "moderator": 2, "admin": 3, "owner": 4}
 
 
@@ -67,6 +67,8 @@ class Actor:
     bound_member_id: str | None = None
     # Set only by the CLI: the instance owner at a shell on the server (see SHELL_ACTIONS).
     shell: bool = False
+    # The language chosen on /me ("" = none: the browser's, else the instance's).
+    language: str = ""
 
     @property
     def whole_profile(self) -> bool:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from groupbox.i18n import LANGUAGES
+
 ENV_PREFIX = "GROUPBOX_"
 DATA_ENV = "GROUPBOX_DATA"
 CONFIG_FILE = "groupbox.toml"
@@ -40,6 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("name", str, "groupbox", "Server name shown to people and to home servers that connect."),
     Setting("env", str, "production", "'production' or 'development' (banner, mail to the outbox, demo helpers)."),
     Setting("timezone", str, "Europe/Berlin", "Default timezone for new groups."),
+    Setting("language", str, "en", "Language for people who chose none on /me and whose browser asks for none: en or de."),
     Setting("host", str, "127.0.0.1", "Address `groupbox serve` binds to."),
     Setting("port", int, 8000, "Port `groupbox serve` binds to."),
     Setting("workers", int, 1, "granian worker processes."),
@@ -201,6 +204,8 @@ class Config:
             ZoneInfo(self.values["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"timezone {self.values['timezone']!r} is not a known zone") from None
+        if self.values["language"] not in LANGUAGES:
+            raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not {self.values['language']!r}")
         for name in ("claim_rate_limit", "pairing_rate_limit", "recovery_rate_limit", "passkey_rate_limit"):
             parse_rate(self.values[name])
         proxy_networks(self.values["trusted_proxies"])

@@ -1,26 +1,27 @@
-"""Dates and times as people read them, in a group's timezone (storage is always UTC)."""
+"""Dates and times as people read them, in a group's timezone (storage is always UTC), in the
+current language through Babel's CLDR data: "Sat 28 Nov" / "Sa., 28. Nov.", 24-hour times."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
+from groupbox import i18n
 from groupbox.errors import Invalid
-from groupbox.i18n import _
+from groupbox.i18n import _, _n
 from groupbox.util import as_utc, now
 
-WEEKDAYS = {
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-}
-WEEKDAYS_LONG = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
-}
-MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."),
+# CLDR patterns per language. English keeps the day-month order and 24-hour clock groupbox has
+# always shown; German is what a German calendar prints.
+PATTERNS = {
+    "en": {"day": "EEE d MMM", "day_year": "EEE d MMM y", "long_day": "EEEE d MMMM", "long_day_year": "EEEE d MMMM y",
+           "weekday": "ccc", "weekday_long": "cccc", "month_year": "LLLL y", "soon": "EEE"},
+    "de": {"day": "EEE, d. MMM", "day_year": "EEE, d. MMM y", "long_day": "EEEE, d. MMMM",
+           "long_day_year": "EEEE, d. MMMM y", "weekday": "ccc", "weekday_long": "cccc", "month_year": "LLLL y",
+           "soon": "EEE"},
 }
 
 
@@ -38,53 +39,84 @@ def local(value: datetime | None, tz: str | None) -> datetime | None:
     return as_utc(value).astimezone(zone(tz))
 
 
-def hm(value: datetime | None, tz: str | None) -> str:
-    dt = local(value, tz)
-    return dt.strftime("%H:%M") if dt else ""
+def _language(lang: str | None) -> str:
+    return i18n.supported(lang) or i18n.current()
 
 
-def day(value: datetime | date | None, tz: str | None = None, lang: str = "en") -> str:
-    """'Sat 28 Nov' (en) / 'Sa 28. Nov.' (de)."""
+@lru_cache(maxsize=2048)
+def _date_text(value: date, kind: str, language: str) -> str:
+    # Pages show the same few days many times: Babel once per day, kind and language.
+    return format_date(value, PATTERNS[language][kind], locale=language)
+
+
+def date_text(value: datetime | date | None, kind: str, tz: str | None = None, lang: str | None = None) -> str:
+    """A day in one of the PATTERNS (a datetime is read in `tz`)."""
     if value is None:
         return ""
-    dt = local(value, tz) if isinstance(value, datetime) else value
-    if lang == "de":
-        return f"{WEEKDAYS['de'][dt.weekday()]} {dt.day}. {MONTHS['de'][dt.month - 1]}"
-    return f"{WEEKDAYS['en'][dt.weekday()]} {dt.day} {MONTHS['en'][dt.month - 1]}"
+    moment = local(value, tz) if isinstance(value, datetime) else value
+    return _date_text(moment.date() if isinstance(moment, datetime) else moment, kind, _language(lang))
 
 
-def when(value: datetime | None, tz: str | None, lang: str = "en", reference: datetime | None = None) -> str:
-    """'Today 17:30', 'Tomorrow 10:00', 'Sat 10:00' within a week, else 'Sat 5 Dec 10:00'."""
+def hm(value: datetime | None, tz: str | None) -> str:
+    """'17:30': both languages read the 24-hour clock."""
+    dt = local(value, tz)
+    return f"{dt.hour:02d}:{dt.minute:02d}" if dt else ""
+
+
+def day(value: datetime | date | None, tz: str | None = None, lang: str | None = None) -> str:
+    """'Sat 28 Nov' (en) / 'Sa., 28. Nov.' (de)."""
+    return date_text(value, "day", tz, lang)
+
+
+def long_day(value: datetime | date | None, tz: str | None = None, lang: str | None = None) -> str:
+    """'Saturday 28 November' / 'Samstag, 28. November'."""
+    return date_text(value, "long_day", tz, lang)
+
+
+def weekday(value: datetime | date | None, width: str = "short", tz: str | None = None) -> str:
+    """'Sat' / 'Sa' (short, no dot), or 'Saturday' / 'Samstag' (long)."""
+    return date_text(value, "weekday_long" if width == "long" else "weekday", tz)
+
+
+def month_year(value: datetime | date | None, tz: str | None = None) -> str:
+    """'November 2026'."""
+    return date_text(value, "month_year", tz)
+
+
+def when(value: datetime | None, tz: str | None, lang: str | None = None, reference: datetime | None = None) -> str:
+    """'Today 17:30', 'Tomorrow 10:00', 'Sat 10:00' within a week, else 'Sat 5 Dec 10:00'
+    (German: 'Heute 17:30', 'Sa. 10:00', 'Sa., 5. Dez. 10:00')."""
     dt = local(value, tz)
     if dt is None:
         return ""
+    language = _language(lang)
     today = local(reference or now(), tz).date()
     delta = (dt.date() - today).days
-    time = dt.strftime("%H:%M")
-    words = {"en": ("Today", "Tomorrow", "Yesterday"), "de": ("Heute", "Morgen", "Gestern")}[lang]
+    time = hm(dt, tz)
     if delta == 0:
-        return f"{words[0]} {time}"
+        return i18n.gettext("Today {time}", language, time=time)
     if delta == 1:
-        return f"{words[1]} {time}"
+        return i18n.gettext("Tomorrow {time}", language, time=time)
     if delta == -1:
-        return f"{words[2]} {time}"
+        return i18n.gettext("Yesterday {time}", language, time=time)
     if 0 < delta < 7:
-        return f"{WEEKDAYS[lang][dt.weekday()]} {time}"
-    return f"{day(dt, None, lang)} {time}"
+        return f"{date_text(dt, 'soon', None, language)} {time}"
+    return f"{date_text(dt, 'day', None, language)} {time}"
 
 
 def ago(value: datetime | None, reference: datetime | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago', 'yesterday', '4 days ago' in the current language."""
     if value is None:
         return ""
     seconds = int(((reference or now()) - as_utc(value)).total_seconds())
     if seconds < 60:
-        return "just now"
+        return _("just now")
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return _n("{n} min ago", "{n} min ago", seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} h ago"
+        return _n("{n} h ago", "{n} h ago", seconds // 3600)
     days = seconds // 86400
-    return "yesterday" if days == 1 else f"{days} days ago"
+    return _("yesterday") if days == 1 else _n("{n} day ago", "{n} days ago", days)
 
 
 # Every date-time a person types lands between these (after conversion to UTC). Wider than any

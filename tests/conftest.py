@@ -264,8 +264,8 @@ def browser():
 def new_context(browser):
     contexts = []
 
-    def make(viewport=PHONE, **kwargs):
-        context = browser.new_context(viewport=viewport, device_scale_factor=1, locale="en-GB", **kwargs)
+    def make(viewport=PHONE, locale="en-GB", **kwargs):  # locale: also the browser's Accept-Language
+        context = browser.new_context(viewport=viewport, device_scale_factor=1, locale=locale, **kwargs)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context

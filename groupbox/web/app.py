@@ -38,6 +38,7 @@ from groupbox.paths import static_dir, templates_dir
 from groupbox.web import openapi, routes
 from groupbox.web.auth import Authentication, SessionCSRF, credentials
 from groupbox.web.background import Background, clean_up_after_crash
+from groupbox.web.locale import LocaleMiddleware, language_for
 from groupbox.web.support import provide_actor, wants_json
 
 log = logging.getLogger("groupbox")
@@ -139,6 +140,8 @@ def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, Any]]:
 
 
 def error_handler(request: Request, exc: Exception) -> Response:
+    if "language" not in request.scope.get("state", {}):
+        language_for(request.scope)  # the router's own 404/405 never passed the locale middleware
     status, detail, extra = _status_and_detail(exc)
     if status == 507:
         log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
@@ -260,6 +263,7 @@ def create_app(config: Config | None = None) -> Litestar:
             Authentication,
             DefineMiddleware(SessionCSRF, config=csrf),
             ActorMiddleware(),
+            LocaleMiddleware(),
         ],
         exception_handlers={Exception: error_handler},
         # Pages shrink about 4× (a 15 KB home page is 3.4 KB) for phones on weak networks, also

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from groupbox.i18n import N_
+
 
 @dataclass(frozen=True)
 class DashboardSection:
@@ -27,13 +29,13 @@ class DashboardSection:
 
 # (order, key, label): the page lives at /groups/{id}/{key}; labels go through _() when shown.
 GROUP_TABS: tuple[tuple[int, str, str], ...] = (
-    (10, "events", "Events"),
-    (20, "announcements", "Announcements"),
-    (30, "tasks", "Tasks"),
-    (40, "polls", "Polls"),
-    (50, "signups", "Sign-ups"),
-    (60, "discussions", "Discussions"),
-    (70, "files", "Files"),
+    (10, "events", N_("Events")),
+    (20, "announcements", N_("Announcements")),
+    (30, "tasks", N_("Tasks")),
+    (40, "polls", N_("Polls")),
+    (50, "signups", N_("Sign-ups")),
+    (60, "discussions", N_("Discussions")),
+    (70, "files", N_("Files")),
 )
 
 
@@ -67,9 +69,10 @@ def dashboard_sections() -> tuple[DashboardSection, ...]:
 @cache
 def me_sections() -> tuple[Any, ...]:
     """Cards on /me: async (request, actor) -> {key: context}; shown to whole-profile devices."""
-    from groupbox.web.pages import calendar, email, pairing, passkeys
+    from groupbox.web.pages import calendar, email, language, pairing, passkeys
 
-    return (email.email_card, passkeys.passkeys_card, calendar.calendar_card, pairing.pairing_card)
+    return (email.email_card, passkeys.passkeys_card, calendar.calendar_card, pairing.pairing_card,
+            language.language_card)
 
 
 def check() -> None:

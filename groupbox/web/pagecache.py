@@ -5,9 +5,10 @@ opened far more often than anything changes. Every change to a group's objects, 
 settings takes the group's next change number (`grp.seq`); what is personal (threads read,
 events and announcements seen, the last visit) has its own timestamps. The cache key is built
 from those with one small query, plus the minute (relative times like "in 2 h" and deadlines
-move with the clock), so a hit is never stale by more than a minute and never shows another
-person's page. Per-request parts — the CSRF token, the flash message, the unread count — are
-placeholders filled in on the way out. Each worker has its own small LRU; nothing to share.
+move with the clock) and the request's language, so a hit is never stale by more than a minute
+and never shows another person's page or another language. Per-request parts — the CSRF token,
+the flash message, the unread count — are placeholders filled in on the way out. Each worker
+has its own small LRU; nothing to share.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from litestar import Request, Response
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
+from groupbox import i18n
 from groupbox.access import Actor
 from groupbox.db.engine import DB
 from groupbox.i18n import _, _n
@@ -74,7 +76,9 @@ async def state_key(actor: Actor, group_ids: list[str], *parts: Any) -> str:
         *gids, *member_ids, *member_ids, *member_ids, actor.profile_id,
     )
     memberships = sorted((m.group_id, m.member_id, m.role) for m in actor.memberships.values())
-    raw = repr((actor.profile_id, actor.display_name, memberships, dict(row or {}), int(time.time() // 60), parts))
+    # The language too: the same person reads German after choosing it on /me, or from another browser.
+    raw = repr((actor.profile_id, actor.display_name, memberships, dict(row or {}), int(time.time() // 60),
+                i18n.current(), parts))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -326,6 +326,7 @@ NOT_GROUP_SCOPED = {
     ("DELETE", "/api/me/passkeys/{}"): "the caller's own passkeys; others 404 (test_passkeys.py)",
     ("DELETE", "/api/me"): "deletes the caller's own profile (test_my_data.py)",
     ("DELETE", "/api/me/groups/{}"): "deletes the caller from a group they are in; others 404 (test_my_data.py)",
+    ("PUT", "/api/me/language"): "the caller's own language (test_german.py)",
 }
 
 def _route_key(method: str, path: str) -> tuple[str, str]:

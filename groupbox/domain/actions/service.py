@@ -29,6 +29,7 @@ from typing import Any
 
 from groupbox.access import Actor, acting_groups
 from groupbox.db.engine import DB
+from groupbox.i18n import _
 from groupbox.util import as_utc, now
 
 WEIGHTS = {"rsvp": 3.0, "acknowledge": 2.0, "vote": 2.0, "task": 2.0, "question": 2.0, "commitment": 1.5,
@@ -207,7 +208,7 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
         for r in rows:
             question = r["author_role"] in ("owner", "admin") and r["body"].rstrip().endswith("?")
             kind = "question" if question else "mention"
-            items.append(ActionItem(r["id"], kind, r["group_id"], f"{r['author_name'] or ''} in “{r['thread_title']}”",
+            items.append(ActionItem(r["id"], kind, r["group_id"], _("{who} in “{title}”", who=r["author_name"] or "", title=r["thread_title"]),
                                     f"/threads/{r['thread_id']}#m-{r['id']}", None, r["created_at"], WEIGHTS[kind],
                                     {"excerpt": r["body"][:140], "author": r["author_name"]}))
     return rank(items, reference)

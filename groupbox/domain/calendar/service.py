@@ -20,7 +20,7 @@ from typing import Any
 from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
 from groupbox.errors import Invalid, NotFound
-from groupbox.i18n import _, translator
+from groupbox.i18n import N_, _, translator
 from groupbox.util import as_utc, now, token_hash
 
 DEFAULT_BACK = timedelta(days=7)
@@ -28,7 +28,7 @@ DEFAULT_AHEAD = timedelta(days=60)
 ICS_BACK = timedelta(days=60)
 ICS_AHEAD = timedelta(days=400)
 # My answer as the pages say it (templates/macros/ui.html, status_pill).
-ANSWER_LABELS = {"yes": "Going", "maybe": "Maybe", "no": "Not going"}
+ANSWER_LABELS = {"yes": N_("Going"), "maybe": N_("Maybe"), "no": N_("Not going")}
 
 
 async def entries(actor: Actor, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
@@ -154,9 +154,9 @@ def _description(row: dict, gettext) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-async def ics(actor: Actor, base_url: str, server_name: str, language: str = "en") -> bytes:
+async def ics(actor: Actor, base_url: str, server_name: str, language: str | None = None) -> bytes:
     """The person's events from all groups as iCalendar (UTC times, SEQUENCE, STATUS), the
-    words in `language`."""
+    words in `language` (default: the current one)."""
     from icalendar import Calendar, Event
 
     gettext = translator(language)

@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from groupbox.i18n import _
+from groupbox.i18n import N_, _
 
 HEAD_SIZE = 64 * 1024
 
@@ -58,20 +58,20 @@ MOV = Kind("video/quicktime", "mov", "MOV", "video")
 WEBM = Kind("video/webm", "webm", "WEBM", "video")
 
 ODF_TYPES = {k.content_type: k for k in (ODT, ODS, ODP)}
-ALLOWED_SUMMARY = "PDF, pictures (PNG, JPEG, GIF, WebP, HEIC), text and CSV, Word, Excel and PowerPoint, " \
-                  "OpenDocument, audio and video"
+ALLOWED_SUMMARY = N_("PDF, pictures (PNG, JPEG, GIF, WebP, HEIC), text and CSV, Word, Excel and PowerPoint,"
+                     " OpenDocument, audio and video")
 # Text may use these control characters; anything else below 0x20 means binary.
 _TEXT_CONTROLS = {0x09, 0x0A, 0x0C, 0x0D, 0x1A}
 
 
 def _program_name(head: bytes) -> str | None:
     if head[:2] == b"MZ" and not _looks_like_text(head)[0]:
-        return "a Windows program"
+        return N_("a Windows program")
     if head[:4] == b"\x7fELF":
-        return "a Linux program"
+        return N_("a Linux program")
     if head[:4] in (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",
                     b"\xca\xfe\xba\xbe"):
-        return "a Mac program"
+        return N_("a Mac program")
     return None
 
 

@@ -34,7 +34,7 @@ from groupbox.domain.files import sniff
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Invalid, NotFound, TooLarge
-from groupbox.i18n import _
+from groupbox.i18n import _, lazy
 from groupbox.util import create_private, new_id, now
 
 log = logging.getLogger("groupbox.files")
@@ -184,7 +184,7 @@ async def store_file(group_id: str, uploader_id: str | None, filename: str | Non
                 members = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
                 await notify.notify(
                     [m["id"] for m in members], "new_file", group_id=group_id,
-                    title=_("{who} shared “{name}”", who=who, name=display), url=f"/files/{file_id}",
+                    title=lazy("{who} shared “{name}”", who=who, name=display), url=f"/files/{file_id}",
                     object_type="file", object_id=file_id, exclude_member=uploader_id,
                 )
             # Last step before commit: a failed commit removes the file again (below).

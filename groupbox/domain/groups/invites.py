@@ -28,7 +28,7 @@ from groupbox.domain.groups.service import ASSIGNABLE_ROLES, group_get, group_ro
 from groupbox.domain.identity import ratelimit
 from groupbox.domain.identity import service as identity
 from groupbox.errors import Forbidden, Gone, Invalid, NotFound
-from groupbox.i18n import _
+from groupbox.i18n import N_, _
 from groupbox.util import as_utc, new_id, new_token, now, token_hash
 
 DEFAULT_EXPIRY_HOURS = 7 * 24
@@ -133,12 +133,12 @@ async def invite_create(actor: Actor, group_id: str, *, max_uses=None, expires_i
 
 def invite_state(invite: dict) -> str:
     if invite["revoked_at"] is not None:
-        return "revoked"
+        return N_("revoked")
     if invite["expires_at"] is not None and as_utc(invite["expires_at"]) <= now():
-        return "expired"
+        return N_("expired")
     if invite["max_uses"] is not None and invite["uses"] >= invite["max_uses"]:
-        return "used up"
-    return "active"
+        return N_("used up")
+    return N_("active")
 
 
 async def invites_list(actor: Actor, group_id: str) -> list[dict]:

@@ -25,7 +25,7 @@ from groupbox.domain.audit import service as audit
 from groupbox.domain.identity import service as identity
 from groupbox.domain.notify import service as notify
 from groupbox.errors import Conflict, Forbidden, Invalid, NotFound
-from groupbox.i18n import _
+from groupbox.i18n import _, lazy
 from groupbox.timefmt import zone
 from groupbox.util import new_id, now
 
@@ -410,9 +410,9 @@ async def member_resend_access(actor: Actor, group_id: str, member_id: str) -> s
         await audit.record("member.resend_access", actor=actor, group_id=group_id, target_type="member",
                            target_id=member_id, target_name=target["display_name"])
         await notify.notify([member_id], "access", group_id=group_id,
-                            title=_("{admin} made a sign-in link for you in {group}", admin=me.display_name,
+                            title=lazy("{admin} made a sign-in link for you in {group}", admin=me.display_name,
                                     group=group["name"]),
-                            body=_("It signs one new device in to this group only. If you did not ask for it, "
+                            body=lazy("It signs one new device in to this group only. If you did not ask for it, "
                                    "tell the group's admins."),
                             url=f"/groups/{group_id}")
     return token

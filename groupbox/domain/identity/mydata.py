@@ -103,7 +103,7 @@ async def export_zip(actor: Actor, config: Config) -> Path:
     """Everything about the person in one zip under DATA/tmp (the caller streams it, then
     deletes it)."""
     require_whole_profile(actor)
-    profile = await DB.fetchone("SELECT id, display_name, email, email_verified_at, is_owner, created_at"
+    profile = await DB.fetchone("SELECT id, display_name, email, email_verified_at, is_owner, language, created_at"
                                 " FROM profile WHERE id = ?", actor.profile_id)
     members = await _member_rows(actor.profile_id)
     member_ids = [m["id"] for m in members]

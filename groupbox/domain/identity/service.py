@@ -157,6 +157,7 @@ async def load_actor(profile_id: str, device_id: str | None = None, session_id: 
         is_owner=bool(profile["is_owner"]) and bound_member_id is None,
         memberships=held,
         bound_member_id=bound_member_id,
+        language=profile.get("language") or "",
     )
 
 

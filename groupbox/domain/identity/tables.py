@@ -20,6 +20,7 @@ class Profile(Table, tablename="profile", db=DB):
     email_verified_at = optional_time()
     ics_secret = Varchar(length=64, null=True, default=None)
     last_visit_at = optional_time()
+    language = Varchar(length=8, default="")  # chosen on /me; "" = none
     created_at = created_column()
 
 

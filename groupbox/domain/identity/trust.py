@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
-from groupbox.i18n import _
+from groupbox.i18n import N_, _
 from groupbox.util import now
 
-LEVELS = ("invite member", "claimed browser", "verified contact", "passkey", "home profile")
+LEVELS = (N_("invite member"), N_("claimed browser"), N_("verified contact"), N_("passkey"), N_("home profile"))
 
 
 @dataclass(frozen=True)

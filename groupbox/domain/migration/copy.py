@@ -16,18 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from groupbox.timefmt import WEEKDAYS_LONG, local
+from groupbox import i18n
+from groupbox.timefmt import hm, long_day
 
 LANGUAGES = ("en", "de")
 TONES = ("friendly", "firm", "last_call")
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
-
-MONTHS_LONG = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"),
-}
+LANGUAGE_NAMES = i18n.LANGUAGE_NAMES
 
 COPY: dict[str, dict[str, str]] = {
     "en": {
@@ -106,19 +100,12 @@ class Facts:
 
 def day_name(value: datetime | date, language: str, tz: str | None = None) -> str:
     """'Saturday 14 March' / 'Samstag, 14. März' (a datetime is read in `tz`)."""
-    if isinstance(value, datetime):
-        value = local(value, tz)
-    weekday = WEEKDAYS_LONG[language][value.weekday()]
-    month = MONTHS_LONG[language][value.month - 1]
-    if language == "de":
-        return f"{weekday}, {value.day}. {month}"
-    return f"{weekday} {value.day} {month}"
+    return long_day(value, tz, language)
 
 
 def day_time(value: datetime, language: str, tz: str) -> str:
     """'Saturday 14 March, 10:00' / 'Samstag, 14. März, 10:00 Uhr'."""
-    moment = local(value, tz)
-    return COPY[language]["at"].format(day=day_name(moment, language), time=moment.strftime("%H:%M"))
+    return COPY[language]["at"].format(day=day_name(value, language, tz), time=hm(value, tz))
 
 
 def text(key: str, language: str, **values: object) -> str:

@@ -36,6 +36,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from groupbox import i18n
 from groupbox.config import Config
 from groupbox.db.engine import DB
 from groupbox.domain.notify import service as notify
@@ -125,7 +126,7 @@ def _environment():
 
     env = Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
-    env.globals.update(_=_, _n=_n)
+    env.globals.update(_=_, _n=_n, current_language=i18n.current)
     return env
 
 
@@ -271,7 +272,7 @@ async def deliver_immediate(config: Config, limit: int = 200) -> int:
     """Mail pending immediate notifications (of the last day) to verified addresses; returns
     how many were sent. One about an object deleted since goes out without its link."""
     rows = await DB.fetch(
-        "SELECT n.id, n.profile_id, n.category, n.title, n.body, n.url, n.object_type, n.object_id, p.email,"
+        "SELECT n.id, n.profile_id, n.category, n.title, n.body, n.url, n.object_type, n.object_id, p.email, p.language,"
         " g.name AS group_name FROM notification n"
         " JOIN profile p ON p.id = n.profile_id LEFT JOIN grp g ON g.id = n.group_id"
         " WHERE n.mode = 'immediate' AND n.mailed_at IS NULL AND n.mail_attempts < ? AND n.created_at > ?"
@@ -285,7 +286,9 @@ async def deliver_immediate(config: Config, limit: int = 200) -> int:
         if not await _claim([row["id"]]):
             continue
         try:
-            await send(config, _immediate_mail(config, row, gone=_gone(row, removed)))
+            with i18n.using(row["language"], config.language):  # the recipient's, else the instance's
+                mail = _immediate_mail(config, row, gone=_gone(row, removed))
+            await send(config, mail)
             sent += 1
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("could not mail notification %s: %s", row["id"], exc)
@@ -311,6 +314,7 @@ async def deliver_digest(config: Config, reference: datetime | None = None) -> i
     address get nothing (their in-app list still has it all)."""
     rows = await DB.fetch(
         "SELECT n.id, n.profile_id, n.category, n.title, n.url, n.object_type, n.object_id, n.created_at, p.email,"
+        " p.language,"
         " g.name AS group_name FROM notification n JOIN profile p ON p.id = n.profile_id"
         " LEFT JOIN grp g ON g.id = n.group_id"
         " WHERE (n.mode = 'digest' OR (n.mode = 'immediate' AND n.created_at <= ?))"
@@ -330,7 +334,9 @@ async def deliver_digest(config: Config, reference: datetime | None = None) -> i
         if not shown:
             continue  # all of it deleted since: claimed, so it is not looked at again
         try:
-            await send(config, _digest_mail(config, profile_id, shown, removed))
+            with i18n.using(shown[0]["language"], config.language):
+                mail = _digest_mail(config, profile_id, shown, removed)
+            await send(config, mail)
             sent += 1
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("could not mail digest: %s", exc)

@@ -20,10 +20,11 @@ import base64
 import hashlib
 import hmac
 
+from groupbox import i18n
 from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
 from groupbox.errors import Invalid, NotFound
-from groupbox.i18n import _
+from groupbox.i18n import N_, Lazy, _
 from groupbox.util import new_id, now
 
 MODES = ("immediate", "digest", "mute")
@@ -43,19 +44,19 @@ CATEGORIES: dict[str, str] = {
     "access": "immediate",
 }
 CATEGORY_LABELS: dict[str, str] = {
-    "mention": "Someone mentions me",
-    "event_change": "An event I'm invited to moves or is cancelled",
-    "urgent_announcement": "Urgent official announcements",
-    "task_assigned": "A task is assigned to me",
-    "announcement": "Other announcements",
-    "event_new": "New events",
-    "poll_new": "New polls and sign-up sheets",
-    "discussion": "New discussions and replies",
-    "new_file": "New files",
-    "chatter": "General chatter",
-    "reaction": "Reactions to my messages",
-    "off_topic": "Off-topic threads",
-    "access": "An admin signs a new device in to my group",
+    "mention": N_("Someone mentions me"),
+    "event_change": N_("An event I'm invited to moves or is cancelled"),
+    "urgent_announcement": N_("Urgent official announcements"),
+    "task_assigned": N_("A task is assigned to me"),
+    "announcement": N_("Other announcements"),
+    "event_new": N_("New events"),
+    "poll_new": N_("New polls and sign-up sheets"),
+    "discussion": N_("New discussions and replies"),
+    "new_file": N_("New files"),
+    "chatter": N_("General chatter"),
+    "reaction": N_("Reactions to my messages"),
+    "off_topic": N_("Off-topic threads"),
+    "access": N_("An admin signs a new device in to my group"),
 }
 # The unsubscribe link of the daily digest: it stops every category that is in digest mode.
 DIGEST = "digest"
@@ -78,20 +79,27 @@ async def modes_for(profile_ids: list[str], group_id: str | None, category: str)
     return result
 
 
-async def notify(member_ids: list[str], category: str, *, group_id: str | None, title: str, body: str = "",
-                 url: str = "", object_type: str | None = None, object_id: str | None = None,
+async def notify(member_ids: list[str], category: str, *, group_id: str | None, title: str | Lazy,
+                 body: str | Lazy = "", url: str = "", object_type: str | None = None, object_id: str | None = None,
                  exclude_member: str | None = None) -> int:
-    """Tell these members (of one group) about something; returns how many were written."""
+    """Tell these members (of one group) about something; returns how many were written. A title
+    or body made with `i18n.lazy` is written in each one's language (their choice on /me, else
+    the instance's), not in the language of whoever caused it."""
     ids = [m for m in dict.fromkeys(member_ids) if m and m != exclude_member]
     if not ids:
         return 0
     marks = ",".join("?" * len(ids))
     members = await DB.fetch(
-        f"SELECT id, profile_id FROM member WHERE id IN ({marks}) AND status = 'active' AND profile_id IS NOT NULL"
-        f" AND (? IS NULL OR group_id = ?)",
+        f"SELECT m.id, m.profile_id, p.language FROM member m JOIN profile p ON p.id = m.profile_id"
+        f" WHERE m.id IN ({marks}) AND m.status = 'active' AND (? IS NULL OR m.group_id = ?)",
         *ids, group_id, group_id,
     )
     modes = await modes_for([m["profile_id"] for m in members], group_id, category)
+    words: dict[str, tuple[str, str]] = {}
+    for member in members:
+        language = i18n.supported(member["language"]) or i18n.default()
+        if language not in words:
+            words[language] = ((i18n.render(title, language) or "")[:200], (i18n.render(body, language) or "")[:2000])
     written = 0
     stamp = now()
     async with DB.write() as tx:
@@ -99,10 +107,11 @@ async def notify(member_ids: list[str], category: str, *, group_id: str | None, 
             mode = modes[member["profile_id"]]
             if mode == "mute":
                 continue
+            text_title, text_body = words[i18n.supported(member["language"]) or i18n.default()]
             await tx.connection.execute(
                 "INSERT INTO notification (id, profile_id, member_id, group_id, category, title, body, url,"
                 " object_type, object_id, mode, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (new_id(), member["profile_id"], member["id"], group_id, category, title[:200], body[:2000],
+                (new_id(), member["profile_id"], member["id"], group_id, category, text_title, text_body,
                  url[:300], object_type, object_id, mode, stamp),
             )
             written += 1

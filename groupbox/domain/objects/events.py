@@ -42,7 +42,7 @@ from groupbox.domain.objects.rsvps import counts_for
 from groupbox.domain.objects.rsvps import forget_member_rsvps as forget_member_rsvps
 from groupbox.domain.objects.rsvps import rsvp as rsvp
 from groupbox.errors import Conflict, Invalid
-from groupbox.i18n import _
+from groupbox.i18n import _, deferred, lazy
 from groupbox.text import plain_excerpt
 from groupbox.util import as_utc, new_id, now
 
@@ -291,7 +291,8 @@ async def event_create(actor: Actor, group_id: str, *, title: str, starts_at: An
         await _mark_seen(event_id, me.member_id, 1)
         await notify.notify(
             await _active_member_ids(group_id), "event_new", group_id=group_id,
-            title=_("New event: {title}", title=values["title"]), body=time_place(values, tz),
+            title=lazy("New event: {title}", title=values["title"]),
+            body=deferred(lambda: time_place(values, tz)),
             url=url_of(event_id), object_type=OBJECT_TYPE, object_id=event_id, exclude_member=me.member_id,
         )
     return await event_get(actor, event_id)
@@ -392,17 +393,18 @@ async def event_update(actor: Actor, event_id: str, *, base_revision: int | None
 
 async def _notify_change(before: dict, after: dict, tz: str, editor: str, cancelled: bool, reinstated: bool) -> None:
     if cancelled:
-        title = _("Cancelled: {title}", title=after["title"])
-        body = after["cancel_reason"] or time_place(before, tz)
+        title = lazy("Cancelled: {title}", title=after["title"])
+        body = plain_excerpt(after["cancel_reason"], 300) or deferred(lambda: time_place(before, tz))
     elif reinstated:
-        title = _("On again: {title}", title=after["title"])
-        body = time_place(after, tz)
+        title = lazy("On again: {title}", title=after["title"])
+        body = deferred(lambda: time_place(after, tz))
     else:
-        title = _("Moved: {title}", title=after["title"])
-        body = _("was {old}, now {new}", old=time_place(before, tz), new=time_place(after, tz))
+        title = lazy("Moved: {title}", title=after["title"])
+        body = lazy("was {old}, now {new}", old=deferred(lambda: time_place(before, tz)),
+                    new=deferred(lambda: time_place(after, tz)))
     await notify.notify(
         await _active_member_ids(after["group_id"]), "event_change", group_id=after["group_id"], title=title,
-        body=plain_excerpt(body, 300), url=url_of(after["id"]), object_type=OBJECT_TYPE, object_id=after["id"],
+        body=body, url=url_of(after["id"]), object_type=OBJECT_TYPE, object_id=after["id"],
         exclude_member=editor,
     )
 

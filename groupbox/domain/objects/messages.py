@@ -23,7 +23,7 @@ from groupbox.domain.objects.threads import (
     legacy_note,
 )
 from groupbox.errors import Conflict, Invalid, NotFound
-from groupbox.i18n import _
+from groupbox.i18n import _, lazy
 from groupbox.text import plain_excerpt
 from groupbox.util import as_utc, new_id, now
 
@@ -86,7 +86,7 @@ async def message_post(actor: Actor, thread_id: str, body: str | None) -> dict:
         await _mark_read(thread_id, me.member_id, stamp)
         url = f"/threads/{thread_id}#m-{message_id}"
         await notify.notify(mentioned, "mention", group_id=thread["group_id"], url=url,
-                            title=_("{who} mentioned you in “{title}”", who=me.display_name, title=thread["title"]),
+                            title=lazy("{who} mentioned you in “{title}”", who=me.display_name, title=thread["title"]),
                             body=plain_excerpt(text, 200), object_type="thread", object_id=thread_id,
                             exclude_member=me.member_id)
         took_part = {r["author_id"] for r in await DB.fetch(
@@ -95,7 +95,7 @@ async def message_post(actor: Actor, thread_id: str, body: str | None) -> dict:
             took_part.add(thread["author_id"])
         others = [m for m in took_part if m not in mentioned]
         await notify.notify(others, "off_topic" if thread["off_topic"] else "discussion", group_id=thread["group_id"],
-                            url=url, title=_("{who} replied in “{title}”", who=me.display_name, title=thread["title"]),
+                            url=url, title=lazy("{who} replied in “{title}”", who=me.display_name, title=thread["title"]),
                             body=plain_excerpt(text, 200), object_type="thread", object_id=thread_id,
                             exclude_member=me.member_id)
     return _message_out(await _message_row(message_id))
@@ -146,7 +146,7 @@ async def reaction_toggle(actor: Actor, message_id: str, emoji: str | None) -> d
             if row["author_id"]:
                 await notify.notify([row["author_id"]], "reaction", group_id=row["group_id"],
                                     url=f"/threads/{row['thread_id']}#m-{message_id}",
-                                    title=_("{who} reacted {emoji} to your message in “{title}”",
+                                    title=lazy("{who} reacted {emoji} to your message in “{title}”",
                                             who=me.display_name, emoji=chosen, title=thread["title"]),
                                     object_type="thread", object_id=row["thread_id"], exclude_member=me.member_id)
         seq = await common.next_seq(row["group_id"])

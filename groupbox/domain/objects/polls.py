@@ -25,7 +25,7 @@ from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Conflict, Invalid
-from groupbox.i18n import _
+from groupbox.i18n import N_, _, lazy
 from groupbox.timefmt import clean_moment
 from groupbox.util import new_id, now
 
@@ -35,9 +35,9 @@ OPTION_MAX = 120
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
 VISIBILITIES = ("always", "after_vote", "after_close")
 VISIBILITY_LABELS = {
-    "always": "Always",
-    "after_vote": "After voting",
-    "after_close": "After the poll closes",
+    "always": N_("Always"),
+    "after_vote": N_("After voting"),
+    "after_close": N_("After the poll closes"),
 }
 
 
@@ -224,7 +224,7 @@ async def poll_create(actor: Actor, group_id: str, question: str | None, options
                              new_id(), poll_id, label, position)
         everyone = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
         await notify.notify([m["id"] for m in everyone], "poll_new", group_id=group_id,
-                            title=_("New poll: {question}", question=clean_q), url=f"/polls/{poll_id}",
+                            title=lazy("New poll: {question}", question=clean_q), url=f"/polls/{poll_id}",
                             object_type="poll", object_id=poll_id, exclude_member=me.member_id)
     return await poll_get(actor, poll_id)
 

@@ -24,7 +24,7 @@ from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Conflict, Invalid, NotFound
-from groupbox.i18n import _
+from groupbox.i18n import _, lazy
 from groupbox.timefmt import clean_moment, start_of_local_day
 from groupbox.util import new_id, now
 
@@ -248,7 +248,7 @@ async def signup_create(actor: Actor, group_id: str, title: str | None, slots: l
             )
         everyone = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
         await notify.notify([m["id"] for m in everyone], "poll_new", group_id=group_id,
-                            title=_("Sign-up: {title}", title=clean_t), url=f"/signups/{signup_id}",
+                            title=lazy("Sign-up: {title}", title=clean_t), url=f"/signups/{signup_id}",
                             object_type="signup", object_id=signup_id, exclude_member=me.member_id)
     return await signup_get(actor, signup_id)
 

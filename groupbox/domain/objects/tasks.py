@@ -21,7 +21,7 @@ from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Forbidden, Invalid
-from groupbox.i18n import _
+from groupbox.i18n import _, lazy
 from groupbox.timefmt import clean_moment
 from groupbox.util import as_utc, new_id, now
 
@@ -199,7 +199,7 @@ async def task_create(actor: Actor, group_id: str, title: str | None, descriptio
 
 async def _tell_assignees(member_ids: list[str], group_id: str, task_id: str, title: str, actor_member: str) -> None:
     if member_ids:
-        await notify.notify(member_ids, "task_assigned", group_id=group_id, title=_("Task for you: {title}", title=title),
+        await notify.notify(member_ids, "task_assigned", group_id=group_id, title=lazy("Task for you: {title}", title=title),
                             url=f"/tasks/{task_id}", object_type="task", object_id=task_id,
                             exclude_member=actor_member)
 

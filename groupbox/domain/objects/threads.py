@@ -35,7 +35,7 @@ from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Invalid, NotFound
-from groupbox.i18n import _
+from groupbox.i18n import _, lazy
 from groupbox.text import plain_excerpt
 from groupbox.timefmt import clean_moment, day
 from groupbox.util import as_utc, new_id, now
@@ -325,12 +325,12 @@ async def thread_create(actor: Actor, group_id: str, title: str | None, body: st
         await _mark_read(thread_id, me.member_id, stamp)
         url = f"/threads/{thread_id}"
         await notify.notify(mentioned, "mention", group_id=group_id, url=f"{url}#m-{message_id}",
-                            title=_("{who} mentioned you in “{title}”", who=me.display_name, title=clean),
+                            title=lazy("{who} mentioned you in “{title}”", who=me.display_name, title=clean),
                             body=plain_excerpt(text, 200), object_type="thread", object_id=thread_id,
                             exclude_member=me.member_id)
         others = [m["id"] for m in members if m["id"] not in mentioned]
         await notify.notify(others, "off_topic" if off_topic else "discussion", group_id=group_id, url=url,
-                            title=_("{who} started “{title}”", who=me.display_name, title=clean),
+                            title=lazy("{who} started “{title}”", who=me.display_name, title=clean),
                             body=plain_excerpt(text, 200), object_type="thread", object_id=thread_id,
                             exclude_member=me.member_id)
     return await thread_get(actor, thread_id)

@@ -88,7 +88,8 @@ async def ics_feed(request: Request, token: str) -> Response:
         raise NotFound(_("Not found"))
     actor = await calendar.actor_for_feed(token[:-4])
     config = config_of(request)
-    body = await calendar.ics(actor, config.base_url, config.name)
+    # A calendar app sends no cookie: the person's choice on /me, else its header, else the instance's.
+    body = await calendar.ics(actor, config.base_url, config.name, actor.language or None)
     # Litestar adds "; charset=utf-8" to text/* itself: naming it here would send it twice.
     return Response(body, media_type="text/calendar",
                     headers={"cache-control": "private, max-age=300", "content-disposition": 'inline; filename="groupbox.ics"'})

@@ -29,7 +29,7 @@ from groupbox.domain.migration import archive, copy
 from groupbox.domain.migration import service as migration
 from groupbox.domain.migration.archive_import import import_delete, import_export
 from groupbox.errors import Conflict, Forbidden, Invalid, TooLarge
-from groupbox.i18n import _
+from groupbox.i18n import N_, _
 from groupbox.timefmt import day as day_label
 from groupbox.web.pages.groups import group_page
 from groupbox.web.support import (
@@ -42,7 +42,7 @@ from groupbox.web.support import (
     render,
 )
 
-TONE_LABELS = {"friendly": "Friendly", "firm": "Firm", "last_call": "Last call"}
+TONE_LABELS = {"friendly": N_("Friendly"), "firm": N_("Firm"), "last_call": N_("Last call")}
 
 
 class ImportRouteHandler(HTTPRouteHandler):

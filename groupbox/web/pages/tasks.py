@@ -10,15 +10,15 @@ from groupbox.access import Actor, can, role_may
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import tasks
 from groupbox.errors import DomainError, Forbidden, Invalid
-from groupbox.i18n import _
+from groupbox.i18n import N_, _
 from groupbox.timefmt import local
 from groupbox.web.pages.groups import (
     group_page,
 )
 from groupbox.web.support import SIGNED_IN, form_data, form_error_page, local_path, redirect, render
 
-COLUMNS = (("open", "Open"), ("doing", "Doing"), ("done", "Done"))
-MOVE_DONE = {"open": "Reopened.", "doing": "Started — it's in Doing.", "done": "Done. Thank you!"}
+COLUMNS = (("open", N_("Open")), ("doing", N_("Doing")), ("done", N_("Done")))
+MOVE_DONE = {"open": N_("Reopened."), "doing": N_("Started — it's in Doing."), "done": N_("Done. Thank you!")}
 
 
 
