@@ -220,6 +220,13 @@ class Deferred(Lazy):
         return f"deferred({self.make!r})"
 
 
+def number(value: int | float | None, language: str | None = None) -> str:
+    """'12,345' / '12.345': a count as the language writes it."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value or 0, locale=language or _current.get())
+
+
 def lazy(msgid: str, /, **kwargs: object) -> Lazy:
     return Lazy(msgid, kwargs)
 

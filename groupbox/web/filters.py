@@ -18,6 +18,7 @@ def install(env: Environment) -> None:
         month_year=timefmt.month_year,
         when=timefmt.when,
         ago=timefmt.ago,
+        number=i18n.number,
     )
     # `_` and `_n` follow the request's language (a context variable), so one environment serves
     # every language; `current_language()` is for <html lang> and `hyphens: auto`.

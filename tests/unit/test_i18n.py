@@ -81,6 +81,19 @@ def test_the_shipped_mo_file_is_compiled_from_the_current_po(german):
     assert shipped._catalog == fresh._catalog, "run `make messages` to compile the catalog"
 
 
+def test_a_plain_install_ships_the_compiled_catalog():
+    """The wheel packages the whole `groupbox/` folder, so the .mo inside it installs with pip."""
+    import tomllib
+
+    pyproject = tomllib.loads((tooling.ROOT / "pyproject.toml").read_text())
+    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == ["groupbox"]
+    assert any(dep.startswith("babel") for dep in pyproject["project"]["dependencies"])
+    mo = tooling.po_path("de").with_suffix(".mo")
+    assert mo.is_relative_to(tooling.ROOT / "groupbox") and mo.stat().st_size > 50_000
+    assert "*.mo" not in (tooling.ROOT / ".gitignore").read_text()
+    assert isinstance(i18n.catalog("de"), gettext.GNUTranslations)
+
+
 def test_strings_made_at_run_time_are_in_the_catalog(german):
     """Labels kept in tables and shown through `_(variable)`: roles, states, categories, tabs."""
     from groupbox.access import ROLES
@@ -107,6 +120,7 @@ def test_german_speaks_german_and_english_stays_english():
     assert i18n.ngettext("{n} member", "{n} members", 24, "de") == "24 Mitglieder"
     assert i18n.ngettext("{n} member", "{n} members", 0, "en") == "0 members"
     assert i18n.gettext("A sentence nobody wrote yet.", "de") == "A sentence nobody wrote yet."
+    assert i18n.number(12345, "de") == "12.345" and i18n.number(12345, "en") == "12,345"
 
 
 def test_the_current_language_follows_the_context():

@@ -21,7 +21,7 @@ from litestar.datastructures import UploadFile
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import File, Redirect, Response, Template
 
-from groupbox import qr, scratch
+from groupbox import i18n, qr, scratch
 from groupbox.access import Actor, can
 from groupbox.config import Config
 from groupbox.domain.groups import service as groups
@@ -135,7 +135,7 @@ async def migration_page(request: Request, actor: Actor, group_id: str) -> Templ
     token = query.get("t") or None
     reminder = None
     errors: dict[str, str] = {}
-    values = {"language": query.get("language") or "en", "tone": query.get("tone") or "friendly"}
+    values = {"language": query.get("language") or i18n.current(), "tone": query.get("tone") or "friendly"}
     if token and query.get("language"):
         try:
             reminder = await migration.reminder_copy(actor, group_id, query.get("language"), query.get("tone"),
@@ -197,7 +197,7 @@ async def migration_sheet(request: Request, actor: Actor, group_id: str) -> Temp
         group, invite, token = await _sheet_invite(actor, group_id, request.query_params.get("t"))
     except Invalid as exc:
         return redirect(request, f"/groups/{group_id}/migration#link", exc.message, kind="error")
-    lang = request.query_params.get("lang") or "en"
+    lang = request.query_params.get("lang") or i18n.current()
     url = f"{config_of(request).base_url}/join/{token}"
     words = copy.sheet_text(lang, group["name"], invite["expires_at"], group["timezone"])
     return await render(request, "migration/sheet.html", group=group, url=url, token=token, words=words,
@@ -294,7 +294,7 @@ async def archive_import(request: Request, actor: Actor, group_id: str) -> Redir
                         _("This export was already imported ({day}); nothing changed.", day=when), kind="info")
     return redirect(request, f"/groups/{group_id}/archive#main",
                     _("Imported {messages} messages from {participants} people, {media} with media.",
-                      messages=f"{result.messages:,}", participants=result.participants, media=result.media))
+                      messages=i18n.number(result.messages), participants=result.participants, media=result.media))
 
 
 @post("/groups/{group_id:str}/archive/imports/{import_id:str}/delete", guards=SIGNED_IN, include_in_schema=False)
@@ -305,7 +305,7 @@ async def archive_import_delete(request: Request, actor: Actor, group_id: str, i
                         _("Tick the box to confirm that the import should be deleted."), kind="error")
     row = await import_delete(actor, group_id, import_id, files_dir=config_of(request).files_dir)
     return redirect(request, f"/groups/{group_id}/archive",
-                    _("Deleted {n} archived messages of {name}.", n=f"{row['messages']:,}", name=row["source_name"]))
+                    _("Deleted {n} archived messages of {name}.", n=i18n.number(row["messages"]), name=row["source_name"]))
 
 
 @get("/groups/{group_id:str}/archive/media/{file_id:str}", guards=SIGNED_IN, include_in_schema=False)
