@@ -35,23 +35,32 @@ def demo_links(data) -> dict | None:
             meta = await demo._meta()
             if not meta:
                 return None
-            signin, invite = await demo.links(config, meta)
-            return {"signin_url": signin, "invite_url": invite}
+            return await demo.doors(config, meta)
 
     return run(go())
+
+
+def print_doors(links: dict) -> None:
+    """The demo's doors, labelled, the parent's first: what a newcomer should open."""
+    out.print(f"1. Anna Müller, a parent in all four groups (start here):\n   [bold]{links['signin_url']}[/]")
+    if links.get("mark_signin_url"):
+        out.print(f"2. Coach Mark, admin of FC Kreuzberg U12 (migration page, chat archive):\n"
+                  f"   [bold]{links['mark_signin_url']}[/]")
+    out.print(f"3. A new parent joining FC Kreuzberg U12 (the old chat's invite link):\n   [bold]{links['invite_url']}[/]")
+    if links.get("owner_signin_url"):
+        out.print(f"4. The server's owner, in none of the demo groups (valid 15 minutes):\n"
+                  f"   [bold]{links['owner_signin_url']}[/]")
 
 
 def demo(data: DataOpt = None, json_: JsonOpt = False) -> None:
     """Load the demo data: four groups, Anna and her neighbours, with dates relative to today."""
     result = load_demo(data, json_mode=json_)
     if json_:
-        emit_json({"signin_url": result["signin_url"], "invite_url": result["invite_url"],
-                   "created": result["created"]})
+        emit_json(result)
         return
     if not result["created"]:
         out.print("The demo data is already loaded; nothing changed. Fresh links:")
-    out.print(f"Sign in as Anna (valid 24 h):  [bold]{result['signin_url']}[/]")
-    out.print(f"Join as a new parent:          [bold]{result['invite_url']}[/]")
+    print_doors(result)
 
 
 def register(app) -> None:

@@ -37,7 +37,13 @@ def init(
     if json_:
         emit_json(payload)
         return
-    if result.created:
+    if result.created and demo:
+        # The demo's doors, a parent's first: the owner is in none of the demo's groups.
+        from groupbox.cli.demo import print_doors
+
+        out.print(f"[green]Initialised[/] {result.data_dir} with the demo data.")
+        print_doors(payload["demo"])
+    elif result.created:
         out.print(f"[green]Initialised[/] {result.data_dir}")
         out.print("Sign in as the owner (one-time link, valid 15 minutes):")
         out.print(f"  [bold]{result.signin_url}[/]", soft_wrap=True)

@@ -52,14 +52,14 @@ def register(app: typer.Typer) -> None:
 
 
 def welcome(data: DataOpt = None) -> None:
-    """Print the links to start with (used by `make run`): the demo's, or the owner's."""
-    from groupbox.cli.demo import demo_links
+    """Print the links to start with (used by `make run`): the demo's, labelled, Anna's first;
+    without demo data, the owner's."""
+    from groupbox.cli.demo import demo_links, print_doors
 
     links = demo_links(data)
     if links:
-        out.rule("[bold]groupbox demo[/]")
-        out.print(f"Sign in as Anna:        [bold]{links['signin_url']}[/]")
-        out.print(f"Join as a new parent:   [bold]{links['invite_url']}[/]")
+        out.rule("[bold]groupbox demo[/] · open a link in your browser")
+        print_doors(links)
         out.rule()
         return
     signin_link(data=data, member=None, json_=False)

@@ -38,6 +38,9 @@ GROUP_TABS: tuple[tuple[int, str, str], ...] = (
     (70, "files", N_("Files")),
 )
 
+# The tabs a phone shows first, in this order; the others fold under "More" (`ui.tabs`).
+PHONE_TABS: tuple[str, ...] = ("overview", "events", "discussions")
+
 
 @cache
 def dashboard_sections() -> tuple[DashboardSection, ...]:

@@ -42,20 +42,23 @@ def _marks(values: list[str]) -> str:
 
 async def changed_since(actor: Actor, since: datetime, limit: int = 10) -> list[dict[str, Any]]:
     """Moved or cancelled events (the latest change per event) and new official announcements
-    since `since`, newest first. Changes I made myself are left out."""
+    since `since`, newest first. Changes I made myself, and those made before I joined the
+    group, are left out."""
     gids = list(actor.memberships)
     if not gids:
         return []
     mids = actor.member_ids
+    # `me`: my membership in the item's group; what happened before I joined is not news to me.
     rows = await DB.fetch(
         f"SELECT c.event_id, c.old_starts_at, c.old_location, c.new_starts_at, c.new_location, c.cancelled,"
         f" c.changed_at, e.title, e.group_id, e.cancel_reason, e.starts_at FROM event_change c"
-        f" JOIN event e ON e.id = c.event_id"
+        f" JOIN event e ON e.id = c.event_id JOIN member me ON me.group_id = e.group_id AND me.id IN ({_marks(mids)})"
         f" WHERE e.group_id IN ({_marks(gids)}) AND e.deleted_at IS NULL AND c.changed_at > ?"
+        f" AND c.changed_at > me.joined_at"
         f" AND (c.changed_by IS NULL OR c.changed_by NOT IN ({_marks(mids)}))"
         f" AND c.version = (SELECT MAX(version) FROM event_change c2 WHERE c2.event_id = c.event_id)"
         f" ORDER BY c.changed_at DESC LIMIT ?",
-        *gids, since, *mids, limit,
+        *mids, *gids, since, *mids, limit,
     )
     # The oldest old value in the window, so "was → now" spans every change since the visit.
     first = {}
@@ -78,9 +81,11 @@ async def changed_since(actor: Actor, since: datetime, limit: int = 10) -> list[
     announcements = await DB.fetch(
         f"SELECT a.id, a.title, a.group_id, a.created_at, a.urgent, m.display_name AS author_name"
         f" FROM announcement a LEFT JOIN member m ON m.id = a.author_id"
+        f" JOIN member me ON me.group_id = a.group_id AND me.id IN ({_marks(mids)})"
         f" WHERE a.group_id IN ({_marks(gids)}) AND a.official = 1 AND a.deleted_at IS NULL AND a.created_at > ?"
+        f" AND a.created_at > me.joined_at"
         f" AND (a.author_id IS NULL OR a.author_id NOT IN ({_marks(mids)})) ORDER BY a.created_at DESC LIMIT ?",
-        *gids, since, *mids, limit,
+        *mids, *gids, since, *mids, limit,
     )
     for a in announcements:
         items.append({"type": "announcement", "id": a["id"], "title": a["title"], "group_id": a["group_id"],
@@ -132,23 +137,64 @@ async def upcoming(actor: Actor, reference: datetime | None = None, days: int = 
     return await events.events_between(actor, start=reference, end=reference + timedelta(days=days), limit=limit)
 
 
+def _about(announcement: dict, events: dict[str, dict]) -> dict | None:
+    """The coming-up event an official announcement is news about: one of its group whose title it
+    names ("Parent evening moved to 3 Dec" and the moved "Parent evening"), changed since my visit."""
+    title = announcement["title"].casefold()
+    for event in events.values():
+        if (event["group_id"] == announcement["group_id"] and event.get("home_change")
+                and event["title"].casefold() in title):
+            return event
+    return None
+
+
 async def home(actor: Actor, reference: datetime | None = None, record_visit: bool = True) -> dict[str, Any]:
+    """`needs_me` and `changed` are complete (the API's lists). The page shows each thing once:
+    - a place I took on a sign-up sheet of an event that is coming up shows on that event's row
+      (`my_slots`), not as a card of its own (`needs_page` leaves it out);
+    - an event under "Coming up" that moved or was cancelled since my visit carries its change on
+      its row (`home_change`), with the official announcement about it (`news`); "Changed" lists
+      the rest (`changed_below`) and only names those on rows (`changed_above`);
+    - "Official updates" are the last `UPCOMING_DAYS` days' announcements not shown above."""
     reference = reference or now()
     since = await visit_window(actor, reference, record=record_visit)
     items = await actions.derive(actor, reference)
     groups = await actions.group_names(list(actor.memberships))
-    # Each thing appears once: what needs me is not repeated as "changed", and what is new
-    # since my visit is not repeated under "official updates".
+    coming = await upcoming(actor, reference)
+    on_page = {e["id"]: e for e in coming}
+    on_rows = set()
+    for item in items:
+        event = on_page.get(item.detail.get("event_id") or "") if item.kind == "commitment" else None
+        if event is not None:
+            event.setdefault("my_slots", []).append(item.detail["label"])
+            on_rows.add(item.id)
     needed = {item.id for item in items}
     changed = [c for c in await changed_since(actor, since) if c["id"] not in needed]
+    changed_above, changed_below = [], []
+    for c in changed:
+        if c["id"] in on_page:
+            on_page[c["id"]]["home_change"] = c
+            changed_above.append(c)
+    for c in changed:
+        event = _about(c, on_page) if c["type"] == "announcement" else None
+        if event is not None:
+            event["news"] = c
+            changed_above.append({**c, "event_id": event["id"]})
+        elif c["id"] not in on_page:
+            changed_below.append(c)
     shown = needed | {c["id"] for c in changed}
+    recent = reference - timedelta(days=UPCOMING_DAYS)
     official = [a for a in await official_updates(actor, limit=8) if a["id"] not in shown][:4]
     return {
         "since": since,
         "needs_me": items,
-        "upcoming": await upcoming(actor, reference),
+        "needs_page": [item for item in items if item.id not in on_rows],
+        "upcoming": coming,
         "changed": changed,
+        "changed_below": changed_below,
+        "changed_above": changed_above,
         "official": official,
+        "official_page": [a for a in official if as_utc(a["created_at"]) > recent],
         "catch_up": await catch_up(actor, since),
         "groups": groups,
     }

@@ -19,6 +19,12 @@ without a deadline count as if due in 2 days (urgency 1/3). So an event in two d
 RSVP (3 × 1/3 = 1.0) outranks a poll closing next week (2 × 1/8 = 0.25), and an urgent official
 announcement (4 × 1/3 = 1.33) outranks chatter (a mention: 1 × 1/3 = 0.33). Ties: earlier
 deadline, then newer item.
+
+A new joiner came for the next event, not for the group's history:
+- In a group I joined less than `NEW_JOINER` ago, that group's soonest missing RSVP counts as due
+  now (urgency 1, so 3.0): it comes first.
+- Acknowledging something shared before I joined (a file, a non-urgent announcement) weighs
+  `OLDER_ACK_WEIGHT` and is marked `older`, so pages fold it ("2 older files to confirm").
 """
 
 from __future__ import annotations
@@ -35,8 +41,10 @@ from groupbox.util import as_utc, now
 WEIGHTS = {"rsvp": 3.0, "acknowledge": 2.0, "vote": 2.0, "task": 2.0, "question": 2.0, "commitment": 1.5,
            "mention": 1.0}
 URGENT_ACK_WEIGHT = 4.0
+OLDER_ACK_WEIGHT = 0.5
 NO_DEADLINE_DAYS = 2.0
 COMMITMENT_WINDOW = timedelta(days=7)
+NEW_JOINER = timedelta(days=7)
 
 
 @dataclass
@@ -51,6 +59,7 @@ class ActionItem:
     weight: float = 1.0
     detail: dict[str, Any] = field(default_factory=dict)
     score: float = 0.0
+    due_now: bool = False  # a new joiner's first RSVP (see the module docstring)
 
     def as_dict(self, groups: dict[str, dict]) -> dict[str, Any]:
         group = groups.get(self.group_id, {})
@@ -64,7 +73,9 @@ class ActionItem:
         }
 
 
-def urgency(due_at: datetime | None, reference: datetime) -> float:
+def urgency(due_at: datetime | None, reference: datetime, due_now: bool = False) -> float:
+    if due_now:
+        return 1.0
     if due_at is None:
         return 1.0 / (1.0 + NO_DEADLINE_DAYS)
     days_left = max((as_utc(due_at) - reference).total_seconds() / 86400.0, 0.0)
@@ -76,7 +87,7 @@ def rank(items: list[ActionItem], reference: datetime | None = None) -> list[Act
     reference = reference or now()
     far = datetime.max.replace(tzinfo=reference.tzinfo)
     for item in items:
-        item.score = round(item.weight * urgency(item.due_at, reference), 6)
+        item.score = round(item.weight * urgency(item.due_at, reference, item.due_now), 6)
     return sorted(
         items,
         key=lambda i: (-i.score, as_utc(i.due_at) if i.due_at else far,
@@ -105,6 +116,14 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
     # primary-key lookup instead of one per membership.
     mine = "WITH mine(group_id, member_id) AS (VALUES " + ",".join("(?, ?)" for _ in gids) + ") "
     pairs = [value for m in memberships.values() for value in (m.group_id, m.member_id)]
+    joined = {r["group_id"]: as_utc(r["joined_at"]) for r in await DB.fetch(
+        f"SELECT group_id, joined_at FROM member WHERE id IN ({_marks(mids)})", *mids) if r["joined_at"]}
+
+    def older(group_id: str, created_at: datetime | None) -> bool:
+        """Shared before I joined the group."""
+        since = joined.get(group_id)
+        return since is not None and created_at is not None and as_utc(created_at) < since
+
     items: list[ActionItem] = []
 
     # RSVPs missing on RSVP-required events still ahead and still answerable.
@@ -116,11 +135,15 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
         " AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id = mine.member_id)",
         *pairs, reference, reference,
     )
-    for r in rows:
+    first_rsvp: set[str] = set()
+    for r in sorted(rows, key=lambda r: as_utc(r["starts_at"])):
+        since = joined.get(r["group_id"])
+        new_joiner = since is not None and reference - since < NEW_JOINER and r["group_id"] not in first_rsvp
+        first_rsvp.add(r["group_id"])
         items.append(ActionItem(r["id"], "rsvp", r["group_id"], r["title"], f"/events/{r['id']}",
                                 r["rsvp_deadline"] or r["starts_at"], r["created_at"], WEIGHTS["rsvp"],
                                 {"starts_at": r["starts_at"], "location": r["location"],
-                                 "rsvp_deadline": r["rsvp_deadline"]}))
+                                 "rsvp_deadline": r["rsvp_deadline"]}, due_now=new_joiner))
 
     # Announcements to acknowledge.
     rows = await DB.fetch(
@@ -133,11 +156,14 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
         *pairs,
     )
     for r in rows:
-        weight = URGENT_ACK_WEIGHT if (r["urgent"] and r["official"]) else WEIGHTS["acknowledge"]
+        urgent = bool(r["urgent"] and r["official"])
+        backlog = not urgent and older(r["group_id"], r["created_at"])
+        weight = URGENT_ACK_WEIGHT if urgent else OLDER_ACK_WEIGHT if backlog else WEIGHTS["acknowledge"]
         items.append(ActionItem(r["id"], "acknowledge", r["group_id"], r["title"], f"/announcements/{r['id']}",
                                 None, r["created_at"], weight,
                                 {"object": "announcement", "official": bool(r["official"]),
-                                 "urgent": bool(r["urgent"]), "ack_url": f"/announcements/{r['id']}/ack"}))
+                                 "urgent": bool(r["urgent"]), "ack_url": f"/announcements/{r['id']}/ack",
+                                 "older": backlog}))
 
     # Files to acknowledge.
     rows = await DB.fetch(
@@ -149,10 +175,12 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
         *pairs,
     )
     for r in rows:
+        backlog = older(r["group_id"], r["created_at"])
         items.append(ActionItem(r["id"], "acknowledge", r["group_id"], r["display_name"], f"/files/{r['id']}",
-                                None, r["created_at"], WEIGHTS["acknowledge"],
+                                None, r["created_at"], OLDER_ACK_WEIGHT if backlog else WEIGHTS["acknowledge"],
                                 {"object": "file", "content_type": r["content_type"],
-                                 "ack_url": f"/files/{r['id']}/ack", "download_url": f"/files/{r['id']}/download"}))
+                                 "ack_url": f"/files/{r['id']}/ack", "download_url": f"/files/{r['id']}/download",
+                                 "older": backlog}))
 
     # Open polls I have not voted in.
     rows = await DB.fetch(
@@ -179,7 +207,7 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
 
     # Sign-up slots I took that start within a week (the slot's time, else its sheet's event).
     rows = await DB.fetch(
-        f"SELECT sl.id, s.id AS signup_id, s.group_id, s.title, sl.label, c.committed_at,"
+        f"SELECT sl.id, s.id AS signup_id, s.group_id, s.title, sl.label, c.committed_at, e.id AS event_id,"
         f" COALESCE(sl.starts_at, e.starts_at) AS \"starts_at [TIMESTAMPTZ]\" FROM signup_commitment c"
         f" JOIN signup_slot sl ON sl.id = c.slot_id JOIN signup s ON s.id = sl.signup_id"
         f" LEFT JOIN event e ON e.id = s.event_id AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
@@ -190,7 +218,7 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
     for r in rows:
         items.append(ActionItem(r["id"], "commitment", r["group_id"], f"{r['label']} · {r['title']}",
                                 f"/signups/{r['signup_id']}", r["starts_at"], r["committed_at"],
-                                WEIGHTS["commitment"]))
+                                WEIGHTS["commitment"], {"event_id": r["event_id"], "label": r["label"]}))
 
     # Mentions (and questions from admins) in messages newer than my last read of the thread.
     if await _table_exists("mention"):
@@ -214,9 +242,29 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
     return rank(items, reference)
 
 
+# Words that say who is in a group rather than which group it is: a card's short name drops them.
+_GENERIC_TAIL = {"parents", "volunteers", "members", "group", "team", "eltern", "gruppe", "mitglieder"}
+SHORT_NAME_MAX = 18
+
+
+def short_name(name: str) -> str:
+    """A group's name for a card's meta line: "FC Kreuzberg U12 Parents" -> "FC Kreuzberg U12"
+    (a trailing generic word goes; longer names keep their first words up to `SHORT_NAME_MAX`)."""
+    words = name.split()
+    while len(words) > 1 and words[-1].lower() in _GENERIC_TAIL:
+        words.pop()
+    short = words[:1]
+    for word in words[1:]:
+        if len(" ".join([*short, word])) > SHORT_NAME_MAX:
+            break
+        short.append(word)
+    return " ".join(short)
+
+
 async def group_names(group_ids: list[str]) -> dict[str, dict]:
+    """id -> {id, name, short, color_index, timezone} for cards that name their group."""
     if not group_ids:
         return {}
     rows = await DB.fetch(f"SELECT id, name, color_index, timezone FROM grp WHERE id IN ({_marks(group_ids)})",
                           *group_ids)
-    return {r["id"]: r for r in rows}
+    return {r["id"]: {**r, "short": short_name(r["name"])} for r in rows}

@@ -6,7 +6,9 @@ back for history (`util.clock_at`). Dates are relative to today in Europe/Berlin
 still be actionable (Anna's missing RSVP, the open poll, the match) lies at least 24 hours ahead.
 
 Idempotent: the first run records itself in `instance_meta` ("demo"); later runs change nothing
-but hand out fresh links.
+but hand out fresh links: Anna's (a parent in all four groups), Coach Mark's (the admin of FC
+Kreuzberg U12: its migration page shows who moved over and the old chat's archive), the owner's
+(the server's owner, in none of the demo's groups) and the demo's invite link.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from groupbox.util import clock_at, now
 META_KEY = "demo"
 TZ = "Europe/Berlin"
 SIGNIN_TTL = timedelta(hours=24)
+# FC Kreuzberg U12's move, as its migration page shows it: 24 families in the old chat, 18
+# opened the link, 15 joined; some added a second device, some chose their notifications.
+FC_FAMILIES = 24
+OPENED_OLD_CHAT_LINK = 18
 
 
 @dataclass
@@ -37,6 +43,8 @@ class DemoResult:
     anna_profile_id: str
     signin_url: str
     invite_url: str
+    mark_signin_url: str | None = None
+    owner_signin_url: str | None = None
 
 
 class Timeline:
@@ -101,6 +109,28 @@ async def links(config: Config, meta: dict) -> tuple[str, str]:
     except (InvalidToken, KeyError, ValueError):
         invite_token = ""
     return f"{config.base_url}/signin/{token}", f"{config.base_url}/join/{invite_token}"
+
+
+async def _mark_profile(meta: dict) -> str | None:
+    """Coach Mark's profile (recorded since the demo shows the admin side; found by name before)."""
+    if meta.get("mark"):
+        return meta["mark"]
+    row = await DB.fetchone("SELECT profile_id FROM member WHERE group_id = ? AND display_name = ? AND status = 'active'",
+                            (meta.get("groups") or {}).get("fc", ""), MARK)
+    return row["profile_id"] if row else None
+
+
+async def doors(config: Config, meta: dict) -> dict[str, str | None]:
+    """Every door into the demo, freshly made: Anna (valid 24 h), Coach Mark (24 h), the owner
+    (the usual 15 minutes) and the demo's invite link."""
+    signin, invite = await links(config, meta)
+    mark_profile = await _mark_profile(meta)
+    mark = await identity.issue_signin_link(profile_id=mark_profile, ttl=SIGNIN_TTL) if mark_profile else None
+    owner = await identity.owner_profile()
+    owner_token = await identity.issue_signin_link(profile_id=owner["id"]) if owner else None
+    return {"signin_url": signin, "invite_url": invite,
+            "mark_signin_url": f"{config.base_url}/signin/{mark}" if mark else None,
+            "owner_signin_url": f"{config.base_url}/signin/{owner_token}" if owner_token else None}
 
 
 async def landing_links(config: Config) -> dict | None:
@@ -195,27 +225,32 @@ async def load(config: Config, reference: datetime | None = None) -> DemoResult:
     """Load the demo (once); returns fresh links either way."""
     meta = await _meta()
     if meta:
-        signin, invite = await links(config, meta)
-        return DemoResult(False, meta["anna"], signin, invite)
+        return DemoResult(False, meta["anna"], **await doors(config, meta))
     owner = await identity.owner_profile()
     if owner is None:
         raise RuntimeError("initialise the instance first (groupbox init)")
     loader = Loader(config, reference or now())
     await _build(loader, await identity.load_actor(owner["id"]))
     invite_token = await _demo_invite(loader)
-    meta = {"anna": loader.people[ANNA], "groups": {k: g["id"] for k, g in loader.groups.items()},
+    meta = {"anna": loader.people[ANNA], "mark": loader.people[MARK],
+            "groups": {k: g["id"] for k, g in loader.groups.items()},
             "invite": _fernet(config).encrypt(invite_token.encode()).decode(), "loaded_at": now().isoformat()}
     await _save_meta(meta)
-    signin, invite = await links(config, meta)
-    return DemoResult(True, meta["anna"], signin, invite)
+    return DemoResult(True, meta["anna"], **await doors(config, meta))
 
 
 async def _demo_invite(loader: Loader) -> str:
+    """The old chat's link (the one `groupbox demo` prints), which more parents opened than
+    joined through it so far: the migration funnel's "opened"."""
     from groupbox.domain.groups import invites
 
     mark = await loader.actor(MARK)
-    _row, token = await invites.invite_create(mark, loader.groups["fc"]["id"], expires_in_hours=366 * 24,
-                                              label="Old WhatsApp group")
+    with clock_at(loader.t.ago(days=23)):
+        row, token = await invites.invite_create(mark, loader.groups["fc"]["id"], expires_in_hours=366 * 24,
+                                                 label="Old WhatsApp group")
+    for index in range(OPENED_OLD_CHAT_LINK):
+        with clock_at(loader.t.ago(days=22, hours=-index * 5)):
+            await invites.record_view(row["id"], f"demo-browser-{index}")
     return token
 
 
@@ -246,6 +281,7 @@ async def _build(l: Loader, owner: Actor) -> None:  # noqa: E741 - reads like a 
         await groups.member_set_role(await l.actor(MARK), l.groups["fc"]["id"], l.members[("fc", LISA)], "moderator")
 
     await _football(l)
+    await _moving_over(l)
     await _school(l)
     await _tenants(l)
     await _food_bank(l)
@@ -360,6 +396,66 @@ async def _football(l: Loader) -> None:  # noqa: E741
     ])
 
 
+async def _moving_over(l: Loader) -> None:  # noqa: E741
+    """What Coach Mark sees on FC Kreuzberg U12's migration page: the expected size, parents who
+    linked a second device (verified) or chose their notifications, and the old chat's archive,
+    imported from a WhatsApp export the way an admin does it."""
+    from groupbox import scratch
+    from groupbox.domain.groups import service as groups
+    from groupbox.domain.migration import archive_import
+    from groupbox.domain.notify import service as notify
+
+    t, gid = l.t, l.groups["fc"]["id"]
+    with clock_at(t.ago(days=23, hours=1)):
+        await groups.group_update(await l.actor(MARK), gid, expected_size=FC_FAMILIES)
+    for index, name in enumerate([LISA, SAMIR, PRIYA, *FC_PARENTS[:3]]):
+        with clock_at(t.ago(days=18, hours=index)):
+            await identity.start_browser(l.people[name], "Demo tablet")
+    for index, name in enumerate([LISA, SAMIR, *FC_PARENTS[:7]]):
+        with clock_at(t.ago(days=17, hours=index)):
+            await notify.set_preferences(await l.actor(name), {"event_change": "immediate"}, gid)
+    with scratch.folder(l.config.data_dir, "import-") as folder, clock_at(t.ago(days=22)):
+        export = folder / "WhatsApp Chat with FC Kreuzberg U12.txt"
+        export.write_text(_old_chat(t), encoding="utf-8")
+        await archive_import.import_export(await l.actor(MARK), gid, export, files_dir=l.config.files_dir,
+                                           max_bytes=l.config.import_max_bytes, source_name=export.name)
+
+
+def _old_chat(t: Timeline) -> str:
+    """The old WhatsApp group's last months, as Android exports it (English, 24 h): the archive's
+    text. Dates are days before the move, so the archive ends where the group space begins."""
+    lines = [(120, "09:12", MARK, "Welcome to the U12 parents group! Training Tuesdays and Thursdays 17:00."),
+             (118, "18:40", LISA, "Thanks Mark! Is there a kit list somewhere?"),
+             (118, "19:02", MARK, "Red shirts, black shorts, shin guards. I'll post the full list."),
+             (110, "07:55", SAMIR, "Anyone driving to the away match on Saturday? I have 2 free seats."),
+             (110, "08:20", "Elif Yılmaz", "Yes please, Mia needs a seat!"),
+             (103, "20:14", PRIYA, "Who has the snack list for the tournament?"),
+             (103, "20:31", "Jan Kowalski", "I'll bring bananas and water."),
+             (96, "17:45", MARK, "Training moved to the Sporthalle today, the pitch is flooded."),
+             (96, "17:47", "Tom Schneider", "Thanks for the heads-up 👍"),
+             (89, "21:03", LISA, "Reminder: team photo next Thursday, please bring the red shirts."),
+             (82, "12:30", "Sophie Wagner", "Found a blue water bottle in my car — whose is it?"),
+             (82, "12:52", "Mehmet Arslan", "Ours! Thank you Sophie."),
+             (75, "19:10", MARK, "Great match today everyone. 3:1! 🎉"),
+             (75, "19:14", ANNA, "What a game! The kids were amazing."),
+             (68, "08:05", "Claire Dubois", "Can someone share the league schedule again?"),
+             (68, "08:40", MARK, "It's in the pinned message. I'll also upload it to our new space soon."),
+             (54, "18:22", "Lukas Hoffmann", "Is training on during the holidays?"),
+             (54, "18:35", MARK, "No training in the holidays. Back on the 7th."),
+             (40, "20:00", LISA, "Carpool for Saturday: I can take 3 kids from Kottbusser Tor."),
+             (33, "16:15", "Nora Fischer", "Sorry we missed the RSVP, count Ben in for Saturday."),
+             (28, "10:00", MARK, "Big news: from next week we'll plan everything in our new group space. "
+                                 "I'll share the link here. Small talk can stay in this chat."),
+             (27, "10:05", MARK, "Here it is — just tap and type your name, no account needed."),
+             (27, "10:11", ANNA, "Joined, thanks! Much easier than scrolling up here."),
+             (26, "21:40", SAMIR, "Done too. The RSVP buttons are great.")]
+    out = []
+    for days, clock, who, text in lines:
+        day_ = local(t.ago(days=days), TZ).date()
+        out.append(f"{day_:%d/%m/%y}, {clock} - {who}: {text}")
+    return "\n".join(out) + "\n"
+
+
 async def _school(l: Loader) -> None:  # noqa: E741
     from groupbox.domain.objects import announcements, events
 
@@ -464,4 +560,5 @@ async def _food_bank(l: Loader) -> None:  # noqa: E741
 
 
 def summary(result: DemoResult) -> dict[str, Any]:
-    return {"created": result.created, "signin_url": result.signin_url, "invite_url": result.invite_url}
+    return {"created": result.created, "signin_url": result.signin_url, "invite_url": result.invite_url,
+            "mark_signin_url": result.mark_signin_url, "owner_signin_url": result.owner_signin_url}

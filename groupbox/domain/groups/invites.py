@@ -12,6 +12,8 @@ Rules:
 - Claims are rate limited per IP address (`claim_rate_limit`).
 - Someone an admin removed cannot rejoin from the same profile until an admin lets them back in;
   a device that an admin signed in to one group (resend access) joins nothing else.
+- Join and answer: when the group's next event asks for RSVPs, the join page offers Yes / Maybe /
+  No beside the name; one POST claims, then answers as the new member (`invite_claim_and_answer`).
 """
 
 from __future__ import annotations
@@ -217,10 +219,12 @@ async def invite_preview(token: str, browser: str | None = None) -> dict:
         await record_view(invite["id"], browser)
     preview = {
         "group": {"id": group["id"], "name": group["name"], "purpose": group["purpose"],
-                  "color_index": group["color_index"]},
+                  "color_index": group["color_index"], "timezone": group["timezone"]},
         "member_count": await member_count(group["id"]),
         "needs_approval": bool(invite["needs_approval"]),
         "upcoming": [],
+        # Join and answer: offered only where the answer can count at once.
+        "answer_event": None if invite["needs_approval"] else await answerable_event(group),
     }
     for hook in areas.join_previews():
         preview["upcoming"].extend(await hook(group))
@@ -270,6 +274,59 @@ async def invite_claim(token: str, display_name: str, *, actor: Actor | None, us
                            group_id=group["id"], target_type="member", target_id=member_id, target_name=name,
                            detail=f"invite {invite['id']}")
     return ClaimResult(member_id, group["id"], status, session_token)
+
+
+async def answerable_event(group: dict) -> dict | None:
+    """Join and answer (the join page): the group's next event that asks for RSVPs and can still be
+    answered — not cancelled, not started, its deadline ahead. Title and times only."""
+    stamp = now()
+    row = await DB.fetchone(
+        "SELECT id, title, starts_at, location, rsvp_deadline FROM event WHERE group_id = ? AND rsvp_required = 1"
+        " AND deleted_at IS NULL AND cancelled_at IS NULL AND starts_at > ?"
+        " AND (rsvp_deadline IS NULL OR rsvp_deadline > ?) ORDER BY starts_at, id LIMIT 1",
+        group["id"], stamp, stamp,
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What became of "Join and answer": the answer given, or why it could not be (the person is
+    in either way)."""
+
+    status: str | None
+    event: dict | None
+    problem: str | None = None
+
+
+async def invite_claim_and_answer(token: str, display_name: str, event_id: str, status: str, *,
+                                  actor: Actor | None, user_agent: str | None, ip: str, rate: str,
+                                  session_days: int = 365) -> tuple[ClaimResult, Answer]:
+    """Join the invite's group and answer one of its events in one step (one field, one tap).
+
+    The claim is `invite_claim` with all its rules and its rate limit; a malformed answer is
+    refused before anything is written. The answer then goes through `rsvps.rsvp` as the new
+    member, so its rules hold too: a pending member (approval needed) answers nothing, and an
+    event that is not this group's, is cancelled or past its deadline leaves the person joined and
+    told why."""
+    from groupbox.domain.objects import rsvps
+    from groupbox.errors import DomainError
+
+    answer = rsvps.clean_status(status)
+    result = await invite_claim(token, display_name, actor=actor, user_agent=user_agent, ip=ip, rate=rate,
+                                session_days=session_days)
+    if result.status != "active":
+        return result, Answer(None, None, _("An admin lets you in first; then you can answer."))
+    event = await DB.fetchone("SELECT group_id FROM event WHERE id = ? AND deleted_at IS NULL", event_id or "")
+    if event is None or event["group_id"] != result.group_id:
+        return result, Answer(None, None, _("That event is not in this group any more."))
+    member = await DB.fetchone("SELECT profile_id FROM member WHERE id = ?", result.member_id)
+    joined = await identity.load_actor(member["profile_id"])
+    try:
+        done = await rsvps.rsvp(joined, event_id, answer)
+    except DomainError as exc:
+        return result, Answer(None, None, exc.message)
+    return result, Answer(done["rsvp"]["status"], done["event"])
 
 
 async def pending_membership(actor: Actor, group_id: str) -> dict | None:

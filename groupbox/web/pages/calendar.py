@@ -9,13 +9,22 @@ from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
 from groupbox.db.full import best_effort
+from groupbox.domain.actions.service import short_name
 from groupbox.domain.calendar import service as calendar
 from groupbox.errors import NotFound
 from groupbox.i18n import _
 from groupbox.instance import read_secret
 from groupbox.timefmt import local, zone
 from groupbox.util import now
-from groupbox.web.support import PUBLIC, SIGNED_IN, config_of, redirect, render
+from groupbox.web.support import (
+    PUBLIC,
+    SIGNED_IN,
+    config_of,
+    form_data,
+    local_path,
+    redirect,
+    render,
+)
 
 # The page shows three weeks (a phone list, not a year planner); "Later" doubles it up to 60
 # days, like the API's default window.
@@ -34,6 +43,13 @@ async def _feed_url(request: Request, actor: Actor) -> str | None:
     return f"{config.base_url}/ics/{token}.ics" if token else None
 
 
+def _short_names(rows: list[dict]) -> list[dict]:
+    """Rows name their group by its colour dot and short name ("FC Kreuzberg U12")."""
+    for row in rows:
+        row["group_short"] = short_name(row["group_name"] or "")
+    return rows
+
+
 async def calendar_card(request: Request, actor: Actor) -> dict:
     return {"calendar": {"feed_url": await _feed_url(request, actor)}}
 
@@ -47,7 +63,7 @@ async def calendar_page(request: Request, actor: Actor, past: int = 0, days: int
     days = min(max(days, 1), MAX_PAGE_DAYS)
     start = reference - timedelta(days=60) if past else local(reference, config.timezone).replace(
         hour=0, minute=0, second=0, microsecond=0)
-    rows = await calendar.entries(actor, start=start, end=reference + timedelta(days=days))
+    rows = _short_names(await calendar.entries(actor, start=start, end=reference + timedelta(days=days)))
     by_day = calendar.group_by_day(rows, lambda r: r["group_timezone"])
     return await render(request, "calendar/list.html", nav="calendar", days=by_day, past=past, shown_days=days,
                         more_days=min(days * 2, MAX_PAGE_DAYS) if days < MAX_PAGE_DAYS else None,
@@ -64,7 +80,7 @@ async def calendar_month(request: Request, actor: Actor, m: str | None = None) -
     first = calendar.parse_month(m, today)
     weeks_start = first - timedelta(days=first.weekday())
     start = datetime.combine(weeks_start - timedelta(days=1), time(), zone(config.timezone))
-    rows = await calendar.entries(actor, start=start, end=start + timedelta(days=45))
+    rows = _short_names(await calendar.entries(actor, start=start, end=start + timedelta(days=45)))
     days = calendar.group_by_day(rows, lambda r: r["group_timezone"])
     return await render(request, "calendar/month.html", nav="calendar", first=first, today=today,
                         weeks=calendar.month_grid(first, dict(days), today),
@@ -76,8 +92,11 @@ async def calendar_month(request: Request, actor: Actor, m: str | None = None) -
 
 @post("/calendar/feed/reset", guards=SIGNED_IN, include_in_schema=False)
 async def feed_reset(request: Request, actor: Actor) -> Redirect:
+    """The second button of "Make a new link…" (on /calendar and /me): back where it was asked."""
+    form = await form_data(request)
     await calendar.reset_feed(actor, read_secret(config_of(request)))
-    return redirect(request, "/calendar#feed", _("New calendar link made. The old one no longer works."))
+    return redirect(request, local_path(form.get("next"), "/calendar#feed"),
+                    _("New calendar link made. The old one no longer works."))
 
 
 # HEAD too: calendar apps and link checkers ask it before (or instead of) a GET; Litestar sends

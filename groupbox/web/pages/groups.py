@@ -44,13 +44,16 @@ def shown_above() -> set[str]:
 
 
 def group_tabs(group: dict, actor: Actor) -> list[tuple[str, str, str]]:
+    """Overview and the areas' tabs, those a phone shows first leading (`areas.PHONE_TABS`);
+    `ui.tabs` folds the rest under "More" on a phone."""
     base = f"/groups/{group['id']}"
     items = [("overview", _("Overview"), base)]
     items += [(key, _(label), f"{base}/{key}") for _order, key, label in areas.GROUP_TABS]
     items.append(("members", _("Members"), f"{base}/members"))
     if can(actor, "group.admin", group):
         items.append(("admin", _("Admin"), f"{base}/admin"))
-    return items
+    lead = [item for key in areas.PHONE_TABS for item in items if item[0] == key]
+    return lead + [item for item in items if item not in lead]
 
 
 async def group_page(request: Request, actor: Actor, template: str, group: dict, tab: str, **context) -> Template:
@@ -79,7 +82,7 @@ async def group_create(request: Request, actor: Actor) -> Redirect | Template:
     except Invalid as exc:
         return await render(request, "groups/new.html", nav="groups", values=form, status_code=422,
                             page_title=_("New group"), **form_error_page(exc))
-    return redirect(request, f"/groups/{group['id']}", _("Group created. Invite people from the Admin tab."))
+    return redirect(request, f"/groups/{group['id']}", _("Group created. Next: create its invite link."))
 
 
 @get("/groups/{group_id:str}", guards=SIGNED_IN, include_in_schema=False)
@@ -94,11 +97,16 @@ async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Resp
                 context = await section.load(actor, group)
                 if context is not None:
                     sections.append({"key": section.key, "template": section.template, "context": context})
+            # What "Important now" carries with its action: the sections below show such an item
+            # without a second button, with a note pointing up (one place per item per page).
+            important = set(shown_above())
         finally:
             _SHOWN.reset(token)
-        return {"group": group, "tabs": group_tabs(group, actor), "tab": "overview",
-                "is_admin": can(actor, "group.admin", group), "member_count": await groups.member_count(group_id),
-                "sections": sections, "me": actor.membership(group_id)}
+        is_admin = can(actor, "group.admin", group)
+        member_count = await groups.member_count(group_id)
+        return {"group": group, "tabs": group_tabs(group, actor), "tab": "overview", "is_admin": is_admin,
+                "member_count": member_count, "sections": sections, "me": actor.membership(group_id),
+                "important_ids": important, "bring_people": is_admin and member_count < 2}
 
     key = await state_key(actor, [group_id], "group", group_id)
     return await cached_page(request, actor, "groups/dashboard.html", key, build, nav="groups")

@@ -5,12 +5,25 @@ from __future__ import annotations
 from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from groupbox.access import Actor
+from groupbox.access import Actor, can
 from groupbox.domain.actions import home as home_service
 from groupbox.timefmt import local
 from groupbox.util import now
 from groupbox.web.pagecache import cached_page, state_key
 from groupbox.web.support import PUBLIC, config_of, render
+
+# Words before a name that are not what friends call you: "Hi Coach Mark", not "Hi Coach".
+_TITLES = {"coach", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "frau", "herr", "prof", "prof."}
+
+
+def first_name(display_name: str) -> str:
+    """"Anna Müller" -> "Anna"; "Anna (Mia's mum)" -> "Anna"; "Ms Schulz" stays whole."""
+    words = display_name.split()
+    if not words:
+        return display_name
+    if words[0].lower() in _TITLES:
+        return display_name.strip()
+    return words[0].rstrip(",")
 
 
 async def _demo_links(request: Request) -> dict | None:
@@ -33,7 +46,8 @@ async def home(request: Request, actor: Actor | None) -> Template | Response:
 
     async def build() -> dict:
         return {"today": local(now(), config.timezone), "home": await home_service.home(actor, record_visit=False),
-                "group_count": len(actor.memberships), "page_title": None}
+                "group_count": len(actor.memberships), "first_name": first_name(actor.display_name),
+                "can_create_group": can(actor, "group.create", None), "page_title": None}
 
     key = await state_key(actor, list(actor.memberships), "home")
     return await cached_page(request, actor, "home/dashboard.html", key, build, nav="home")

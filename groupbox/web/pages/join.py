@@ -1,7 +1,9 @@
 """`/join/{token}`: the moment a parent taps the invite link in the old group chat.
 
 GET shows the group and one field (a name); it spends nothing, so link previews are harmless.
-POST claims: member, device, session, then the group dashboard."""
+When the group's next event asks for RSVPs, Yes / Maybe / No sit under the name ("Join and
+answer"): plain submit buttons of the same form, so one field and one tap record the answer.
+POST claims (and answers): member, device, session, then the group dashboard."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from groupbox.access import Actor
 from groupbox.domain.groups import invites
 from groupbox.errors import Forbidden, Gone, Invalid, NotFound, RateLimited
 from groupbox.i18n import _
+from groupbox.web.pages.events import rsvp_confirmation
 from groupbox.web.support import (
     BROWSER_COOKIE,
     PUBLIC,
@@ -72,11 +75,15 @@ async def join_page(request: Request, token: str, actor: Actor | None) -> Templa
 async def join_submit(request: Request, token: str, actor: Actor | None) -> Template | Redirect:
     config = config_of(request)
     form = await form_data(request)
+    answer = None
+    claim = {"actor": actor, "user_agent": request.headers.get("user-agent"), "ip": client_ip(request),
+             "rate": config.claim_rate_limit, "session_days": config.session_days}
     try:
-        result = await invites.invite_claim(
-            token, form.get("display_name", ""), actor=actor, user_agent=request.headers.get("user-agent"),
-            ip=client_ip(request), rate=config.claim_rate_limit, session_days=config.session_days,
-        )
+        if form.get("answer"):
+            result, answer = await invites.invite_claim_and_answer(
+                token, form.get("display_name", ""), form.get("event", ""), form.get("answer", ""), **claim)
+        else:
+            result = await invites.invite_claim(token, form.get("display_name", ""), **claim)
     except (NotFound, Gone, Forbidden) as exc:
         return await _invalid(request, exc)
     except RateLimited as exc:
@@ -90,7 +97,13 @@ async def join_submit(request: Request, token: str, actor: Actor | None) -> Temp
                             errors=exc.errors, values=form, returning=actor is not None,
                             page_title=preview["group"]["name"])
     message = _("Welcome! You're in.") if result.status == "active" else None
-    response = redirect(request, result.redirect, message)
+    kind = "success"
+    if answer is not None and answer.status:
+        message = _("Welcome! You're in. {answer}", answer=rsvp_confirmation(
+            answer.status, answer.event, answer.event["group_timezone"]))
+    elif answer is not None and answer.problem and result.status == "active":
+        message, kind = _("Welcome! You're in, but your answer was not saved: {reason}", reason=answer.problem), "error"
+    response = redirect(request, result.redirect, message, kind=kind)
     if result.session_token:
         response.cookies.append(session_cookie(config, result.session_token))
     return response
