@@ -47,6 +47,10 @@ def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 SIGNED_IN = [signed_in]
 PUBLIC = {"public": True}
+# Routes whose answers cost many times an ordinary page's (a long archive page, its search): a
+# worker serves only a few of them at once (`web.app.HeavyRoutes`), so people reading them hard
+# cannot starve everyone else's requests.
+HEAVY = {"heavy": True}
 
 
 # -- cookies ------------------------------------------------------------------------------------

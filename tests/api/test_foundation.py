@@ -92,7 +92,7 @@ def test_landing_page_for_strangers_dashboard_for_the_signed_in(client, call, cs
     assert "gb_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     assert "Secure" not in cookie  # http URL: no Secure flag
     home = client.get("/")
-    assert "Hi Olivia Owner" in home.text
+    assert "Hi Olivia" in home.text
     assert client.get("/api/me").json()["is_owner"] is True
 
 

@@ -17,7 +17,7 @@ from groupbox.domain.migration import archive, archive_import
 from groupbox.domain.migration import service as migration
 from groupbox.web.openapi import errors, upload
 from groupbox.web.pages.migration import import_post, received_export
-from groupbox.web.support import SIGNED_IN, config_of
+from groupbox.web.support import HEAVY, SIGNED_IN, config_of
 
 
 class FunnelMember(msgspec.Struct):
@@ -135,7 +135,7 @@ async def migration_import(request: Request, actor: Actor, group_id: str) -> Res
     return Response(body, status_code=200 if result.already_imported else 201)
 
 
-@get("/api/groups/{group_id:str}/archive", guards=SIGNED_IN, tags=["migration"])
+@get("/api/groups/{group_id:str}/archive", guards=SIGNED_IN, tags=["migration"], opt=HEAVY)
 async def archive_list(
     actor: Actor, group_id: str, q: str | None = None, sender: str | None = None,
     date_from: Annotated[str | None, QueryParameter(name="from")] = None,

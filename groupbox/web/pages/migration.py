@@ -33,6 +33,7 @@ from groupbox.i18n import N_, _
 from groupbox.timefmt import day as day_label
 from groupbox.web.pages.groups import group_page
 from groupbox.web.support import (
+    HEAVY,
     SIGNED_IN,
     checked,
     config_of,
@@ -266,7 +267,7 @@ async def _archive_page(request: Request, actor: Actor, group_id: str, *, errors
     )
 
 
-@get("/groups/{group_id:str}/archive", guards=SIGNED_IN, include_in_schema=False)
+@get("/groups/{group_id:str}/archive", guards=SIGNED_IN, include_in_schema=False, opt=HEAVY)
 async def archive_page(request: Request, actor: Actor, group_id: str) -> Template:
     return await _archive_page(request, actor, group_id)
 
