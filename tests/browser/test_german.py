@@ -136,6 +136,10 @@ def test_a_german_browser_reads_the_demo_in_german(demo, new_context, english_ui
         assert joiner.evaluate(OVERFLOWING) == []
         screenshot(joiner, f"german-join-{suffix}")
     page.set_viewport_size(PHONE)
+    page.goto(server.url + urls["group"])
+    rows = page.evaluate("""() => new Set([...document.querySelectorAll('.tabs > ul > li')]
+        .filter(li => li.offsetParent !== null).map(li => Math.round(li.getBoundingClientRect().top))).size""")
+    assert rows == 1, "the group's tabs and 'Mehr' share one row on a phone"
     page.goto(server.url + urls["event"])
     assert GERMAN_DAY.search(page.locator("main").inner_text()), page.locator("main").inner_text()[:400]
     page.goto(server.url + "/calendar")
