@@ -11,7 +11,10 @@ import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
-from tests.browser.test_demo import demo  # noqa: F401 - the module's demo server
+from tests.browser.test_demo import (
+    _axe_serious,
+    demo,  # noqa: F401 - the module's demo server
+)
 from tests.conftest import DESKTOP, PHONE, screenshot
 from tools import messages as tooling
 
@@ -129,11 +132,15 @@ def test_a_german_browser_reads_the_demo_in_german(demo, new_context, english_ui
             page.goto(server.url + path)
             _check_german(page, name, english_ui)
             assert page.evaluate(OVERFLOWING) == [], (name, suffix, page.evaluate(OVERFLOWING))
+            if suffix == "phone":  # German words are longer: the pages must stay accessible too
+                assert _axe_serious(page) == [], (name, _axe_serious(page))
             screenshot(page, f"german-{name}-{suffix}")
         joiner.goto(links["invite_url"])
         _check_german(joiner, "join", english_ui)
         expect(joiner.get_by_label("Dein Name")).to_be_visible()
         assert joiner.evaluate(OVERFLOWING) == []
+        if suffix == "phone":
+            assert _axe_serious(joiner) == [], _axe_serious(joiner)
         screenshot(joiner, f"german-join-{suffix}")
     page.set_viewport_size(PHONE)
     page.goto(server.url + urls["group"])
