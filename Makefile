@@ -32,7 +32,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 venv: $(VENV)/.installed
 
 run: $(VENV)/.installed
-	@test -f $(DATA)/groupbox.toml || GROUPBOX_ENV=development $(BIN)/groupbox init --demo --data $(DATA)
+	@test -f $(DATA)/groupbox.toml || GROUPBOX_ENV=development $(BIN)/groupbox init --demo --data $(DATA) >/dev/null
 	@$(BIN)/groupbox migrate --data $(DATA)
 	@GROUPBOX_ENV=development $(BIN)/groupbox welcome --data $(DATA)
 	GROUPBOX_ENV=development $(BIN)/groupbox serve --data $(DATA) --port $(PORT) $(SERVE_FLAGS)
