@@ -167,9 +167,13 @@ class SessionCSRF:
         if auth is not None and auth[0] == "bearer":
             await self.app(scope, receive, send)  # no cookie authority to forge
             return
+        if self.exclude is not None and self.exclude.search(scope["path"]):
+            await self.app(scope, receive, send)  # static files, the health check: no forms, no cookie
+            return
+        # Routes that check the token themselves (streamed uploads) still get it for their forms.
         excluded = should_bypass_middleware(scope=scope, scopes={"http"},  # type: ignore[arg-type]
                                             exclude_opt_key=self.config.exclude_from_csrf_key,
-                                            exclude_path_pattern=self.exclude)
+                                            exclude_path_pattern=None)
         session = session_token_of(scope)
         secret = self.config.secret
         cookie = _cookies(scope).get(self.config.cookie_name)

@@ -105,3 +105,11 @@ def test_an_upload_with_a_token_from_another_session_is_refused(client, world, a
     assert response.status_code == 403
     response = client.post(f"/api/groups/{world.group['id']}/files", files=files, headers=csrf_headers(client))
     assert response.status_code == 201, response.text
+
+
+def test_static_files_and_the_health_check_set_no_cookie(client):
+    """They are cached publicly and carry no forms: a Set-Cookie would only spoil the cache."""
+    for path in ("/api/health", "/static/app.css"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "set-cookie" not in response.headers, path
