@@ -47,7 +47,6 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a non-zero exit."""
     from groupbox.config import ConfigError
     from groupbox.errors import DomainError
-    from groupbox.instance import InstanceError
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _register()
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     except common.CLIError as exc:
         common.err.print(f"error: {exc.message}", markup=False)
         sys.exit(exc.code)
-    except (ConfigError, InstanceError) as exc:
+    except ConfigError as exc:
         common.err.print(f"error: {exc}", markup=False)
         sys.exit(1)
     except DomainError as exc:
@@ -72,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unforeseen: never a traceback
+        # groupbox.instance pulls in the database engine (Piccolo): not imported just to name its
+        # error; an InstanceError can only come from a command that imported it.
+        instance = sys.modules.get("groupbox.instance")
+        if instance is not None and isinstance(exc, instance.InstanceError):
+            common.err.print(f"error: {exc}", markup=False)
+            sys.exit(1)
         # Usage errors (typer's click): they know how to say themselves.
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             common.err.print(f"error: {exc.format_message()}", markup=False)

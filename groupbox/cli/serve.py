@@ -5,7 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import socket
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -114,25 +116,23 @@ def serve(
             err.print(f"Tip: links in invites use {config.base_url}; set GROUPBOX_URL=http://{addresses[0]}:{port} "
                       "so phones can open them.")
     out.print("Press Ctrl-C to stop.")
+    exec_granian(host, port, workers, caddy.pid if caddy is not None else 0)
 
-    from granian.constants import Interfaces
-    from granian.server import Server
 
-    server = Server(
-        "groupbox.web.app:app_from_env",
-        address=host,
-        port=port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        factory=True,
-        log_access=False,
-        respawn_failed_workers=True,
-    )
-    try:
-        server.serve()
-    finally:
-        if caddy is not None:
-            caddy.terminate()
+def exec_granian(host: str, port: int, workers: int, caddy_pid: int) -> NoReturn:
+    """Become granian's main process (groupbox.web.launch): same pid, none of the CLI's modules.
+
+    The CLI's imports would otherwise stay resident in the main process and be forked into every
+    worker. If groupbox is importable only through this process's sys.path, the path goes along.
+    """
+    import groupbox
+
+    for stream in (out.file, err.file, sys.stdout, sys.stderr):
+        stream.flush()
+    root = str(Path(groupbox.__file__).resolve().parents[1])
+    boot = ("import sys; sys.path.append(sys.argv.pop(1)); "
+            "from groupbox.web.launch import main; main(sys.argv[1:])")
+    os.execv(sys.executable, [sys.executable, "-c", boot, root, host, str(port), str(workers), str(caddy_pid)])
 
 
 def register(app: typer.Typer) -> None:

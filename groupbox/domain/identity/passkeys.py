@@ -25,18 +25,8 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import webauthn
-from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from groupbox.access import Actor, require_whole_profile
 from groupbox.config import Config
@@ -47,6 +37,12 @@ from groupbox.domain.identity import service as identity
 from groupbox.errors import Conflict, DomainError, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import as_utc, new_id, now
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import AuthenticatorTransport
+
+# `webauthn` (its attestation formats, cryptography's x509) is imported by the functions that use
+# it, not at start: most workers never see a passkey (issue 17: idle RSS and start time).
 
 CHALLENGE_TTL = timedelta(minutes=5)
 NAME_MAX = 60
@@ -131,6 +127,8 @@ async def _store_challenge(challenge: bytes, purpose: str, profile_id: str | Non
 
 
 def _b64(value: Any) -> bytes:
+    import webauthn
+
     if not isinstance(value, str) or len(value) > 20_000:
         raise ValueError("not base64url")
     return webauthn.base64url_to_bytes(value)
@@ -168,12 +166,22 @@ async def _rows(profile_id: str) -> list[dict]:
 
 
 def _transports(text: str) -> list[AuthenticatorTransport]:
+    from webauthn.helpers.structs import AuthenticatorTransport
+
     known = {t.value: t for t in AuthenticatorTransport}
     return [known[t] for t in text.split(",") if t in known]
 
 
 async def register_options(actor: Actor, config: Config, *, ip: str) -> dict:
     """Options for `navigator.credentials.create()` (as JSON) for this person's next passkey."""
+    import webauthn
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        PublicKeyCredentialDescriptor,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     require_whole_profile(actor)
     rp = _rp(config)
     await ratelimit.hit(f"passkey:{ip}", config.passkey_rate_limit)
@@ -202,6 +210,9 @@ async def register_options(actor: Actor, config: Config, *, ip: str) -> dict:
 async def register_verify(actor: Actor, config: Config, credential: dict, *, name: str | None,
                           user_agent: str | None, ip: str) -> dict:
     """Check the browser's answer and keep the new passkey; returns it."""
+    import webauthn
+    from webauthn.helpers import bytes_to_base64url
+
     require_whole_profile(actor)
     rp = _rp(config)
     await ratelimit.hit(f"passkey:{ip}", config.passkey_rate_limit)
@@ -262,6 +273,9 @@ def _reason(exc: Exception) -> str:
 # -- signing in ---------------------------------------------------------------------------------
 async def login_options(config: Config, *, ip: str) -> dict:
     """Options for `navigator.credentials.get()`: any passkey of this server (discoverable)."""
+    import webauthn
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     rp = _rp(config)
     await ratelimit.hit(f"passkey:{ip}", config.passkey_rate_limit)
     options = webauthn.generate_authentication_options(
@@ -272,6 +286,8 @@ async def login_options(config: Config, *, ip: str) -> dict:
 
 
 def _credential_key(credential: dict) -> str:
+    from webauthn.helpers import bytes_to_base64url
+
     try:
         return bytes_to_base64url(_b64(credential["rawId"]))
     except (KeyError, TypeError, ValueError):
@@ -291,6 +307,8 @@ def _handle_matches(handle: Any, profile_id: str) -> bool:
 async def login_verify(config: Config, credential: dict, *, current: Actor | None, user_agent: str | None,
                        ip: str, session_days: int = 365) -> PasskeySignIn:
     """Sign this browser in with a passkey: a new device and session for its profile."""
+    import webauthn
+
     rp = _rp(config)
     await ratelimit.hit(f"passkey:{ip}", config.passkey_rate_limit)
     challenge = await _take_challenge(credential, "login", None)
