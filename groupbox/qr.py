@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 QUIET = 2
 
 
 def make(data: str) -> segno.QRCode:
+    # segno loads on the first QR code, not at start: most workers never draw one (issue 17).
+    import segno
+
     return segno.make(data, error="m", boost_error=False)
 
 

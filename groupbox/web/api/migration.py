@@ -13,7 +13,7 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 
 from groupbox.access import Actor
-from groupbox.domain.migration import archive, archive_import
+from groupbox.domain.migration import archive
 from groupbox.domain.migration import service as migration
 from groupbox.web.openapi import errors, upload
 from groupbox.web.pages.migration import import_post, received_export
@@ -125,6 +125,9 @@ async def migration_reminder_copy(request: Request, actor: Actor, group_id: str,
 async def migration_import(request: Request, actor: Actor, group_id: str) -> Response[ImportOut]:
     """Multipart field `file`: the `.txt` or `.zip` export; optional `date_order` (dmy|mdy).
     201 with the counts, or 200 with `already_imported` when this export is in the archive."""
+    # The importer (WhatsApp parser, phrase tables) loads on the first import, not at start.
+    from groupbox.domain.migration import archive_import
+
     config = config_of(request)
     async with received_export(request, config) as (path, name, fields):
         result = await archive_import.import_export(actor, group_id, path, files_dir=config.files_dir,

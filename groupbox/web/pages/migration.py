@@ -27,7 +27,6 @@ from groupbox.config import Config
 from groupbox.domain.groups import service as groups
 from groupbox.domain.migration import archive, copy
 from groupbox.domain.migration import service as migration
-from groupbox.domain.migration.archive_import import import_delete, import_export
 from groupbox.errors import Conflict, Forbidden, Invalid, TooLarge
 from groupbox.i18n import N_, _
 from groupbox.timefmt import day as day_label
@@ -274,6 +273,9 @@ async def archive_page(request: Request, actor: Actor, group_id: str) -> Templat
 
 @import_post("/groups/{group_id:str}/archive/import", guards=SIGNED_IN, include_in_schema=False)
 async def archive_import(request: Request, actor: Actor, group_id: str) -> Redirect | Template:
+    # The importer (WhatsApp parser, phrase tables) loads on the first import, not at start.
+    from groupbox.domain.migration.archive_import import import_export
+
     config = config_of(request)
     group = await groups.group_get(actor, group_id)
     if not can(actor, "group.admin", group):
@@ -300,6 +302,8 @@ async def archive_import(request: Request, actor: Actor, group_id: str) -> Redir
 
 @post("/groups/{group_id:str}/archive/imports/{import_id:str}/delete", guards=SIGNED_IN, include_in_schema=False)
 async def archive_import_delete(request: Request, actor: Actor, group_id: str, import_id: str) -> Redirect:
+    from groupbox.domain.migration.archive_import import import_delete  # not at start: see above
+
     form = await form_data(request)
     if not checked(form, "confirm"):
         return redirect(request, f"/groups/{group_id}/archive#imports",
