@@ -25,16 +25,21 @@ import hmac
 import json
 import os
 import re
-from typing import IO
-
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from typing import IO, TYPE_CHECKING
 
 from groupbox.config import Config
 from groupbox.instance import SIGNING_KEY, InstanceError, ensure_keys
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# `cryptography` (~7 MiB resident) is imported by the functions that sign, check and seal, not
+# with this module: every worker's background loop imports `groupbox.backup` to ask whether
+# tonight's backup is due (issue 17: idle RSS).
 
 
 class BackupError(InstanceError):
@@ -47,6 +52,9 @@ FINGERPRINT_HEX = 32
 
 def signing_key(config: Config) -> Ed25519PrivateKey:
     """This instance's backup signing key, made first if the instance has none yet."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     ensure_keys(config.keys_dir)
     path = config.keys_dir / SIGNING_KEY
     try:
@@ -60,6 +68,8 @@ def signing_key(config: Config) -> Ed25519PrivateKey:
 
 
 def _raw(public: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -84,6 +94,9 @@ def sign(key: Ed25519PrivateKey, manifest: bytes) -> bytes:
 
 def signer(manifest: bytes, signature: bytes) -> str:
     """The fingerprint of the key that signed `manifest`; refuses a signature that does not hold."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         doc = json.loads(signature)
         if doc.get("algorithm") != "ed25519":
@@ -116,6 +129,9 @@ def clean_passphrase(raw: str) -> str:
 
 
 def _keys(passphrase: str, salt: bytes, params: tuple[int, int, int]) -> tuple[AESGCM, bytes]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     log_n, r, p = params
     derived = Scrypt(salt=salt, length=64, n=2**log_n, r=r, p=p).derive(passphrase.encode())
     return AESGCM(derived[:32]), hashlib.sha256(derived[32:]).digest()[:16]
@@ -185,6 +201,8 @@ class Decrypting:
         self.done = False
 
     def _open_next(self) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
         sealed, self.ahead = self.ahead, self.source.read(CHUNK + TAG)
         last = not self.ahead
         try:
