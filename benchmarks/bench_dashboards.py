@@ -182,10 +182,8 @@ class Seeder:
 
     async def run(self, data_dir: Path, progress: Callable[[str], None]) -> dict:
         from groupbox.db.engine import DB
-        from groupbox.domain import objects
         from groupbox.domain.identity import service as identity
 
-        objects.load()
         async with DB.session(data_dir / "groupbox.sqlite3"):
             owner = await identity.owner_profile()
             if owner is None:
