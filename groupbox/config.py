@@ -67,6 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("backup_hour", int, 3, "Local hour (server timezone) of the nightly backup into DATA/backups/ while serving; -1 = none."),
     Setting("backup_keep", int, 7, "Nightly backups kept in DATA/backups/ (older nightly ones are deleted)."),
     Setting("sync_interval_minutes", int, 15, "How often remote servers are synced while serving."),
+    Setting("remote_timeout_seconds", int, 15, "Seconds to wait at most for one answer from a connected server (opening the connection: 5 at most)."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error."),
 )
 

@@ -1,4 +1,4 @@
-"""Daily jobs that every server worker runs (the digest, the nightly backup): the first worker to
+"""Jobs that every server worker runs (the digest, the nightly backup, remote syncs): the first worker to
 claim the day in `instance_meta` does the work, the others see the claim and skip it."""
 
 from __future__ import annotations
@@ -33,3 +33,14 @@ async def claim_day(key: str, hour: int, tz: str, reference: datetime | None = N
 async def release(key: str) -> None:
     """Give up today's claim (the job failed): the next round tries again."""
     await DB.execute("DELETE FROM instance_meta WHERE key = ?", key)
+
+
+async def claim_row(table: str, row_id: str, until: datetime, reference: datetime | None = None,
+                    column: str = "next_sync_at") -> bool:
+    """Claim one row's periodic job: moves its `column` (a due time) to `until` if it is due at
+    `reference` (or never set). True for the one worker or process whose update took; the others
+    see the moved time and skip it. A claimant that dies leaves the row due again at `until`."""
+    moment = reference or now()
+    changed = await DB.execute(f"UPDATE {table} SET {column} = ? WHERE id = ? AND ({column} IS NULL OR {column} <= ?)",
+                               until, row_id, moment)
+    return changed == 1

@@ -72,10 +72,10 @@ def dashboard_sections() -> tuple[DashboardSection, ...]:
 @cache
 def me_sections() -> tuple[Any, ...]:
     """Cards on /me: async (request, actor) -> {key: context}; shown to whole-profile devices."""
-    from groupbox.web.pages import calendar, email, language, pairing, passkeys
+    from groupbox.web.pages import calendar, email, language, pairing, passkeys, remote
 
     return (email.email_card, passkeys.passkeys_card, calendar.calendar_card, pairing.pairing_card,
-            language.language_card)
+            language.language_card, remote.servers_card)
 
 
 def check() -> None:

@@ -327,6 +327,9 @@ NOT_GROUP_SCOPED = {
     ("DELETE", "/api/me"): "deletes the caller's own profile (test_my_data.py)",
     ("DELETE", "/api/me/groups/{}"): "deletes the caller from a group they are in; others 404 (test_my_data.py)",
     ("PUT", "/api/me/language"): "the caller's own language (test_german.py)",
+    ("POST", "/api/remote/servers/connect"): "the caller's own home profile (test_remote_connect.py)",
+    ("POST", "/api/remote/servers/{}/sync"): "the caller's own connections; others 404 (test_remote_connect.py)",
+    ("DELETE", "/api/remote/servers/{}"): "the caller's own connections; others 404 (test_remote_connect.py)",
 }
 
 def _route_key(method: str, path: str) -> tuple[str, str]:

@@ -1,0 +1,266 @@
+"""A home server's connections to other groupbox servers, and the cache of what they send
+(SPEC §14, docs/protocol.md).
+
+Rules:
+- A connection belongs to one home profile; only that person (on a whole-profile device) lists,
+  syncs or removes it. Someone else's connection is 404.
+- Connecting checks the address (manifest, protocol major version) and the token (the first
+  sync page) before anything is stored: a bad address is Invalid on `url`, a refused token
+  Invalid on `token`. Connecting the same server again replaces the token and starts over.
+- The token is stored only sealed (`secrets.seal`), never logged, never shown (`token_hint`).
+- A sync applies each page in one short write transaction (the network is never awaited inside
+  it) and stores the cursor with it. A failure gives the connection a state and a sentence and
+  keeps the last good cache; home pages never wait for a sync.
+- Every change of a connection (connect, reconnect, disconnect) goes to the audit log. Audit
+  entries are per group; a connection belongs to no local group, so its entries carry no group
+  (group_id NULL) and the acting profile.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from groupbox.access import Actor, require_whole_profile
+from groupbox.config import Config
+from groupbox.db import claims
+from groupbox.db.engine import DB
+from groupbox.domain.audit import service as audit
+from groupbox.domain.remote import client, secrets
+from groupbox.domain.remote.client import RemoteFault
+from groupbox.errors import Invalid, NotFound
+from groupbox.i18n import _
+from groupbox.util import new_id, now
+
+log = logging.getLogger("groupbox.remote")
+
+MAX_PAGES = 200  # 200 × 500 objects; more than that in one sync is a server that never ends
+LEASE = timedelta(minutes=10)  # a claimed connection is due again after this if its worker died
+COUNTED = ("actions", "events", "announcements", "files", "threads", "polls", "tasks")
+_PLURAL = {kind: key for key, kind in client.KINDS.items()}
+
+
+@dataclass
+class SyncResult:
+    connection_id: str
+    server_name: str
+    state: str
+    detail: str
+    received: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _timeout(config: Config) -> float:
+    return float(max(1, int(getattr(config, "remote_timeout_seconds", 15))))
+
+
+def _next_due(config: Config) -> object:
+    minutes = max(1, int(config.sync_interval_minutes))
+    return now() + timedelta(seconds=minutes * 60 * random.uniform(0.8, 1.2))
+
+
+# -- reading --------------------------------------------------------------------------------------
+async def counts(connection_id: str) -> dict[str, int]:
+    rows = await DB.fetch("SELECT type, COUNT(*) AS n FROM remote_object WHERE connection_id = ? GROUP BY type",
+                          connection_id)
+    found = {_PLURAL.get(r["type"], r["type"] + "s"): r["n"] for r in rows}
+    return {key: found.get(key, 0) for key in COUNTED}
+
+
+async def servers(actor: Actor) -> list[dict]:
+    """The actor's connections, newest first, each with `counts` per kind. Never the token."""
+    require_whole_profile(actor)
+    rows = await DB.fetch(
+        "SELECT id, url, api_base, server_name, protocol_version, scopes, token_hint, state, state_detail, insecure,"
+        " created_at, last_sync_at, last_ok_at, next_sync_at FROM remote_server WHERE profile_id = ?"
+        " ORDER BY created_at DESC", actor.profile_id)
+    for row in rows:
+        row["insecure"] = bool(row["insecure"])
+        row["counts"] = await counts(row["id"])
+    return rows
+
+
+async def server(actor: Actor, connection_id: str) -> dict:
+    require_whole_profile(actor)
+    for row in await servers(actor):
+        if row["id"] == connection_id:
+            return row
+    raise NotFound(_("Not found"))
+
+
+async def _owned(actor: Actor, connection_id: str) -> dict:
+    require_whole_profile(actor)
+    row = await DB.fetchone("SELECT * FROM remote_server WHERE id = ? AND profile_id = ?", connection_id,
+                            actor.profile_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    return row
+
+
+# -- connecting -----------------------------------------------------------------------------------
+async def connect(actor: Actor, url: str, token: str, config: Config) -> SyncResult:
+    """Check the server and the token, store the connection, sync it (first page before storing,
+    the rest like any sync). Invalid on `url` or `token` when they do not work."""
+    require_whole_profile(actor)
+    clean = client.clean_url(url)
+    secret = client.clean_token(token)
+    total = _timeout(config)
+    try:
+        manifest = await client.fetch_manifest(clean, total=total)
+    except RemoteFault as fault:
+        raise Invalid(fault.detail, field="url") from None
+    try:
+        page = await client.fetch_page(manifest.api_base, secret, None, total=total)
+    except RemoteFault as fault:
+        raise Invalid(fault.detail, field="token" if fault.state == "revoked" else "url") from None
+    stamp = now()
+    existing = await DB.fetchone("SELECT id FROM remote_server WHERE profile_id = ? AND api_base = ?",
+                                 actor.profile_id, manifest.api_base)
+    connection_id = existing["id"] if existing else new_id()
+    name = page.server_name or manifest.server_name
+    async with DB.write():
+        values = (clean, manifest.api_base, name, manifest.protocol_version, json.dumps(manifest.capabilities),
+                  secrets.seal(config, connection_id, secret), secrets.hint(secret), client.is_insecure(clean))
+        if existing:
+            await DB.execute(
+                "UPDATE remote_server SET url = ?, api_base = ?, server_name = ?, protocol_version = ?,"
+                " capabilities = ?, token_cipher = ?, token_hint = ?, insecure = ?, cursor = NULL, state = 'syncing',"
+                " state_detail = '' WHERE id = ?", *values, connection_id)
+            await DB.execute("DELETE FROM remote_object WHERE connection_id = ?", connection_id)
+        else:
+            await DB.execute(
+                "INSERT INTO remote_server (url, api_base, server_name, protocol_version, capabilities, token_cipher,"
+                " token_hint, insecure, id, profile_id, state, created_at, next_sync_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,'syncing',?,?)", *values, connection_id, actor.profile_id, stamp,
+                stamp + LEASE)
+        await _apply(connection_id, page)
+        await audit.record("remote.reconnect" if existing else "remote.connect", actor=actor,
+                           target_type="remote_server", target_id=connection_id, target_name=name,
+                           detail=f"{clean} scopes: {' '.join(page.scopes)}")
+    log.info("connected %s (%s) for profile %s", clean, connection_id, actor.profile_id)
+    if page.has_more:
+        return await _run(config, connection_id, first=page)
+    await _finish(config, connection_id, "ok", "")
+    return SyncResult(connection_id, name, "ok", "", len(page.objects), await counts(connection_id))
+
+
+async def disconnect(actor: Actor, connection_id: str) -> None:
+    """Remove the connection and everything cached from it."""
+    row = await _owned(actor, connection_id)
+    async with DB.write():
+        await DB.execute("DELETE FROM remote_object WHERE connection_id = ?", connection_id)
+        await DB.execute("DELETE FROM remote_server WHERE id = ?", connection_id)
+        await audit.record("remote.disconnect", actor=actor, target_type="remote_server", target_id=connection_id,
+                           target_name=row["server_name"], detail=row["url"])
+
+
+# -- syncing --------------------------------------------------------------------------------------
+async def sync_mine(actor: Actor, connection_id: str, config: Config) -> SyncResult:
+    """Sync one of the actor's connections now (the button, the API)."""
+    await _owned(actor, connection_id)
+    return await sync(config, connection_id)
+
+
+async def sync(config: Config, connection_id: str) -> SyncResult:
+    return await _run(config, connection_id)
+
+
+async def sync_profiles(config: Config, profile_id: str | None = None) -> list[dict]:
+    """The connections `groupbox sync` goes through: one profile's, or all."""
+    if profile_id:
+        return await DB.fetch("SELECT id, url, server_name FROM remote_server WHERE profile_id = ?"
+                              " ORDER BY created_at", profile_id)
+    return await DB.fetch("SELECT id, url, server_name FROM remote_server ORDER BY created_at")
+
+
+async def sync_due(config: Config) -> list[SyncResult]:
+    """The background loop's job: every connection whose time has come, each claimed first so
+    that of several workers and processes exactly one syncs it."""
+    stamp = now()
+    due = await DB.fetch("SELECT id FROM remote_server WHERE next_sync_at IS NULL OR next_sync_at <= ?"
+                         " ORDER BY next_sync_at LIMIT 50", stamp)
+    results = []
+    for row in due:
+        if await claims.claim_row("remote_server", row["id"], stamp + LEASE, stamp):
+            results.append(await _run(config, row["id"]))
+    return results
+
+
+async def _run(config: Config, connection_id: str, first: client.Page | None = None) -> SyncResult:
+    row = await DB.fetchone("SELECT * FROM remote_server WHERE id = ?", connection_id)
+    if row is None:
+        raise NotFound(_("Not found"))
+    result = SyncResult(connection_id, row["server_name"], "ok", "")
+    cursor = first.cursor if first else row["cursor"]
+    seen = {cursor}
+    try:
+        try:
+            token = secrets.open_sealed(config, connection_id, row["token_cipher"])
+        except secrets.SecretError as exc:
+            log.warning("remote %s: %s", connection_id, exc)
+            raise RemoteFault("error", _("The stored token cannot be read on this server any more; connect "
+                                         "the server again.")) from None
+        for _page in range(MAX_PAGES):
+            page = await client.fetch_page(row["api_base"], token, cursor, total=_timeout(config))
+            if page.cursor in seen and (page.has_more or page.cursor != cursor):
+                raise RemoteFault("cursor_backwards", _("{host} sent a position it had already passed; the last "
+                                                         "good copy is kept.", host=_host(row)))
+            await _apply(connection_id, page)
+            result.received += len(page.objects)
+            result.server_name = page.server_name or result.server_name
+            seen.add(page.cursor)
+            cursor = page.cursor
+            if not page.has_more:
+                break
+        else:
+            raise RemoteFault("cursor_backwards", _("{host} kept saying there is more after {n} pages; the sync "
+                                                     "stopped there.", host=_host(row), n=MAX_PAGES))
+    except RemoteFault as fault:
+        result.state, result.detail = fault.state, fault.detail
+        log.warning("remote %s (%s): %s", connection_id, row["url"], fault.state)
+    await _finish(config, connection_id, result.state, result.detail)
+    result.counts = await counts(connection_id)
+    return result
+
+
+def _host(row: dict) -> str:
+    return row["url"].split("://", 1)[-1]
+
+
+async def _finish(config: Config, connection_id: str, state: str, detail: str) -> None:
+    stamp = now()
+    await DB.execute(
+        "UPDATE remote_server SET state = ?, state_detail = ?, last_sync_at = ?,"
+        " last_ok_at = CASE WHEN ? = 'ok' THEN ? ELSE last_ok_at END, next_sync_at = ? WHERE id = ?",
+        state, detail[:500], stamp, state, stamp, _next_due(config), connection_id)
+
+
+async def _apply(connection_id: str, page: client.Page) -> None:
+    """One page into the cache, in one short write transaction: lost groups go first, then the
+    objects (and the groups as `group` rows), then the tombstones, then the cursor."""
+    group_ids = [t["id"] for t in page.tombstones if t["type"] == "group"]
+    objects = [(connection_id, "group", g["id"], g["id"], g["name"], False, None, json.dumps(g), now())
+               for g in page.groups if g["id"] not in group_ids]
+    objects += [(connection_id, o["type"], o["id"], o["group_id"], o["group_name"], o["stub"], o["sort_at"],
+                 json.dumps(o["data"], ensure_ascii=False), o["updated_at"]) for o in page.objects]
+    gone = [(connection_id, t["type"], t["id"]) for t in page.tombstones if t["type"] != "group"]
+    async with DB.write() as transaction:
+        connection = transaction.connection
+        if group_ids:
+            await connection.executemany("DELETE FROM remote_object WHERE connection_id = ? AND group_id = ?",
+                                         [(connection_id, gid) for gid in group_ids])
+        if objects:
+            await connection.executemany(
+                "INSERT INTO remote_object (connection_id, type, id, group_id, group_name, stub, sort_at, data,"
+                " updated_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (connection_id, type, id) DO UPDATE SET"
+                " group_id = excluded.group_id, group_name = excluded.group_name, stub = excluded.stub,"
+                " sort_at = excluded.sort_at, data = excluded.data, updated_at = excluded.updated_at", objects)
+        if gone:
+            await connection.executemany("DELETE FROM remote_object WHERE connection_id = ? AND type = ? AND id = ?",
+                                         gone)
+        await DB.execute("UPDATE remote_server SET cursor = ?, scopes = ?,"
+                         " server_name = CASE WHEN ? != '' THEN ? ELSE server_name END WHERE id = ?",
+                         page.cursor, " ".join(page.scopes), page.server_name, page.server_name, connection_id)

@@ -1,0 +1,307 @@
+"""A home server connects another groupbox server with URL + token, syncs its objects into the
+cache, and survives every way that server can misbehave (issue 14, items 3 and 6).
+
+The other server here is a small real HTTP server on a loopback port that speaks
+docs/protocol.md and can be told to misbehave; the two-process test with real groupbox servers
+is tests/e2e/test_two_servers.py."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from groupbox.db.engine import DB
+from tests.conftest import csrf_headers
+
+TOKEN = "gbt_" + "Zq8xR2mVtLk4Np7Ws3Yd9Hc6Jf1Ab5Ue"
+
+
+def _event(n: int, group: str = "g1", **extra) -> dict:
+    return {"id": f"ev{n}", "group": {"id": group, "name": "Tenants" if group == "g1" else "Choir"},
+            "url": f"http://b.example/events/ev{n}", "updated_at": "2026-12-01T10:00:00+00:00",
+            "title": f"Meeting {n}", "starts_at": f"2026-12-{10 + n:02d}T18:00:00+00:00", "ends_at": None,
+            "location": "Hall", "description": "", "cancelled": False, "changed": False, "rsvp_required": True,
+            "rsvp_deadline": None, "my_rsvp": None, "counts": {"yes": 1, "no": 0, "maybe": 0}, **extra}
+
+
+class GroupServer:
+    """What a group server says, change by change: `changes` is a list of (kind, object) or
+    ("tombstones", tombstone); the cursor is the number of changes delivered."""
+
+    def __init__(self):
+        self.mode = "ok"
+        self.requests: list[str] = []
+        self.auth_seen: list[str] = []
+        self.changes: list[tuple[str, dict]] = [
+            ("events", _event(1)), ("events", _event(2)), ("events", _event(3, group="g2")),
+            ("actions", {"id": "rsvp:ev1", "group": {"id": "g1", "name": "Tenants"}, "kind": "rsvp",
+                         "title": "Meeting 1", "due_at": "2026-12-11T18:00:00+00:00",
+                         "url": "http://b.example/events/ev1", "object": {"type": "event", "id": "ev1"},
+                         "updated_at": "2026-12-01T10:00:00+00:00"}),
+            ("announcements", {"id": "an1", "group": {"id": "g1", "name": "Tenants"},
+                               "url": "http://b.example/announcements/an1", "updated_at": "2026-12-01T10:00:00Z",
+                               "stub": True}),
+        ]
+        self.page_size = 500
+        server = self
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Handler,), {"group": server}))
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def manifest(self) -> dict:
+        return {"server_name": "Tenants' server", "api_base": f"{self.url}/api",
+                "protocol_version": "1.0" if self.mode == "bad_version" else "0.1",
+                "capabilities": {"events": True, "tasks": True, "files": True, "chat": True, "polls": True,
+                                 "federation": False}}
+
+    def page(self, since: str | None) -> dict:
+        start = int(since[1:]) if since else 0
+        chunk = self.changes[start:start + self.page_size]
+        end = start + len(chunk)
+        doc = {"cursor": f"c{end}", "has_more": end < len(self.changes),
+               "server": {"name": "Tenants' server", "url": self.url},
+               "token": {"scopes": ["read:events", "act:rsvp"], "expires_at": "2027-03-01T00:00:00+00:00"},
+               "groups": [{"id": "g1", "name": "Tenants", "timezone": "Europe/Berlin"},
+                          {"id": "g2", "name": "Choir", "timezone": "Europe/Berlin"}],
+               "actions": [], "events": [], "announcements": [], "files": [], "threads": [], "polls": [],
+               "tasks": [], "tombstones": []}
+        for kind, item in chunk:
+            doc[kind].append(item)
+        if self.mode == "cursor_backwards" and since:
+            doc["cursor"], doc["has_more"] = "c0", True
+        return doc
+
+
+class _Handler(BaseHTTPRequestHandler):
+    group: GroupServer
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json"):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)
+
+    def do_GET(self):  # noqa: N802 - http.server's API
+        group = self.group
+        parts = urlsplit(self.path)
+        group.requests.append(self.path)
+        group.auth_seen.append(self.headers.get("Authorization", ""))
+        if group.mode == "slow":
+            time.sleep(2.5)
+        if parts.path == "/.well-known/group-platform.json":
+            return self._send(200, json.dumps(group.manifest()).encode())
+        if parts.path != "/api/sync":
+            return self._send(404, b'{"detail": "Not found", "status_code": 404}')
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}" or group.mode == "revoked":
+            return self._send(401, b'{"detail": "Not signed in", "status_code": 401}')
+        if group.mode == "error":
+            return self._send(503, b"<html>busy</html>", "text/html")
+        if group.mode == "garbage":
+            return self._send(200, b"<html>this is not json")
+        if group.mode == "wrong_shape":
+            return self._send(200, json.dumps({"cursor": 5, "events": "none"}).encode())
+        if group.mode == "too_large":
+            return self._send(200, b"[" + b"0," * (5 * 1024 * 1024) + b"0]")
+        since = parse_qs(parts.query).get("since", [None])[0]
+        self._send(200, json.dumps(group.page(since)).encode())
+
+
+@pytest.fixture
+def config(make_config):
+    return make_config(remote_timeout_seconds=1)  # the slow server's 2.5 s is too slow
+
+
+@pytest.fixture
+def group_server():
+    server = GroupServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def anna(world, as_person):
+    as_person(world.people["member"])
+    return world.people["member"]
+
+
+def connect(client, url, token=TOKEN):
+    return client.post("/api/remote/servers/connect", json={"url": url, "token": token}, headers=csrf_headers(client))
+
+
+def cached(call, connection_id: str) -> dict[tuple[str, str], dict]:
+    rows = call(DB.fetch, "SELECT * FROM remote_object WHERE connection_id = ?", connection_id)
+    return {(r["type"], r["id"]): r for r in rows}
+
+
+# -- connecting -----------------------------------------------------------------------------------
+def test_anna_connects_her_tenants_server_and_its_objects_are_cached(client, call, anna, group_server):
+    response = connect(client, group_server.url)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["server_name"] == "Tenants' server"
+    assert body["state"] == "ok" and body["insecure"] is True
+    assert body["scopes"] == ["read:events", "act:rsvp"]
+    assert body["token_hint"] == TOKEN[-4:]
+    assert body["sync"]["counts"]["events"] == 3 and body["sync"]["counts"]["actions"] == 1
+    assert "token" not in body and TOKEN not in response.text
+    rows = cached(call, body["id"])
+    assert rows[("event", "ev1")]["group_name"] == "Tenants"
+    assert rows[("event", "ev1")]["sort_at"].isoformat() == "2026-12-11T18:00:00+00:00"
+    assert json.loads(rows[("event", "ev1")]["data"])["title"] == "Meeting 1"
+    assert rows[("announcement", "an1")]["stub"] and rows[("announcement", "an1")]["sort_at"] is None
+    assert ("group", "g2") in rows
+    assert group_server.auth_seen[-1] == f"Bearer {TOKEN}"
+    listed = client.get("/api/remote/servers").json()["items"]
+    assert [s["id"] for s in listed] == [body["id"]] and listed[0]["counts"]["events"] == 3
+
+
+def test_a_wrong_address_or_token_is_named_and_nothing_is_stored(client, call, anna, group_server):
+    assert connect(client, "").json()["errors"].keys() == {"url"}
+    assert connect(client, "ftp://example.org").json()["errors"].keys() == {"url"}
+    assert connect(client, group_server.url, token="").json()["errors"].keys() == {"token"}
+    wrong = connect(client, group_server.url, token="gbt_" + "x" * 30)
+    assert wrong.status_code == 422 and wrong.json()["errors"].keys() == {"token"}
+    assert "revoked or has expired" in wrong.json()["errors"]["token"]
+    group_server.stop()
+    down = connect(client, group_server.url)
+    assert down.status_code == 422 and "Could not reach" in down.json()["errors"]["url"]
+    assert call(DB.fetch, "SELECT id FROM remote_server") == []
+
+
+def test_a_server_of_another_protocol_version_is_refused(client, anna, group_server):
+    group_server.mode = "bad_version"
+    response = connect(client, group_server.url)
+    assert response.status_code == 422 and "protocol 1.0" in response.json()["errors"]["url"]
+
+
+def test_a_page_that_is_not_a_groupbox_server_is_refused(client, anna, group_server):
+    response = connect(client, group_server.url + "/nothing-here")  # the manifest is at the origin: still found
+    assert response.status_code == 201
+    group_server.mode = "garbage"
+    other = connect(client, group_server.url)
+    assert other.status_code == 422 and "not JSON" in other.json()["errors"]["url"]
+
+
+def test_syncing_brings_new_items_and_deletions(client, call, anna, group_server):
+    connection = connect(client, group_server.url).json()
+    group_server.changes += [("events", _event(4)), ("tombstones", {"type": "event", "id": "ev2", "reason": "deleted"})]
+    response = client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
+    assert response.status_code == 200 and response.json()["state"] == "ok"
+    rows = cached(call, connection["id"])
+    assert ("event", "ev4") in rows and ("event", "ev2") not in rows
+    group_server.changes += [("tombstones", {"type": "group", "id": "g2", "reason": "access_lost"})]
+    client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
+    rows = cached(call, connection["id"])
+    assert ("event", "ev3") not in rows and ("group", "g2") not in rows and ("event", "ev1") in rows
+    assert group_server.requests[-1].endswith("since=c7") or "since=c7" in group_server.requests[-1]
+
+
+def test_a_large_first_sync_arrives_in_pages(client, call, anna, group_server):
+    group_server.page_size = 2
+    response = connect(client, group_server.url)
+    assert response.status_code == 201 and response.json()["sync"]["counts"]["events"] == 3
+    assert sum("/api/sync" in r for r in group_server.requests) == 3
+
+
+def test_disconnecting_removes_the_connection_and_its_cache(client, call, world, as_person, group_server):
+    as_person(world.people["member"])
+    connection = connect(client, group_server.url).json()
+    as_person(world.people["moderator"])
+    assert client.delete(f"/api/remote/servers/{connection['id']}", headers=csrf_headers(client)).status_code == 404
+    assert client.post(f"/api/remote/servers/{connection['id']}/sync",
+                       headers=csrf_headers(client)).status_code == 404
+    assert client.get("/api/remote/servers").json()["items"] == []
+    as_person(world.people["member"])
+    assert client.delete(f"/api/remote/servers/{connection['id']}", headers=csrf_headers(client)).status_code == 204
+    assert call(DB.fetch, "SELECT * FROM remote_object") == []
+    entries = call(DB.fetch, "SELECT action FROM audit_entry WHERE target_id = ? ORDER BY created_at", connection["id"])
+    assert [e["action"] for e in entries] == ["remote.connect", "remote.disconnect"]
+
+
+# -- faults: each gives a state, keeps the cache, and home stays up ------------------------------
+FAULTS = [
+    ("down", "unreachable", "Could not reach"),
+    ("slow", "timeout", "did not answer within 1 second."),
+    ("garbage", "garbage", "not JSON"),
+    ("wrong_shape", "garbage", "wrong shape (cursor)"),
+    ("bad_version", None, None),  # the manifest is read at connect only; a sync keeps going
+    ("revoked", "revoked", "revoked or has expired"),
+    ("too_large", "too_large", "more than 8 MB"),
+    ("cursor_backwards", "cursor_backwards", "already passed"),
+    ("error", "error", "error (503)"),
+]
+
+
+@pytest.mark.parametrize(("mode", "state", "words"), FAULTS, ids=[f[0] for f in FAULTS])
+def test_a_misbehaving_server_gets_a_state_and_home_keeps_its_copy(call, world, as_person, group_server, mode, state,
+                                                                   words):
+    anna = as_person(world.people["member"])
+    connection = connect(anna, group_server.url).json()
+    before = cached(call, connection["id"])
+    group_server.changes += [("events", _event(5))]
+    if mode == "down":
+        group_server.stop()
+    else:
+        group_server.mode = mode
+    started = time.monotonic()
+    response = anna.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(anna))
+    assert time.monotonic() - started < 5
+    assert response.status_code == 200
+    body = response.json()
+    if state is None:
+        assert body["state"] == "ok"
+        return
+    assert body["state"] == state and words in body["state_detail"], body
+    after = cached(call, connection["id"])
+    assert set(after) >= set(before)  # the last good copy stays
+    if mode != "cursor_backwards":
+        assert after.keys() == before.keys()
+    started = time.monotonic()
+    home = anna.get("/")
+    assert home.status_code == 200 and time.monotonic() - started < 1.5
+    page = anna.get("/me/servers")
+    assert page.status_code == 200
+
+
+def test_the_token_is_never_in_pages_cookies_logs_or_the_database_file(client, call, config, anna, group_server,
+                                                                      caplog):
+    caplog.set_level(logging.DEBUG)
+    connection = connect(client, group_server.url).json()
+    client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
+    group_server.mode = "revoked"
+    client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
+    pages = [client.get(path) for path in ("/", "/me", "/me/servers", "/api/remote/servers")]
+    for response in pages:
+        assert response.status_code == 200
+        assert TOKEN not in response.text
+        assert all(TOKEN not in value for value in response.headers.values())
+    assert all(TOKEN not in value for value in client.cookies.values())
+    assert TOKEN not in caplog.text
+    stored = call(DB.fetchone, "SELECT token_cipher, token_hint FROM remote_server")
+    assert stored["token_cipher"].startswith("v1.") and stored["token_hint"] == TOKEN[-4:]
+    call(DB.checkpoint)
+    for path in config.data_dir.glob("groupbox.sqlite3*"):
+        raw = path.read_bytes()
+        assert TOKEN.encode() not in raw and TOKEN[4:20].encode() not in raw, path
+    key = config.keys_dir / "remote-tokens.key"
+    assert key.stat().st_mode & 0o777 == 0o600
