@@ -34,12 +34,13 @@ def _register() -> None:
         importer,
         init,
         notify,
+        remote,
         serve,
         signin,
         tokens,
     )
 
-    for module in (init, serve, doctor, signin, groups, notify, importer, demo, tokens, backup):
+    for module in (init, serve, doctor, signin, groups, notify, importer, demo, tokens, remote, backup):
         module.register(app)
 
 

@@ -1,6 +1,7 @@
 """Work the server does on its own while it runs: mail delivery, the daily digest, the nightly
-backup, and (where registered) periodic jobs of other areas. Every job is claimed in the database, so several
-workers can run this loop without doing anything twice; a failing job is logged, never fatal."""
+backup, syncing connected servers, and (where registered) periodic jobs of other areas. Every job
+is claimed in the database, so several workers can run this loop without doing anything twice; a
+failing job is logged, never fatal."""
 
 from __future__ import annotations
 
@@ -63,6 +64,19 @@ async def _nightly_backup(config: Config) -> None:
                  result.seconds)
 
 
+async def _remote_sync(config: Config) -> None:
+    """Connected servers whose time has come (every sync_interval_minutes, jittered per
+    connection), each claimed so that one worker or process does it."""
+    from groupbox.db.engine import DB
+
+    if not await DB.fetchone("SELECT 1 FROM remote_server LIMIT 1"):  # most servers read no other
+        return
+    from groupbox.domain.remote import connections
+
+    for result in await connections.sync_due(config):
+        log.info("remote sync %s: %s, %d changed", result.server_name, result.state, result.received)
+
+
 class Background:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -75,7 +89,7 @@ class Background:
     async def run(self) -> None:
         last_run: dict[int, float] = {}
         while True:
-            jobs = [(30.0, _mail_and_digest), (300.0, _nightly_backup), *PERIODIC]
+            jobs = [(30.0, _mail_and_digest), (300.0, _nightly_backup), (60.0, _remote_sync), *PERIODIC]
             for index, (interval, job) in enumerate(jobs):
                 if self.wakeup.is_set() or time.monotonic() - last_run.get(index, 0) >= interval:
                     last_run[index] = time.monotonic()

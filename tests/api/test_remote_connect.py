@@ -305,3 +305,49 @@ def test_the_token_is_never_in_pages_cookies_logs_or_the_database_file(client, c
         assert TOKEN.encode() not in raw and TOKEN[4:20].encode() not in raw, path
     key = config.keys_dir / "remote-tokens.key"
     assert key.stat().st_mode & 0o777 == 0o600
+
+
+# -- the background loop and the command line ------------------------------------------------------
+def test_the_background_sync_takes_each_due_connection_once(client, call, config, anna, group_server):
+    import asyncio
+    from datetime import timedelta
+
+    from groupbox.domain.remote import connections
+    from groupbox.util import as_utc, now
+
+    connection = connect(client, group_server.url).json()
+    assert call(connections.sync_due, config) == []  # just synced: not due
+    call(DB.execute, "UPDATE remote_server SET next_sync_at = ?", now() - timedelta(minutes=1))
+    group_server.changes += [("events", _event(6))]
+    syncs = sum("/api/sync" in r for r in group_server.requests)
+
+    async def two_workers():
+        return await asyncio.gather(connections.sync_due(config), connections.sync_due(config))
+
+    results = call(two_workers)
+    assert sorted(len(r) for r in results) == [0, 1]
+    assert sum("/api/sync" in r for r in group_server.requests) == syncs + 1
+    assert ("event", "ev6") in cached(call, connection["id"])
+    due = as_utc(call(DB.fetchone, "SELECT next_sync_at FROM remote_server")["next_sync_at"])
+    assert timedelta(minutes=11) < due - now() < timedelta(minutes=19)  # 15 min, jittered
+
+
+def test_groupbox_connect_sync_and_servers_on_the_command_line(data_dir, group_server):
+    from tests.conftest import run_cli
+
+    done = run_cli("connect", group_server.url, TOKEN, "--data", str(data_dir), "--json")
+    body = json.loads(done.stdout)
+    assert body["server_name"] == "Tenants' server" and body["synced"]["events"] == 3
+    assert TOKEN not in done.stdout + done.stderr
+    group_server.changes += [("events", _event(7))]
+    synced = run_cli("sync", "--data", str(data_dir))
+    assert "Tenants' server" in synced.stdout and "1 changed" in synced.stdout
+    listed = json.loads(run_cli("servers", "--data", str(data_dir), "--json").stdout)["items"]
+    assert [(s["id"], s["state"], s["counts"]["events"]) for s in listed] == [(body["connection_id"], "ok", 4)]
+    group_server.mode = "revoked"
+    failed = run_cli("sync", "--data", str(data_dir), check=False)
+    assert failed.returncode == 1 and "revoked" in failed.stdout and failed.stderr.startswith("error:")
+    bad = run_cli("connect", group_server.url, "short", "--data", str(data_dir), check=False)
+    assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and "connection token" in bad.stderr
+    nobody = run_cli("connect", group_server.url, TOKEN, "--member", "nope", "--data", str(data_dir), check=False)
+    assert nobody.returncode == 1 and "no active member" in nobody.stderr

@@ -220,7 +220,7 @@ async def _run(config: Config, connection_id: str, first: client.Page | None = N
                                                      "stopped there.", host=_host(row), n=MAX_PAGES))
     except RemoteFault as fault:
         result.state, result.detail = fault.state, fault.detail
-        log.warning("remote %s (%s): %s", connection_id, row["url"], fault.state)
+        log.info("remote %s (%s): %s", connection_id, row["url"], fault.state)
     await _finish(config, connection_id, result.state, result.detail)
     result.counts = await counts(connection_id)
     return result
