@@ -60,8 +60,16 @@ messages: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check groupbox tests benchmarks
 
+# One table: groupbox beside the ceiling app, the plain page of the same size and Matrix Synapse
+# (installed once into benchmarks/.peers/), measured in the same run; figures in
+# benchmarks/results/latest.json. BENCH_ARGS="--seconds 8" measures longer. Every script in
+# benchmarks/ on its own: `$(BIN)/python benchmarks/run_all.py`. Not part of `make test`.
 bench: $(VENV)/.installed-test
-	$(BIN)/python benchmarks/run_all.py
+	@command -v wrk >/dev/null || { echo "Installing Debian's wrk for the benchmarks"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null); }
+	$(BIN)/python benchmarks/bench_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

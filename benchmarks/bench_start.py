@@ -23,17 +23,45 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 
-from common import BaselineServer, Server, _Process, fresh_instance, rss_mib
+from common import BaselineServer, Server, _Process, fresh_instance, grid, rss_mib
+
+Sample = tuple[float, float, float]
 
 
-def sample(server: _Process, idle_s: float) -> tuple[float, float, float]:
+def sample(server: _Process, idle_s: float) -> Sample:
     """(start s, main RSS MiB, worker RSS MiB) of a server that has just answered its first 200."""
     time.sleep(idle_s)
     pids = server.pids()
     main_rss = rss_mib(pids[0]) if pids else 0.0
     return server.start_s or 0.0, main_rss, server.worker_rss_mib()
+
+
+def bytecode_caches_on(tmp: str) -> None:
+    """Python writes .pyc files (into a temporary prefix under `tmp`) in every server spawned later."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(tmp, "pycache")
+
+
+def start_rounds(servers: dict[str, Callable[[], _Process]], runs: int, idle_s: float) -> dict[str, list[Sample]]:
+    """Each server started once unmeasured (caches, a new database's schema), then `runs` rounds
+    of each in turn, one at a time so all see the same machine; their `sample()`s by name."""
+    for make in servers.values():
+        with make():
+            pass
+    samples: dict[str, list[Sample]] = {name: [] for name in servers}
+    for _ in range(runs):
+        for name, make in servers.items():
+            with make() as server:
+                samples[name].append(sample(server, idle_s))
+    return samples
+
+
+def median_of(rows: list[Sample], i: int) -> float:
+    """Median of one figure of the samples (0 start s, 1 main MiB, 2 worker MiB, 3 main + worker)."""
+    return statistics.median(row[1] + row[2] if i == 3 else row[i] for row in rows)
 
 
 def main() -> int:
@@ -45,29 +73,15 @@ def main() -> int:
     print(f"# start — Python {platform.python_version()}, {os.cpu_count()} cores, "
           f"granian {version('granian')}, litestar {version('litestar')}; "
           f"{args.runs} runs, RSS after {args.idle:g} s idle")
-    groupbox: list[tuple[float, float, float]] = []
-    ceiling: list[tuple[float, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="gb-bench-") as tmp:
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-        os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(tmp, "pycache")
+        bytecode_caches_on(tmp)
         data_dir, _ = fresh_instance(tmp)
-        with Server(data_dir, workers=1), BaselineServer():
-            pass  # warm-up: writes the bytecode caches
-        for _ in range(args.runs):
-            # One at a time, alternating, so both see the same machine and neither shares a core.
-            with Server(data_dir, workers=1) as server:
-                groupbox.append(sample(server, args.idle))
-            with BaselineServer() as base:
-                ceiling.append(sample(base, args.idle))
-
-    def med(rows: list[tuple[float, float, float]], i: int) -> float:
-        return statistics.median(row[i] for row in rows)
-
-    def total(rows: list[tuple[float, float, float]]) -> float:
-        return statistics.median(row[1] + row[2] for row in rows)
-
+        samples = start_rounds({"groupbox": lambda: Server(data_dir, workers=1), "ceiling": BaselineServer},
+                               args.runs, args.idle)
+    groupbox, ceiling = samples["groupbox"], samples["ceiling"]
+    med = median_of
     g_start, c_start = med(groupbox, 0), med(ceiling, 0)
-    g_total, c_total = total(groupbox), total(ceiling)
+    g_total, c_total = med(groupbox, 3), med(ceiling, 3)
     lines = [
         ("", "groupbox", "ceiling app", "groupbox / ceiling"),
         ("start to first 200 (s)", f"{g_start:.2f}", f"{c_start:.2f}", f"{g_start / c_start:.2f}×"),
@@ -75,11 +89,7 @@ def main() -> int:
         ("idle RSS worker (MiB)", f"{med(groupbox, 2):.1f}", f"{med(ceiling, 2):.1f}", ""),
         ("idle RSS main + worker (MiB)", f"{g_total:.1f}", f"{c_total:.1f}", f"{g_total / c_total:.2f}×"),
     ]
-    widths = [max(len(line[i]) for line in lines) for i in range(4)]
-    for n, line in enumerate(lines):
-        print("  ".join([line[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(line[1:], widths[1:], strict=True))]))
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
+    grid(lines)
     print(f"(medians of {args.runs}; per run, start s / main+worker MiB:")
     print("  groupbox " + ", ".join(f"{s:.2f}/{m + w:.1f}" for s, m, w in groupbox))
     print("  ceiling  " + ", ".join(f"{s:.2f}/{m + w:.1f}" for s, m, w in ceiling) + ")")

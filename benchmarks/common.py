@@ -295,7 +295,7 @@ def page_bytes(url: str, cookie: str | None = None) -> int:
 # signed-in page bouncing to the landing page), so a broken page is never reported as fast.
 _WRK_SCRIPT = """
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+function setup(thread) table.insert(threads, thread); thread:set("tid", #threads) end
 function init(args) non2xx = 0 end
 function response(status, headers, body)
   if status < 200 or status > 299 then non2xx = non2xx + 1 end
@@ -314,18 +314,33 @@ end
 """
 
 
+def _lua_string(text: str) -> str:
+    level = "=" * (max((len(m) for m in re.findall(r"\](=*)\]", text)), default=-1) + 1)
+    return f"[{level}[{text}]{level}]"
+
+
 def wrk(
     url: str,
     seconds: float = 10,
     connections: int = 8,
     threads: int = 2,
     headers: dict[str, str] | None = None,
+    method: str = "GET",
+    body: str | None = None,
+    lua: str = "",
 ) -> dict[str, float]:
-    """Run wrk against `url`; returns p50_ms, p95_ms, p99_ms, rps, errors (socket), non2xx, requests."""
+    """Run wrk against `url`; returns p50_ms, p95_ms, p99_ms, rps, errors (socket), non2xx, requests.
+
+    `method` and `body` set every request's; `lua` is added to the script, e.g. a `request()`
+    that builds each request itself (each wrk thread has a global `tid`, 1 to `threads`).
+    """
     if urlsplit(url).hostname not in (HOST, "localhost"):
         raise BenchError(f"benchmarks target 127.0.0.1 only, not {url}")
+    prelude = f"wrk.method = {_lua_string(method)}\n"
+    if body is not None:
+        prelude += f"wrk.body = {_lua_string(body)}\n"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_WRK_SCRIPT)
+        script.write(prelude + _WRK_SCRIPT + lua)
     try:
         cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
                "--timeout", "5s", "-s", script.name]
@@ -377,6 +392,20 @@ def table(rows: list[dict[str, object]], baseline_label: str | None = None) -> N
     for n, line in enumerate(lines):
         cells = [line[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(line[1:], widths[1:], strict=True)]
         cells[4] = line[4].ljust(widths[4])
+        print("  ".join(cells).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    sys.stdout.flush()
+
+
+def grid(lines: list[tuple[str, ...]], left: int = 1) -> None:
+    """Print rows of cells aligned in columns, the first row a header underlined with dashes.
+
+    The first `left` columns are left-aligned (names, text), the others right-aligned (figures).
+    """
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for n, line in enumerate(lines):
+        cells = [cell.ljust(w) if i < left else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))]
         print("  ".join(cells).rstrip())
         if n == 0:
             print("  ".join("-" * w for w in widths))

@@ -10,7 +10,8 @@ install fails (no network to the package index, no wheel for this platform) it r
 `SynapseServer(folder)` is a `common._Process`: a homeserver named `bench.local` on a loopback
 port with a SQLite database in `folder` (kept between starts, like groupbox's data folder), its
 rate limits lifted (a benchmark posts hundreds of messages a second; the defaults allow 0.2/s),
-no federation key servers (nothing leaves the machine), otherwise Synapse's defaults. Its
+no federation key servers (nothing leaves the machine), no two-minute cache of /sync answers
+(a benchmark repeating one request would time the cache), otherwise Synapse's defaults. Its
 `.start_s` is spawn → first 200 from `/health`. `register(server, name)` makes a user through the
 admin shared-secret API and returns an access token, as `register_new_matrix_user` would.
 """
@@ -102,6 +103,8 @@ form_secret: "bench-form-{secret}"
 trusted_key_servers: []
 suppress_key_server_warning: true
 enable_metrics: false
+caches:
+  sync_response_cache_duration: 0
 rc_message: {lifted}
 rc_registration: {lifted}
 rc_joins:

@@ -1,0 +1,513 @@
+"""`make bench`: one table, groupbox beside its baselines measured in the same run (issue 17).
+
+    .venv/bin/python benchmarks/bench_all.py [--seconds 5] [--runs 3] [--idle 3] [--no-synapse]
+
+Beside groupbox, in the same run on the same machine: the bare Litestar+granian ceiling app
+(benchmarks/baseline_app.py, whose `/page?kb=N` is the plain Jinja page of the same size) and
+Matrix Synapse (benchmarks/peers.py: its own venv under benchmarks/.peers/, installed once;
+SQLite, loopback, rate limits lifted, two users registered with the admin shared secret, one
+room). When Synapse cannot be installed, its column says why and everything else still runs.
+
+Rows (each with the issue's budget and "met"/"missed"; "—" where the issue sets none):
+- idle RSS (granian's main process + one worker; Synapse's one process) and spawn → first 200,
+  medians of --runs starts of each on a fresh data folder, one server at a time (bench_start);
+- posting a message at 1 and 16 clients for --seconds each (wrk; msg/s, p99): groupbox's
+  `POST /api/threads/{id}/messages`, Synapse's `PUT /rooms/{id}/send/m.room.message/{txn}`;
+- send → delivery (median of 20): Synapse's `/sync` long poll waking up; groupbox's live stream
+  once it exists in this tree (issue 17, item 5);
+- first sync and no-change sync: Synapse's initial and incremental `/sync`; groupbox's once
+  issue 14's protocol is in this tree;
+- pages on bench_dashboards' seeded data (10 groups × 2,000 objects × 300 members; seeded once,
+  ~4 minutes, cached in /tmp): Anna's home cached and uncached, the group dashboard and the
+  calendar uncached, `/api/home`, each beside the plain page of its size (wrk, 8 connections);
+- 32 clients (32 members, one wrk thread each) changing their RSVP to one event nonstop.
+
+Prints the table and writes every figure to benchmarks/results/latest.json. About 6 minutes
+plus seeding the first time. Never asserts on time; noise between runs is ±25%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+from bench_backup import cli, session
+from bench_dashboards import SERVER_ENV, _anna_signin_token, ensure_seeded, kb_of, measure, migrate
+from bench_start import bytecode_caches_on, median_of, start_rounds
+from common import (
+    ROOT,
+    BaselineServer,
+    BenchError,
+    Server,
+    fresh_instance,
+    grid,
+    signed_in_cookie,
+    wrk,
+)
+from peers import PeerMissing, SynapseServer, ensure_synapse, register
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# Issue 17's budgets.
+RSS_MIB, RSS_OF_CEILING, RSS_OF_SYNAPSE = 82.0, 1.1, 0.7
+START_OF_CEILING, START_OF_SYNAPSE = 2.0, 0.6
+DELIVERY_MS = 20.0
+HOME_P95_MS, HOME_SHARE = 60.0, 0.25
+GROUP_P95_MS, GROUP_SHARE = 40.0, 0.30
+CALENDAR_KB, CALENDAR_P95_MS = 40.0, 50.0
+# "/api/home paged or trimmed so it is not 73 KB": the issue names no figure; half of it is
+# counted as met (and said so in the row), so a few KB less do not pass.
+API_HOME_KB = 73.0 / 2
+RSVP_CLIENTS, RSVP_P99_MS = 32, 100.0
+DELIVERIES = 20
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Run:
+    """Everything measured, by section; a section that fails records why and the run goes on."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, Any] = {}
+        self.failed: dict[str, str] = {}
+        self.synapse: str | None = None  # version
+        self.synapse_missing: str | None = None  # reason
+
+    def section(self, name: str, fn: Callable[[], dict[str, Any]]) -> None:
+        started = time.monotonic()
+        log(f"[{time.strftime('%H:%M:%S')}] {name} …")
+        try:
+            self.figures[name] = fn()
+        except Exception as exc:  # noqa: BLE001 - reported in the table, the run goes on
+            self.failed[name] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+            log(traceback.format_exc())
+        log(f"[{time.strftime('%H:%M:%S')}] {name}: {time.monotonic() - started:.0f} s")
+
+    def get(self, name: str) -> dict[str, Any]:
+        return self.figures.get(name) or {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Start and idle memory
+
+
+def start_section(tmp: Path, synapse_dir: Path, args: argparse.Namespace, with_synapse: bool) -> dict[str, Any]:
+    bytecode_caches_on(str(tmp))
+    data_dir, _ = fresh_instance(tmp / "start")
+    servers: dict[str, Callable[[], Any]] = {"groupbox": lambda: Server(data_dir, workers=1),
+                                             "ceiling": BaselineServer}
+    if with_synapse:
+        servers["synapse"] = lambda: SynapseServer(synapse_dir)
+    samples = start_rounds(servers, args.runs, args.idle)
+    return {name: {"start_s": median_of(rows, 0), "rss_main_mib": median_of(rows, 1),
+                   "rss_worker_mib": median_of(rows, 2), "rss_mib": median_of(rows, 3),
+                   "runs": [list(row) for row in rows]} for name, rows in samples.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages: posting, delivery, sync
+
+
+def _post_figures(result: dict[str, Any]) -> dict[str, Any]:
+    keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "requests", "errors", "non2xx")
+    return {key: result[key] for key in keys}
+
+
+def _timed(fn: Callable[[], Any], n: int) -> list[float]:
+    """Milliseconds of `n` sequential calls."""
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def groupbox_messages(tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
+    data_dir, signin_url = fresh_instance(tmp / "messages")
+    group = json.loads(cli("group", "create", "Bench parents", "--json", "--data", str(data_dir)).stdout)
+    out: dict[str, Any] = {}
+    with Server(data_dir, workers=1) as server:
+        cookie = signed_in_cookie(server.base_url, signin_url)
+        with session(server, cookie) as client:
+            made = client.post(f"/api/groups/{group['id']}/threads", json={"title": "Carpool", "body": "Who drives?"})
+            if made.status_code != 201:
+                raise BenchError(f"starting a thread answered {made.status_code}: {made.text[:200]}")
+            thread_id = made.json()["thread"]["id"]
+            headers = {"Cookie": f"{cookie}; csrftoken={client.cookies.get('csrftoken')}",
+                       "x-csrftoken": client.headers["x-csrftoken"], "Content-Type": "application/json"}
+            url = server.url(f"/api/threads/{thread_id}/messages")
+            body = json.dumps({"body": "I can drive two kids on Saturday."})
+            for clients in (1, 16):
+                result = wrk(url, seconds=args.seconds, connections=clients, threads=min(clients, 2), headers=headers,
+                             method="POST", body=body)
+                out[f"post_{clients}"] = _post_figures(result)
+            out["delivery"] = groupbox_delivery(server, client, thread_id)
+    return out
+
+
+def groupbox_delivery(server: Server, client: httpx.Client, thread_id: str) -> dict[str, Any]:
+    """Send → delivery through the live stream of issue 17, item 5 (not in this tree yet)."""
+    return {"missing": "no live stream in this tree yet (issue 17, item 5)"}
+
+
+def synapse_messages(synapse_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with SynapseServer(synapse_dir) as server:
+        alice, bob = register(server, f"alice{uuid.uuid4().hex[:6]}"), register(server, f"bob{uuid.uuid4().hex[:6]}")
+        api = server.url("/_matrix/client/v3")
+        with httpx.Client(timeout=30, headers={"Authorization": f"Bearer {alice}"}) as a, \
+                httpx.Client(timeout=60, headers={"Authorization": f"Bearer {bob}"}) as b:
+            made = a.post(f"{api}/createRoom", json={"preset": "public_chat", "name": "Carpool"})
+            if made.status_code != 200:
+                raise BenchError(f"createRoom: {made.status_code} {made.text[:200]}")
+            room = made.json()["room_id"]
+            joined = b.post(f"{api}/join/{room}", json={})
+            if joined.status_code != 200:
+                raise BenchError(f"join: {joined.status_code} {joined.text[:200]}")
+            # A fresh transaction id per request (wrk thread id + counter): a repeated one is
+            # answered from Synapse's transaction cache without sending anything.
+            lua = ('local n = 0\nfunction request()\n  n = n + 1\n'
+                   '  return wrk.format(nil, wrk.path .. "-" .. tid .. "-" .. n)\nend\n')
+            body = json.dumps({"msgtype": "m.text", "body": "I can drive two kids on Saturday."})
+            headers = {"Authorization": f"Bearer {alice}", "Content-Type": "application/json"}
+            for clients in (1, 16):
+                url = f"{api}/rooms/{room}/send/m.room.message/bench{clients}{uuid.uuid4().hex[:6]}"
+                result = wrk(url, seconds=args.seconds, connections=clients, threads=min(clients, 2), headers=headers,
+                             method="PUT", body=body, lua=lua)
+                out[f"post_{clients}"] = _post_figures(result)
+            out["delivery"] = synapse_delivery(api, a, b, room)
+            out.update(synapse_sync(api, b))
+        out["rss_after_mib"] = server.total_rss_mib()
+    return out
+
+
+SYNC_FILTER = json.dumps({"presence": {"types": []}, "account_data": {"types": []},
+                          "room": {"ephemeral": {"types": []}, "account_data": {"types": []}}})
+
+
+def synapse_delivery(api: str, a: httpx.Client, b: httpx.Client, room: str) -> dict[str, Any]:
+    """Bob long-polls `/sync`; Alice sends; the time from the send until Bob's poll returns it."""
+    since = b.get(f"{api}/sync", params={"filter": SYNC_FILTER, "timeout": 0}).json()["next_batch"]
+    latencies: list[float] = []
+    for n in range(DELIVERIES):
+        marker = f"delivery {n} {uuid.uuid4().hex[:8]}"
+        arrived: dict[str, float] = {}
+
+        def poll(marker: str = marker, arrived: dict[str, float] = arrived) -> None:
+            nonlocal since
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                body = b.get(f"{api}/sync", params={"filter": SYNC_FILTER, "timeout": 15000, "since": since}).json()
+                since = body["next_batch"]
+                events = body.get("rooms", {}).get("join", {}).get(room, {}).get("timeline", {}).get("events", [])
+                if any(e.get("content", {}).get("body") == marker for e in events):
+                    arrived["at"] = time.perf_counter()
+                    return
+
+        waiter = threading.Thread(target=poll, daemon=True)
+        waiter.start()
+        time.sleep(0.15)  # the poll is parked on the server
+        sent = time.perf_counter()
+        a.put(f"{api}/rooms/{room}/send/m.room.message/d{n}{uuid.uuid4().hex[:6]}",
+              json={"msgtype": "m.text", "body": marker}).raise_for_status()
+        waiter.join(25)
+        if "at" not in arrived:
+            raise BenchError(f"message {n} never reached the other user's /sync")
+        latencies.append((arrived["at"] - sent) * 1000)
+    return {"median_ms": statistics.median(latencies), "max_ms": max(latencies), "n": len(latencies)}
+
+
+def synapse_sync(api: str, b: httpx.Client) -> dict[str, Any]:
+    """Bob's initial `/sync` (no since: every joined room, its latest events, its state) and an
+    incremental one with nothing new (`since` the last, timeout 0), medians of sequential calls."""
+    body: dict[str, Any] = {}
+
+    def initial() -> None:
+        body.update(b.get(f"{api}/sync", params={"timeout": 0}).raise_for_status().json())
+
+    first = _timed(initial, 1)  # one: Bob has no sync token yet only once
+    since = body["next_batch"]
+    quiet = _timed(lambda: b.get(f"{api}/sync", params={"since": since, "timeout": 0}).raise_for_status(), 30)
+    return {"first_sync_ms": first[0], "first_sync_bytes": len(json.dumps(body)),
+            "nochange_sync_ms": statistics.median(quiet)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages and RSVPs on the seeded data
+
+
+async def _rsvp_setup(data_dir: Path, group_id: str, clients: int) -> tuple[str, list[str]]:
+    """The group's last event (far ahead: open for answers) and session tokens of `clients` members."""
+    from groupbox.db.engine import DB
+    from groupbox.domain.identity import service as identity
+
+    async with DB.session(data_dir / "groupbox.sqlite3"):
+        event = await DB.fetchone(
+            "SELECT id FROM event WHERE group_id = ? AND cancelled_at IS NULL AND deleted_at IS NULL "
+            "ORDER BY starts_at DESC LIMIT 1", group_id)
+        members = await DB.fetch(
+            "SELECT id, profile_id FROM member WHERE group_id = ? AND status = 'active' AND role = 'member' "
+            "AND profile_id IS NOT NULL ORDER BY joined_at DESC LIMIT ?", group_id, clients)
+        if event is None or len(members) < clients:
+            raise BenchError("the seeded group has no event or too few members for the RSVP clients")
+        tokens = [(await identity.start_browser(m["profile_id"], "bench-rsvp", member_id=m["id"]))[1] for m in members]
+    return event["id"], tokens
+
+
+def _csrf_cookie(server: Server, token: str) -> str:
+    """The CSRF token bound to a session: the cookie the first signed-in page sets."""
+    with httpx.Client(base_url=server.base_url, cookies={"gb_session": token}, timeout=30) as client:
+        client.get("/me")
+        value = client.cookies.get("csrftoken")
+    if not value:
+        raise BenchError("a signed-in page set no csrftoken cookie")
+    return value
+
+
+def rsvp_load(server: Server, event_id: str, tokens: list[str], seconds: float) -> dict[str, Any]:
+    """One wrk thread per member, each changing its answer nonstop (yes → no → maybe …)."""
+    cookies, csrfs = [], []
+    for token in tokens:
+        csrf = _csrf_cookie(server, token)
+        cookies.append(f"gb_session={token}; csrftoken={csrf}")
+        csrfs.append(csrf)
+    lua = ("cookies = {" + ", ".join(json.dumps(c) for c in cookies) + "}\n"
+           "csrfs = {" + ", ".join(json.dumps(c) for c in csrfs) + "}\n"
+           'local statuses = {"yes", "no", "maybe"}\nlocal n = 0\n'
+           "function request()\n  n = n + 1\n  local h = {}\n"
+           "  for k, v in pairs(wrk.headers) do h[k] = v end\n"
+           '  h["Cookie"] = cookies[tid]\n  h["x-csrftoken"] = csrfs[tid]\n'
+           '  h["Content-Type"] = "application/json"\n'
+           "  return wrk.format(\"POST\", nil, h, '{\"status\": \"' .. statuses[n % 3 + 1] .. '\"}')\nend\n")
+    result = wrk(server.url(f"/api/events/{event_id}/rsvp"), seconds=seconds, connections=len(tokens),
+                 threads=len(tokens), lua=lua)
+    return _post_figures(result)
+
+
+def pages_section(tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
+    cached, meta = ensure_seeded(reseed=False)
+    data_dir = tmp / "pages"
+    shutil.copytree(cached, data_dir)
+    migrate(data_dir)
+    group_id = meta["groups"][0]
+    anna_token = asyncio.run(_anna_signin_token(data_dir, meta["anna"]))
+    event_id, tokens = asyncio.run(_rsvp_setup(data_dir, group_id, RSVP_CLIENTS))
+    load = SimpleNamespace(seconds=args.seconds, connections=8)
+    out: dict[str, Any] = {"seeded": {"rows": meta["rows"], "db_mib": meta.get("db_mib"),
+                                      "seed_s": meta.get("seed_s"), "fresh": bool(meta.get("fresh"))}}
+    pages = {"home": "/", "group": f"/groups/{group_id}", "calendar": "/calendar", "api_home": "/api/home"}
+    with BaselineServer() as base:
+        for cache in ("0", "1"):
+            env = {**SERVER_ENV, "GROUPBOX_PAGE_CACHE": cache}
+            with Server(data_dir, workers=1, env=env, start_timeout=60) as server:
+                if cache == "0":
+                    cookie = signed_in_cookie(server.base_url, server.url(f"/signin/{anna_token}"))
+                    for key, path in pages.items():
+                        out[f"{key}_uncached"] = measure(key, server.url(path), load, cookie)
+                        kb = kb_of(out[f"{key}_uncached"]["bytes"])
+                        if key != "api_home" and f"plain_{kb}" not in out:
+                            out[f"plain_{kb}"] = measure(f"plain {kb} KB", base.url(f"/page?kb={kb}"), load)
+                        out[f"{key}_uncached"]["plain"] = f"plain_{kb}"
+                else:
+                    for key in ("home", "group"):
+                        out[f"{key}_cached"] = measure(key, server.url(pages[key]), load, cookie)
+                        out[f"{key}_cached"]["plain"] = out[f"{key}_uncached"]["plain"]
+                    out["rsvp"] = rsvp_load(server, event_id, tokens, args.seconds)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The table
+
+
+def _mib(x: float) -> str:
+    return f"{x:.1f} MiB"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "MISSED")
+
+
+def _post_cell(fig: dict[str, Any] | None) -> str:
+    if not fig:
+        return ""
+    bad = f" !! {fig['non2xx']} non-2xx, {fig['errors']} errors" if fig.get("non2xx") or fig.get("errors") else ""
+    return f"{fig['rps']:,.0f} msg/s, p99 {fig['p99_ms']:.0f} ms{bad}"
+
+
+def _page_cell(fig: dict[str, Any] | None) -> str:
+    if not fig:
+        return ""
+    bad = " !!" if fig.get("non2xx") or fig.get("errors") else ""
+    return (f"{fig['rps']:,.0f}/s, p50 {fig['p50_ms']:.0f} p95 {fig['p95_ms']:.0f} ms, "
+            f"{fig['bytes'] / 1024:.1f} KB{bad}")
+
+
+def build_rows(run: Run) -> list[dict[str, str]]:
+    """The table's rows: measure | groupbox | ceiling app / plain page | Synapse | budget | verdict."""
+    rows: list[dict[str, str]] = []
+    no_synapse = f"not installed ({run.synapse_missing})" if run.synapse_missing else ""
+
+    def add(measure: str, groupbox: str, beside: str, synapse: str, budget: str, ok: bool | None) -> None:
+        rows.append({"measure": measure, "groupbox": groupbox, "beside": beside,
+                     "synapse": synapse or no_synapse, "budget": budget, "verdict": _verdict(ok)})
+
+    def failed(section: str, measure: str) -> bool:
+        if section in run.failed:
+            add(measure, f"failed: {run.failed[section]}", "", "", "", None)
+            return True
+        return False
+
+    start = run.get("start")
+    if not failed("start", "idle RSS / start"):
+        gb, ceiling, syn = start["groupbox"], start["ceiling"], start.get("synapse")
+        limit = min(RSS_MIB, RSS_OF_CEILING * ceiling["rss_mib"], *([RSS_OF_SYNAPSE * syn["rss_mib"]] if syn else []))
+        add("idle RSS (main + worker; Synapse: its process)",
+            f"{_mib(gb['rss_mib'])} ({gb['rss_main_mib']:.0f} + {gb['rss_worker_mib']:.0f})",
+            f"ceiling app {_mib(ceiling['rss_mib'])}", _mib(syn["rss_mib"]) if syn else "",
+            f"≤ {RSS_MIB:g} MiB, ≤ {RSS_OF_CEILING:g}× ceiling, ≤ {RSS_OF_SYNAPSE:.0%} of Synapse: ≤ {limit:.1f} MiB",
+            gb["rss_mib"] <= limit)
+        limit_s = min(START_OF_CEILING * ceiling["start_s"], *([START_OF_SYNAPSE * syn["start_s"]] if syn else []))
+        add("start to first 200", f"{gb['start_s']:.2f} s", f"ceiling app {ceiling['start_s']:.2f} s",
+            f"{syn['start_s']:.2f} s" if syn else "",
+            f"≤ {START_OF_CEILING:g}× ceiling, ≤ {START_OF_SYNAPSE:g}× Synapse: ≤ {limit_s:.2f} s",
+            gb["start_s"] <= limit_s)
+
+    gbm, synm = run.get("groupbox messages"), run.get("synapse messages")
+    syn_failed = run.failed.get("synapse messages")
+    syn_note = f"failed: {syn_failed}" if syn_failed else ""
+    if not failed("groupbox messages", "posting a message"):
+        for clients in (1, 16):
+            add(f"post a message, {clients} client{'s' * (clients > 1)}", _post_cell(gbm.get(f"post_{clients}")), "",
+                _post_cell(synm.get(f"post_{clients}")) or syn_note, "— (none set)", None)
+        delivery = gbm.get("delivery", {})
+        syn_delivery = synm.get("delivery")
+        add("send → delivery, median (Synapse: /sync long poll)",
+            f"{delivery['median_ms']:.1f} ms" if "median_ms" in delivery else f"not measured: {delivery.get('missing')}",
+            "", f"{syn_delivery['median_ms']:.1f} ms" if syn_delivery else syn_note, f"≤ {DELIVERY_MS:g} ms at one client",
+            delivery["median_ms"] <= DELIVERY_MS if "median_ms" in delivery else None)
+    gb_sync = run.get("groupbox sync")
+    add("first sync (groupbox: 10,000 objects; Synapse: initial /sync)",
+        gb_sync.get("first") or "not measured: issue 14's protocol is not in this tree yet", "",
+        f"{synm['first_sync_ms']:.0f} ms, {synm['first_sync_bytes'] / 1024:.1f} KB" if "first_sync_ms" in synm else syn_note,
+        "— (none set)", None)
+    add("no-change sync (Synapse: incremental /sync)",
+        gb_sync.get("nochange") or "not measured: issue 14's protocol is not in this tree yet", "",
+        f"{synm['nochange_sync_ms']:.1f} ms" if "nochange_sync_ms" in synm else syn_note, "— (none set)", None)
+
+    pages = run.get("pages")
+    if not failed("pages", "pages (seeded: 10 groups × 2,000 objects × 300 members)"):
+        def page(key: str, label: str, budget: str, ok: Callable[[dict, dict], bool] | None) -> None:
+            fig = pages[key]
+            plain = pages[fig["plain"]] if fig.get("plain") else None
+            clean = not fig.get("non2xx") and not fig.get("errors")
+            add(label, _page_cell(fig), f"plain page {_page_cell(plain)}" if plain else "", "", budget,
+                (clean and ok(fig, plain)) if ok else None)
+
+        def share(fig: dict, plain: dict) -> float:
+            return fig["rps"] / plain["rps"]
+
+        page("home_cached", "Anna's home / cached (8 clients)", "— (none set)", None)
+        page("home_uncached", "Anna's home / uncached",
+             f"p95 ≤ {HOME_P95_MS:g} ms, ≥ {HOME_SHARE:.0%} of plain req/s "
+             f"(now {share(pages['home_uncached'], pages[pages['home_uncached']['plain']]):.0%})",
+             lambda f, p: f["p95_ms"] <= HOME_P95_MS and share(f, p) >= HOME_SHARE)
+        page("group_cached", "group dashboard cached", "— (none set)", None)
+        page("group_uncached", "group dashboard uncached",
+             f"p95 ≤ {GROUP_P95_MS:g} ms, ≥ {GROUP_SHARE:.0%} of plain req/s "
+             f"(now {share(pages['group_uncached'], pages[pages['group_uncached']['plain']]):.0%})",
+             lambda f, p: f["p95_ms"] <= GROUP_P95_MS and share(f, p) >= GROUP_SHARE)
+        page("calendar_uncached", "/calendar uncached", f"≤ {CALENDAR_KB:g} KB, p95 ≤ {CALENDAR_P95_MS:g} ms",
+             lambda f, p: f["bytes"] / 1024 <= CALENDAR_KB and f["p95_ms"] <= CALENDAR_P95_MS)
+        fig = pages["api_home_uncached"]
+        add("/api/home uncached", _page_cell(fig), "", "", f"paged or trimmed from 73 KB (no figure set; met at ≤ {API_HOME_KB:g} KB, half)",
+            fig["bytes"] / 1024 <= API_HOME_KB)
+        rsvp = pages["rsvp"]
+        add(f"RSVP writes, {RSVP_CLIENTS} clients (1 worker)",
+            f"{rsvp['rps']:,.0f} writes/s, p99 {rsvp['p99_ms']:.0f} ms, "
+            f"{rsvp['non2xx'] + rsvp['errors']} errors", "", "", f"0 errors, p99 ≤ {RSVP_P99_MS:g} ms",
+            not rsvp["non2xx"] and not rsvp["errors"] and rsvp["p99_ms"] <= RSVP_P99_MS)
+    return rows
+
+
+def print_table(rows: list[dict[str, str]]) -> None:
+    header = ("measure", "groupbox", "ceiling app / plain page", "Synapse", "budget (issue 17)", "")
+    grid([header, *[tuple(row.values()) for row in rows]], left=len(header))
+
+
+def _git(*args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    return proc.stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=6, help="wrk duration per measurement (default 6)")
+    parser.add_argument("--runs", type=int, default=3, help="starts of each server for start and RSS (default 3)")
+    parser.add_argument("--idle", type=float, default=3.0, help="seconds idle before reading RSS (default 3)")
+    parser.add_argument("--no-synapse", action="store_true", help="leave Synapse out")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="where to write the figures")
+    args = parser.parse_args()
+    began = time.monotonic()
+    run = Run()
+    if args.no_synapse:
+        run.synapse_missing = "left out: --no-synapse"
+    else:
+        try:
+            run.synapse = ensure_synapse(log)
+        except PeerMissing as exc:
+            run.synapse_missing = str(exc)
+    environment = (f"Python {platform.python_version()}, {os.cpu_count()} cores, granian {version('granian')}, "
+                   f"litestar {version('litestar')}, Synapse {run.synapse or '—'}; commit {_git('rev-parse', '--short', 'HEAD')}"
+                   f"{' + changes' if _git('status', '--porcelain', '--untracked-files=no') else ''}")
+    log(f"# bench — {environment}; wrk {args.seconds:g} s per measurement")
+
+    with tempfile.TemporaryDirectory(prefix="gb-bench-all-") as name:
+        tmp = Path(name)
+        synapse_dir = tmp / "synapse"
+        with_synapse = run.synapse is not None
+        run.section("start", lambda: start_section(tmp, synapse_dir, args, with_synapse))
+        run.section("groupbox messages", lambda: groupbox_messages(tmp, args))
+        if with_synapse:
+            run.section("synapse messages", lambda: synapse_messages(synapse_dir, args))
+        run.section("pages", lambda: pages_section(tmp, args))
+
+    rows = build_rows(run)
+    took = time.monotonic() - began
+    print(f"\n# groupbox beside its baselines — {environment}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {took:.0f} s")
+    print_table(rows)
+    print("(one run on a shared machine: ±25% between runs; compare the columns of this run)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "when": datetime.now(UTC).isoformat(timespec="seconds"), "environment": environment, "seconds": took,
+        "options": {"seconds": args.seconds, "runs": args.runs, "idle": args.idle},
+        "synapse": run.synapse, "synapse_missing": run.synapse_missing,
+        "rows": rows, "figures": run.figures, "failed": run.failed}, indent=1, default=str) + "\n")
+    print(f"figures: {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 1 if run.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
