@@ -115,7 +115,10 @@ async def connect(actor: Actor, url: str, token: str, config: Config) -> SyncRes
     try:
         page = await client.fetch_page(manifest.api_base, secret, None, total=total)
     except RemoteFault as fault:
-        raise Invalid(fault.detail, field="token" if fault.state == "revoked" else "url") from None
+        if fault.state == "revoked":
+            raise Invalid(_("{host} does not accept this token (wrong, revoked or expired): copy it again, or make "
+                            "a new one there.", host=clean.split("://", 1)[-1]), field="token") from None
+        raise Invalid(fault.detail, field="url") from None
     stamp = now()
     existing = await DB.fetchone("SELECT id FROM remote_server WHERE profile_id = ? AND api_base = ?",
                                  actor.profile_id, manifest.api_base)
