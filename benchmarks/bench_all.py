@@ -79,6 +79,7 @@ CALENDAR_KB, CALENDAR_P95_MS = 40.0, 50.0
 API_HOME_KB = 73.0 / 2
 RSVP_CLIENTS, RSVP_P99_MS = 32, 100.0
 DELIVERIES = 20
+SECTIONS = ("start", "messages", "pages", "sync")
 
 
 def log(message: str) -> None:
@@ -258,22 +259,54 @@ def synapse_sync(api: str, b: httpx.Client) -> dict[str, Any]:
 # Pages and RSVPs on the seeded data
 
 
-async def _rsvp_setup(data_dir: Path, group_id: str, clients: int) -> tuple[str, list[str]]:
-    """The group's last event (far ahead: open for answers) and session tokens of `clients` members."""
-    from groupbox.db.engine import DB
-    from groupbox.domain.identity import service as identity
+SYNC_OBJECTS = 10_000
+SYNC_KINDS = ("event", "announcement", "poll", "task", "thread", "file")
 
-    async with DB.session(data_dir / "groupbox.sqlite3"):
-        event = await DB.fetchone(
-            "SELECT id FROM event WHERE group_id = ? AND cancelled_at IS NULL AND deleted_at IS NULL "
-            "ORDER BY starts_at DESC LIMIT 1", group_id)
-        members = await DB.fetch(
-            "SELECT id, profile_id FROM member WHERE group_id = ? AND status = 'active' AND role = 'member' "
-            "AND profile_id IS NOT NULL ORDER BY joined_at DESC LIMIT ?", group_id, clients)
-        if event is None or len(members) < clients:
-            raise BenchError("the seeded group has no event or too few members for the RSVP clients")
-        tokens = [(await identity.start_browser(m["profile_id"], "bench-rsvp", member_id=m["id"]))[1] for m in members]
-    return event["id"], tokens
+
+class Seeded:
+    """A copy of bench_dashboards' seeded data folder (seeded once, ~4 minutes, cached in /tmp)
+    and what the measurements on it need: Anna's sign-in link, an event open for answers with
+    session tokens of 32 members of its group, a connection token of Anna's for enough of her
+    groups to make 10,000 objects."""
+
+    def __init__(self, tmp: Path) -> None:
+        cached, self.meta = ensure_seeded(reseed=False)
+        self.data_dir = tmp / "seeded"
+        shutil.copytree(cached, self.data_dir)
+        migrate(self.data_dir)
+        self.group_id = self.meta["groups"][0]
+        self.anna_token = asyncio.run(_anna_signin_token(self.data_dir, self.meta["anna"]))
+        self.event_id, self.rsvp_tokens, self.sync_token, self.sync_groups = asyncio.run(self._prepare())
+
+    async def _prepare(self) -> tuple[str, list[str], str, int]:
+        from groupbox.db.engine import DB
+        from groupbox.domain.identity import service as identity
+        from groupbox.domain.remote import tokens
+
+        async with DB.session(self.data_dir / "groupbox.sqlite3"):
+            event = await DB.fetchone(
+                "SELECT id FROM event WHERE group_id = ? AND cancelled_at IS NULL AND deleted_at IS NULL "
+                "ORDER BY starts_at DESC LIMIT 1", self.group_id)
+            members = await DB.fetch(
+                "SELECT id, profile_id FROM member WHERE group_id = ? AND status = 'active' AND role = 'member' "
+                "AND profile_id IS NOT NULL ORDER BY joined_at DESC LIMIT ?", self.group_id, RSVP_CLIENTS)
+            if event is None or len(members) < RSVP_CLIENTS:
+                raise BenchError("the seeded group has no event or too few members for the RSVP clients")
+            sessions = [(await identity.start_browser(m["profile_id"], "bench-rsvp", member_id=m["id"]))[1]
+                        for m in members]
+            # Anna's groups in turn until they hold 10,000 objects (about seven of the ten).
+            groups: list[str] = []
+            total = 0
+            for group_id in self.meta["groups"]:
+                if total >= SYNC_OBJECTS:
+                    break
+                counts = [await DB.fetchone(f"SELECT COUNT(*) AS n FROM {kind} WHERE group_id = ?",  # noqa: S608
+                                            group_id) for kind in SYNC_KINDS]
+                total += sum(row["n"] for row in counts if row)
+                groups.append(group_id)
+            anna = await identity.load_actor(self.meta["anna"])
+            _row, sync_token = await tokens.token_create(anna, group_ids=groups, label="bench")
+        return event["id"], sessions, sync_token, len(groups)
 
 
 def _csrf_cookie(server: Server, token: str) -> str:
@@ -306,24 +339,18 @@ def rsvp_load(server: Server, event_id: str, tokens: list[str], seconds: float) 
     return _post_figures(result)
 
 
-def pages_section(tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
-    cached, meta = ensure_seeded(reseed=False)
-    data_dir = tmp / "pages"
-    shutil.copytree(cached, data_dir)
-    migrate(data_dir)
-    group_id = meta["groups"][0]
-    anna_token = asyncio.run(_anna_signin_token(data_dir, meta["anna"]))
-    event_id, tokens = asyncio.run(_rsvp_setup(data_dir, group_id, RSVP_CLIENTS))
+def pages_section(seeded: Seeded, args: argparse.Namespace) -> dict[str, Any]:
     load = SimpleNamespace(seconds=args.seconds, connections=8)
+    meta = seeded.meta
     out: dict[str, Any] = {"seeded": {"rows": meta["rows"], "db_mib": meta.get("db_mib"),
                                       "seed_s": meta.get("seed_s"), "fresh": bool(meta.get("fresh"))}}
-    pages = {"home": "/", "group": f"/groups/{group_id}", "calendar": "/calendar", "api_home": "/api/home"}
+    pages = {"home": "/", "group": f"/groups/{seeded.group_id}", "calendar": "/calendar", "api_home": "/api/home"}
     with BaselineServer() as base:
         for cache in ("0", "1"):
             env = {**SERVER_ENV, "GROUPBOX_PAGE_CACHE": cache}
-            with Server(data_dir, workers=1, env=env, start_timeout=60) as server:
+            with Server(seeded.data_dir, workers=1, env=env, start_timeout=60) as server:
                 if cache == "0":
-                    cookie = signed_in_cookie(server.base_url, server.url(f"/signin/{anna_token}"))
+                    cookie = signed_in_cookie(server.base_url, server.url(f"/signin/{seeded.anna_token}"))
                     for key, path in pages.items():
                         out[f"{key}_uncached"] = measure(key, server.url(path), load, cookie)
                         kb = kb_of(out[f"{key}_uncached"]["bytes"])
@@ -334,8 +361,46 @@ def pages_section(tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
                     for key in ("home", "group"):
                         out[f"{key}_cached"] = measure(key, server.url(pages[key]), load, cookie)
                         out[f"{key}_cached"]["plain"] = out[f"{key}_uncached"]["plain"]
-                    out["rsvp"] = rsvp_load(server, event_id, tokens, args.seconds)
+                    out["rsvp"] = rsvp_load(server, seeded.event_id, seeded.rsvp_tokens, args.seconds)
     return out
+
+
+def sync_section(tmp: Path, seeded: Seeded) -> dict[str, Any]:
+    """A home server (a fresh instance, its sync run in this process) connects to the seeded one
+    (`groupbox serve`) with Anna's token: the first sync, then syncs with nothing new."""
+    home_dir, _ = fresh_instance(tmp / "home")
+    with Server(seeded.data_dir, workers=1, env=SERVER_ENV, start_timeout=60) as server:
+        probe = httpx.get(server.url("/api/sync"), headers={"Authorization": f"Bearer {seeded.sync_token}"},
+                          params={"limit": 1}, timeout=60)
+        if probe.status_code == 404:
+            return {"missing": "no /api/sync in this tree yet (issue 14)"}
+        return asyncio.run(_home_syncs(home_dir, server.base_url, seeded.sync_token)) | {"groups": seeded.sync_groups}
+
+
+async def _home_syncs(home_dir: Path, url: str, token: str, quiet_runs: int = 20) -> dict[str, Any]:
+    from groupbox.config import load_config
+    from groupbox.domain.identity import service as identity
+    from groupbox.domain.remote import connections
+    from groupbox.instance import opened
+
+    config = load_config(home_dir)
+    async with opened(config):
+        owner = await identity.owner_profile()
+        actor = await identity.load_actor(owner["id"])
+        started = time.perf_counter()
+        first = await connections.connect(actor, url, token, config)
+        first_ms = (time.perf_counter() - started) * 1000
+        if first.state != "ok":
+            raise BenchError(f"first sync: {first.state} {first.detail}")
+        quiet = []
+        for _ in range(quiet_runs):
+            started = time.perf_counter()
+            again = await connections.sync(config, first.connection_id)
+            quiet.append((time.perf_counter() - started) * 1000)
+            if again.state != "ok" or again.received:
+                raise BenchError(f"a sync with nothing new: {again.state}, {again.received} objects")
+    return {"first_sync_ms": first_ms, "objects": first.received, "counts": first.counts,
+            "nochange_sync_ms": statistics.median(quiet)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -370,15 +435,18 @@ def build_rows(run: Run) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     no_synapse = f"not installed ({run.synapse_missing})" if run.synapse_missing else ""
 
-    def add(measure: str, groupbox: str, beside: str, synapse: str, budget: str, ok: bool | None) -> None:
+    def add(measure: str, groupbox: str, beside: str, synapse: str | None, budget: str, ok: bool | None) -> None:
+        """`synapse` None: Synapse has nothing to compare here."""
         rows.append({"measure": measure, "groupbox": groupbox, "beside": beside,
-                     "synapse": synapse or no_synapse, "budget": budget, "verdict": _verdict(ok)})
+                     "synapse": "—" if synapse is None else synapse or no_synapse, "budget": budget,
+                     "verdict": _verdict(ok)})
 
     def failed(section: str, measure: str) -> bool:
+        """True (with a row saying why, if it failed) when `section` has no figures."""
         if section in run.failed:
-            add(measure, f"failed: {run.failed[section]}", "", "", "", None)
+            add(measure, f"failed: {run.failed[section]}", "", None, "", None)
             return True
-        return False
+        return section not in run.figures
 
     start = run.get("start")
     if not failed("start", "idle RSS / start"):
@@ -409,21 +477,24 @@ def build_rows(run: Run) -> list[dict[str, str]]:
             "", f"{syn_delivery['median_ms']:.1f} ms" if syn_delivery else syn_note, f"≤ {DELIVERY_MS:g} ms at one client",
             delivery["median_ms"] <= DELIVERY_MS if "median_ms" in delivery else None)
     gb_sync = run.get("groupbox sync")
-    add("first sync (groupbox: 10,000 objects; Synapse: initial /sync)",
-        gb_sync.get("first") or "not measured: issue 14's protocol is not in this tree yet", "",
+    pending = (f"failed: {run.failed['groupbox sync']}" if "groupbox sync" in run.failed
+               else f"not measured: {gb_sync.get('missing', 'no seeded data')}")
+    add("first sync (groupbox: home server connects, 10,000+ objects; Synapse: initial /sync)",
+        f"{gb_sync['first_sync_ms'] / 1000:.2f} s for {gb_sync['objects']:,} objects"
+        if "first_sync_ms" in gb_sync else pending, "",
         f"{synm['first_sync_ms']:.0f} ms, {synm['first_sync_bytes'] / 1024:.1f} KB" if "first_sync_ms" in synm else syn_note,
         "— (none set)", None)
     add("no-change sync (Synapse: incremental /sync)",
-        gb_sync.get("nochange") or "not measured: issue 14's protocol is not in this tree yet", "",
+        f"{gb_sync['nochange_sync_ms']:.1f} ms" if "nochange_sync_ms" in gb_sync else pending, "",
         f"{synm['nochange_sync_ms']:.1f} ms" if "nochange_sync_ms" in synm else syn_note, "— (none set)", None)
 
     pages = run.get("pages")
-    if not failed("pages", "pages (seeded: 10 groups × 2,000 objects × 300 members)"):
+    if not failed("seeded data", "seeded data (10 groups × 2,000 objects × 300 members)") and not failed("pages", "pages (seeded: 10 groups × 2,000 objects × 300 members)"):
         def page(key: str, label: str, budget: str, ok: Callable[[dict, dict], bool] | None) -> None:
             fig = pages[key]
             plain = pages[fig["plain"]] if fig.get("plain") else None
             clean = not fig.get("non2xx") and not fig.get("errors")
-            add(label, _page_cell(fig), f"plain page {_page_cell(plain)}" if plain else "", "", budget,
+            add(label, _page_cell(fig), f"plain page {_page_cell(plain)}" if plain else "", None, budget,
                 (clean and ok(fig, plain)) if ok else None)
 
         def share(fig: dict, plain: dict) -> float:
@@ -442,12 +513,12 @@ def build_rows(run: Run) -> list[dict[str, str]]:
         page("calendar_uncached", "/calendar uncached", f"≤ {CALENDAR_KB:g} KB, p95 ≤ {CALENDAR_P95_MS:g} ms",
              lambda f, p: f["bytes"] / 1024 <= CALENDAR_KB and f["p95_ms"] <= CALENDAR_P95_MS)
         fig = pages["api_home_uncached"]
-        add("/api/home uncached", _page_cell(fig), "", "", f"paged or trimmed from 73 KB (no figure set; met at ≤ {API_HOME_KB:g} KB, half)",
+        add("/api/home uncached", _page_cell(fig), "", None, f"paged or trimmed from 73 KB (no figure set; met at ≤ {API_HOME_KB:g} KB, half)",
             fig["bytes"] / 1024 <= API_HOME_KB)
         rsvp = pages["rsvp"]
         add(f"RSVP writes, {RSVP_CLIENTS} clients (1 worker)",
             f"{rsvp['rps']:,.0f} writes/s, p99 {rsvp['p99_ms']:.0f} ms, "
-            f"{rsvp['non2xx'] + rsvp['errors']} errors", "", "", f"0 errors, p99 ≤ {RSVP_P99_MS:g} ms",
+            f"{rsvp['non2xx'] + rsvp['errors']} errors", "", None, f"0 errors, p99 ≤ {RSVP_P99_MS:g} ms",
             not rsvp["non2xx"] and not rsvp["errors"] and rsvp["p99_ms"] <= RSVP_P99_MS)
     return rows
 
@@ -469,7 +540,12 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=3.0, help="seconds idle before reading RSS (default 3)")
     parser.add_argument("--no-synapse", action="store_true", help="leave Synapse out")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="where to write the figures")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     args = parser.parse_args()
+    wanted = set(args.only.split(","))
+    if wanted - set(SECTIONS):
+        parser.error(f"unknown section {sorted(wanted - set(SECTIONS))[0]!r}; known: {', '.join(SECTIONS)}")
     began = time.monotonic()
     run = Run()
     if args.no_synapse:
@@ -488,11 +564,24 @@ def main() -> int:
         tmp = Path(name)
         synapse_dir = tmp / "synapse"
         with_synapse = run.synapse is not None
-        run.section("start", lambda: start_section(tmp, synapse_dir, args, with_synapse))
-        run.section("groupbox messages", lambda: groupbox_messages(tmp, args))
-        if with_synapse:
-            run.section("synapse messages", lambda: synapse_messages(synapse_dir, args))
-        run.section("pages", lambda: pages_section(tmp, args))
+        if "start" in wanted:
+            run.section("start", lambda: start_section(tmp, synapse_dir, args, with_synapse))
+        if "messages" in wanted:
+            run.section("groupbox messages", lambda: groupbox_messages(tmp, args))
+            if with_synapse:
+                run.section("synapse messages", lambda: synapse_messages(synapse_dir, args))
+        seeded: list[Seeded] = []
+
+        def prepare() -> dict[str, Any]:
+            seeded.append(Seeded(tmp))
+            return {"groups_synced": seeded[0].sync_groups}
+
+        if wanted & {"pages", "sync"}:
+            run.section("seeded data", prepare)
+        if seeded and "pages" in wanted:
+            run.section("pages", lambda: pages_section(seeded[0], args))
+        if seeded and "sync" in wanted:
+            run.section("groupbox sync", lambda: sync_section(tmp, seeded[0]))
 
     rows = build_rows(run)
     took = time.monotonic() - began
