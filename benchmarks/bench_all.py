@@ -33,6 +33,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -79,7 +80,8 @@ CALENDAR_KB, CALENDAR_P95_MS = 40.0, 50.0
 API_HOME_KB = 73.0 / 2
 RSVP_CLIENTS, RSVP_P99_MS = 32, 100.0
 DELIVERIES = 20
-SECTIONS = ("start", "messages", "pages", "sync")
+SECTIONS = ("start", "messages", "demo", "pages", "sync")
+DEMO_HOME_KB = 60.0
 
 
 def log(message: str) -> None:
@@ -124,6 +126,34 @@ def start_section(tmp: Path, synapse_dir: Path, args: argparse.Namespace, with_s
     return {name: {"start_s": median_of(rows, 0), "rss_main_mib": median_of(rows, 1),
                    "rss_worker_mib": median_of(rows, 2), "rss_mib": median_of(rows, 3),
                    "runs": [list(row) for row in rows]} for name, rows in samples.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo's home page with what it loads
+
+
+# What a browser fetches for the page: stylesheets, scripts and the icon sprite of <use href>.
+ASSET = re.compile(r'<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"|<script\b[^>]*\bsrc="([^"]+)"'
+                   r'|<use\b[^>]*\bhref="([^"#]+)')
+
+
+def demo_section(tmp: Path) -> dict[str, Any]:
+    """Anna's home on `groupbox init --demo` data, uncompressed, with the files it loads."""
+    payload = json.loads(cli("init", "--demo", "--json", "--data", str(tmp / "demo")).stdout.strip().splitlines()[-1])
+    with Server(payload["data_dir"], workers=1) as server:
+        cookie = signed_in_cookie(server.base_url, payload["demo"]["signin_url"])
+        with httpx.Client(base_url=server.base_url, timeout=30,
+                          headers={"cookie": cookie, "accept-encoding": "identity"}) as client:
+            page = client.get("/")
+            if page.status_code != 200:
+                raise BenchError(f"Anna's demo home answered {page.status_code}")
+            assets = {}
+            for href in dict.fromkeys("".join(found) for found in ASSET.findall(page.text)):
+                asset = client.get(href)
+                if asset.status_code != 200:
+                    raise BenchError(f"{href} answered {asset.status_code}")
+                assets[href] = len(asset.content)
+    return {"html_bytes": len(page.content), "assets": assets, "total_bytes": len(page.content) + sum(assets.values())}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,6 +518,13 @@ def build_rows(run: Run) -> list[dict[str, str]]:
         f"{gb_sync['nochange_sync_ms']:.1f} ms" if "nochange_sync_ms" in gb_sync else pending, "",
         f"{synm['nochange_sync_ms']:.1f} ms" if "nochange_sync_ms" in synm else syn_note, "— (none set)", None)
 
+    demo = run.get("demo")
+    if not failed("demo", "Anna's demo home with CSS and JS"):
+        add("Anna's demo home + CSS, JS, icons, uncompressed",
+            f"{demo['total_bytes'] / 1024:.1f} KB ({demo['html_bytes'] / 1024:.1f} KB page + "
+            f"{len(demo['assets'])} files {(demo['total_bytes'] - demo['html_bytes']) / 1024:.1f} KB)", "", None,
+            f"≤ {DEMO_HOME_KB:g} KB", demo["total_bytes"] / 1024 <= DEMO_HOME_KB)
+
     pages = run.get("pages")
     if not failed("seeded data", "seeded data (10 groups × 2,000 objects × 300 members)") and not failed("pages", "pages (seeded: 10 groups × 2,000 objects × 300 members)"):
         def page(key: str, label: str, budget: str, ok: Callable[[dict, dict], bool] | None) -> None:
@@ -570,6 +607,8 @@ def main() -> int:
             run.section("groupbox messages", lambda: groupbox_messages(tmp, args))
             if with_synapse:
                 run.section("synapse messages", lambda: synapse_messages(synapse_dir, args))
+        if "demo" in wanted:
+            run.section("demo", lambda: demo_section(tmp))
         seeded: list[Seeded] = []
 
         def prepare() -> dict[str, Any]:
