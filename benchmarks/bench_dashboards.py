@@ -726,9 +726,8 @@ def profile_pages(data_dir: Path, meta: dict, requests: int) -> None:
     from groupbox.domain.actions import service as actions_service
     from groupbox.domain.calendar import service as calendar_service
     from groupbox.domain.identity import service as identity
-    from groupbox.web import support
+    from groupbox.web import areas, support
     from groupbox.web.app import create_app
-    from groupbox.web.pages import groups as group_pages
 
     env = {**{k: v for k, v in os.environ.items() if k.startswith("GROUPBOX_")}, **SERVER_ENV}
     config = load_config(data_dir, env=env)
@@ -737,9 +736,9 @@ def profile_pages(data_dir: Path, meta: dict, requests: int) -> None:
     sql, parts = SqlRecorder(), PartTimer()
     sql.install()
     # Dashboard sections and the parts of home/calendar, timed where they are looked up.
-    group_pages.GROUP_DASHBOARD_SECTIONS[:] = [
-        type(s)(s.order, s.key, parts.wrap(f"section {s.order:>2} {s.key}", s.load), s.template)
-        for s in group_pages.GROUP_DASHBOARD_SECTIONS]
+    timed_sections = tuple(type(s)(s.order, s.key, parts.wrap(f"section {s.order:>2} {s.key}", s.load), s.template)
+                           for s in areas.dashboard_sections())
+    areas.dashboard_sections = lambda: timed_sections
     for name in ("visit_window", "changed_since", "official_updates", "catch_up", "upcoming"):
         parts.patch(home_service, name, f"home.{name}")
     parts.patch(actions_service, "derive", "actions.derive (needs me)")
