@@ -73,6 +73,8 @@ class GroupServer:
             doc[kind].append(item)
         if self.mode == "cursor_backwards" and since:
             doc["cursor"], doc["has_more"] = "c0", True
+        if self.mode == "endless":
+            doc["cursor"], doc["has_more"] = f"c{start + 1}", True
         return doc
 
 

@@ -245,3 +245,26 @@ def test_groupbox_connect_sync_and_servers_on_the_command_line(data_dir, group_s
     assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and "connection token" in bad.stderr
     nobody = run_cli("connect", group_server.url, TOKEN, "--member", "nope", "--data", str(data_dir), check=False)
     assert nobody.returncode == 1 and "no active member" in nobody.stderr
+
+
+def test_a_server_that_always_has_more_is_stopped(client, call, anna, group_server, monkeypatch):
+    from groupbox.domain.remote import connections
+
+    connection = connect(client, group_server.url).json()
+    monkeypatch.setattr(connections, "MAX_PAGES", 4)
+    group_server.mode = "endless"
+    body = client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client)).json()
+    assert body["state"] == "cursor_backwards" and "after 4 pages" in body["state_detail"]
+    assert ("event", "ev1") in cached(call, connection["id"])
+
+
+def test_connecting_the_same_server_again_replaces_the_token(client, call, anna, group_server):
+    first = connect(client, group_server.url).json()
+    group_server.mode = "revoked"
+    client.post(f"/api/remote/servers/{first['id']}/sync", headers=csrf_headers(client))
+    group_server.mode = "ok"
+    again = connect(client, group_server.url + "/")
+    assert again.status_code == 201 and again.json()["id"] == first["id"] and again.json()["state"] == "ok"
+    assert len(client.get("/api/remote/servers").json()["items"]) == 1
+    actions = call(DB.fetch, "SELECT action FROM audit_entry WHERE target_id = ? ORDER BY created_at", first["id"])
+    assert [a["action"] for a in actions] == ["remote.connect", "remote.reconnect"]

@@ -140,8 +140,10 @@ def _origin(url: str) -> str:
 
 
 # -- requests -------------------------------------------------------------------------------------
-async def _get(url: str, *, total: float, token: str | None = None, params: dict | None = None) -> Any:
-    """GET `url` and parse its JSON, within `total` seconds and MAX_BYTES; RemoteFault otherwise."""
+async def _get(url: str, *, total: float, token: str | None = None, params: dict | None = None,
+               where: list[str] | None = None) -> Any:
+    """GET `url` and parse its JSON, within `total` seconds and MAX_BYTES; RemoteFault otherwise.
+    Redirects are followed only without a token; `where` receives the address that answered."""
     import httpx
 
     headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -154,6 +156,8 @@ async def _get(url: str, *, total: float, token: str | None = None, params: dict
                 timeout=timeout, follow_redirects=token is None, max_redirects=3, trust_env=False) as client, \
                 client.stream("GET", url, headers=headers, params=params) as response:
             status = response.status_code
+            if where is not None:
+                where.append(str(response.url))
             if status == 401:
                 raise RemoteFault("revoked", _("{host} refused the token: it was revoked or has expired. "
                                                "Make a new token on that server and connect again.", host=host))
@@ -196,10 +200,14 @@ def _garbage(host: str, what: str) -> RemoteFault:
 
 async def fetch_manifest(url: str, *, total: float = 15.0) -> Manifest:
     """`GET {url}/.well-known/group-platform.json`, checked (docs/protocol.md "Manifest").
-    `api_base` keeps its path but is pinned to the origin the person typed: the token only ever
-    goes to the server they named (and a server whose public URL is misconfigured still works)."""
+    `api_base` keeps its path but is pinned to the origin the person typed (or the one that same
+    host redirected to, http → https): the token only ever goes to the server they named, and a
+    server whose configured public URL is wrong still works."""
     host = urlsplit(url).netloc
-    doc = await _get(f"{_origin(url)}/.well-known/group-platform.json", total=total)
+    answered: list[str] = []
+    doc = await _get(f"{_origin(url)}/.well-known/group-platform.json", total=total, where=answered)
+    if answered and urlsplit(answered[0]).hostname == urlsplit(url).hostname:
+        url = answered[0]  # e.g. http:// redirected to https:// on the same host: the token goes there
     if not isinstance(doc, dict):
         raise _garbage(host, "manifest")
     version = doc.get("protocol_version")

@@ -126,7 +126,8 @@ async def connect(actor: Actor, url: str, token: str, config: Config) -> SyncRes
     name = page.server_name or manifest.server_name
     async with DB.write():
         values = (clean, manifest.api_base, name, manifest.protocol_version, json.dumps(manifest.capabilities),
-                  secrets.seal(config, connection_id, secret), secrets.hint(secret), client.is_insecure(clean))
+                  secrets.seal(config, connection_id, secret), secrets.hint(secret),
+                  client.is_insecure(manifest.api_base))
         if existing:
             await DB.execute(
                 "UPDATE remote_server SET url = ?, api_base = ?, server_name = ?, protocol_version = ?,"
