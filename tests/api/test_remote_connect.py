@@ -268,3 +268,14 @@ def test_connecting_the_same_server_again_replaces_the_token(client, call, anna,
     assert len(client.get("/api/remote/servers").json()["items"]) == 1
     actions = call(DB.fetch, "SELECT action FROM audit_entry WHERE target_id = ? ORDER BY created_at", first["id"])
     assert [a["action"] for a in actions] == ["remote.connect", "remote.reconnect"]
+
+
+def test_a_sync_without_news_leaves_changed_at_alone(client, call, anna, group_server):
+    connection = connect(client, group_server.url).json()
+    assert connection["token_expires_at"].startswith("2027-03-01")
+    first = call(DB.fetchone, "SELECT changed_at FROM remote_server")["changed_at"]
+    client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
+    assert call(DB.fetchone, "SELECT changed_at FROM remote_server")["changed_at"] == first
+    group_server.changes += [("events", event(8))]
+    client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
+    assert call(DB.fetchone, "SELECT changed_at FROM remote_server")["changed_at"] > first

@@ -78,6 +78,7 @@ class Page:
     has_more: bool
     server_name: str
     scopes: list[str]
+    token_expires_at: datetime | None
     groups: list[dict]
     objects: list[dict] = field(default_factory=list)  # {"type", "id", "group_id", "group_name", "stub", ...}
     tombstones: list[dict] = field(default_factory=list)
@@ -266,7 +267,7 @@ def parse_page(doc: Any, host: str) -> Page:
                        "timezone": tz[:64] if isinstance(tz, str) else ""})
     page = Page(cursor=cursor, has_more=has_more,
                 server_name=(server.get("name") if isinstance(server.get("name"), str) else "")[:200].strip(),
-                scopes=scopes[:20], groups=groups)
+                scopes=scopes[:20], token_expires_at=_moment(token.get("expires_at")), groups=groups)
     for key, kind in KINDS.items():
         for item in _list(doc, key, host):
             page.objects.append(_object(item, kind, host, key))

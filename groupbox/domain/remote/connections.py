@@ -18,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
@@ -74,8 +75,9 @@ async def servers(actor: Actor) -> list[dict]:
     """The actor's connections, newest first, each with `counts` per kind. Never the token."""
     require_whole_profile(actor)
     rows = await DB.fetch(
-        "SELECT id, url, api_base, server_name, protocol_version, scopes, token_hint, state, state_detail, insecure,"
-        " created_at, last_sync_at, last_ok_at, next_sync_at FROM remote_server WHERE profile_id = ?"
+        "SELECT id, url, api_base, server_name, protocol_version, scopes, token_hint, token_expires_at, state,"
+        " state_detail, insecure, created_at, last_sync_at, last_ok_at, next_sync_at, changed_at FROM remote_server"
+        " WHERE profile_id = ?"
         " ORDER BY created_at DESC", actor.profile_id)
     for row in rows:
         row["insecure"] = bool(row["insecure"])
@@ -186,11 +188,14 @@ async def sync_due(config: Config) -> list[SyncResult]:
     stamp = now()
     due = await DB.fetch("SELECT id FROM remote_server WHERE next_sync_at IS NULL OR next_sync_at <= ?"
                          " ORDER BY next_sync_at LIMIT 50", stamp)
-    results = []
-    for row in due:
-        if await claims.claim_row("remote_server", row["id"], stamp + LEASE, stamp):
-            results.append(await _run(config, row["id"]))
-    return results
+    claimed = [row["id"] for row in due if await claims.claim_row("remote_server", row["id"], stamp + LEASE, stamp)]
+    gate = asyncio.Semaphore(4)  # a slow server does not hold up the others (nor the mail behind them)
+
+    async def one(connection_id: str) -> SyncResult:
+        async with gate:
+            return await _run(config, connection_id)
+
+    return list(await asyncio.gather(*(one(c) for c in claimed)))
 
 
 async def _run(config: Config, connection_id: str, first: client.Page | None = None) -> SyncResult:
@@ -265,6 +270,8 @@ async def _apply(connection_id: str, page: client.Page) -> None:
         if gone:
             await connection.executemany("DELETE FROM remote_object WHERE connection_id = ? AND type = ? AND id = ?",
                                          gone)
-        await DB.execute("UPDATE remote_server SET cursor = ?, scopes = ?,"
-                         " server_name = CASE WHEN ? != '' THEN ? ELSE server_name END WHERE id = ?",
-                         page.cursor, " ".join(page.scopes), page.server_name, page.server_name, connection_id)
+        await DB.execute("UPDATE remote_server SET cursor = ?, scopes = ?, token_expires_at = ?,"
+                         " server_name = CASE WHEN ? != '' THEN ? ELSE server_name END,"
+                         " changed_at = CASE WHEN ? THEN ? ELSE changed_at END WHERE id = ?",
+                         page.cursor, " ".join(page.scopes), page.token_expires_at, page.server_name,
+                         page.server_name, bool(page.objects or page.tombstones), now(), connection_id)

@@ -33,6 +33,7 @@ class ServerOut(msgspec.Struct):
     protocol_version: str
     scopes: list[str]
     token_hint: str
+    token_expires_at: datetime | None
     state: str
     state_detail: str
     insecure: bool
@@ -46,7 +47,8 @@ class ServerOut(msgspec.Struct):
 def _out(row: dict, result: connections.SyncResult | None = None) -> ServerOut:
     return ServerOut(
         id=row["id"], url=row["url"], server_name=row["server_name"], protocol_version=row["protocol_version"],
-        scopes=row["scopes"].split(), token_hint=row["token_hint"], state=row["state"],
+        scopes=row["scopes"].split(), token_hint=row["token_hint"], token_expires_at=row["token_expires_at"],
+        state=row["state"],
         state_detail=row["state_detail"], insecure=row["insecure"], created_at=row["created_at"],
         last_sync_at=row["last_sync_at"], last_ok_at=row["last_ok_at"], counts=row["counts"],
         sync=SyncOut(result.state, result.detail, result.received, result.counts) if result else None)
