@@ -191,11 +191,14 @@ async def sync_due(config: Config) -> list[SyncResult]:
     claimed = [row["id"] for row in due if await claims.claim_row("remote_server", row["id"], stamp + LEASE, stamp)]
     gate = asyncio.Semaphore(4)  # a slow server does not hold up the others (nor the mail behind them)
 
-    async def one(connection_id: str) -> SyncResult:
+    async def one(connection_id: str) -> SyncResult | None:
         async with gate:
-            return await _run(config, connection_id)
+            try:
+                return await _run(config, connection_id)
+            except NotFound:  # disconnected meanwhile
+                return None
 
-    return list(await asyncio.gather(*(one(c) for c in claimed)))
+    return [r for r in await asyncio.gather(*(one(c) for c in claimed)) if r is not None]
 
 
 async def _run(config: Config, connection_id: str, first: client.Page | None = None) -> SyncResult:
@@ -257,6 +260,8 @@ async def _apply(connection_id: str, page: client.Page) -> None:
                  json.dumps(o["data"], ensure_ascii=False), o["updated_at"]) for o in page.objects]
     gone = [(connection_id, t["type"], t["id"]) for t in page.tombstones if t["type"] != "group"]
     async with DB.write() as transaction:
+        if not await DB.fetchone("SELECT 1 FROM remote_server WHERE id = ?", connection_id):
+            raise NotFound(_("Not found"))  # disconnected while this sync was on the way
         connection = transaction.connection
         if group_ids:
             await connection.executemany("DELETE FROM remote_object WHERE connection_id = ? AND group_id = ?",
