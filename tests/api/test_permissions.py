@@ -330,6 +330,11 @@ NOT_GROUP_SCOPED = {
     ("POST", "/api/remote/servers/connect"): "the caller's own home profile (test_remote_connect.py)",
     ("POST", "/api/remote/servers/{}/sync"): "the caller's own connections; others 404 (test_remote_connect.py)",
     ("DELETE", "/api/remote/servers/{}"): "the caller's own connections; others 404 (test_remote_connect.py)",
+    ("POST", "/api/remote/servers/{}/events/{}/rsvp"): "the caller's own connections, within the token's scope on "
+                                                       "the group server; others 404 (test_remote_act.py)",
+    ("POST", "/api/remote/servers/{}/polls/{}/vote"): "as the remote RSVP (test_remote_act.py)",
+    ("POST", "/api/remote/servers/{}/announcements/{}/ack"): "as the remote RSVP (test_remote_act.py)",
+    ("POST", "/api/remote/servers/{}/files/{}/ack"): "as the remote RSVP (test_remote_act.py)",
 }
 
 def _route_key(method: str, path: str) -> tuple[str, str]:
