@@ -120,12 +120,12 @@ async def act(actor: Actor, config: Config, connection_id: str, path: str, objec
     target = f"{row['api_base']}/{path}/{object_id}/{verb}"
     status, answer = await _post(target, token, payload, host, float(config.remote_timeout_seconds))
     reason = answer.get("detail") if isinstance(answer, dict) and isinstance(answer.get("detail"), str) else ""
-    if status in (401, 403):
+    if status == 401:
+        raise Forbidden(_("{server} refused the token: it was revoked or has expired. Make a new token there "
+                          "and connect again.", server=host))
+    if status == 403:
         raise Forbidden(_("{server} refused this: {reason}", server=host,
-                          reason=reason[:300] or _("the token may not do that (revoked, expired or without "
-                                                   "the scope)."))
-                        if status == 403 or reason else
-                        _("{server} refused the token: it was revoked or has expired.", server=host))
+                          reason=reason[:300] or _("the token may not do that.")))
     if status == 404:
         raise NotFound(_("{server} no longer has this item.", server=host))
     if status in PASSED_ON:
@@ -188,9 +188,9 @@ async def _remember(connection_id: str, obj_type: str, object_id: str, kind: str
     else:
         data["acknowledged"] = True
     async with DB.write():
-        # updated_at moves so that dashboards cached by it (web/pagecache) are rebuilt now.
-        await DB.execute("UPDATE remote_object SET data = ?, updated_at = ? WHERE connection_id = ? AND type = ?"
-                         " AND id = ?", json.dumps(data, ensure_ascii=False), now(), connection_id, obj_type,
-                         object_id)
+        await DB.execute("UPDATE remote_object SET data = ? WHERE connection_id = ? AND type = ? AND id = ?",
+                         json.dumps(data, ensure_ascii=False), connection_id, obj_type, object_id)
         await DB.execute("DELETE FROM remote_object WHERE connection_id = ? AND type = 'action' AND id = ?",
                          connection_id, f"{kind}:{object_id}")
+        # What cached dashboards key on (web/pagecache): they are rebuilt with the answer now.
+        await DB.execute("UPDATE remote_server SET changed_at = ? WHERE id = ?", now(), connection_id)
