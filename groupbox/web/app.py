@@ -259,9 +259,9 @@ def create_app(config: Config | None = None) -> Litestar:
         await background.stop()
         await DB.close()
 
-    # Static files and the health check carry no forms: no CSRF cookie for them.
+    # Static files, the health check and the (cacheable) protocol manifest carry no forms: no CSRF cookie.
     csrf = CSRFConfig(secret=secret, cookie_secure=config.https, cookie_samesite="lax", cookie_httponly=False,
-                      exclude=["^/static/", "^/api/health$"])
+                      exclude=["^/static/", "^/api/health$", r"^/\.well-known/"])
 
     engine_factory = _template_engine(config)
     template_config = TemplateConfig(instance=engine_factory())

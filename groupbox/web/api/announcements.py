@@ -119,7 +119,7 @@ async def announcements_delete(actor: Actor, announcement_id: str) -> None:
 
 
 @post("/api/announcements/{announcement_id:str}/ack", guards=SIGNED_IN, tags=["announcements"], status_code=200,
-      operation_class=NO_BODY)
+      operation_class=NO_BODY, opt={"bearer": True})  # a home server with a token (act:acknowledge)
 async def announcements_ack(actor: Actor, announcement_id: str) -> AnnouncementOut:
     """"I've read it" (once; repeating it changes nothing)."""
     return announcement_out(await announcements.announcement_ack(actor, announcement_id))

@@ -221,7 +221,7 @@ async def events_delete(actor: Actor, event_id: str) -> None:
 
 
 @post("/api/events/{event_id:str}/rsvp", guards=SIGNED_IN, tags=["events"], status_code=200,
-      responses=errors(409))
+      responses=errors(409), opt={"bearer": True})  # a home server answers with a token (act:rsvp)
 async def events_rsvp(actor: Actor, event_id: str, data: RsvpIn) -> RsvpResult:
     result = await events.rsvp(actor, event_id, data.status, data.note, data.guests)
     answer = result["rsvp"]

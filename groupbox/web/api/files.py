@@ -291,7 +291,7 @@ async def files_download(request: Request, actor: Actor, file_id: str) -> File:
 
 
 @post("/api/files/{file_id:str}/ack", guards=SIGNED_IN, tags=["files"], status_code=200, operation_class=NO_BODY,
-      responses=errors(409))
+      responses=errors(409), opt={"bearer": True})  # a home server with a token (act:acknowledge)
 async def files_ack(actor: Actor, file_id: str) -> FileOut:
     return file_out(await files.file_ack(actor, file_id))
 

@@ -111,7 +111,8 @@ async def polls_get(actor: Actor, poll_id: str) -> PollOut:
     return poll_out(await polls.poll_get(actor, poll_id))
 
 
-@post("/api/polls/{poll_id:str}/vote", guards=SIGNED_IN, tags=["polls"], status_code=200, responses=errors(409))
+@post("/api/polls/{poll_id:str}/vote", guards=SIGNED_IN, tags=["polls"], status_code=200, responses=errors(409),
+      opt={"bearer": True})  # a home server votes with a token (act:vote)
 async def polls_vote(actor: Actor, poll_id: str, data: VoteIn) -> PollOut:
     """Cast or change my vote (replaces any earlier one) until the poll closes."""
     return poll_out(await polls.poll_vote(actor, poll_id, data.option_ids))

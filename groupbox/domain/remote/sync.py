@@ -1,0 +1,479 @@
+"""The group server's side of the sync protocol (SPEC §14, docs/protocol.md): what a member's home
+server reads through a connection token.
+
+- Only structured objects, only in the token's groups (its memberships that are still active) and
+  its read scopes: `read:events` → events, `read:announcements` → announcements, `read:files` →
+  files, `read:polls` → polls, `read:tasks` → tasks. Thread titles and counts go to every token;
+  a thread's opening message (`body`) only with `read:threads` (without it the key is absent).
+- Actions are the member's action items (`domain/actions`, the same kinds and titles as on the
+  group server's home page) for objects in scope: rsvp, vote, acknowledge, task. Mentions,
+  questions and sign-up commitments stay on the group server in protocol 0.1.
+- An object marked "stays on this server" (`stays_here`) is a stub: id, group, link, time.
+  Its action is a stub too (no title).
+- The cursor is, per group, the change number (`grp.seq`, see `objects/common.py`) already
+  delivered; it is base64url JSON signed with the instance secret and bound to the token, so a
+  changed or foreign cursor is refused (400). Every change of a group takes the group's next
+  number, so a sync with no change compares the cursor with the groups' counters and answers
+  without loading any object.
+- A page holds at most `limit` changes (objects and tombstones; an object's action rides along
+  with it). Changes are delivered per group in change-number order, so a page that stops inside a
+  group says how far it got, and `has_more` asks for the next page at once.
+- Objects are re-sent whole when they, or my answer to them, change. Deleted objects come back as
+  tombstones (with a tombstone for their action). An action that no longer applies (answered,
+  done, closed, unassigned) comes back as an action tombstone the next time its object changes.
+  A group the token no longer reaches (member left or removed) is a `group` tombstone with
+  `reason: "access_lost"`: the home server drops everything of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from groupbox.access import Actor
+from groupbox.db.engine import DB
+from groupbox.db.full import best_effort
+from groupbox.domain.actions import service as actions
+from groupbox.domain.objects import rsvps
+from groupbox.errors import DomainError, Invalid, Unauthorized
+from groupbox.i18n import _
+from groupbox.util import as_utc, now, token_hash
+
+PROTOCOL_VERSION = "0.1"
+CAPABILITIES = {"events": True, "tasks": True, "files": True, "chat": True, "polls": True, "federation": False}
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 1000
+CURSOR_VERSION = 1
+_MAC_BYTES = 12
+LAST_USED_EVERY = timedelta(minutes=1)
+
+# list name in the answer -> (table, scope that opens it; None: every token)
+KINDS: dict[str, tuple[str, str | None]] = {
+    "events": ("event", "read:events"),
+    "announcements": ("announcement", "read:announcements"),
+    "files": ("file", "read:files"),
+    "threads": ("thread", None),
+    "polls": ("poll", "read:polls"),
+    "tasks": ("task", "read:tasks"),
+}
+LIST_OF = {table: name for name, (table, _scope) in KINDS.items()}
+# action kind -> the object type it hangs on (acknowledge hangs on announcements and files)
+ACTION_KINDS = {"rsvp": ("event",), "vote": ("poll",), "task": ("task",), "acknowledge": ("announcement", "file")}
+ACTION_OF = {"event": "rsvp", "poll": "vote", "task": "task", "announcement": "acknowledge", "file": "acknowledge"}
+PATHS = {"event": "/events/{}", "announcement": "/announcements/{}", "file": "/files/{}", "thread": "/threads/{}",
+         "poll": "/polls/{}", "task": "/tasks/{}"}
+
+
+class BadCursor(DomainError):
+    status_code = 400
+
+
+def manifest(server_name: str, base_url: str) -> dict[str, Any]:
+    """`GET /.well-known/group-platform.json` (SPEC §14)."""
+    return {"server_name": server_name, "api_base": f"{base_url.rstrip('/')}/api",
+            "protocol_version": PROTOCOL_VERSION, "capabilities": dict(CAPABILITIES)}
+
+
+def clean_limit(raw: Any) -> int:
+    if raw in (None, ""):
+        return DEFAULT_LIMIT
+    try:
+        limit = int(raw)
+    except (TypeError, ValueError):
+        raise Invalid(_("limit must be a whole number."), field="limit") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(_("limit must be between 1 and {n}.", n=MAX_LIMIT), field="limit")
+    return limit
+
+
+# -- the cursor -----------------------------------------------------------------------------------
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _mac(key: bytes, token_id: str, payload: bytes) -> bytes:
+    return hmac.new(key, token_id.encode() + b"\n" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def cursor_key(secret: str) -> bytes:
+    """The cursor's own key, derived from the instance secret."""
+    return hmac.new(secret.encode(), b"groupbox sync cursor", hashlib.sha256).digest()
+
+
+def encode_cursor(key: bytes, token_id: str, positions: dict[str, int], first: set[str] | None = None) -> str:
+    """`positions`: group id -> change number delivered; `first`: groups still in their first pass
+    (their first sync spans several pages: nothing to take back yet)."""
+    doc: dict[str, Any] = {"v": CURSOR_VERSION, "g": dict(sorted(positions.items()))}
+    if first:
+        doc["i"] = sorted(first)
+    payload = json.dumps(doc, separators=(",", ":")).encode()
+    return _b64(_mac(key, token_id, payload) + payload)
+
+
+def decode_cursor(key: bytes, token_id: str, cursor: str | None) -> tuple[dict[str, int], set[str]]:
+    """(group id -> change number delivered, groups in their first pass); BadCursor for anything
+    this server did not issue to this token."""
+    if not cursor:
+        return {}, set()
+    bad = BadCursor(_("This sync position is not valid here; sync again from the start (without since)."))
+    if len(cursor) > 4000:
+        raise bad
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        raise bad from None
+    mac, payload = raw[:_MAC_BYTES], raw[_MAC_BYTES:]
+    if len(mac) != _MAC_BYTES or not hmac.compare_digest(mac, _mac(key, token_id, payload)):
+        raise bad
+    try:
+        doc = json.loads(payload)
+        positions, first = doc["g"], doc.get("i", [])
+        if doc.get("v") != CURSOR_VERSION or not isinstance(positions, dict) or not isinstance(first, list):
+            raise bad
+        return {str(gid): int(seq) for gid, seq in positions.items()}, {str(gid) for gid in first}
+    except (ValueError, KeyError, TypeError):
+        raise bad from None
+
+
+# -- the token ------------------------------------------------------------------------------------
+async def token_row(token: str) -> dict:
+    """The token's row, or Unauthorized (unknown, expired, revoked)."""
+    row = await DB.fetchone(
+        "SELECT id, profile_id, scopes, expires_at, last_used_at, revoked_at FROM connection_token"
+        " WHERE token_hash = ?", token_hash(token or ""))
+    if row is None or row["revoked_at"] is not None or as_utc(row["expires_at"]) <= now():
+        raise Unauthorized(_("This connection token is unknown, expired or revoked."))
+    return row
+
+
+async def note_use(row: dict) -> None:
+    """`last_used_at`, at most once a minute, never failing the sync."""
+    stamp = now()
+    if row["last_used_at"] is not None and stamp - as_utc(row["last_used_at"]) < LAST_USED_EVERY:
+        return
+    async with best_effort("token last used"), DB.write():
+        await DB.execute("UPDATE connection_token SET last_used_at = ? WHERE id = ?", stamp, row["id"])
+
+
+# -- what changed -----------------------------------------------------------------------------------
+def _marks(values: list) -> str:
+    return ",".join("?" * len(values))
+
+
+async def _changes(group_id: str, member_id: str, since: int, readable: set[str], budget: int) -> list[tuple]:
+    """(change number, table or 'tombstone', id) of what changed in a group after `since`, in
+    change order, at most `budget + 1` per kind (enough to cut a page: see `_page`)."""
+    found: dict[tuple[str, str], int] = {}
+
+    def add(rows: list[dict], table: str) -> None:
+        for r in rows:
+            key = (table, r["id"])
+            if r["seq"] > found.get(key, -1):
+                found[key] = r["seq"]
+
+    cap = f" ORDER BY 2 LIMIT {int(budget) + 1}"  # the change number is every query's second column
+    for table in sorted(readable):
+        extra = " AND source != 'import'" if table == "file" else ""
+        add(await DB.fetch(f"SELECT id, seq FROM {table} WHERE group_id = ? AND seq > ? AND deleted_at IS NULL"
+                           f"{extra}{cap}", group_id, since), table)
+    if "event" in readable:  # someone's answer changes the counts (and mine, my_rsvp)
+        add(await DB.fetch(
+            "SELECT r.event_id AS id, MAX(r.seq) AS seq FROM rsvp r JOIN event e ON e.id = r.event_id"
+            " WHERE r.seq > ? AND e.group_id = ? AND e.deleted_at IS NULL GROUP BY r.event_id" + cap,
+            since, group_id), "event")
+    if "announcement" in readable:  # my acknowledgement
+        add(await DB.fetch(
+            "SELECT k.announcement_id AS id, k.seq FROM announcement_ack k JOIN announcement a"
+            " ON a.id = k.announcement_id WHERE k.member_id = ? AND k.seq > ? AND a.deleted_at IS NULL" + cap,
+            member_id, since), "announcement")
+    types = sorted(readable)
+    tombs = await DB.fetch(
+        f"SELECT object_id AS id, MAX(seq) AS seq, object_type FROM tombstone WHERE group_id = ? AND seq > ?"
+        f" AND object_type IN ({_marks(types)}) GROUP BY object_type, object_id{cap}",
+        group_id, since, *types)
+    changes = [(seq, table, oid) for (table, oid), seq in found.items()]
+    changes += [(r["seq"], "tombstone", (r["object_type"], r["id"])) for r in tombs]
+    changes.sort(key=lambda c: (c[0], c[1], str(c[2])))
+    return changes
+
+
+def _cut(changes: list[tuple], budget: int) -> tuple[list[tuple], int | None]:
+    """The first `budget` changes, never splitting one change number; (taken, last number) when
+    more remain, else (all, None)."""
+    if len(changes) <= budget:
+        return changes, None
+    last = changes[max(budget, 1) - 1][0]
+    taken = [c for c in changes if c[0] <= last]
+    return taken, last
+
+
+# -- shaping ----------------------------------------------------------------------------------------
+def _iso(value: datetime | None) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+class _Shaper:
+    def __init__(self, base_url: str, groups: dict[str, dict], members: dict[str, str], scopes: set[str]):
+        self.base = base_url.rstrip("/")
+        self.groups = groups
+        self.members = members
+        self.scopes = scopes
+
+    def url(self, table: str, object_id: str) -> str:
+        return self.base + PATHS[table].format(object_id)
+
+    def head(self, table: str, row: dict) -> dict[str, Any]:
+        group = self.groups[row["group_id"]]
+        return {"id": row["id"], "group": {"id": group["id"], "name": group["name"]},
+                "url": self.url(table, row["id"]), "updated_at": _iso(row["updated_at"])}
+
+    def stub(self, table: str, row: dict) -> dict[str, Any]:
+        return {**self.head(table, row), "stub": True}
+
+    async def events(self, rows: list[dict]) -> list[dict]:
+        out = []
+        by_group: dict[str, list[str]] = {}
+        for r in rows:
+            by_group.setdefault(r["group_id"], []).append(r["id"])
+        counts: dict[str, dict] = {}
+        for gid, ids in by_group.items():
+            counts.update(await rsvps.counts_for(ids, gid))
+        ids = [r["id"] for r in rows]
+        mids = list(self.members.values())
+        mine = {r["event_id"]: r["status"] for r in await DB.fetch(
+            f"SELECT event_id, status FROM rsvp WHERE event_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
+            *ids, *mids)} if ids else {}
+        for r in rows:
+            if r["stays_here"]:
+                out.append(self.stub("event", r))
+                continue
+            c = counts.get(r["id"], {})
+            out.append({**self.head("event", r), "title": r["title"], "starts_at": _iso(r["starts_at"]),
+                        "ends_at": _iso(r["ends_at"]), "location": r["location"], "description": r["description"],
+                        "cancelled": r["cancelled_at"] is not None, "changed": r["version"] > 1,
+                        "version": r["version"], "rsvp_required": bool(r["rsvp_required"]),
+                        "rsvp_deadline": _iso(r["rsvp_deadline"]), "my_rsvp": mine.get(r["id"]),
+                        "counts": {k: c.get(k, 0) for k in ("yes", "no", "maybe")}})
+        return out
+
+    async def announcements(self, rows: list[dict]) -> list[dict]:
+        ids = [r["id"] for r in rows]
+        mids = list(self.members.values())
+        acked = {r["announcement_id"] for r in await DB.fetch(
+            f"SELECT announcement_id FROM announcement_ack WHERE announcement_id IN ({_marks(ids)})"
+            f" AND member_id IN ({_marks(mids)})", *ids, *mids)} if ids else set()
+        read = {r["announcement_id"] for r in await DB.fetch(
+            f"SELECT announcement_id FROM announcement_read WHERE announcement_id IN ({_marks(ids)})"
+            f" AND member_id IN ({_marks(mids)})", *ids, *mids)} if ids else set()
+        out = []
+        for r in rows:
+            if r["stays_here"]:
+                out.append(self.stub("announcement", r))
+                continue
+            mine = r["author_id"] is not None and r["author_id"] == self.members.get(r["group_id"])
+            out.append({**self.head("announcement", r), "title": r["title"], "body": r["body"],
+                        "official": bool(r["official"]), "urgent": bool(r["urgent"]),
+                        "ack_required": bool(r["ack_required"]), "acknowledged": r["id"] in acked or mine,
+                        "read": r["id"] in read or r["id"] in acked or mine, "created_at": _iso(r["created_at"])})
+        return out
+
+    async def files(self, rows: list[dict]) -> list[dict]:
+        ids = [r["id"] for r in rows]
+        mids = list(self.members.values())
+        acked = {r["file_id"] for r in await DB.fetch(
+            f"SELECT file_id FROM file_ack WHERE file_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
+            *ids, *mids)} if ids else set()
+        out = []
+        for r in rows:
+            if r["stays_here"]:
+                out.append(self.stub("file", r))
+                continue
+            mine = r["uploader_id"] is not None and r["uploader_id"] == self.members.get(r["group_id"])
+            out.append({**self.head("file", r), "name": r["display_name"], "size": r["size"],
+                        "content_type": r["content_type"], "created_at": _iso(r["created_at"]),
+                        "ack_required": bool(r["ack_required"]), "acknowledged": r["id"] in acked or mine,
+                        "download_url": f"{self.url('file', r['id'])}/download"})
+        return out
+
+    async def threads(self, rows: list[dict]) -> list[dict]:
+        bodies: dict[str, str] = {}
+        ids = [r["id"] for r in rows if not r["stays_here"]]
+        if "read:threads" in self.scopes and ids:
+            for m in await DB.fetch(
+                f"SELECT m.thread_id, m.body FROM message m WHERE m.thread_id IN ({_marks(ids)}) AND m.rowid ="
+                f" (SELECT m2.rowid FROM message m2 WHERE m2.thread_id = m.thread_id"
+                f"  ORDER BY m2.created_at, m2.rowid LIMIT 1) AND m.deleted_at IS NULL", *ids):
+                bodies[m["thread_id"]] = m["body"]
+        out = []
+        for r in rows:
+            if r["stays_here"]:
+                out.append(self.stub("thread", r))
+                continue
+            item = {**self.head("thread", r), "title": r["title"], "message_count": r["message_count"],
+                    "last_message_at": _iso(r["last_message_at"])}
+            if "read:threads" in self.scopes:
+                item["body"] = bodies.get(r["id"], "")
+            out.append(item)
+        return out
+
+    async def polls(self, rows: list[dict]) -> list[dict]:
+        ids = [r["id"] for r in rows]
+        mids = list(self.members.values())
+        options: dict[str, list[dict]] = {}
+        votes: dict[str, list[str]] = {}
+        if ids:
+            for o in await DB.fetch(f"SELECT id, poll_id, label FROM poll_option WHERE poll_id IN ({_marks(ids)})"
+                                    f" ORDER BY poll_id, position", *ids):
+                options.setdefault(o["poll_id"], []).append({"id": o["id"], "label": o["label"]})
+            for v in await DB.fetch(
+                f"SELECT v.poll_id, v.option_id FROM poll_vote v JOIN poll_option o ON o.id = v.option_id"
+                f" WHERE v.poll_id IN ({_marks(ids)}) AND v.member_id IN ({_marks(mids)})"
+                f" ORDER BY v.poll_id, o.position", *ids, *mids):
+                votes.setdefault(v["poll_id"], []).append(v["option_id"])
+        out = []
+        for r in rows:
+            if r["stays_here"]:
+                out.append(self.stub("poll", r))
+                continue
+            closed = r["closed_at"] is not None or (r["closes_at"] is not None and as_utc(r["closes_at"]) <= now())
+            out.append({**self.head("poll", r), "question": r["question"], "options": options.get(r["id"], []),
+                        "multiple": bool(r["multiple"]), "closes_at": _iso(r["closes_at"]), "closed": closed,
+                        "my_vote": votes.get(r["id"], [])})
+        return out
+
+    async def tasks(self, rows: list[dict]) -> list[dict]:
+        ids = [r["id"] for r in rows]
+        mids = list(self.members.values())
+        assigned = {r["task_id"] for r in await DB.fetch(
+            f"SELECT task_id FROM task_assignee WHERE task_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
+            *ids, *mids)} if ids else set()
+        out = []
+        for r in rows:
+            if r["stays_here"]:
+                out.append(self.stub("task", r))
+                continue
+            out.append({**self.head("task", r), "title": r["title"], "status": r["status"],
+                        "due_at": _iso(r["due_at"]), "assigned_to_me": r["id"] in assigned})
+        return out
+
+    def action(self, item: actions.ActionItem, object_type: str, row: dict) -> dict[str, Any]:
+        head = self.head(object_type, row)
+        shaped = {"id": f"{item.kind}:{row['id']}", "kind": item.kind, "group": head["group"],
+                  "due_at": _iso(item.due_at), "url": head["url"], "object": {"type": object_type, "id": row["id"]},
+                  "updated_at": head["updated_at"]}
+        if row.get("stays_here"):
+            return {**shaped, "stub": True}
+        return {**shaped, "title": item.title}
+
+
+# -- the sync -------------------------------------------------------------------------------------
+def _empty(server_name: str, base_url: str, token: dict, groups: list[dict]) -> dict[str, Any]:
+    return {"cursor": "", "has_more": False, "server": {"name": server_name, "url": base_url.rstrip("/")},
+            "token": {"scopes": token["scopes"].split(), "expires_at": _iso(token["expires_at"])},
+            "groups": [{"id": g["id"], "name": g["name"], "timezone": g["timezone"]} for g in groups],
+            "actions": [], "events": [], "announcements": [], "files": [], "threads": [], "polls": [], "tasks": [],
+            "tombstones": []}
+
+
+async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *, secret: str, base_url: str,
+               server_name: str) -> dict[str, Any]:
+    """One page of `GET /api/sync` for the token's actor (see the module docstring)."""
+    row = await token_row(token)
+    budget = clean_limit(limit)
+    key = cursor_key(secret)
+    delivered, first = decode_cursor(key, row["id"], since)
+    scopes = set(row["scopes"].split())
+    readable = {table for table, scope in KINDS.values() if scope is None or scope in scopes}
+    members = {gid: m.member_id for gid, m in actor.memberships.items()}
+    gids = sorted(members)
+    groups = await DB.fetch(f"SELECT id, name, timezone, seq FROM grp WHERE id IN ({_marks(gids)})"
+                            f" ORDER BY id", *gids) if gids else []
+    answer = _empty(server_name, base_url, row, groups)
+    await note_use(row)
+    lost = sorted(set(delivered) - {g["id"] for g in groups})
+    answer["tombstones"] = [{"type": "group", "id": gid, "reason": "access_lost"} for gid in lost]
+    for g in groups:
+        if delivered.get(g["id"], 0) > g["seq"]:  # a position from the future (a restored backup): start over
+            delivered.pop(g["id"])
+            first.discard(g["id"])
+    first = {gid for gid in first if gid in delivered} | {g["id"] for g in groups if g["id"] not in delivered}
+    positions = {g["id"]: delivered.get(g["id"], 0) for g in groups}
+    pending = [g for g in groups if g["seq"] > positions[g["id"]]]
+    if not pending:  # nothing changed: answered from the counters alone
+        answer["cursor"] = encode_cursor(key, row["id"], positions)
+        return answer
+
+    left = budget
+    chosen: dict[str, list[tuple]] = {}
+    still_first = {g["id"] for g in groups if g["id"] in first and g in pending}
+    for g in pending:
+        if left <= 0:
+            answer["has_more"] = True
+            break
+        start = positions[g["id"]]
+        changes = await _changes(g["id"], members[g["id"]], start, readable, left)
+        taken, stopped = _cut(changes, left)
+        chosen[g["id"]] = taken
+        left -= len(taken)
+        if stopped is None:
+            positions[g["id"]] = g["seq"]
+            still_first.discard(g["id"])
+        else:
+            positions[g["id"]] = stopped
+            answer["has_more"] = True
+            break
+    answer["cursor"] = encode_cursor(key, row["id"], positions, still_first)
+    await _fill(answer, actor, chosen, first, scopes, readable, base_url, {g["id"]: g for g in groups}, members)
+    return answer
+
+
+async def _fill(answer: dict, actor: Actor, chosen: dict[str, list[tuple]], first: set[str],
+                scopes: set[str], readable: set[str], base_url: str, groups: dict[str, dict],
+                members: dict[str, str]) -> None:
+    """Load and shape the chosen changes, with the member's actions for them."""
+    shaper = _Shaper(base_url, groups, members, scopes)
+    wanted: dict[str, list[str]] = {}
+    gone: list[tuple[str, str, str]] = []  # (group, table, id)
+    for gid, changes in chosen.items():
+        for _seq, table, oid in changes:
+            if table == "tombstone":
+                gone.append((gid, *oid))
+            else:
+                wanted.setdefault(table, []).append(oid)
+    rows: dict[str, list[dict]] = {}
+    for table, ids in wanted.items():
+        rows[table] = await DB.fetch(f"SELECT * FROM {table} WHERE id IN ({_marks(ids)}) AND deleted_at IS NULL"
+                                     f" ORDER BY seq", *ids)
+        answer[LIST_OF[table]] = await getattr(shaper, LIST_OF[table])(rows[table])
+    answer["tombstones"] += [{"type": table, "id": oid, "reason": "deleted"} for _gid, table, oid in gone]
+
+    # Actions for the objects on this page: present → the action, absent → its tombstone (only for
+    # groups the home server already holds: a first sync has nothing to take back).
+    with_actions = {t for t in ("event", "announcement", "file", "poll", "task") if t in readable}
+    touched_groups = sorted({gid for gid, changes in chosen.items() if changes})
+    if not touched_groups or not with_actions:
+        return
+    acting = replace(actor, scopes=None)  # the member's own view, within the token's groups
+    current: dict[tuple[str, str], actions.ActionItem] = {}
+    for item in await actions.derive(acting, group_ids=touched_groups):
+        if item.kind not in ACTION_KINDS:
+            continue
+        object_type = item.detail.get("object", ACTION_KINDS[item.kind][0])
+        current[(object_type, item.id)] = item
+    for table in with_actions:
+        for r in rows.get(table, []):
+            item = current.get((table, r["id"]))
+            if item is not None:
+                answer["actions"].append(shaper.action(item, table, r))
+            elif r["group_id"] not in first:
+                answer["tombstones"].append({"type": "action", "id": f"{ACTION_OF[table]}:{r['id']}",
+                                             "reason": "done"})
+    for gid, table, oid in gone:
+        if table in with_actions and gid not in first:
+            answer["tombstones"].append({"type": "action", "id": f"{ACTION_OF[table]}:{oid}", "reason": "deleted"})
