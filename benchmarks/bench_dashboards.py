@@ -838,13 +838,19 @@ def main() -> int:
     parser.add_argument("--profile-requests", type=int, default=200, help="requests per page for cProfile")
     parser.add_argument("--no-load", action="store_true", help="skip wrk (seed and/or profile only)")
     parser.add_argument("--no-page-cache", action="store_true", help="render every request (GROUPBOX_PAGE_CACHE=0)")
+    parser.add_argument("--seeded", type=Path, default=None,
+                        help="a seeded folder (data/ and meta.json, e.g. a copy of a cache entry) instead of the cache")
     args = parser.parse_args()
     began = time.monotonic()
 
     print(f"# dashboards — Python {platform.python_version()}, {os.cpu_count()} cores, "
           f"granian {version('granian')}, litestar {version('litestar')}; "
           f"wrk {args.connections} connections × {args.seconds:g} s, 1 worker")
-    cached, meta = ensure_seeded(args.reseed)
+    if args.seeded is not None:
+        cached, meta = args.seeded / "data", json.loads((args.seeded / "meta.json").read_text())
+        meta["cache_age_h"] = (datetime.now(UTC) - datetime.fromisoformat(meta["seeded_at"])).total_seconds() / 3600
+    else:
+        cached, meta = ensure_seeded(args.reseed)
     seeded = (f"seeded now in {meta['seed_s']:.0f} s" if meta.get("fresh")
               else f"cached {meta['cache_age_h']:.1f} h ago (seeding took {meta['seed_s']:.0f} s)")
     rows_info = meta["rows"]

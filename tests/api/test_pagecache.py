@@ -71,3 +71,64 @@ def test_the_flash_and_the_bell_are_per_request(client, call, world, as_person, 
     flashed = client.get("/")
     assert "All marked as read." in flashed.text and "1 unread" not in flashed.text
     assert "All marked as read." not in client.get("/").text
+
+
+# The personal parts of the cache key: what I saw or read changes my page without any change to the
+# group (no `grp.seq` moves). Each test fails if its part of the key in `pagecache.state_key` goes.
+
+
+def test_opening_a_moved_event_clears_its_changed_mark(client, call, world, as_person):
+    from groupbox.domain.actions import home as home_service
+
+    owner = call(world.owner.actor)
+    samir = world.people["member"]
+    event = call(events.event_create, owner, world.group["id"], title="Summer party",
+                 starts_at=now() + timedelta(days=3))
+    call(events.event_view, call(samir.actor), event["id"])  # Samir saw it at its first time
+    as_person(samir)
+    client.get("/")
+    call(events.event_update, owner, event["id"], starts_at=now() + timedelta(days=4))
+    # Two visits later the move is older than "since your last visit": only "seen" still says it.
+    later = now() + timedelta(minutes=31)
+    call(home_service.visit_window, call(samir.actor), later)
+    call(home_service.visit_window, call(samir.actor), later + timedelta(minutes=31))
+    group_url = f"/groups/{world.group['id']}"
+    home, dashboard = client.get("/").text, client.get(group_url).text
+    assert "Summer party" in home and 'class="text-changed"' in home
+    assert 'class="text-changed"' in dashboard or "changed" in dashboard.lower()
+    dashboard_marks = dashboard.count("text-changed")
+
+    call(events.event_view, call(samir.actor), event["id"])  # he opens it: the new time is seen
+    home = client.get("/").text
+    assert "Summer party" in home and 'class="text-changed"' not in home
+    assert client.get(group_url).text.count("text-changed") < dashboard_marks
+
+
+def test_reading_the_thread_clears_a_mention(client, call, world, as_person):
+    from groupbox.domain.objects import threads
+
+    owner = call(world.owner.actor)
+    samir = world.people["member"]
+    thread = call(threads.thread_create, owner, world.group["id"], "Carpool Saturday",
+                  "@Samir can you drive two kids")
+    as_person(samir)
+    home = client.get("/").text
+    assert "Carpool Saturday" in home
+    call(threads.thread_mark_read, call(samir.actor), thread["id"])
+    assert "Carpool Saturday" not in client.get("/").text
+
+
+def test_reading_an_announcement_clears_its_new_badge(client, call, world, as_person):
+    from groupbox.domain.objects import announcements
+
+    owner = call(world.owner.actor)
+    samir = world.people["member"]
+    news = call(announcements.announcement_create, owner, world.group["id"], title="New pitch from March",
+                body="We move to the big pitch.", official=True)
+    as_person(samir)
+    url = f"/groups/{world.group['id']}"
+    before = client.get(url).text
+    assert "New pitch from March" in before and ">New<" in before
+    call(announcements.announcement_view, call(samir.actor), news["id"])
+    after = client.get(url).text
+    assert "New pitch from March" in after and ">New<" not in after
