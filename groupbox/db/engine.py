@@ -1,8 +1,6 @@
-"""Piccolo's SQLite engine, made fit for a server.
+"""The SQLite engine: a few persistent connections per process, fit for a server.
 
-Piccolo's stock SQLiteEngine opens a new connection (and thread) for every query, which measured
-about 12x slower than a persistent connection. This engine keeps a few persistent connections per
-process, opened by `connect()` when the app starts:
+`DB` (one per process) is connected by `connect(path)` when the app starts and keeps:
 
 - `READERS` *readers* for every query outside a transaction (WAL lets them read side by side, and
   while a write is open). Each query goes to the reader with the fewest queries in flight, so a
@@ -12,22 +10,26 @@ process, opened by `connect()` when the app starts:
   by an asyncio lock, so writers queue instead of failing with "database is locked". Other
   processes (more workers, the CLI) wait on SQLite's busy timeout.
 
-A statement that writes outside `write()` is routed through a short write transaction anyway,
-so no write ever lands on the reader.
+Values go in and come out as they did when this engine was built on Piccolo's (data folders made
+then read the same; tests/unit/test_engine_compat.py holds a file that engine wrote): datetimes are
+stored as text in UTC (`2026-07-01 10:00:00+00:00`), and by declared type `TIMESTAMPTZ` comes
+back as an aware UTC datetime, `BOOLEAN` as a bool, `INTEGER` as an int. A computed column takes a
+type by its name: `COALESCE(a, b) AS "starts_at [TIMESTAMPTZ]"`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -39,53 +41,106 @@ PRAGMAS = (
     # Deleted content is overwritten, not left in free pages: "delete me" means gone (SPEC §16).
     "PRAGMA secure_delete=ON",
 )
-_READ_PREFIXES = ("SELECT", "WITH", "PRAGMA", "EXPLAIN")
 READERS = 4  # each is a connection and a thread; more than the cores buys little
+
+
+# -- values in and out ---------------------------------------------------------------------------
+def _datetime_in(value: datetime) -> str:
+    """Aware datetimes are stored in UTC, as text that sorts and compares in time order."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return str(value)
+
+
+def _integer_out(value: bytes) -> int:
+    try:
+        return int(value)
+    except ValueError:  # a REAL in an INTEGER column ("1.5"): truncated, as it always was
+        from decimal import Decimal
+
+        return int(Decimal(value.decode()))
+
+
+def _timestamptz_out(value: bytes) -> datetime:
+    return datetime.fromisoformat(value.decode()).replace(tzinfo=UTC)
+
+
+sqlite3.register_adapter(datetime, _datetime_in)
+sqlite3.register_adapter(date, date.isoformat)
+sqlite3.register_adapter(time, time.isoformat)
+sqlite3.register_adapter(timedelta, timedelta.total_seconds)
+sqlite3.register_converter("INTEGER", _integer_out)
+sqlite3.register_converter("BOOLEAN", lambda value: value == b"1")
+sqlite3.register_converter("TIMESTAMPTZ", _timestamptz_out)
+
+
+def dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    return {column[0]: row[index] for index, column in enumerate(cursor.description)}
 
 
 class DatabaseNotConnected(RuntimeError):
     pass
 
 
-class _WriteTransaction(SQLiteTransaction):
-    """A transaction on the shared writer connection, held under the engine's write lock."""
+class Transaction:
+    """`async with DB.write() as tx:` — one BEGIN IMMEDIATE transaction on the writer, held under
+    the engine's write lock; `tx.connection` is the writer (an aiosqlite connection) for
+    `executemany` and cursors. Inside one, a nested `DB.write()` joins it."""
 
-    async def __aenter__(self):
+    __slots__ = ("engine", "connection", "_parent", "_token", "_lock")
+
+    def __init__(self, engine: Database) -> None:
+        self.engine = engine
+        self._parent: Transaction | None = engine.current_transaction.get()
+
+    async def __aenter__(self) -> Transaction:
         if self._parent is not None:
             return self._parent
-        engine: Database = self.engine  # type: ignore[assignment]
+        engine = self.engine
         lock = engine._lock()
         await lock.acquire()
         try:
             self.connection = engine._require(engine._writer)
-            await self.begin()
+            await self.connection.execute("BEGIN IMMEDIATE")
         except BaseException:
             lock.release()
             raise
-        self._lock_held = lock
-        self.context = engine.current_transaction.set(self)
+        self._lock = lock
+        self._token = engine.current_transaction.set(self)
         return self
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
-        if self._parent:
-            return exception is None
+        if self._parent is not None:
+            return False
         try:
-            if exception:
-                if not self._rolled_back:
-                    await self.rollback()
-            elif not self._committed and not self._rolled_back:
-                await self.commit()
+            if exception is None:
+                try:
+                    await self.connection.execute("COMMIT")
+                except BaseException:
+                    await self._rollback()  # a COMMIT refused (disk full) may leave it open
+                    raise
+            else:
+                await self._rollback()
         finally:
-            self.engine.current_transaction.reset(self.context)
-            self._lock_held.release()
-        return exception is None
+            self.engine.current_transaction.reset(self._token)
+            self._lock.release()
+        return False
+
+    async def _rollback(self) -> None:
+        # SQLite may have rolled back by itself (disk full, I/O error): nothing left to undo then,
+        # and the error that got us here is the one to report.
+        if self.connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self.connection.execute("ROLLBACK")
 
 
-class Database(SQLiteEngine):
+class Database:
     """One per process; `connect(path)` before use, `close()` at shutdown."""
 
     def __init__(self) -> None:
-        super().__init__(path=":memory:", timeout=5.0, check_same_thread=False)
+        self.path = ":memory:"
+        self.current_transaction: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
+            f"groupbox_transaction_{id(self)}", default=None)
         self._readers: list[aiosqlite.Connection] = []
         self._in_flight: list[int] = []  # queries running or queued, per reader
         self._next = 0  # where the search for the least busy reader starts (round robin on ties)
@@ -99,7 +154,9 @@ class Database(SQLiteEngine):
         return self._writer is not None
 
     async def _open(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection = await aiosqlite.connect(
+            self.path, timeout=5.0, isolation_level=None, check_same_thread=False,
+            detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES)
         connection.row_factory = dict_factory  # type: ignore[assignment]
         for pragma in PRAGMAS:
             await connection.execute(pragma)
@@ -144,6 +201,15 @@ class Database(SQLiteEngine):
         self._users = 0
         self._locks.clear()
 
+    @asynccontextmanager
+    async def session(self, path: str | Path):
+        """Connect for the duration of a block (CLI commands, tests)."""
+        await self.connect(path)
+        try:
+            yield self
+        finally:
+            await self.close()
+
     def _lock(self) -> asyncio.Lock:
         # One lock per event loop: tests drive the same engine from pytest's loop and from the
         # test client's portal loop; production has exactly one loop per process.
@@ -173,37 +239,17 @@ class Database(SQLiteEngine):
         finally:
             in_flight[index] -= 1
 
-    # -- transactions --------------------------------------------------------------------------
-    def transaction(
-        self,
-        transaction_type: TransactionType = TransactionType.immediate,
-        allow_nested: bool = True,
-    ) -> SQLiteTransaction:
-        return _WriteTransaction(self, transaction_type=transaction_type, allow_nested=allow_nested)
+    # -- queries -------------------------------------------------------------------------------
+    def write(self) -> Transaction:
+        """`async with DB.write():` — a short BEGIN IMMEDIATE transaction. Nested calls join it;
+        an exception rolls it back."""
+        return Transaction(self)
 
-    def write(self) -> SQLiteTransaction:
-        """`async with DB.write():` — a short BEGIN IMMEDIATE transaction. Nested calls join it."""
-        return self.transaction(TransactionType.immediate)
-
-    # -- query execution -----------------------------------------------------------------------
-    async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
-                                     query_type: str = "generic", table=None):
-        if query.lstrip()[:7].upper().startswith(_READ_PREFIXES):
-            return await self._read(query, args or [])
-        async with self.write() as transaction:
-            return await transaction.connection.execute_fetchall(query, args or [])
-
-    async def _run_in_existing_connection(self, connection, query: str, args: list[Any] | None = None,
-                                          query_type: str = "generic", table=None):
-        return await connection.execute_fetchall(query, args or [])
-
-    async def get_connection(self):  # pragma: no cover - Piccolo internals only
-        return self._require(self._readers[0] if self._readers else None)
-
-    # -- raw helpers for code that needs plain SQL ---------------------------------------------
     async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        """Rows as dicts: on the current write transaction's connection inside one (it sees its
+        own writes), else on the least busy reader."""
         current = self.current_transaction.get()
-        if current:
+        if current is not None:
             return list(await current.connection.execute_fetchall(sql, params))
         return list(await self._read(sql, params))
 
@@ -219,15 +265,6 @@ class Database(SQLiteEngine):
             count = cursor.rowcount
             await cursor.close()
             return count
-
-    @asynccontextmanager
-    async def session(self, path: str | Path):
-        """Connect for the duration of a block (CLI commands, tests)."""
-        await self.connect(path)
-        try:
-            yield self
-        finally:
-            await self.close()
 
 
 def integrity_check(path: str | Path) -> str:

@@ -4,7 +4,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 from groupbox.db import migrate
-from groupbox.domain.identity.tables import Profile
 from groupbox.util import new_id, now
 
 
@@ -18,7 +17,8 @@ async def test_pragmas_are_applied_on_the_persistent_connections(db):
 async def test_fifty_concurrent_writers_never_see_database_is_locked(db):
     async def writer(i: int) -> None:
         async with db.write():
-            await Profile.insert(Profile(id=new_id(), display_name=f"writer {i}", created_at=now()))
+            await db.execute("INSERT INTO profile (id, display_name, created_at) VALUES (?, ?, ?)",
+                             new_id(), f"writer {i}", now())
             await asyncio.sleep(0)  # yield inside the transaction: others must queue, not fail
 
     await asyncio.gather(*(writer(i) for i in range(50)))
@@ -60,8 +60,8 @@ async def test_a_failed_transaction_leaves_nothing_behind(db):
 async def test_timestamps_are_stored_as_utc_and_come_back_aware(db):
     berlin_noon = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     profile_id = new_id()
-    await Profile.insert(Profile(id=profile_id, display_name="tz", created_at=berlin_noon))
-    row = await Profile.select(Profile.created_at).where(Profile.id == profile_id).first()
+    await db.execute("INSERT INTO profile (id, display_name, created_at) VALUES (?, 'tz', ?)", profile_id, berlin_noon)
+    row = await db.fetchone("SELECT created_at FROM profile WHERE id = ?", profile_id)
     assert row["created_at"] == datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
     assert row["created_at"].tzinfo is not None
 
