@@ -7,6 +7,7 @@ from __future__ import annotations
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from groupbox import timefmt
 from groupbox.access import Actor
 from groupbox.domain.remote import client, connections
 from groupbox.errors import Invalid
@@ -20,6 +21,7 @@ def _view(row: dict) -> dict:
     row["state_label"] = client.STATES.get(row["state"], row["state"])
     row["state_kind"] = STATE_KIND.get(row["state"], "urgent")
     row["total"] = sum(row["counts"].values())
+    row["token_until"] = timefmt.date_text(row["token_expires_at"], "day_year")  # a year or more away: with it
     return row
 
 
