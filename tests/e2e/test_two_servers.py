@@ -78,8 +78,14 @@ def test_a_home_server_reads_a_group_server_through_a_token(two_servers):
 
     second = coach.post(f"/api/groups/{gid}/events", json={"title": "Match vs. SV Tasmania", "starts_at": start})
     assert second.status_code == 201, second.text
+    private = coach.post(f"/api/groups/{gid}/announcements", json={"title": "Key code for the shed", "body": "4711",
+                                                                   "stays_here": True})
+    assert private.status_code == 201, private.text
     home.cli("sync")
-    assert ("event", second.json()["id"]) in _cached(home)
+    cached = _cached(home)
+    assert ("event", second.json()["id"]) in cached
+    stub = cached[("announcement", private.json()["id"])]
+    assert stub["stub"] and "Key code" not in stub["data"] and "4711" not in stub["data"]
 
     assert coach.delete(f"/api/events/{first.json()['id']}").status_code == 204
     home.cli("sync")
