@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "del", "code", "pre", "ul", "ol", "li", "blockquote", "a", "h3", "h4"}
 
 
 @cache
 def _parser() -> MarkdownIt:
+    # Loaded on the first text rendered, not at start: markdown-it is ~60 modules a worker that
+    # serves no page with text never needs.
+    from markdown_it import MarkdownIt
+
     # "js-default" disables raw HTML; linkify off keeps behaviour predictable.
     md = MarkdownIt("js-default", {"breaks": True, "html": False})
     md.enable("strikethrough")
@@ -23,6 +29,8 @@ def _parser() -> MarkdownIt:
 def render_markdown(text: str | None) -> Markup:
     if not text:
         return Markup("")
+    import nh3
+
     html = _parser().render(text)
     clean = nh3.clean(
         html,

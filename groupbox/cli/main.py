@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unforeseen: never a traceback
-        # groupbox.instance pulls in the database engine (Piccolo): not imported just to name its
+        # groupbox.instance pulls in the database engine: not imported just to name its
         # error; an InstanceError can only come from a command that imported it.
         instance = sys.modules.get("groupbox.instance")
         if instance is not None and isinstance(exc, instance.InstanceError):
