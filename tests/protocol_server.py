@@ -54,7 +54,7 @@ class GroupServer:
 
     def manifest(self) -> dict:
         return {"server_name": "Tenants' server", "api_base": f"{self.url}/api",
-                "protocol_version": "1.0" if self.mode == "bad_version" else "0.1",
+                "protocol_version": "1.0" if self.mode in ("bad_version", "upgraded") else "0.1",
                 "capabilities": {"events": True, "tasks": True, "files": True, "chat": True, "polls": True,
                                  "federation": False}}
 
@@ -107,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(401, b'{"detail": "Not signed in", "status_code": 401}')
         if group.mode == "error":
             return self._send(503, b"<html>busy</html>", "text/html")
-        if group.mode == "garbage":
+        if group.mode in ("garbage", "upgraded"):
             return self._send(200, b"<html>this is not json")
         if group.mode == "wrong_shape":
             return self._send(200, json.dumps({"cursor": 5, "events": "none"}).encode())

@@ -138,7 +138,8 @@ FAULTS = [
     ("slow", "timeout", "did not answer within 1 second."),
     ("garbage", "garbage", "not JSON"),
     ("wrong_shape", "garbage", "wrong shape (cursor)"),
-    ("bad_version", None, None),  # the manifest is read at connect only; a sync keeps going
+    ("bad_version", None, None),  # while its sync pages read well, a server's manifest is not asked again
+    ("upgraded", "bad_version", "speaks protocol 1.0"),  # unreadable pages, and a manifest that says why
     ("revoked", "revoked", "revoked or has expired"),
     ("too_large", "too_large", "more than 8 MB"),
     ("cursor_backwards", "cursor_backwards", "already passed"),

@@ -231,6 +231,11 @@ async def _run(config: Config, connection_id: str, first: client.Page | None = N
             raise RemoteFault("cursor_backwards", _("{host} kept saying there is more after {n} pages; the sync "
                                                      "stopped there.", host=_host(row), n=MAX_PAGES))
     except RemoteFault as fault:
+        if fault.state == "garbage":  # an upgraded server says so in its manifest: a clearer reason
+            try:
+                await client.fetch_manifest(row["url"], total=_timeout(config))
+            except RemoteFault as newer:
+                fault = newer if newer.state == "bad_version" else fault
         result.state, result.detail = fault.state, fault.detail
         log.info("remote %s (%s): %s", connection_id, row["url"], fault.state)
     await _finish(config, connection_id, result.state, result.detail)
