@@ -333,3 +333,73 @@ def test_a_file_is_metadata_with_a_download_link_and_acknowledging_it_works(clie
     after = sync(client, token, since=page["cursor"])
     assert after["files"][0]["acknowledged"] is True
     assert {"type": "action", "id": f"acknowledge:{file_id}", "reason": "done"} in after["tombstones"]
+
+
+def test_stays_here_is_set_in_the_forms_and_the_upload_and_shown_on_the_pages(client, call, world, as_person, csrf):
+    as_person(world.people["admin"])
+    group = world.group["id"]
+    form = client.post(f"/groups/{group}/events/new", headers=csrf(client), follow_redirects=False, data={
+        "title": "Board dinner", "starts_at": (now() + timedelta(days=4)).strftime("%Y-%m-%dT%H:%M"),
+        "stays_here": "1"})
+    assert form.status_code == 303, form.text
+    event_id = form.headers["location"].split("/events/")[1].split("?")[0]
+    assert "Stays on this server" in client.get(f"/events/{event_id}").text
+    assert 'name="stays_here"' in client.get(f"/events/{event_id}/edit").text
+    upload = client.post(f"/api/groups/{group}/files", headers=csrf(client),
+                         files={"file": ("minutes.txt", b"board minutes", "text/plain")}, data={"stays_here": "1"})
+    assert upload.status_code == 201 and upload.json()["stays_here"] is True
+    plain = client.post(f"/api/groups/{group}/files", headers=csrf(client),
+                        files={"file": ("menu.txt", b"soup", "text/plain")})
+    assert plain.json()["stays_here"] is False
+    file_page = client.get(f"/files/{upload.json()['id']}").text
+    assert "Stays on this server" in file_page
+    assert "Stays on this server" not in client.get(f"/files/{plain.json()['id']}").text
+    assert 'name="stays_here"' in client.get(f"/groups/{group}/files").text
+    token = make_token(call, world.people["member"])
+    page = sync(client, token)
+    files = {f["id"]: f for f in page["files"]}
+    assert files[upload.json()["id"]]["stub"] is True and "minutes" not in json.dumps(page)
+    assert files[plain.json()["id"]]["name"] == "menu.txt"
+    assert {e["id"]: e for e in page["events"]}[event_id] == {
+        "id": event_id, "group": {"id": group, "name": world.group["name"]},
+        "url": f"http://127.0.0.1:8000/events/{event_id}", "updated_at": page["events"][0]["updated_at"], "stub": True}
+    # Marking it later turns the synced copy into a stub; clearing the flag brings the content back.
+    made = call(events.event_create, call(world.people["admin"].actor), group, title="Summer party",
+                starts_at=(now() + timedelta(days=9)).isoformat())
+    first = sync(client, token, since=page["cursor"])
+    assert first["events"][0]["title"] == "Summer party"
+    patched = client.patch(f"/api/events/{made['id']}", json={"stays_here": True}, headers=csrf(client))
+    assert patched.status_code == 200 and patched.json()["stays_here"] is True
+    second = sync(client, token, since=first["cursor"])
+    assert second["events"][0]["stub"] is True and "Summer" not in json.dumps(second)
+
+
+def test_the_actions_are_the_group_servers_needs_me(client, call, world, as_person, csrf):
+    """Same kinds, titles and deadlines as the member's home page here (domain/actions)."""
+    from tests.factories import needs
+
+    made = call(_objects, world)
+    admin = call(world.people["admin"].actor)
+    group = world.group["id"]
+    call(events.event_create, admin, group, title="Cancelled trip", rsvp_required=True,
+         starts_at=(now() + timedelta(days=6)).isoformat())
+    trip = call(events.event_create, admin, group, title="Trip", rsvp_required=True,
+                starts_at=(now() + timedelta(days=8)).isoformat(), rsvp_deadline=(now() + timedelta(days=7)).isoformat())
+    call(events.event_cancel, admin, trip["id"])
+    closed = call(polls.poll_create, admin, group, "Closed?", ["a", "b"])
+    call(polls.poll_close, admin, closed["id"])
+    samir = call(world.people["member"].actor)
+    call(announcements.announcement_create, admin, group, title="Read me", body="x", ack_required=True)
+    call(tasks.task_set_status, samir, made["task"]["id"], "doing")
+    as_person(world.people["admin"])
+    client.post(f"/api/groups/{group}/files", headers=csrf(client), data={"ack_required": "1"},
+                files={"file": ("rules.txt", b"rules", "text/plain")})
+    token = make_token(call, world.people["member"])
+    page = sync(client, token)
+    expected = {f"{item.kind}:{item.id}": item for item in call(needs, samir)
+                if item.kind in ("rsvp", "vote", "task", "acknowledge")}
+    synced = {a["id"]: a for a in page["actions"]}
+    assert set(synced) == set(expected) and len(synced) == 7
+    for key, item in expected.items():
+        assert synced[key]["title"] == item.title and synced[key]["kind"] == item.kind
+        assert synced[key]["due_at"] == (item.due_at.isoformat() if item.due_at else None)

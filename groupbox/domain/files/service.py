@@ -44,6 +44,11 @@ def clean_ack_required(actor: Actor, group: dict, raw: Any) -> bool:
     return wanted
 
 
+def clean_flag(raw: Any) -> bool:
+    """A form checkbox or a multipart field: present and not "0"/"false"/"off"/"no"."""
+    return bool(raw) and str(raw).lower() not in ("0", "false", "off", "no")
+
+
 @dataclass
 class Upload:
     """One uploaded file as the web layer (or a test, or the CLI) hands it over: the name as
@@ -75,7 +80,9 @@ async def file_upload(actor: Actor, group_id: str, upload: Upload, *, config: Co
         return clean_ack_required(actor, group, upload.fields.get("ack_required"))
 
     row = await store_file(group_id, me.member_id, upload.filename, upload.chunks, config=config,
-                           ack_required=ack_required)
+                           ack_required=ack_required,
+                           # "Stays on this server": home servers get a stub (domain/remote/sync.py).
+                           stays_here=lambda: clean_flag(upload.fields.get("stays_here")))
     return await _decorate_one(actor, row, group)
 
 
@@ -139,6 +146,7 @@ async def _decorate(actor: Actor, rows: list[dict], groups_by_id: dict[str, dict
             else _("former member") if row.get("uploader_id") else _("imported")
         row["mine"] = bool(my_id and row["uploader_id"] == my_id)
         row["ack_required"] = bool(row["ack_required"])
+        row["stays_here"] = bool(row.get("stays_here"))
         row["url"] = f"/files/{row['id']}"
         row["download_url"] = f"/files/{row['id']}/download"
         row["can_delete"] = can(actor, "message.delete", {"group_id": row["group_id"], "author_id": row["uploader_id"]})

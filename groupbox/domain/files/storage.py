@@ -150,7 +150,7 @@ def stored_path(config: Config, stored_name: str) -> Path:
 async def store_file(group_id: str, uploader_id: str | None, filename: str | None,
                      chunks: AsyncIterable[bytes], *, config: Config,
                      ack_required: bool | Callable[[], bool] = False, source: str = "upload",
-                     notify_members: bool = True) -> dict:
+                     notify_members: bool = True, stays_here: bool | Callable[[], bool] = False) -> dict:
     """Check, store and record one file for a group, with no permission check (the caller has
     done it: `file_upload` for people, the migration kit for imported media). `ack_required`
     may be a function, asked once the bytes are in (form fields can follow the file)."""
@@ -160,6 +160,8 @@ async def store_file(group_id: str, uploader_id: str | None, filename: str | Non
     try:
         if callable(ack_required):
             ack_required = ack_required()
+        if callable(stays_here):
+            stays_here = stays_here()
         ext = display.rpartition(".")[2].lower() if "." in display else ""
         try:
             kind = sniff.sniff(staged.path, ext)
@@ -174,9 +176,9 @@ async def store_file(group_id: str, uploader_id: str | None, filename: str | Non
             seq = await common.next_seq(group_id)
             await DB.execute(
                 "INSERT INTO file (id, group_id, uploader_id, display_name, stored_name, content_type, size, sha256,"
-                " ack_required, source, seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " ack_required, stays_here, source, seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 file_id, group_id, uploader_id, display, stored, kind.content_type, staged.size, staged.sha256,
-                ack_required, source, seq, stamp, stamp,
+                ack_required, bool(stays_here), source, seq, stamp, stamp,
             )
             if notify_members:
                 uploader = await common.member_names([uploader_id]) if uploader_id else {}

@@ -32,14 +32,12 @@ import binascii
 import hashlib
 import hmac
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from groupbox.access import Actor
+from groupbox.access import Actor, role_may
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
-from groupbox.domain.actions import service as actions
 from groupbox.domain.objects import rsvps
 from groupbox.errors import DomainError, Invalid, Unauthorized
 from groupbox.i18n import _
@@ -63,8 +61,6 @@ KINDS: dict[str, tuple[str, str | None]] = {
     "tasks": ("task", "read:tasks"),
 }
 LIST_OF = {table: name for name, (table, _scope) in KINDS.items()}
-# action kind -> the object type it hangs on (acknowledge hangs on announcements and files)
-ACTION_KINDS = {"rsvp": ("event",), "vote": ("poll",), "task": ("task",), "acknowledge": ("announcement", "file")}
 ACTION_OF = {"event": "rsvp", "poll": "vote", "task": "task", "announcement": "acknowledge", "file": "acknowledge"}
 PATHS = {"event": "/events/{}", "announcement": "/announcements/{}", "file": "/files/{}", "thread": "/threads/{}",
          "poll": "/polls/{}", "task": "/tasks/{}"}
@@ -224,6 +220,7 @@ class _Shaper:
         self.groups = groups
         self.members = members
         self.scopes = scopes
+        self.mine: dict[str, set[str]] = {}  # table -> ids I answered / acknowledged / voted in / am assigned
 
     def url(self, table: str, object_id: str) -> str:
         return self.base + PATHS[table].format(object_id)
@@ -249,6 +246,7 @@ class _Shaper:
         mine = {r["event_id"]: r["status"] for r in await DB.fetch(
             f"SELECT event_id, status FROM rsvp WHERE event_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
             *ids, *mids)} if ids else {}
+        self.mine["event"] = set(mine)
         for r in rows:
             if r["stays_here"]:
                 out.append(self.stub("event", r))
@@ -268,6 +266,7 @@ class _Shaper:
         acked = {r["announcement_id"] for r in await DB.fetch(
             f"SELECT announcement_id FROM announcement_ack WHERE announcement_id IN ({_marks(ids)})"
             f" AND member_id IN ({_marks(mids)})", *ids, *mids)} if ids else set()
+        self.mine["announcement"] = acked
         read = {r["announcement_id"] for r in await DB.fetch(
             f"SELECT announcement_id FROM announcement_read WHERE announcement_id IN ({_marks(ids)})"
             f" AND member_id IN ({_marks(mids)})", *ids, *mids)} if ids else set()
@@ -289,6 +288,7 @@ class _Shaper:
         acked = {r["file_id"] for r in await DB.fetch(
             f"SELECT file_id FROM file_ack WHERE file_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
             *ids, *mids)} if ids else set()
+        self.mine["file"] = acked
         out = []
         for r in rows:
             if r["stays_here"]:
@@ -336,6 +336,7 @@ class _Shaper:
                 f" WHERE v.poll_id IN ({_marks(ids)}) AND v.member_id IN ({_marks(mids)})"
                 f" ORDER BY v.poll_id, o.position", *ids, *mids):
                 votes.setdefault(v["poll_id"], []).append(v["option_id"])
+        self.mine["poll"] = set(votes)
         out = []
         for r in rows:
             if r["stays_here"]:
@@ -353,6 +354,7 @@ class _Shaper:
         assigned = {r["task_id"] for r in await DB.fetch(
             f"SELECT task_id FROM task_assignee WHERE task_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
             *ids, *mids)} if ids else set()
+        self.mine["task"] = assigned
         out = []
         for r in rows:
             if r["stays_here"]:
@@ -362,14 +364,39 @@ class _Shaper:
                         "due_at": _iso(r["due_at"]), "assigned_to_me": r["id"] in assigned})
         return out
 
-    def action(self, item: actions.ActionItem, object_type: str, row: dict) -> dict[str, Any]:
-        head = self.head(object_type, row)
-        shaped = {"id": f"{item.kind}:{row['id']}", "kind": item.kind, "group": head["group"],
-                  "due_at": _iso(item.due_at), "url": head["url"], "object": {"type": object_type, "id": row["id"]},
-                  "updated_at": head["updated_at"]}
+    def open_action(self, table: str, r: dict, may_act: bool, at: datetime) -> tuple[str, str, datetime | None] | None:
+        """(kind, title, due) of my action item on this object, or None: the rules of
+        `domain/actions/service.derive` (its docstring's table), read from rows already loaded
+        (`test_sync.py` checks the two agree)."""
+        me = self.members.get(r["group_id"])
+        done = r["id"] in self.mine.get(table, set())
+        if table == "task":  # assigned to me (`mine`) and not done; derive does not ask about the role
+            return ("task", r["title"], r["due_at"]) if done and r["status"] != "done" else None
+        if not may_act or done:
+            return None
+        if table == "event":
+            ahead = as_utc(r["starts_at"]) > at and (r["rsvp_deadline"] is None or as_utc(r["rsvp_deadline"]) > at)
+            open_ = bool(r["rsvp_required"]) and r["cancelled_at"] is None and ahead
+            return ("rsvp", r["title"], r["rsvp_deadline"] or r["starts_at"]) if open_ else None
+        if table == "announcement":
+            open_ = bool(r["ack_required"]) and (r["author_id"] is None or r["author_id"] != me)
+            return ("acknowledge", r["title"], None) if open_ else None
+        if table == "file":
+            open_ = (bool(r["ack_required"]) and r["source"] != "import"
+                     and (r["uploader_id"] is None or r["uploader_id"] != me))
+            return ("acknowledge", r["display_name"], None) if open_ else None
+        if table == "poll":
+            open_ = r["closed_at"] is None and (r["closes_at"] is None or as_utc(r["closes_at"]) > at)
+            return ("vote", r["question"], r["closes_at"]) if open_ else None
+        return None
+
+    def action(self, kind: str, title: str, due: datetime | None, table: str, row: dict) -> dict[str, Any]:
+        head = self.head(table, row)
+        shaped = {"id": f"{kind}:{row['id']}", "kind": kind, "group": head["group"], "due_at": _iso(due),
+                  "url": head["url"], "object": {"type": table, "id": row["id"]}, "updated_at": head["updated_at"]}
         if row.get("stays_here"):
             return {**shaped, "stub": True}
-        return {**shaped, "title": item.title}
+        return {**shaped, "title": title}
 
 
 # -- the sync -------------------------------------------------------------------------------------
@@ -455,25 +482,19 @@ async def _fill(answer: dict, actor: Actor, chosen: dict[str, list[tuple]], firs
 
     # Actions for the objects on this page: present → the action, absent → its tombstone (only for
     # groups the home server already holds: a first sync has nothing to take back).
-    with_actions = {t for t in ("event", "announcement", "file", "poll", "task") if t in readable}
-    touched_groups = sorted({gid for gid, changes in chosen.items() if changes})
-    if not touched_groups or not with_actions:
-        return
-    acting = replace(actor, scopes=None)  # the member's own view, within the token's groups
-    current: dict[tuple[str, str], actions.ActionItem] = {}
-    for item in await actions.derive(acting, group_ids=touched_groups):
-        if item.kind not in ACTION_KINDS:
+    at = now()
+    for table in ("event", "announcement", "file", "poll", "task"):
+        if table not in readable:
             continue
-        object_type = item.detail.get("object", ACTION_KINDS[item.kind][0])
-        current[(object_type, item.id)] = item
-    for table in with_actions:
         for r in rows.get(table, []):
-            item = current.get((table, r["id"]))
-            if item is not None:
-                answer["actions"].append(shaper.action(item, table, r))
+            membership = actor.memberships.get(r["group_id"])
+            may_act = membership is not None and role_may(membership.role, "act")
+            found = shaper.open_action(table, r, may_act, at)
+            if found is not None:
+                answer["actions"].append(shaper.action(*found, table, r))
             elif r["group_id"] not in first:
                 answer["tombstones"].append({"type": "action", "id": f"{ACTION_OF[table]}:{r['id']}",
                                              "reason": "done"})
     for gid, table, oid in gone:
-        if table in with_actions and gid not in first:
+        if table in ACTION_OF and gid not in first:
             answer["tombstones"].append({"type": "action", "id": f"{ACTION_OF[table]}:{oid}", "reason": "deleted"})

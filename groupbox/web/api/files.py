@@ -222,6 +222,7 @@ class FileOut(msgspec.Struct):
     uploader_id: str | None
     uploader: str
     ack_required: bool
+    stays_here: bool
     acked_by_me: bool
     needs_my_ack: bool
     can_delete: bool
@@ -251,7 +252,8 @@ def file_out(row: dict) -> FileOut:
         id=row["id"], group=GroupRef(row["group"]["id"], row["group"]["name"]), display_name=row["display_name"],
         content_type=row["content_type"], size=row["size"], sha256=row["sha256"], type_label=row["type_label"],
         created_at=row["created_at"], uploader_id=row["uploader_id"], uploader=row["uploader"],
-        ack_required=row["ack_required"], acked_by_me=row["acked_by_me"], needs_my_ack=row["needs_my_ack"],
+        ack_required=row["ack_required"], stays_here=bool(row["stays_here"]), acked_by_me=row["acked_by_me"],
+        needs_my_ack=row["needs_my_ack"],
         can_delete=row["can_delete"], url=row["url"], download_url=f"/api/files/{row['id']}/download",
         ack_count=row["ack_count"] if row["can_see_acks"] else None,
         ack_total=row["ack_total"] if row["can_see_acks"] else None,
@@ -266,8 +268,10 @@ async def files_list(actor: Actor, group_id: str) -> FileList:
 
 @post("/api/groups/{group_id:str}/files", guards=SIGNED_IN, tags=["files"], opt=UPLOAD_OPT, responses=errors(413),
       operation_class=upload("The file, and whether people must confirm they saw it.",
-                             ack_required=Schema(type=OpenAPIType.STRING, description="`1` to ask for confirmation")),
-      description="multipart/form-data: field `file` and optional `ack_required`. 413 over the size limit, "
+                             ack_required=Schema(type=OpenAPIType.STRING, description="`1` to ask for confirmation"),
+                             stays_here=Schema(type=OpenAPIType.STRING,
+                                               description="`1`: stays on this server (home servers get a stub)")),
+      description="multipart/form-data: field `file`, optional `ack_required` and `stays_here`. 413 over the size limit, "
                   "422 for an empty file or a type off the allow-list (checked by content).")
 async def files_upload(request: Request, actor: Actor, group_id: str) -> FileOut:
     return file_out(await receive_upload(request, actor, group_id))
