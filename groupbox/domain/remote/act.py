@@ -72,7 +72,7 @@ def clean_body(verb: str, body: dict[str, Any] | None) -> dict[str, Any]:
         if isinstance(raw, str):
             raw = [raw]
         if not isinstance(raw, list) or not raw:
-            raise Invalid(_("Pick at least one option."), field="option_ids")
+            raise Invalid(_("Pick at least one option of the poll."), field="option_ids")
         ids = list(dict.fromkeys(raw))
         if len(ids) > 50 or not all(isinstance(i, str) and ID_RE.match(i) for i in ids):
             raise Invalid(_("Pick options of this poll."), field="option_ids")
