@@ -48,7 +48,7 @@ def connect(
 
     async def go():
         async with opened(config):
-            return await connections.connect(await _actor(member), url, token, config)
+            return await connections.connect(await _actor(member), url, token, config, local_ok=True)
 
     result = run(go())
     if json_:

@@ -280,3 +280,22 @@ def test_a_sync_without_news_leaves_changed_at_alone(client, call, anna, group_s
     group_server.changes += [("events", event(8))]
     client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
     assert call(DB.fetchone, "SELECT changed_at FROM remote_server")["changed_at"] > first
+
+
+def test_a_public_server_does_not_knock_on_local_addresses_for_its_members(make_config, world, as_person,
+                                                                          group_server):
+    from litestar.testing import TestClient
+
+    from groupbox.web.app import create_app
+
+    public = make_config(url="https://groups.example.org")
+    with TestClient(app=create_app(public), base_url="https://groups.example.org") as other:
+        other.cookies.set("gb_session", world.people["member"].session_token)
+        response = other.post("/api/remote/servers/connect", json={"url": group_server.url, "token": TOKEN},
+                              headers=csrf_headers(other))
+        assert response.status_code == 422 and "local network addresses" in response.json()["errors"]["url"]
+        assert not any("/api/sync" in r or "well-known" in r for r in group_server.requests)
+        other.cookies.set("gb_session", world.owner.session_token)
+        owner = other.post("/api/remote/servers/connect", json={"url": group_server.url, "token": TOKEN},
+                           headers=csrf_headers(other))
+        assert owner.status_code == 201, owner.text

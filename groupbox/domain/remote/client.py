@@ -128,6 +128,11 @@ def _is_local(host: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
+def is_local(url: str) -> bool:
+    """A loopback, private-network or link-local address (or a .local / .lan name)."""
+    return _is_local(urlsplit(url).hostname or "")
+
+
 def is_insecure(url: str) -> bool:
     """Plain http, or a loopback / LAN address: allowed (people test with two local servers and
     run LAN-only installs), but shown with a warning."""

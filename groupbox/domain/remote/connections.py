@@ -103,11 +103,18 @@ async def _owned(actor: Actor, connection_id: str) -> dict:
 
 
 # -- connecting -----------------------------------------------------------------------------------
-async def connect(actor: Actor, url: str, token: str, config: Config) -> SyncResult:
+async def connect(actor: Actor, url: str, token: str, config: Config, *, local_ok: bool = False) -> SyncResult:
     """Check the server and the token, store the connection, sync it (first page before storing,
-    the rest like any sync). Invalid on `url` or `token` when they do not work."""
+    the rest like any sync). Invalid on `url` or `token` when they do not work.
+
+    A loopback or LAN address is for the instance owner, the command line (`local_ok`), or a
+    server that is itself on a local address (two test servers, a LAN-only install): a member of
+    a public server cannot make it knock on machines inside its own network."""
     require_whole_profile(actor)
     clean = client.clean_url(url)
+    if client.is_local(clean) and not (local_ok or actor.is_owner or client.is_local(config.base_url)):
+        raise Invalid(_("This server connects to local network addresses only for its owner. Use the other "
+                        "server's public address."), field="url")
     secret = client.clean_token(token)
     total = _timeout(config)
     try:
