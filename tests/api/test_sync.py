@@ -403,3 +403,11 @@ def test_the_actions_are_the_group_servers_needs_me(client, call, world, as_pers
     for key, item in expected.items():
         assert synced[key]["title"] == item.title and synced[key]["kind"] == item.kind
         assert synced[key]["due_at"] == (item.due_at.isoformat() if item.due_at else None)
+
+
+def test_the_tokens_page_says_when_a_token_was_last_used(client, call, world, as_person):
+    token = make_token(call, world.people["member"])
+    as_person(world.people["member"])
+    assert "last used" not in client.get("/me/tokens").text
+    sync(client, token)
+    assert "last used" in client.get("/me/tokens").text
