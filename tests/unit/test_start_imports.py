@@ -7,9 +7,9 @@ import sys
 
 # Not needed by a worker that has just started: the CLI (typer, rich, click), Litestar's pydantic
 # and attrs plugins (groupbox has msgspec Structs only), the old ORM, Markdown (first text shown),
-# passkeys, QR codes, backups' cryptography, calendar feeds.
-NOT_AT_START = ["piccolo", "pydantic", "attr", "typer", "rich", "click", "markdown_it", "nh3", "webauthn", "segno",
-                "cryptography", "icalendar", "granian"]
+# mail (smtplib), passkeys, QR codes, backups' cryptography, calendar feeds.
+NOT_AT_START = ["piccolo", "pydantic", "attr", "typer", "rich", "click", "markdown_it", "nh3", "smtplib",
+                "webauthn", "segno", "cryptography", "icalendar", "granian"]
 
 WORKER = """
 import asyncio, json, sys

@@ -24,16 +24,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy
-from email.header import Header
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from groupbox import i18n
@@ -43,6 +39,9 @@ from groupbox.domain.notify import service as notify
 from groupbox.i18n import _, _n
 from groupbox.util import create_private, new_id, now
 
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
 log = logging.getLogger("groupbox.mail")
 MAX_ATTEMPTS = 5
 # Immediate notifications older than this are not mailed one by one any more: the digest takes them.
@@ -51,10 +50,17 @@ DIGEST_MAX_ITEMS = 50
 # The tables of objects notifications point at (object_type -> table), to leave out deleted ones.
 OBJECT_TABLES = {"event": "event", "announcement": "announcement", "task": "task", "poll": "poll",
                  "signup": "signup", "thread": "thread", "file": "file"}
-# CRLF as on the wire. Headers we fold ourselves (`set_raw`) are written as they are: the
-# standard folder drops the space between two encoded words ("Frost – Grüße" → "Frost –Grüße")
-# and would cut a List-Unsubscribe URL into encoded words.
-POLICY = policy.SMTP.clone(refold_source="none")
+
+
+@cache
+def _policy():
+    # CRLF as on the wire. Headers we fold ourselves (`set_raw`) are written as they are: the
+    # standard folder drops the space between two encoded words ("Frost – Grüße" → "Frost –Grüße")
+    # and would cut a List-Unsubscribe URL into encoded words. (The email package and smtplib load
+    # with the first mail, not when a worker starts.)
+    from email import policy
+
+    return policy.SMTP.clone(refold_source="none")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ def set_text_header(message: EmailMessage, name: str, value: str) -> None:
     if value.isascii() and "=?" not in value:
         message[name] = value
     else:
+        from email.header import Header
+
         message.set_raw(name, Header(value, "utf-8", header_name=name).encode(linesep="\n"))
 
 
@@ -95,7 +103,10 @@ def _body_cte(text: str) -> str:
 
 
 def build_message(config: Config, mail: Mail) -> EmailMessage:
-    message = EmailMessage(policy=POLICY)
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    message = EmailMessage(policy=_policy())
     message["From"] = config.mail_from
     message["To"] = mail.to
     set_text_header(message, "Subject", mail.subject)
@@ -164,6 +175,8 @@ def text_to_html(subject: str, text: str) -> str:
 
 # -- sending ------------------------------------------------------------------------------------
 def _send_smtp(config: Config, message: EmailMessage) -> None:
+    import smtplib
+
     with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=20) as smtp:
         smtp.ehlo()
         if config.smtp_starttls and smtp.has_extn("starttls"):
@@ -290,7 +303,7 @@ async def deliver_immediate(config: Config, limit: int = 200) -> int:
                 mail = _immediate_mail(config, row, gone=_gone(row, removed))
             await send(config, mail)
             sent += 1
-        except (OSError, smtplib.SMTPException) as exc:
+        except OSError as exc:  # smtplib.SMTPException is one
             log.warning("could not mail notification %s: %s", row["id"], exc)
             await _release([row["id"]])
     return sent
@@ -338,7 +351,7 @@ async def deliver_digest(config: Config, reference: datetime | None = None) -> i
                 mail = _digest_mail(config, profile_id, shown, removed)
             await send(config, mail)
             sent += 1
-        except (OSError, smtplib.SMTPException) as exc:
+        except OSError as exc:  # smtplib.SMTPException is one
             log.warning("could not mail digest: %s", exc)
             await _release([item["id"] for item in items])
     return sent
