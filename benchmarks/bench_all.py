@@ -516,20 +516,21 @@ def build_rows(run: Run) -> list[dict[str, str]]:
             f"{delivery['median_ms']:.1f} ms" if "median_ms" in delivery else f"not measured: {delivery.get('missing')}",
             "", f"{syn_delivery['median_ms']:.1f} ms" if syn_delivery else syn_note, f"≤ {DELIVERY_MS:g} ms at one client",
             delivery["median_ms"] <= DELIVERY_MS if "median_ms" in delivery else None)
-    gb_sync = run.get("groupbox sync")
-    pending = (f"failed: {run.failed['groupbox sync']}" if "groupbox sync" in run.failed
-               else f"not measured: {gb_sync.get('missing', 'no seeded data')}")
-    add("first sync (groupbox: a home server connects, 10,000+ objects; Synapse: initial /sync, "
-        "its latest events per room)",
-        f"{gb_sync['first_sync_ms'] / 1000:.2f} s for {gb_sync['objects']:,} objects"
-        if "first_sync_ms" in gb_sync else pending, "",
-        f"{synm['first_sync_ms']:.0f} ms, {synm['first_sync_bytes'] / 1024:.1f} KB" if "first_sync_ms" in synm else syn_note,
-        "— (none set)", None)
-    add("no-change sync, median (groupbox: the home's whole sync, the group server's answer; "
-        "Synapse: incremental /sync)",
-        f"{gb_sync['nochange_sync_ms']:.1f} ms, answer {gb_sync['nochange_answer_ms']:.1f} ms"
-        if "nochange_sync_ms" in gb_sync else pending, "",
-        f"{synm['nochange_sync_ms']:.1f} ms" if "nochange_sync_ms" in synm else syn_note, "— (none set)", None)
+    if {"groupbox sync", "synapse messages"} & (run.figures.keys() | run.failed.keys()):
+        gb_sync = run.get("groupbox sync")
+        pending = (f"failed: {run.failed['groupbox sync']}" if "groupbox sync" in run.failed
+                   else f"not measured: {gb_sync.get('missing', 'no seeded data')}")
+        add("first sync (groupbox: a home server connects, 10,000+ objects; Synapse: initial /sync, "
+            "its latest events per room)",
+            f"{gb_sync['first_sync_ms'] / 1000:.2f} s for {gb_sync['objects']:,} objects"
+            if "first_sync_ms" in gb_sync else pending, "",
+            f"{synm['first_sync_ms']:.0f} ms, {synm['first_sync_bytes'] / 1024:.1f} KB" if "first_sync_ms" in synm else syn_note,
+            "— (none set)", None)
+        add("no-change sync, median (groupbox: the home's whole sync, the group server's answer; "
+            "Synapse: incremental /sync)",
+            f"{gb_sync['nochange_sync_ms']:.1f} ms, answer {gb_sync['nochange_answer_ms']:.1f} ms"
+            if "nochange_sync_ms" in gb_sync else pending, "",
+            f"{synm['nochange_sync_ms']:.1f} ms" if "nochange_sync_ms" in synm else syn_note, "— (none set)", None)
 
     demo = run.get("demo")
     if not failed("demo", "Anna's demo home with CSS and JS"):
@@ -573,9 +574,18 @@ def build_rows(run: Run) -> list[dict[str, str]]:
     return rows
 
 
-def print_table(rows: list[dict[str, str]]) -> None:
-    header = ("measure", "groupbox", "ceiling app / plain page", "Synapse", "budget (issue 17)", "")
-    grid([header, *[tuple(row.values()) for row in rows]], left=len(header))
+HEADER = ("measure", "groupbox", "ceiling app / plain page", "Synapse", "budget (issue 17)", "")
+
+
+def print_table(rows: list[dict[str, str]], markdown: bool = False) -> None:
+    lines = [HEADER, *[tuple(row.values()) for row in rows]]
+    if not markdown:
+        grid(lines, left=len(HEADER))
+        return
+    for n, line in enumerate(lines):
+        print("| " + " | ".join(cell.replace("|", "\\|") for cell in line) + " |")
+        if n == 0:
+            print("|" + " --- |" * len(HEADER))
 
 
 def _git(*args: str) -> str:
@@ -589,6 +599,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="starts of each server for start and RSS (default 3)")
     parser.add_argument("--idle", type=float, default=3.0, help="seconds idle before reading RSS (default 3)")
     parser.add_argument("--no-synapse", action="store_true", help="leave Synapse out")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (for a note)")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json", help="where to write the figures")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
@@ -638,7 +649,7 @@ def main() -> int:
     rows = build_rows(run)
     took = time.monotonic() - began
     print(f"\n# groupbox beside its baselines — {environment}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {took:.0f} s")
-    print_table(rows)
+    print_table(rows, args.markdown)
     print("(one run on a shared machine: ±25% between runs; compare the columns of this run)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
