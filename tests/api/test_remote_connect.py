@@ -299,3 +299,20 @@ def test_a_public_server_does_not_knock_on_local_addresses_for_its_members(make_
         owner = other.post("/api/remote/servers/connect", json={"url": group_server.url, "token": TOKEN},
                            headers=csrf_headers(other))
         assert owner.status_code == 201, owner.text
+
+
+def test_a_renamed_group_is_renamed_on_every_cached_item(client, call, anna, group_server):
+    connection = connect(client, group_server.url).json()
+    original = group_server.page
+
+    def renamed(since):
+        doc = original(since)
+        doc["groups"][0]["name"] = "Tenants' Association"
+        return doc
+
+    group_server.page = renamed
+    client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
+    rows = cached(call, connection["id"])
+    assert rows[("event", "ev1")]["group_name"] == "Tenants' Association"
+    assert rows[("group", "g1")]["group_name"] == "Tenants' Association"
+    assert rows[("event", "ev3")]["group_name"] == "Choir"

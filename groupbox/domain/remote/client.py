@@ -321,5 +321,5 @@ def _object(item: Any, kind: str, host: str, key: str) -> dict:
         raise _garbage(host, f"{key}.updated_at")
     stub = item.get("stub") is True
     return {"type": kind, "id": item["id"], "group_id": group["id"], "group_name": group["name"][:200],
-            "stub": stub, "sort_at": None if stub else _moment(item.get(SORT_FIELD[kind])),
+            "stub": stub, "sort_at": _moment(item.get(SORT_FIELD[kind])),  # a stub action keeps its due_at
             "updated_at": updated, "data": item}

@@ -264,7 +264,8 @@ async def _finish(config: Config, connection_id: str, state: str, detail: str) -
 
 async def _apply(connection_id: str, page: client.Page) -> None:
     """One page into the cache, in one short write transaction: lost groups go first, then the
-    objects (and the groups as `group` rows), then the tombstones, then the cursor."""
+    objects (and the groups as `group` rows), then the tombstones, then the groups' current names,
+    then the cursor."""
     group_ids = [t["id"] for t in page.tombstones if t["type"] == "group"]
     objects = [(connection_id, "group", g["id"], g["id"], g["name"], False, None, json.dumps(g), now())
                for g in page.groups if g["id"] not in group_ids]
@@ -287,6 +288,10 @@ async def _apply(connection_id: str, page: client.Page) -> None:
         if gone:
             await connection.executemany("DELETE FROM remote_object WHERE connection_id = ? AND type = ? AND id = ?",
                                          gone)
+        if page.groups:  # a renamed group's name comes with `groups`, not with its unchanged objects
+            await connection.executemany(
+                "UPDATE remote_object SET group_name = ? WHERE connection_id = ? AND group_id = ? AND group_name != ?",
+                [(g["name"], connection_id, g["id"], g["name"]) for g in page.groups])
         await DB.execute("UPDATE remote_server SET cursor = ?, scopes = ?, token_expires_at = ?,"
                          " server_name = CASE WHEN ? != '' THEN ? ELSE server_name END,"
                          " changed_at = CASE WHEN ? THEN ? ELSE changed_at END WHERE id = ?",
