@@ -411,3 +411,36 @@ def test_the_tokens_page_says_when_a_token_was_last_used(client, call, world, as
     assert "last used" not in client.get("/me/tokens").text
     sync(client, token)
     assert "last used" in client.get("/me/tokens").text
+
+
+def test_a_sync_without_changes_loads_no_object(client, call, world, monkeypatch):
+    from groupbox.domain.remote import sync as service
+
+    call(_objects, world)
+    token = make_token(call, world.people["member"])
+    cursor = walk(client, token)[1]
+
+    async def must_not_run(*args, **kwargs):
+        raise AssertionError("a no-change sync read objects")
+
+    monkeypatch.setattr(service, "_changes", must_not_run)
+    monkeypatch.setattr(service, "_fill", must_not_run)
+    quiet = sync(client, token, since=cursor)
+    assert quiet["cursor"] == cursor and not any(quiet[name] for name in LISTS)
+
+
+def test_paging_crosses_groups_and_each_group_keeps_its_own_position(client, call, world):
+    from tests.factories import join
+
+    made = call(_objects, world)
+    call(join, world.people["member"], world.other_group["id"], "Samir K.", admin=world.outsider)
+    token = make_token(call, world.people["member"])
+    pages, cursor = walk(client, token, limit=1)
+    seen = set().union(*(ids(p, "events") for p in pages))
+    assert {made["event"]["id"], made["secret"]["id"]} <= seen
+    assert {g["id"] for g in pages[-1]["groups"]} == {world.group["id"], world.other_group["id"]}
+    outsider = call(world.outsider.actor)
+    later = call(events.event_create, outsider, world.other_group["id"], title="Garden day",
+                 starts_at=(now() + timedelta(days=3)).isoformat())
+    after = sync(client, token, since=cursor)
+    assert ids(after, "events") == {later["id"]} and after["groups"] == pages[-1]["groups"]
