@@ -7,8 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from groupbox import i18n
 from groupbox.errors import Invalid
 from groupbox.i18n import _, _n
@@ -45,7 +43,10 @@ def _language(lang: str | None) -> str:
 
 @lru_cache(maxsize=2048)
 def _date_text(value: date, kind: str, language: str) -> str:
-    # Pages show the same few days many times: Babel once per day, kind and language.
+    # Pages show the same few days many times: Babel once per day, kind and language. (Babel loads
+    # with the first date shown, not when a worker starts.)
+    from babel.dates import format_date
+
     return format_date(value, PATTERNS[language][kind], locale=language)
 
 

@@ -173,9 +173,16 @@ class Database:
             return
         self.path = path
         self._writer = await self._open()  # first: it switches the file to WAL
-        self._readers = [await self._open() for _ in range(READERS)]
-        self._in_flight = [0] * READERS
         self._users = 1
+        # The readers open side by side (each is a thread): a shorter start.
+        opened = await asyncio.gather(*(self._open() for _ in range(READERS)), return_exceptions=True)
+        failed = [result for result in opened if isinstance(result, BaseException)]
+        if failed:
+            for connection in (self._writer, *(result for result in opened if not isinstance(result, BaseException))):
+                await connection.close()
+            self._writer, self._users = None, 0
+            raise failed[0]
+        self._readers, self._in_flight = list(opened), [0] * READERS
 
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file and empty it, so that erased rows

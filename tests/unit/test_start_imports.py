@@ -7,8 +7,8 @@ import sys
 
 # Not needed by a worker that has just started: the CLI (typer, rich, click), Litestar's pydantic
 # and attrs plugins (groupbox has msgspec Structs only), the old ORM, Markdown (first text shown),
-# mail (smtplib), passkeys, QR codes, backups' cryptography, calendar feeds.
-NOT_AT_START = ["piccolo", "pydantic", "attr", "typer", "rich", "click", "markdown_it", "nh3", "smtplib",
+# mail (smtplib), dates in words (babel), passkeys, QR codes, backups' cryptography, calendar feeds.
+NOT_AT_START = ["piccolo", "pydantic", "attr", "typer", "rich", "click", "markdown_it", "nh3", "smtplib", "babel",
                 "webauthn", "segno", "cryptography", "icalendar", "granian"]
 
 WORKER = """
