@@ -23,6 +23,9 @@ def install(env: Environment) -> None:
     # `_` and `_n` follow the request's language (a context variable), so one environment serves
     # every language; `current_language()` is for <html lang> and `hyphens: auto`.
     env.globals.update(_=i18n._, _n=i18n._n, N_=i18n.N_, current_language=i18n.current)
+    from groupbox.domain.actions.service import fold_older
+
+    env.filters["fold_older"] = fold_older  # "Needs you" cards: (current, older)
     try:
         from groupbox.text import render_markdown
     except ImportError:  # pragma: no cover - markdown arrives with structured objects

@@ -99,10 +99,6 @@ def _marks(values: list[str]) -> str:
     return ",".join("?" * len(values))
 
 
-async def _table_exists(name: str) -> bool:
-    return await DB.fetchone("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?", name) is not None
-
-
 async def derive(actor: Actor, reference: datetime | None = None, group_ids: list[str] | None = None) -> list[ActionItem]:
     """Every open action item for the actor across their groups (or `group_ids`), ranked."""
     reference = reference or now()
@@ -221,25 +217,34 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
                                 WEIGHTS["commitment"], {"event_id": r["event_id"], "label": r["label"]}))
 
     # Mentions (and questions from admins) in messages newer than my last read of the thread.
-    if await _table_exists("mention"):
-        rows = await DB.fetch(
-            f"SELECT m.id, m.thread_id, m.group_id, m.body, m.created_at, t.title AS thread_title,"
-            f" au.display_name AS author_name, au.role AS author_role FROM mention x"
-            f" JOIN message m ON m.id = x.message_id JOIN thread t ON t.id = m.thread_id"
-            f" LEFT JOIN member au ON au.id = m.author_id"
-            f" LEFT JOIN thread_read tr ON tr.thread_id = m.thread_id AND tr.member_id = x.member_id"
-            f" WHERE x.member_id IN ({_marks(mids)}) AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
-            f" AND (tr.last_read_at IS NULL OR tr.last_read_at < m.created_at)"
-            f" ORDER BY m.created_at DESC LIMIT 50",
-            *mids,
-        )
-        for r in rows:
-            question = r["author_role"] in ("owner", "admin") and r["body"].rstrip().endswith("?")
-            kind = "question" if question else "mention"
-            items.append(ActionItem(r["id"], kind, r["group_id"], _("{who} in “{title}”", who=r["author_name"] or "", title=r["thread_title"]),
-                                    f"/threads/{r['thread_id']}#m-{r['id']}", None, r["created_at"], WEIGHTS[kind],
-                                    {"excerpt": r["body"][:140], "author": r["author_name"]}))
+    rows = await DB.fetch(
+        f"SELECT m.id, m.thread_id, m.group_id, m.body, m.created_at, t.title AS thread_title,"
+        f" au.display_name AS author_name, au.role AS author_role FROM mention x"
+        f" JOIN message m ON m.id = x.message_id JOIN thread t ON t.id = m.thread_id"
+        f" LEFT JOIN member au ON au.id = m.author_id"
+        f" LEFT JOIN thread_read tr ON tr.thread_id = m.thread_id AND tr.member_id = x.member_id"
+        f" WHERE x.member_id IN ({_marks(mids)}) AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
+        f" AND (tr.last_read_at IS NULL OR tr.last_read_at < m.created_at)"
+        f" ORDER BY m.created_at DESC LIMIT 50",
+        *mids,
+    )
+    for r in rows:
+        question = r["author_role"] in ("owner", "admin") and r["body"].rstrip().endswith("?")
+        kind = "question" if question else "mention"
+        items.append(ActionItem(r["id"], kind, r["group_id"], _("{who} in “{title}”", who=r["author_name"] or "", title=r["thread_title"]),
+                                f"/threads/{r['thread_id']}#m-{r['id']}", None, r["created_at"], WEIGHTS[kind],
+                                {"excerpt": r["body"][:140], "author": r["author_name"]}))
     return rank(items, reference)
+
+
+def fold_older(items: list[ActionItem]) -> tuple[list[ActionItem], list[ActionItem]]:
+    """(current, older): what was shared before I joined (`detail["older"]`) folds under one line
+    on a page. The `fold_older` template filter; one pass instead of a filter chain per list."""
+    current: list[ActionItem] = []
+    older: list[ActionItem] = []
+    for item in items:
+        (older if item.detail.get("older") else current).append(item)
+    return current, older
 
 
 # Words that say who is in a group rather than which group it is: a card's short name drops them.

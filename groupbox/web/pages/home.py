@@ -41,11 +41,11 @@ async def _demo_links(request: Request) -> dict | None:
 async def home(request: Request, actor: Actor | None) -> Template | Response:
     if actor is None:
         return await render(request, "home/landing.html", demo_links=await _demo_links(request))
-    await home_service.visit_window(actor)  # records this visit first: it is part of the key
+    since = await home_service.visit_window(actor)  # records this visit first: it is part of the key
     config = config_of(request)
 
     async def build() -> dict:
-        return {"today": local(now(), config.timezone), "home": await home_service.home(actor, record_visit=False),
+        return {"today": local(now(), config.timezone), "home": await home_service.home(actor, since=since),
                 "group_count": len(actor.memberships), "first_name": first_name(actor.display_name),
                 "can_create_group": can(actor, "group.create", None), "page_title": None}
 
