@@ -444,3 +444,21 @@ def test_paging_crosses_groups_and_each_group_keeps_its_own_position(client, cal
                  starts_at=(now() + timedelta(days=3)).isoformat())
     after = sync(client, token, since=cursor)
     assert ids(after, "events") == {later["id"]} and after["groups"] == pages[-1]["groups"]
+
+
+def test_a_member_made_a_guest_loses_the_actions_and_gets_them_back(client, call, world):
+    made = call(_objects, world)
+    token = make_token(call, world.people["member"])
+    first = sync(client, token)
+    assert f"rsvp:{made['event']['id']}" in ids(first, "actions")
+    owner = call(world.owner.actor)
+    call(groups.member_set_role, owner, world.group["id"], world.member_id("member"), "guest")
+    demoted = walk(client, token, since=first["cursor"])
+    taken_back = {t["id"] for p in demoted[0] for t in p["tombstones"] if t["type"] == "action"}
+    assert {f"rsvp:{made['event']['id']}", f"vote:{made['poll']['id']}",
+            f"acknowledge:{made['announcement']['id']}"} <= taken_back
+    assert not any(a["kind"] != "task" for p in demoted[0] for a in p["actions"])
+    assert made["event"]["id"] in set().union(*(ids(p, "events") for p in demoted[0]))
+    call(groups.member_set_role, owner, world.group["id"], world.member_id("member"), "member")
+    again = sync(client, token, since=demoted[1])
+    assert f"rsvp:{made['event']['id']}" in ids(again, "actions")

@@ -102,21 +102,25 @@ def cursor_key(secret: str) -> bytes:
     return hmac.new(secret.encode(), b"groupbox sync cursor", hashlib.sha256).digest()
 
 
-def encode_cursor(key: bytes, token_id: str, positions: dict[str, int], first: set[str] | None = None) -> str:
+def encode_cursor(key: bytes, token_id: str, positions: dict[str, int], first: set[str] | None = None,
+                  onlookers: set[str] | None = None) -> str:
     """`positions`: group id -> change number delivered; `first`: groups still in their first pass
-    (their first sync spans several pages: nothing to take back yet)."""
+    (their first sync spans several pages: nothing to take back yet); `onlookers`: groups where
+    the member may not act (a guest: no actions)."""
     doc: dict[str, Any] = {"v": CURSOR_VERSION, "g": dict(sorted(positions.items()))}
     if first:
         doc["i"] = sorted(first)
+    if onlookers:
+        doc["q"] = sorted(onlookers)
     payload = json.dumps(doc, separators=(",", ":")).encode()
     return _b64(_mac(key, token_id, payload) + payload)
 
 
-def decode_cursor(key: bytes, token_id: str, cursor: str | None) -> tuple[dict[str, int], set[str]]:
-    """(group id -> change number delivered, groups in their first pass); BadCursor for anything
-    this server did not issue to this token."""
+def decode_cursor(key: bytes, token_id: str, cursor: str | None) -> tuple[dict[str, int], set[str], set[str]]:
+    """(group id -> change number delivered, groups in their first pass, groups where the member
+    could not act); BadCursor for anything this server did not issue to this token."""
     if not cursor:
-        return {}, set()
+        return {}, set(), set()
     bad = BadCursor(_("This sync position is not valid here; sync again from the start (without since)."))
     if len(cursor) > 4000:
         raise bad
@@ -129,10 +133,12 @@ def decode_cursor(key: bytes, token_id: str, cursor: str | None) -> tuple[dict[s
         raise bad
     try:
         doc = json.loads(payload)
-        positions, first = doc["g"], doc.get("i", [])
-        if doc.get("v") != CURSOR_VERSION or not isinstance(positions, dict) or not isinstance(first, list):
+        positions, first, onlookers = doc["g"], doc.get("i", []), doc.get("q", [])
+        if (doc.get("v") != CURSOR_VERSION or not isinstance(positions, dict) or not isinstance(first, list)
+                or not isinstance(onlookers, list)):
             raise bad
-        return {str(gid): int(seq) for gid, seq in positions.items()}, {str(gid) for gid in first}
+        return ({str(gid): int(seq) for gid, seq in positions.items()}, {str(gid) for gid in first},
+                {str(gid) for gid in onlookers})
     except (ValueError, KeyError, TypeError):
         raise bad from None
 
@@ -414,7 +420,7 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
     row = await token_row(token)
     budget = clean_limit(limit)
     key = cursor_key(secret)
-    delivered, first = decode_cursor(key, row["id"], since)
+    delivered, first, onlookers_then = decode_cursor(key, row["id"], since)
     scopes = set(row["scopes"].split())
     readable = {table for table, scope in KINDS.values() if scope is None or scope in scopes}
     members = {gid: m.member_id for gid, m in actor.memberships.items()}
@@ -425,15 +431,20 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
     await note_use(row)
     lost = sorted(set(delivered) - {g["id"] for g in groups})
     answer["tombstones"] = [{"type": "group", "id": gid, "reason": "access_lost"} for gid in lost]
+    onlookers = {gid for gid, m in actor.memberships.items() if not role_may(m.role, "act")}
     for g in groups:
         if delivered.get(g["id"], 0) > g["seq"]:  # a position from the future (a restored backup): start over
             delivered.pop(g["id"])
             first.discard(g["id"])
+        elif g["id"] in delivered and (g["id"] in onlookers) != (g["id"] in onlookers_then):
+            # Made a guest, or a member again: everything of the group again, with its actions
+            # (or their tombstones). Rare; the role change took a change number, so it is seen.
+            delivered[g["id"]] = 0
     first = {gid for gid in first if gid in delivered} | {g["id"] for g in groups if g["id"] not in delivered}
     positions = {g["id"]: delivered.get(g["id"], 0) for g in groups}
     pending = [g for g in groups if g["seq"] > positions[g["id"]]]
     if not pending:  # nothing changed: answered from the counters alone
-        answer["cursor"] = encode_cursor(key, row["id"], positions)
+        answer["cursor"] = encode_cursor(key, row["id"], positions, None, onlookers)
         return answer
 
     left = budget
@@ -455,7 +466,7 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
             positions[g["id"]] = stopped
             answer["has_more"] = True
             break
-    answer["cursor"] = encode_cursor(key, row["id"], positions, still_first)
+    answer["cursor"] = encode_cursor(key, row["id"], positions, still_first, onlookers)
     await _fill(answer, actor, chosen, first, scopes, readable, base_url, {g["id"]: g for g in groups}, members)
     return answer
 
