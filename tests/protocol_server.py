@@ -114,4 +114,6 @@ class _Handler(BaseHTTPRequestHandler):
         if group.mode == "too_large":
             return self._send(200, b"[" + b"0," * (5 * 1024 * 1024) + b"0]")
         since = parse_qs(parts.query).get("since", [None])[0]
+        if group.mode == "forget" and since:
+            return self._send(400, b'{"detail": "This sync position is not valid here", "status_code": 400}')
         self._send(200, json.dumps(group.page(since)).encode())

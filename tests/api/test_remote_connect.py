@@ -316,3 +316,14 @@ def test_a_renamed_group_is_renamed_on_every_cached_item(client, call, anna, gro
     assert rows[("event", "ev1")]["group_name"] == "Tenants' Association"
     assert rows[("group", "g1")]["group_name"] == "Tenants' Association"
     assert rows[("event", "ev3")]["group_name"] == "Choir"
+
+
+def test_a_server_that_no_longer_knows_the_position_is_synced_from_the_start(client, call, anna, group_server):
+    connection = connect(client, group_server.url).json()
+    group_server.changes = [c for c in group_server.changes if c[1]["id"] != "ev2"]  # its history was reset
+    group_server.mode = "forget"
+    body = client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client)).json()
+    assert body["state"] == "ok", body
+    rows = cached(call, connection["id"])
+    assert ("event", "ev1") in rows and ("event", "ev2") not in rows
+    assert call(DB.fetchone, "SELECT cursor FROM remote_server")["cursor"] == f"c{len(group_server.changes)}"

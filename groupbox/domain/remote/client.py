@@ -58,10 +58,11 @@ STATES = {
 class RemoteFault(Exception):
     """The other server failed us; `state` is the connection's new state, `detail` says why."""
 
-    def __init__(self, state: str, detail: str):
+    def __init__(self, state: str, detail: str, status: int | None = None):
         super().__init__(detail)
         self.state = state
         self.detail = detail
+        self.status = status  # the HTTP status that said so, if one did
 
 
 @dataclass
@@ -172,7 +173,7 @@ async def _get(url: str, *, total: float, token: str | None = None, params: dict
                                              "again later.", host=host, status=status))
             if status != 200:
                 raise RemoteFault("garbage", _("{host} answered {status} where a groupbox server answers "
-                                               "200.", host=host, status=status))
+                                               "200.", host=host, status=status), status)
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > MAX_BYTES:
                 raise _too_large(host)

@@ -222,12 +222,23 @@ async def _run(config: Config, connection_id: str, first: client.Page | None = N
             log.warning("remote %s: %s", connection_id, exc)
             raise RemoteFault("error", _("The stored token cannot be read on this server any more; connect "
                                          "the server again.")) from None
+        restart = False
         for _page in range(MAX_PAGES):
-            page = await client.fetch_page(row["api_base"], token, cursor, total=_timeout(config))
-            if page.cursor in seen and (page.has_more or page.cursor != cursor):
-                raise RemoteFault("cursor_backwards", _("{host} sent a position it had already passed; the last "
-                                                         "good copy is kept.", host=_host(row)))
-            await _apply(connection_id, page)
+            try:
+                page = await client.fetch_page(row["api_base"], token, cursor, total=_timeout(config))
+            except RemoteFault as refused:
+                # 400: the server no longer knows our position (docs/protocol.md): start over once.
+                if refused.status != 400 or cursor is None or restart:
+                    raise
+                log.info("remote %s: position refused, syncing from the start", connection_id)
+                cursor, seen, restart = None, {None}, True
+                page = await client.fetch_page(row["api_base"], token, None, total=_timeout(config))
+                await _apply(connection_id, page, reset=True)
+            else:
+                if page.cursor in seen and (page.has_more or page.cursor != cursor):
+                    raise RemoteFault("cursor_backwards", _("{host} sent a position it had already passed; the "
+                                                             "last good copy is kept.", host=_host(row)))
+                await _apply(connection_id, page)
             result.received += len(page.objects)
             result.server_name = page.server_name or result.server_name
             seen.add(page.cursor)
@@ -262,7 +273,7 @@ async def _finish(config: Config, connection_id: str, state: str, detail: str) -
         state, detail[:500], stamp, state, stamp, _next_due(config), connection_id)
 
 
-async def _apply(connection_id: str, page: client.Page) -> None:
+async def _apply(connection_id: str, page: client.Page, *, reset: bool = False) -> None:
     """One page into the cache, in one short write transaction: lost groups go first, then the
     objects (and the groups as `group` rows), then the tombstones, then the groups' current names,
     then the cursor."""
@@ -276,6 +287,8 @@ async def _apply(connection_id: str, page: client.Page) -> None:
         if not await DB.fetchone("SELECT 1 FROM remote_server WHERE id = ?", connection_id):
             raise NotFound(_("Not found"))  # disconnected while this sync was on the way
         connection = transaction.connection
+        if reset:  # starting over: the cache is rebuilt from this page and the ones after it
+            await connection.execute("DELETE FROM remote_object WHERE connection_id = ?", (connection_id,))
         if group_ids:
             await connection.executemany("DELETE FROM remote_object WHERE connection_id = ? AND group_id = ?",
                                          [(connection_id, gid) for gid in group_ids])
