@@ -462,3 +462,23 @@ def test_a_member_made_a_guest_loses_the_actions_and_gets_them_back(client, call
     call(groups.member_set_role, owner, world.group["id"], world.member_id("member"), "member")
     again = sync(client, token, since=demoted[1])
     assert f"rsvp:{made['event']['id']}" in ids(again, "actions")
+
+
+def test_long_texts_make_smaller_pages_not_one_too_big(client, call, world, monkeypatch):
+    from groupbox.domain.remote import sync as service
+
+    monkeypatch.setattr(service, "MAX_PAGE_BYTES", 30_000)
+    admin = call(world.people["admin"].actor)
+    made = [call(announcements.announcement_create, admin, world.group["id"], title=f"Minutes {n}",
+                 body="Ü" * 9_000, ack_required=True)["id"] for n in range(6)]
+    token = make_token(call, world.people["member"])
+    pages, cursor, sizes = [], None, []
+    while cursor is None or pages[-1]["has_more"]:
+        response = bearer(client, token, **({"since": cursor} if cursor else {}))
+        sizes.append(len(response.content))
+        pages.append(response.json())
+        cursor = pages[-1]["cursor"]
+    assert len(pages) >= 3 and max(sizes) <= 30_000, sizes  # each 9,000 "Ü" is 18 KB of UTF-8
+    assert set().union(*(ids(p, "announcements") for p in pages)) == set(made)
+    assert set().union(*(ids(p, "actions") for p in pages)) == {f"acknowledge:{i}" for i in made}
+    assert all(len(p["actions"]) == len(p["announcements"]) for p in pages)

@@ -35,6 +35,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from groupbox.access import Actor, role_may
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
@@ -50,6 +52,8 @@ MAX_LIMIT = 1000
 CURSOR_VERSION = 1
 _MAC_BYTES = 12
 LAST_USED_EVERY = timedelta(minutes=1)
+# A page stays well under what a home server reads at once (8 MiB in `client.MAX_BYTES`).
+MAX_PAGE_BYTES = 2 * 1024 * 1024
 
 # list name in the answer -> (table, scope that opens it; None: every token)
 KINDS: dict[str, tuple[str, str | None]] = {
@@ -447,9 +451,26 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
         answer["cursor"] = encode_cursor(key, row["id"], positions, None, onlookers)
         return answer
 
+    still_first = {g["id"] for g in groups if g["id"] in first and g in pending}
+    while True:
+        fresh = {k: list(v) if isinstance(v, list) else v for k, v in answer.items()}
+        page = await _page(fresh, actor, pending, dict(positions),
+                           set(still_first), first, budget, key, row["id"], onlookers, members, scopes, readable,
+                           base_url, {g["id"]: g for g in groups})
+        # Long texts (10,000 characters each) could make a page too big for a home server to take
+        # (docs/protocol.md: MAX_PAGE_BYTES): fewer changes then, as many pages as it takes.
+        if budget == 1 or len(msgspec.json.encode(page)) <= MAX_PAGE_BYTES:
+            return page
+        budget = max(1, budget // 4)
+
+
+async def _page(answer: dict, actor: Actor, pending: list[dict], positions: dict[str, int], still_first: set[str],
+                first: set[str], budget: int, key: bytes, token_id: str, onlookers: set[str],
+                members: dict[str, str], scopes: set[str], readable: set[str], base_url: str,
+                groups: dict[str, dict]) -> dict[str, Any]:
+    """Up to `budget` changes of the pending groups, in group and change order, shaped."""
     left = budget
     chosen: dict[str, list[tuple]] = {}
-    still_first = {g["id"] for g in groups if g["id"] in first and g in pending}
     for g in pending:
         if left <= 0:
             answer["has_more"] = True
@@ -466,8 +487,8 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
             positions[g["id"]] = stopped
             answer["has_more"] = True
             break
-    answer["cursor"] = encode_cursor(key, row["id"], positions, still_first, onlookers)
-    await _fill(answer, actor, chosen, first, scopes, readable, base_url, {g["id"]: g for g in groups}, members)
+    answer["cursor"] = encode_cursor(key, token_id, positions, still_first, onlookers)
+    await _fill(answer, actor, chosen, first, scopes, readable, base_url, groups, members)
     return answer
 
 
