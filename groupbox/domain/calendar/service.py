@@ -31,15 +31,17 @@ ICS_AHEAD = timedelta(days=400)
 ANSWER_LABELS = {"yes": N_("Going"), "maybe": N_("Maybe"), "no": N_("Not going")}
 
 
-async def entries(actor: Actor, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
-    """Calendar entries (SPEC §15.1 shape plus what pages show), 7 days back to 60 ahead by default."""
+async def entries(actor: Actor, start: datetime | None = None, end: datetime | None = None,
+                  limit: int | None = None) -> list[dict[str, Any]]:
+    """Calendar entries (SPEC §15.1 shape plus what pages show), 7 days back to 60 ahead by
+    default; the first `limit` by start time when given."""
     from groupbox.domain.files import service as files
     from groupbox.domain.objects import events
 
     reference = now()
     start = start or reference - DEFAULT_BACK
     end = end or reference + DEFAULT_AHEAD
-    rows = await events.events_between(actor, start=start, end=end)
+    rows = await events.events_between(actor, start=start, end=end, limit=limit)
     attached = await files.attachments("event", [r["id"] for r in rows])
     for row in rows:
         row["files"] = attached.get(row["id"], [])

@@ -13,6 +13,8 @@ from groupbox.access import Actor
 from groupbox.domain.actions import home as home_service
 from groupbox.domain.actions import service as actions
 from groupbox.domain.calendar import service as calendar
+from groupbox.errors import Invalid
+from groupbox.i18n import _
 from groupbox.timefmt import clean_moment
 from groupbox.util import as_utc
 from groupbox.web.pagecache import state_key
@@ -23,10 +25,16 @@ def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value else None
 
 
-async def _actions(actor: Actor) -> list[dict[str, Any]]:
-    items = await actions.derive(actor)
-    groups = await actions.group_names(list(actor.memberships))
-    return [item.as_dict(groups) for item in items]
+# `/api/home` carries the first `HOME_ACTIONS` action items (the ranked top, what a home screen
+# shows) with `actions_total` and `actions_next`, the page of `/api/home/actions` that follows;
+# that list pages by `offset` and `limit` (default `ACTIONS_PAGE`, at most `MAX_ACTIONS_PAGE`).
+HOME_ACTIONS = 20
+ACTIONS_PAGE = 50
+MAX_ACTIONS_PAGE = 200
+
+
+def _next_actions(offset: int, limit: int, total: int) -> str | None:
+    return f"/api/home/actions?offset={offset}&limit={limit}" if offset < total else None
 
 
 def _group(groups: dict, gid: str) -> dict:
@@ -35,7 +43,13 @@ def _group(groups: dict, gid: str) -> dict:
 
 @get("/api/home", guards=SIGNED_IN, tags=["home"])
 async def home_get(request: Request, actor: Actor) -> Response:
-    """The home dashboard as JSON; cached like the page (same key, see web/pagecache)."""
+    """The home dashboard as JSON; cached like the page (same key, see web/pagecache).
+
+    `actions` holds the 20 highest-ranked action items; `actions_total` counts them all and
+    `actions_next` (null when none are left) is the `/api/home/actions` page with the rest.
+    `upcoming` (14 days, 8 at most), `changed` (10), `official_updates` and `catch_up` are short
+    by design; `/api/home/calendar`, `/api/home/official-updates` and `/api/home/catch-up` have
+    more."""
     cache = request.app.state.page_cache
     key = await state_key(actor, list(actor.memberships), "api-home")
     body = cache.get(key) if config_of(request).page_cache else None
@@ -51,7 +65,9 @@ async def _home_json(actor: Actor) -> dict[str, Any]:
     groups = data["groups"]
     return {
         "since": _iso(data["since"]),
-        "actions": [item.as_dict(groups) for item in data["needs_me"]],
+        "actions": [item.as_dict(groups) for item in data["needs_me"][:HOME_ACTIONS]],
+        "actions_total": len(data["needs_me"]),
+        "actions_next": _next_actions(HOME_ACTIONS, ACTIONS_PAGE, len(data["needs_me"])),
         "upcoming": [calendar.entry_json(r) for r in data["upcoming"]],
         "changed": [{**{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in c.items() if k != "group_id"},
                      "group": _group(groups, c["group_id"])} for c in data["changed"]],
@@ -66,8 +82,23 @@ def _announcement(a: dict, groups: dict) -> dict:
 
 
 @get("/api/home/actions", guards=SIGNED_IN, tags=["home"])
-async def home_actions(actor: Actor) -> dict[str, Any]:
-    return {"items": await _actions(actor)}
+async def home_actions(
+    actor: Actor,
+    offset: Annotated[int, QueryParameter(description="items to skip (ranked order)")] = 0,
+    limit: Annotated[int, QueryParameter(description=f"items per page, 1 to {MAX_ACTIONS_PAGE}")] = ACTIONS_PAGE,
+) -> dict[str, Any]:
+    """What needs me across my groups, ranked (SPEC §8): `items` from `offset`, `limit` of them
+    (50 by default, 200 at most); `total` counts all; `next` is the following page (null at
+    the end)."""
+    if offset < 0:
+        raise Invalid(_("Start at 0 or later."), field="offset")
+    if not 1 <= limit <= MAX_ACTIONS_PAGE:
+        raise Invalid(_("Ask for 1 to {n} items at a time.", n=MAX_ACTIONS_PAGE), field="limit")
+    items = await actions.derive(actor)
+    groups = await actions.group_names(list(actor.memberships))
+    page = items[offset:offset + limit]
+    return {"items": [item.as_dict(groups) for item in page], "total": len(items),
+            "next": _next_actions(offset + limit, limit, len(items))}
 
 
 @get("/api/home/calendar", guards=SIGNED_IN, tags=["home"])

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
 from litestar import HttpMethod, Request, Response, get, post, route
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from groupbox.access import Actor
 from groupbox.db.full import best_effort
 from groupbox.domain.actions.service import short_name
 from groupbox.domain.calendar import service as calendar
-from groupbox.errors import NotFound
+from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.instance import read_secret
 from groupbox.timefmt import local, zone
@@ -27,9 +29,11 @@ from groupbox.web.support import (
 )
 
 # The page shows three weeks (a phone list, not a year planner); "Later" doubles it up to 60
-# days, like the API's default window.
+# days, like the API's default window. Busy weeks page by count: at most `PAGE_EVENTS` events
+# (whole days), then "Later" goes on from the next day (ten busy groups fill three weeks with 300).
 PAGE_DAYS = 21
 MAX_PAGE_DAYS = 60
+PAGE_EVENTS = 60
 
 
 async def _feed_url(request: Request, actor: Actor) -> str | None:
@@ -56,19 +60,59 @@ async def calendar_card(request: Request, actor: Actor) -> dict:
 
 
 
+def _whole_days(rows: list[dict], cap: int) -> tuple[list[dict], bool]:
+    """At most `cap` rows (of `cap + 1` asked for), cut before the day the cap falls in, so a
+    day is never half shown; `True` when rows were left for the next page. A single day with
+    more than `cap` events is kept whole (the caller asked for that day alone)."""
+    if len(rows) <= cap:
+        return rows, False
+    last_day = local(rows[cap]["starts_at"], rows[cap]["group_timezone"]).date()
+    kept = [r for r in rows[:cap] if local(r["starts_at"], r["group_timezone"]).date() < last_day]
+    return (kept, True) if kept else (rows, True)
+
+
+def _start_day(text: str | None, today: date) -> date:
+    """`?from=YYYY-MM-DD` (the "Later" link's next day), today when empty; a clear error otherwise."""
+    if not text:
+        return today
+    try:
+        day = date.fromisoformat(text)
+        if not 2000 <= day.year <= 2200:
+            raise ValueError(text)
+        return day
+    except ValueError:
+        raise Invalid(_("Pick a day as year, month and day, for example {example}.",
+                        example=today.isoformat()), field="from") from None
+
+
 @get("/calendar", guards=SIGNED_IN, include_in_schema=False)
-async def calendar_page(request: Request, actor: Actor, past: int = 0, days: int = PAGE_DAYS) -> Template:
+async def calendar_page(request: Request, actor: Actor, past: int = 0, days: int = PAGE_DAYS,
+                        from_: Annotated[str | None, QueryParameter(name="from")] = None) -> Template:
+    """Three weeks from today (or from `?from=`), at most `PAGE_EVENTS` events cut at a day's
+    end; "Show later events" pages on from the first day not shown."""
     config = config_of(request)
     reference = now()
     days = min(max(days, 1), MAX_PAGE_DAYS)
-    start = reference - timedelta(days=60) if past else local(reference, config.timezone).replace(
-        hour=0, minute=0, second=0, microsecond=0)
-    rows = _short_names(await calendar.entries(actor, start=start, end=reference + timedelta(days=days)))
-    by_day = calendar.group_by_day(rows, lambda r: r["group_timezone"])
+    today = local(reference, config.timezone).date()
+    first = _start_day(from_, today) if not past else today
+    start = reference - timedelta(days=60) if past else datetime.combine(first, time(), zone(config.timezone))
+    end = (reference if past or first <= today else start) + timedelta(days=days)
+    found = await calendar.entries(actor, start=start, end=end, limit=None if past else PAGE_EVENTS + 1)
+    rows, more = _whole_days(found, PAGE_EVENTS) if not past else (found, False)
+    if more and len(rows) > PAGE_EVENTS:  # one day holds more than a page: show that day whole
+        day_end = datetime.combine(local(rows[0]["starts_at"], rows[0]["group_timezone"]).date() + timedelta(days=1),
+                                   time(), zone(config.timezone))
+        rows = await calendar.entries(actor, start=start, end=day_end)
+    by_day = calendar.group_by_day(_short_names(rows), lambda r: r["group_timezone"])
+    later = None
+    if not past:
+        if more and by_day:
+            later = f"/calendar?from={(by_day[-1][0] + timedelta(days=1)).isoformat()}"
+        elif days < MAX_PAGE_DAYS:
+            later = f"/calendar?days={min(days * 2, MAX_PAGE_DAYS)}" + (f"&from={first.isoformat()}" if from_ else "")
     return await render(request, "calendar/list.html", nav="calendar", days=by_day, past=past, shown_days=days,
-                        more_days=min(days * 2, MAX_PAGE_DAYS) if days < MAX_PAGE_DAYS else None,
-                        today=local(reference, config.timezone).date(), feed_url=await _feed_url(request, actor),
-                        page_title=_("Calendar"))
+                        later_url=later, from_day=first if first != today else None,
+                        today=today, feed_url=await _feed_url(request, actor), page_title=_("Calendar"))
 
 
 @get("/calendar/month", guards=SIGNED_IN, include_in_schema=False)

@@ -1,0 +1,68 @@
+"""Pages that stay small with busy groups: the calendar pages by whole days, /api/home carries the
+top of "Needs you" with a link to the rest (issue 17)."""
+
+import re
+from datetime import timedelta
+
+from groupbox.domain.objects import events
+from groupbox.util import now
+from groupbox.web.pages.calendar import PAGE_EVENTS
+
+
+def _titles(html: str) -> list[str]:
+    return re.findall(r'href="/events/[^"]+">(E\d\d)</a>', html)
+
+
+def test_a_busy_calendar_pages_by_whole_days_and_loses_nothing(client, call, world, as_person):
+    owner = call(world.owner.actor)
+    start = now().replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    made = []
+    for n in range(PAGE_EVENTS + 10):  # 7 a day for 10 days
+        title = f"E{n:02d}"
+        call(events.event_create, owner, world.group["id"], title=title,
+             starts_at=start + timedelta(days=n // 7, minutes=n % 7))
+        made.append(title)
+    as_person(world.people["member"])
+    first = client.get("/calendar")
+    assert first.status_code == 200
+    shown = _titles(first.text)
+    assert 0 < len(shown) <= PAGE_EVENTS and len(shown) % 7 == 0  # whole days only
+    later = re.search(r'href="(/calendar\?from=[0-9-]+)"', first.text).group(1)
+    second = client.get(later)
+    rest = _titles(second.text)
+    assert sorted(shown + rest) == made  # nothing twice, nothing lost
+    assert 'href="/calendar"' in second.text  # back to today
+
+
+def test_a_calendar_day_that_is_not_a_day_is_told(client, world, as_person):
+    as_person(world.people["member"])
+    for bad in ("next week", "9999-01-01", "2026-13-01"):
+        response = client.get("/calendar", params={"from": bad})
+        assert response.status_code == 422, bad
+        assert "for example" in response.text
+
+
+def test_api_home_carries_the_top_actions_and_links_the_rest(client, call, world, as_person):
+    owner = call(world.owner.actor)
+    for n in range(25):
+        call(events.event_create, owner, world.group["id"], title=f"Match {n}",
+             starts_at=now() + timedelta(days=2, hours=n), rsvp_required=True)
+    as_person(world.people["member"])
+    home = client.get("/api/home").json()
+    assert len(home["actions"]) == 20 and home["actions_total"] == 25
+    assert home["actions"][0]["title"] == "Match 0"  # the ranked top: the soonest first
+    rest = client.get(home["actions_next"]).json()
+    assert [i["title"] for i in rest["items"]] == [f"Match {n}" for n in range(20, 25)]
+    assert rest["total"] == 25 and rest["next"] is None
+    every = client.get("/api/home/actions").json()
+    assert len(every["items"]) == 25 and every["next"] is None
+    paged = client.get("/api/home/actions", params={"limit": 10, "offset": 10}).json()
+    assert [i["title"] for i in paged["items"]] == [f"Match {n}" for n in range(10, 20)]
+    assert paged["next"] == "/api/home/actions?offset=20&limit=10"
+
+
+def test_api_home_actions_refuses_a_page_it_cannot_give(client, world, as_person):
+    as_person(world.people["member"])
+    for params, field in (({"limit": 0}, "limit"), ({"limit": 201}, "limit"), ({"offset": -1}, "offset")):
+        response = client.get("/api/home/actions", params=params)
+        assert response.status_code == 422 and field in response.json()["errors"], params
