@@ -30,11 +30,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
+import queue
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -55,6 +58,7 @@ from bench_backup import cli, session
 from bench_dashboards import SERVER_ENV, _anna_signin_token, ensure_seeded, kb_of, measure, migrate
 from bench_start import bytecode_caches_on, median_of, start_rounds
 from common import (
+    HOST,
     ROOT,
     BaselineServer,
     BenchError,
@@ -203,6 +207,70 @@ def groupbox_messages(tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
 def groupbox_delivery(server: Server, client: httpx.Client, thread_id: str) -> dict[str, Any]:
     """Send → delivery through the live stream of issue 17, item 5 (not in this tree yet)."""
     return {"missing": "no live stream in this tree yet (issue 17, item 5)"}
+
+
+def stream_delivery(base_url: str, headers: dict[str, str], path: str, send: Callable[[int], None],
+                    n: int = DELIVERIES) -> dict[str, Any]:
+    """An open server-sent-event stream at `path`; `send(i)` makes something happen; the time
+    from the send until the stream's next event (its first `data:` line), median of `n`."""
+    arrivals: queue.Queue[float] = queue.Queue()
+    latencies: list[float] = []
+    with httpx.Client(base_url=base_url, headers=headers, timeout=httpx.Timeout(30, read=60)) as listener, \
+            listener.stream("GET", path, headers={"accept": "text/event-stream"}) as stream:
+        if stream.status_code != 200:
+            raise BenchError(f"GET {path} answered {stream.status_code}")
+
+        def read() -> None:
+            in_event = False
+            with contextlib.suppress(httpx.HTTPError):
+                for line in stream.iter_lines():
+                    if line.startswith("data:") and not in_event:
+                        arrivals.put(time.perf_counter())
+                        in_event = True
+                    elif not line:
+                        in_event = False
+
+        threading.Thread(target=read, daemon=True).start()
+        time.sleep(0.3)
+        for i in range(n):
+            _drain(arrivals)
+            sent = time.perf_counter()
+            send(i)
+            try:
+                latencies.append((arrivals.get(timeout=10) - sent) * 1000)
+            except queue.Empty:
+                raise BenchError(f"event {i} did not arrive on {path} within 10 s") from None
+            time.sleep(0.1)  # whatever else the send set off arrives before the next
+    return {"median_ms": statistics.median(latencies), "max_ms": max(latencies), "n": len(latencies)}
+
+
+def _drain(arrivals: queue.Queue[float]) -> None:
+    with contextlib.suppress(queue.Empty):
+        while True:
+            arrivals.get_nowait()
+
+
+def idle_streams_mib(server: Server, path: str, cookie: str, n: int = 200) -> float:
+    """What `n` open, idle event streams add to the server's RSS (main + workers), in MiB."""
+    request = (f"GET {path} HTTP/1.1\r\nHost: {HOST}:{server.port}\r\nCookie: {cookie}\r\n"
+               "Accept: text/event-stream\r\n\r\n").encode()
+    time.sleep(1)
+    before = server.total_rss_mib()
+    sockets = []
+    try:
+        for _ in range(n):
+            sock = socket.create_connection((HOST, server.port), timeout=10)
+            sockets.append(sock)
+            sock.sendall(request)
+        for sock in sockets:
+            head = sock.recv(4096)
+            if b" 200 " not in head.split(b"\r\n", 1)[0]:
+                raise BenchError(f"an idle stream got {head[:80]!r}")
+        time.sleep(2)
+        return server.total_rss_mib() - before
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def synapse_messages(synapse_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
