@@ -482,3 +482,24 @@ def test_long_texts_make_smaller_pages_not_one_too_big(client, call, world, monk
     assert set().union(*(ids(p, "announcements") for p in pages)) == set(made)
     assert set().union(*(ids(p, "actions") for p in pages)) == {f"acknowledge:{i}" for i in made}
     assert all(len(p["actions"]) == len(p["announcements"]) for p in pages)
+
+
+def test_a_first_sync_in_pages_takes_back_what_changed_meanwhile_and_skips_old_deletions(client, call, world):
+    admin = call(world.people["admin"].actor)
+    group = world.group["id"]
+    soon = (now() + timedelta(days=2)).isoformat()
+    old = call(events.event_create, admin, group, title="Old", starts_at=soon, rsvp_required=True)
+    call(events.event_delete, admin, old["id"])
+    made = [call(events.event_create, admin, group, title=f"Match {n}", starts_at=soon, rsvp_required=True)
+            for n in range(3)]
+    token = make_token(call, world.people["member"])
+    page = sync(client, token, limit=1)
+    assert ids(page, "events") == {made[0]["id"]} and page["has_more"]
+    assert ids(page, "actions") == {f"rsvp:{made[0]['id']}"} and page["tombstones"] == []
+    assert bearer(client, token, f"/api/events/{made[0]['id']}/rsvp", "POST", status="no").status_code == 200
+    pages, _cursor = walk(client, token, since=page["cursor"], limit=1)
+    tombstones = [t for p in pages for t in p["tombstones"]]
+    assert tombstones == [{"type": "action", "id": f"rsvp:{made[0]['id']}", "reason": "done"}]
+    assert old["id"] not in json.dumps(pages)
+    again = [e for p in pages for e in p["events"] if e["id"] == made[0]["id"]]
+    assert again and again[-1]["my_rsvp"] == "no"

@@ -106,25 +106,25 @@ def cursor_key(secret: str) -> bytes:
     return hmac.new(secret.encode(), b"groupbox sync cursor", hashlib.sha256).digest()
 
 
-def encode_cursor(key: bytes, token_id: str, positions: dict[str, int], first: set[str] | None = None,
+def encode_cursor(key: bytes, token_id: str, positions: dict[str, int], first: dict[str, int] | None = None,
                   onlookers: set[str] | None = None) -> str:
     """`positions`: group id -> change number delivered; `first`: groups still in their first pass
-    (their first sync spans several pages: nothing to take back yet); `onlookers`: groups where
-    the member may not act (a guest: no actions)."""
+    -> the group's change number when it began (what had not changed since then was never sent:
+    nothing to take back); `onlookers`: groups where the member may not act (a guest: no actions)."""
     doc: dict[str, Any] = {"v": CURSOR_VERSION, "g": dict(sorted(positions.items()))}
     if first:
-        doc["i"] = sorted(first)
+        doc["i"] = dict(sorted(first.items()))
     if onlookers:
         doc["q"] = sorted(onlookers)
     payload = json.dumps(doc, separators=(",", ":")).encode()
     return _b64(_mac(key, token_id, payload) + payload)
 
 
-def decode_cursor(key: bytes, token_id: str, cursor: str | None) -> tuple[dict[str, int], set[str], set[str]]:
+def decode_cursor(key: bytes, token_id: str, cursor: str | None) -> tuple[dict[str, int], dict[str, int], set[str]]:
     """(group id -> change number delivered, groups in their first pass, groups where the member
     could not act); BadCursor for anything this server did not issue to this token."""
     if not cursor:
-        return {}, set(), set()
+        return {}, {}, set()
     bad = BadCursor(_("This sync position is not valid here; sync again from the start (without since)."))
     if len(cursor) > 4000:
         raise bad
@@ -137,12 +137,12 @@ def decode_cursor(key: bytes, token_id: str, cursor: str | None) -> tuple[dict[s
         raise bad
     try:
         doc = json.loads(payload)
-        positions, first, onlookers = doc["g"], doc.get("i", []), doc.get("q", [])
-        if (doc.get("v") != CURSOR_VERSION or not isinstance(positions, dict) or not isinstance(first, list)
+        positions, first, onlookers = doc["g"], doc.get("i", {}), doc.get("q", [])
+        if (doc.get("v") != CURSOR_VERSION or not isinstance(positions, dict) or not isinstance(first, dict)
                 or not isinstance(onlookers, list)):
             raise bad
-        return ({str(gid): int(seq) for gid, seq in positions.items()}, {str(gid) for gid in first},
-                {str(gid) for gid in onlookers})
+        return ({str(gid): int(seq) for gid, seq in positions.items()},
+                {str(gid): int(seq) for gid, seq in first.items()}, {str(gid) for gid in onlookers})
     except (ValueError, KeyError, TypeError):
         raise bad from None
 
@@ -172,7 +172,8 @@ def _marks(values: list) -> str:
     return ",".join("?" * len(values))
 
 
-async def _changes(group_id: str, member_id: str, since: int, readable: set[str], budget: int) -> list[tuple]:
+async def _changes(group_id: str, member_id: str, since: int, readable: set[str], budget: int,
+                   gone_after: int = 0) -> list[tuple]:
     """(change number, table or 'tombstone', id) of what changed in a group after `since`, in
     change order, at most `budget + 1` per kind (enough to cut a page: see `_page`)."""
     found: dict[tuple[str, str], int] = {}
@@ -202,7 +203,7 @@ async def _changes(group_id: str, member_id: str, since: int, readable: set[str]
     tombs = await DB.fetch(
         f"SELECT object_id AS id, MAX(seq) AS seq, object_type FROM tombstone WHERE group_id = ? AND seq > ?"
         f" AND object_type IN ({_marks(types)}) GROUP BY object_type, object_id{cap}",
-        group_id, since, *types)
+        group_id, max(since, gone_after), *types)
     changes = [(seq, table, oid) for (table, oid), seq in found.items()]
     changes += [(r["seq"], "tombstone", (r["object_type"], r["id"])) for r in tombs]
     changes.sort(key=lambda c: (c[0], c[1], str(c[2])))
@@ -439,23 +440,25 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
     for g in groups:
         if delivered.get(g["id"], 0) > g["seq"]:  # a position from the future (a restored backup): start over
             delivered.pop(g["id"])
-            first.discard(g["id"])
+            first.pop(g["id"], None)
         elif g["id"] in delivered and (g["id"] in onlookers) != (g["id"] in onlookers_then):
             # Made a guest, or a member again: everything of the group again, with its actions
             # (or their tombstones). Rare; the role change took a change number, so it is seen.
             delivered[g["id"]] = 0
-    first = {gid for gid in first if gid in delivered} | {g["id"] for g in groups if g["id"] not in delivered}
+            first.pop(g["id"], None)
+    first = {gid: s0 for gid, s0 in first.items() if gid in delivered}
+    first.update({g["id"]: g["seq"] for g in groups if g["id"] not in delivered})
     positions = {g["id"]: delivered.get(g["id"], 0) for g in groups}
     pending = [g for g in groups if g["seq"] > positions[g["id"]]]
     if not pending:  # nothing changed: answered from the counters alone
         answer["cursor"] = encode_cursor(key, row["id"], positions, None, onlookers)
         return answer
 
-    still_first = {g["id"] for g in groups if g["id"] in first and g in pending}
+    still_first = {g["id"]: first[g["id"]] for g in pending if g["id"] in first}
     while True:
         fresh = {k: list(v) if isinstance(v, list) else v for k, v in answer.items()}
         page = await _page(fresh, actor, pending, dict(positions),
-                           set(still_first), first, budget, key, row["id"], onlookers, members, scopes, readable,
+                           dict(still_first), first, budget, key, row["id"], onlookers, members, scopes, readable,
                            base_url, {g["id"]: g for g in groups})
         # Long texts (10,000 characters each) could make a page too big for a home server to take
         # (docs/protocol.md: MAX_PAGE_BYTES): fewer changes then, as many pages as it takes.
@@ -464,8 +467,8 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
         budget = max(1, budget // 4)
 
 
-async def _page(answer: dict, actor: Actor, pending: list[dict], positions: dict[str, int], still_first: set[str],
-                first: set[str], budget: int, key: bytes, token_id: str, onlookers: set[str],
+async def _page(answer: dict, actor: Actor, pending: list[dict], positions: dict[str, int],
+                still_first: dict[str, int], first: dict[str, int], budget: int, key: bytes, token_id: str, onlookers: set[str],
                 members: dict[str, str], scopes: set[str], readable: set[str], base_url: str,
                 groups: dict[str, dict]) -> dict[str, Any]:
     """Up to `budget` changes of the pending groups, in group and change order, shaped."""
@@ -476,13 +479,14 @@ async def _page(answer: dict, actor: Actor, pending: list[dict], positions: dict
             answer["has_more"] = True
             break
         start = positions[g["id"]]
-        changes = await _changes(g["id"], members[g["id"]], start, readable, left)
+        # In a first pass, deletions from before it began concern nothing the home server holds.
+        changes = await _changes(g["id"], members[g["id"]], start, readable, left, first.get(g["id"], 0))
         taken, stopped = _cut(changes, left)
         chosen[g["id"]] = taken
         left -= len(taken)
         if stopped is None:
             positions[g["id"]] = g["seq"]
-            still_first.discard(g["id"])
+            still_first.pop(g["id"], None)
         else:
             positions[g["id"]] = stopped
             answer["has_more"] = True
@@ -492,19 +496,21 @@ async def _page(answer: dict, actor: Actor, pending: list[dict], positions: dict
     return answer
 
 
-async def _fill(answer: dict, actor: Actor, chosen: dict[str, list[tuple]], first: set[str],
+async def _fill(answer: dict, actor: Actor, chosen: dict[str, list[tuple]], first: dict[str, int],
                 scopes: set[str], readable: set[str], base_url: str, groups: dict[str, dict],
                 members: dict[str, str]) -> None:
     """Load and shape the chosen changes, with the member's actions for them."""
     shaper = _Shaper(base_url, groups, members, scopes)
     wanted: dict[str, list[str]] = {}
     gone: list[tuple[str, str, str]] = []  # (group, table, id)
+    changed_at: dict[tuple[str, str], int] = {}  # (table, id) -> the change number it goes out with
     for gid, changes in chosen.items():
-        for _seq, table, oid in changes:
+        for seq, table, oid in changes:
             if table == "tombstone":
                 gone.append((gid, *oid))
             else:
                 wanted.setdefault(table, []).append(oid)
+                changed_at[(table, oid)] = seq
     rows: dict[str, list[dict]] = {}
     for table, ids in wanted.items():
         rows[table] = await DB.fetch(f"SELECT * FROM {table} WHERE id IN ({_marks(ids)}) AND deleted_at IS NULL"
@@ -512,8 +518,9 @@ async def _fill(answer: dict, actor: Actor, chosen: dict[str, list[tuple]], firs
         answer[LIST_OF[table]] = await getattr(shaper, LIST_OF[table])(rows[table])
     answer["tombstones"] += [{"type": table, "id": oid, "reason": "deleted"} for _gid, table, oid in gone]
 
-    # Actions for the objects on this page: present → the action, absent → its tombstone (only for
-    # groups the home server already holds: a first sync has nothing to take back).
+    # Actions for the objects on this page: present → the action, absent → its tombstone — unless
+    # the object is in its group's first pass and has not changed since that began (then the home
+    # server never got it: nothing to take back).
     at = now()
     for table in ("event", "announcement", "file", "poll", "task"):
         if table not in readable:
@@ -524,9 +531,9 @@ async def _fill(answer: dict, actor: Actor, chosen: dict[str, list[tuple]], firs
             found = shaper.open_action(table, r, may_act, at)
             if found is not None:
                 answer["actions"].append(shaper.action(*found, table, r))
-            elif r["group_id"] not in first:
+            elif changed_at.get((table, r["id"]), 0) > first.get(r["group_id"], -1):
                 answer["tombstones"].append({"type": "action", "id": f"{ACTION_OF[table]}:{r['id']}",
                                              "reason": "done"})
-    for gid, table, oid in gone:
-        if table in ACTION_OF and gid not in first:
+    for _gid, table, oid in gone:  # (a first pass sends only deletions from after it began)
+        if table in ACTION_OF:
             answer["tombstones"].append({"type": "action", "id": f"{ACTION_OF[table]}:{oid}", "reason": "deleted"})
