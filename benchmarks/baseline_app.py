@@ -7,14 +7,20 @@ Jinja2 page of about N KB (N may be fractional, e.g. 2.2) shaped like a groupbox
 layout with header and nav, imported macros, sections of cards with badges, meta lines and lists,
 and a list of group rows. The card and row counts for a size are calibrated once per N by
 rendering, so the body lands within one row (~100 bytes) of the asked size.
+
+`GET /events` is a server-sent-event stream; `POST /notify` sends one event to every open stream
+of the worker (an `asyncio.Event` in process: the floor for send → delivery).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 from jinja2 import DictLoader, Environment, select_autoescape
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, MediaType, get, post
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.response import ServerSentEvent, Template
 from litestar.template import TemplateConfig
 
 TEMPLATES = {
@@ -166,8 +172,31 @@ def page(kb: float = 12) -> Template:
     return Template(template_name="page.html", context=_context(*shape_for(kb)))
 
 
+_listeners: set[asyncio.Queue[str]] = set()
+
+
+@get("/events", sync_to_thread=False)
+def events() -> ServerSentEvent:
+    async def stream() -> AsyncIterator[str]:
+        inbox: asyncio.Queue[str] = asyncio.Queue()
+        _listeners.add(inbox)
+        try:
+            while True:
+                yield await inbox.get()
+        finally:
+            _listeners.discard(inbox)
+
+    return ServerSentEvent(stream())
+
+
+@post("/notify", status_code=204, sync_to_thread=False)
+def notify() -> None:
+    for inbox in _listeners:
+        inbox.put_nowait("new")
+
+
 app = Litestar(
-    route_handlers=[plain, page],
+    route_handlers=[plain, page, events, notify],
     template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment)),
     debug=False,
 )

@@ -84,6 +84,7 @@ CALENDAR_KB, CALENDAR_P95_MS = 40.0, 50.0
 API_HOME_KB = 73.0 / 2
 RSVP_CLIENTS, RSVP_P99_MS = 32, 100.0
 DELIVERIES = 20
+IDLE_STREAMS, IDLE_STREAMS_MIB = 200, 20.0
 SECTIONS = ("start", "messages", "demo", "pages", "sync")
 DEMO_HOME_KB = 60.0
 
@@ -242,6 +243,14 @@ def stream_delivery(base_url: str, headers: dict[str, str], path: str, send: Cal
                 raise BenchError(f"event {i} did not arrive on {path} within 10 s") from None
             time.sleep(0.1)  # whatever else the send set off arrives before the next
     return {"median_ms": statistics.median(latencies), "max_ms": max(latencies), "n": len(latencies)}
+
+
+def ceiling_streams() -> dict[str, Any]:
+    """The ceiling app's event stream: delivery through an in-process wakeup, 200 idle streams."""
+    with BaselineServer() as base, httpx.Client(timeout=30) as client:
+        delivery = stream_delivery(base.base_url, {}, "/events",
+                                   lambda _i: client.post(base.url("/notify")).raise_for_status())
+        return {"delivery": delivery, "idle_streams_mib": idle_streams_mib(base, "/events", "none=0", IDLE_STREAMS)}
 
 
 def _drain(arrivals: queue.Queue[float]) -> None:
@@ -580,14 +589,21 @@ def build_rows(run: Run) -> list[dict[str, str]]:
                 _post_cell(synm.get(f"post_{clients}")) or syn_note, "— (none set)", None)
         delivery = gbm.get("delivery", {})
         syn_delivery = synm.get("delivery")
-        add("send → delivery, median (Synapse: /sync long poll)",
+        ceiling = run.get("ceiling streams")
+        add("send → delivery, median (ceiling: SSE woken in process; Synapse: /sync long poll)",
             f"{delivery['median_ms']:.1f} ms" if "median_ms" in delivery else f"not measured: {delivery.get('missing')}",
-            "", f"{syn_delivery['median_ms']:.1f} ms" if syn_delivery else syn_note, f"≤ {DELIVERY_MS:g} ms at one client",
+            f"ceiling app {ceiling['delivery']['median_ms']:.1f} ms" if ceiling else "",
+            f"{syn_delivery['median_ms']:.1f} ms" if syn_delivery else syn_note, f"≤ {DELIVERY_MS:g} ms at one client",
             delivery["median_ms"] <= DELIVERY_MS if "median_ms" in delivery else None)
+        idle = gbm.get("idle_streams_mib")
+        add(f"{IDLE_STREAMS} idle event streams, added RSS",
+            f"{idle:.1f} MiB" if idle is not None else f"not measured: {delivery.get('missing')}",
+            f"ceiling app {ceiling['idle_streams_mib']:.1f} MiB" if ceiling else "", None,
+            f"≤ {IDLE_STREAMS_MIB:g} MiB", idle <= IDLE_STREAMS_MIB if idle is not None else None)
     if {"groupbox sync", "synapse messages"} & (run.figures.keys() | run.failed.keys()):
         gb_sync = run.get("groupbox sync")
         pending = (f"failed: {run.failed['groupbox sync']}" if "groupbox sync" in run.failed
-                   else f"not measured: {gb_sync.get('missing', 'no seeded data')}")
+                   else f"not measured: {gb_sync.get('missing', 'not run')}")
         add("first sync (groupbox: a home server connects, 10,000+ objects; Synapse: initial /sync, "
             "its latest events per room)",
             f"{gb_sync['first_sync_ms'] / 1000:.2f} s for {gb_sync['objects']:,} objects"
@@ -697,6 +713,7 @@ def main() -> int:
             run.section("start", lambda: start_section(tmp, synapse_dir, args, with_synapse))
         if "messages" in wanted:
             run.section("groupbox messages", lambda: groupbox_messages(tmp, args))
+            run.section("ceiling streams", ceiling_streams)
             if with_synapse:
                 run.section("synapse messages", lambda: synapse_messages(synapse_dir, args))
         if "demo" in wanted:
