@@ -457,9 +457,8 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
     still_first = {g["id"]: first[g["id"]] for g in pending if g["id"] in first}
     while True:
         fresh = {k: list(v) if isinstance(v, list) else v for k, v in answer.items()}
-        page = await _page(fresh, actor, pending, dict(positions),
-                           dict(still_first), first, budget, key, row["id"], onlookers, members, scopes, readable,
-                           base_url, {g["id"]: g for g in groups})
+        page = await _page(fresh, actor, pending, dict(positions), dict(still_first), first, budget, key, row["id"],
+                           onlookers, members, scopes, readable, base_url, {g["id"]: g for g in groups})
         # Long texts (10,000 characters each) could make a page too big for a home server to take
         # (docs/protocol.md: MAX_PAGE_BYTES): fewer changes then, as many pages as it takes.
         if budget == 1 or len(msgspec.json.encode(page)) <= MAX_PAGE_BYTES:
@@ -468,9 +467,9 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
 
 
 async def _page(answer: dict, actor: Actor, pending: list[dict], positions: dict[str, int],
-                still_first: dict[str, int], first: dict[str, int], budget: int, key: bytes, token_id: str, onlookers: set[str],
-                members: dict[str, str], scopes: set[str], readable: set[str], base_url: str,
-                groups: dict[str, dict]) -> dict[str, Any]:
+                still_first: dict[str, int], first: dict[str, int], budget: int, key: bytes, token_id: str,
+                onlookers: set[str], members: dict[str, str], scopes: set[str], readable: set[str],
+                base_url: str, groups: dict[str, dict]) -> dict[str, Any]:
     """Up to `budget` changes of the pending groups, in group and change order, shaped."""
     left = budget
     chosen: dict[str, list[tuple]] = {}
