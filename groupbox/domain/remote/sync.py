@@ -5,9 +5,11 @@ server reads through a connection token.
   its read scopes: `read:events` → events, `read:announcements` → announcements, `read:files` →
   files, `read:polls` → polls, `read:tasks` → tasks. Thread titles and counts go to every token;
   a thread's opening message (`body`) only with `read:threads` (without it the key is absent).
-- Actions are the member's action items (`domain/actions`, the same kinds and titles as on the
-  group server's home page) for objects in scope: rsvp, vote, acknowledge, task. Mentions,
-  questions and sign-up commitments stay on the group server in protocol 0.1.
+- Actions are the member's action items for objects in scope — rsvp, vote, acknowledge, task —
+  by the rules, titles and deadlines of `domain/actions/service.derive`, read from the rows the
+  page loads anyway (`_Shaper.open_action`; deriving per page cost 100 ms on a big group; a test
+  checks both agree). Mentions, questions and sign-up commitments stay on the group server in
+  protocol 0.1.
 - An object marked "stays on this server" (`stays_here`) is a stub: id, group, link, time.
   Its action is a stub too (no title).
 - The cursor is, per group, the change number (`grp.seq`, see `objects/common.py`) already
@@ -21,6 +23,7 @@ server reads through a connection token.
 - Objects are re-sent whole when they, or my answer to them, change. Deleted objects come back as
   tombstones (with a tombstone for their action). An action that no longer applies (answered,
   done, closed, unassigned) comes back as an action tombstone the next time its object changes.
+  A group's first sync sends neither old deletions nor tombstones for what it never sent.
   A group the token no longer reaches (member left or removed) is a `group` tombstone with
   `reason: "access_lost"`: the home server drops everything of it.
 """
