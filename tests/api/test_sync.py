@@ -503,3 +503,15 @@ def test_a_first_sync_in_pages_takes_back_what_changed_meanwhile_and_skips_old_d
     assert old["id"] not in json.dumps(pages)
     again = [e for p in pages for e in p["events"] if e["id"] == made[0]["id"]]
     assert again and again[-1]["my_rsvp"] == "no"
+
+
+def test_when_someone_who_answered_leaves_the_counts_follow(client, call, world, as_person, csrf):
+    made = call(_objects, world)
+    token = make_token(call, world.people["member"])
+    as_person(world.people["moderator"])
+    client.post(f"/api/events/{made['event']['id']}/rsvp", json={"status": "yes"}, headers=csrf(client))
+    first = sync(client, token)
+    assert first["events"][0]["counts"]["yes"] == 1
+    call(groups.group_leave, call(world.people["moderator"].actor), world.group["id"])
+    after = sync(client, token, since=first["cursor"])
+    assert [e["counts"]["yes"] for e in after["events"]] == [0]

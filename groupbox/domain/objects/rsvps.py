@@ -112,6 +112,12 @@ async def rsvp(actor: Actor, event_id: str, status: str, note: str | None = None
 
 
 async def forget_member_rsvps(member_id: str) -> None:
-    """Someone left or was removed: their answers no longer count."""
-    await DB.execute("DELETE FROM rsvp WHERE member_id = ?", member_id)
+    """Someone left or was removed: their answers no longer count (the events they answered take a
+    new change number: their counts changed, for "changed since" and home servers' sync)."""
+    await common.forget_member(
+        member_id, "event",
+        "SELECT DISTINCT e.id, e.group_id FROM event e JOIN rsvp r ON r.event_id = e.id"
+        " WHERE r.member_id = ? AND e.deleted_at IS NULL",
+        "DELETE FROM rsvp WHERE member_id = ?",
+    )
 
