@@ -515,3 +515,21 @@ def test_when_someone_who_answered_leaves_the_counts_follow(client, call, world,
     call(groups.group_leave, call(world.people["moderator"].actor), world.group["id"])
     after = sync(client, token, since=first["cursor"])
     assert [e["counts"]["yes"] for e in after["events"]] == [0]
+
+
+def test_a_token_cannot_answer_an_item_that_stays_here(client, call, world, config):
+    admin = call(world.people["admin"].actor)
+    kept = call(events.event_create, admin, world.group["id"], title="Board vote", rsvp_required=True,
+                starts_at=(now() + timedelta(days=2)).isoformat(), stays_here=True)
+    note = call(announcements.announcement_create, admin, world.group["id"], title="Salaries", body="numbers",
+                ack_required=True, stays_here=True)
+    token = make_token(call, world.people["member"])
+    for path, body in ((f"/api/events/{kept['id']}/rsvp", {"status": "yes"}),
+                       (f"/api/announcements/{note['id']}/ack", {})):
+        refused = bearer(client, token, path, "POST", **body)
+        assert refused.status_code == 403 and config.name in refused.json()["detail"], path
+        assert "Board vote" not in refused.text and "numbers" not in refused.text
+    # The member answers on this server itself, with their session.
+    from groupbox.domain.objects import rsvps
+
+    assert call(rsvps.rsvp, call(world.people["member"].actor), kept["id"], "yes")["rsvp"]["status"] == "yes"

@@ -44,7 +44,7 @@ from groupbox.access import Actor, role_may
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.objects import rsvps
-from groupbox.errors import DomainError, Invalid, Unauthorized
+from groupbox.errors import DomainError, Forbidden, Invalid, Unauthorized
 from groupbox.i18n import _
 from groupbox.util import as_utc, now, token_hash
 
@@ -168,6 +168,19 @@ async def note_use(row: dict) -> None:
         return
     async with best_effort("token last used"), DB.write():
         await DB.execute("UPDATE connection_token SET last_used_at = ? WHERE id = ?", stamp, row["id"])
+
+
+# -- acting through a token ------------------------------------------------------------------------
+async def refuse_kept_here(actor: Actor, table: str, object_id: str, server_name: str) -> None:
+    """A home server acting with a token (RSVP, vote, acknowledge) on an item that stays on this
+    server: 403, so the answer (the whole object) never leaves it. Anything else — a session, an
+    item outside the token's groups (the service's 404), a shared item — passes."""
+    if actor.scopes is None or table not in PATHS:
+        return
+    row = await DB.fetchone(f"SELECT group_id, stays_here FROM {table} WHERE id = ? AND deleted_at IS NULL",
+                            object_id)
+    if row is not None and row["group_id"] in actor.memberships and row["stays_here"]:
+        raise Forbidden(_("This item stays on {server}; open it there to answer.", server=server_name))
 
 
 # -- what changed -----------------------------------------------------------------------------------

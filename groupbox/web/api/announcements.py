@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
-from litestar import delete, get, patch, post
+from litestar import Request, delete, get, patch, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import announcements
+from groupbox.domain.remote import sync as remote_sync
 from groupbox.web.api.events import FileOut, MemberBrief, file_out
 from groupbox.web.openapi import NO_BODY
-from groupbox.web.support import SIGNED_IN
+from groupbox.web.support import SIGNED_IN, config_of
 
 
 class AnnouncementIn(msgspec.Struct):
@@ -120,8 +121,9 @@ async def announcements_delete(actor: Actor, announcement_id: str) -> None:
 
 @post("/api/announcements/{announcement_id:str}/ack", guards=SIGNED_IN, tags=["announcements"], status_code=200,
       operation_class=NO_BODY, opt={"bearer": True})  # a home server with a token (act:acknowledge)
-async def announcements_ack(actor: Actor, announcement_id: str) -> AnnouncementOut:
+async def announcements_ack(request: Request, actor: Actor, announcement_id: str) -> AnnouncementOut:
     """"I've read it" (once; repeating it changes nothing)."""
+    await remote_sync.refuse_kept_here(actor, "announcement", announcement_id, config_of(request).name)
     return announcement_out(await announcements.announcement_ack(actor, announcement_id))
 
 

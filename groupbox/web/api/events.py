@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
-from litestar import delete, get, patch, post
+from litestar import Request, delete, get, patch, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import events
+from groupbox.domain.remote import sync as remote_sync
 from groupbox.web.openapi import errors
-from groupbox.web.support import SIGNED_IN
+from groupbox.web.support import SIGNED_IN, config_of
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
@@ -222,7 +223,8 @@ async def events_delete(actor: Actor, event_id: str) -> None:
 
 @post("/api/events/{event_id:str}/rsvp", guards=SIGNED_IN, tags=["events"], status_code=200,
       responses=errors(409), opt={"bearer": True})  # a home server answers with a token (act:rsvp)
-async def events_rsvp(actor: Actor, event_id: str, data: RsvpIn) -> RsvpResult:
+async def events_rsvp(request: Request, actor: Actor, event_id: str, data: RsvpIn) -> RsvpResult:
+    await remote_sync.refuse_kept_here(actor, "event", event_id, config_of(request).name)
     result = await events.rsvp(actor, event_id, data.status, data.note, data.guests)
     answer = result["rsvp"]
     out = RsvpOut(answer["event_id"], answer["member_id"], answer["status"], answer["note"], answer["guests"],

@@ -22,6 +22,7 @@ from groupbox.access import Actor
 from groupbox.config import Config
 from groupbox.domain.files import service as files
 from groupbox.domain.files import storage
+from groupbox.domain.remote import sync as remote_sync
 from groupbox.errors import DomainError, Invalid
 from groupbox.i18n import _
 from groupbox.instance import read_secret
@@ -296,7 +297,8 @@ async def files_download(request: Request, actor: Actor, file_id: str) -> File:
 
 @post("/api/files/{file_id:str}/ack", guards=SIGNED_IN, tags=["files"], status_code=200, operation_class=NO_BODY,
       responses=errors(409), opt={"bearer": True})  # a home server with a token (act:acknowledge)
-async def files_ack(actor: Actor, file_id: str) -> FileOut:
+async def files_ack(request: Request, actor: Actor, file_id: str) -> FileOut:
+    await remote_sync.refuse_kept_here(actor, "file", file_id, config_of(request).name)
     return file_out(await files.file_ack(actor, file_id))
 
 

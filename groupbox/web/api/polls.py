@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
-from litestar import delete, get, post
+from litestar import Request, delete, get, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import polls
+from groupbox.domain.remote import sync as remote_sync
 from groupbox.web.openapi import NO_BODY, errors
-from groupbox.web.support import SIGNED_IN
+from groupbox.web.support import SIGNED_IN, config_of
 
 
 class PersonOut(msgspec.Struct):
@@ -113,8 +114,9 @@ async def polls_get(actor: Actor, poll_id: str) -> PollOut:
 
 @post("/api/polls/{poll_id:str}/vote", guards=SIGNED_IN, tags=["polls"], status_code=200, responses=errors(409),
       opt={"bearer": True})  # a home server votes with a token (act:vote)
-async def polls_vote(actor: Actor, poll_id: str, data: VoteIn) -> PollOut:
+async def polls_vote(request: Request, actor: Actor, poll_id: str, data: VoteIn) -> PollOut:
     """Cast or change my vote (replaces any earlier one) until the poll closes."""
+    await remote_sync.refuse_kept_here(actor, "poll", poll_id, config_of(request).name)
     return poll_out(await polls.poll_vote(actor, poll_id, data.option_ids))
 
 
