@@ -94,7 +94,7 @@ async def home_actions(
         raise Invalid(_("Start at 0 or later."), field="offset")
     if not 1 <= limit <= MAX_ACTIONS_PAGE:
         raise Invalid(_("Ask for 1 to {n} items at a time.", n=MAX_ACTIONS_PAGE), field="limit")
-    items = await actions.derive(actor)
+    items = await actions.derive(actor)  # ranked; other servers' items join (ranked) before the slice
     groups = await actions.group_names(list(actor.memberships))
     page = items[offset:offset + limit]
     return {"items": [item.as_dict(groups) for item in page], "total": len(items),
