@@ -72,8 +72,11 @@ async def state_key(actor: Actor, group_ids: list[str], *parts: Any) -> str:
         f" (SELECT MAX(seen_at) FROM event_seen WHERE member_id IN ({_marks(member_ids)})) AS events_seen,"
         f" (SELECT MAX(read_at) FROM announcement_read WHERE member_id IN ({_marks(member_ids)})) AS read,"
         f" (SELECT COALESCE(last_visit_at, '') || '/' || COALESCE(prev_visit_at, '') FROM profile WHERE id = ?)"
-        f" AS visits",
-        *gids, *member_ids, *member_ids, *member_ids, actor.profile_id,
+        f" AS visits,"
+        # What the person's connected servers sent (a sync, an answer given from here: domain/remote).
+        f" (SELECT group_concat(id || ':' || state || ':' || scopes || ':' || COALESCE(changed_at, ''), ',')"
+        f" FROM remote_server WHERE profile_id = ?) AS remote",
+        *gids, *member_ids, *member_ids, *member_ids, actor.profile_id, actor.profile_id,
     )
     memberships = sorted((m.group_id, m.member_id, m.role) for m in actor.memberships.values())
     # The language too: the same person reads German after choosing it on /me, or from another browser.

@@ -14,6 +14,7 @@ from groupbox.access import Actor
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.actions import service as actions
+from groupbox.domain.remote import aggregate as remote_items
 from groupbox.util import as_utc, now
 
 VISIT_GAP = timedelta(minutes=30)
@@ -215,7 +216,7 @@ async def home(actor: Actor, reference: datetime | None = None, record_visit: bo
     shown = needed | {c["id"] for c in changed}
     recent = reference - timedelta(days=UPCOMING_DAYS)
     official = [a for a in await official_updates(actor, limit=8) if a["id"] not in shown][:4]
-    return {
+    result = {
         "since": since,
         "needs_me": items,
         "needs_page": [item for item in items if item.id not in on_rows],
@@ -228,3 +229,5 @@ async def home(actor: Actor, reference: datetime | None = None, record_visit: bo
         "catch_up": await catch_up(actor, since),
         "groups": groups,
     }
+    # The person's connected servers: their items ranked in, each with its server (SPEC §8).
+    return await remote_items.extend_home(actor, result, reference)

@@ -45,7 +45,9 @@ async def entries(actor: Actor, start: datetime | None = None, end: datetime | N
     attached = await files.attachments("event", [r["id"] for r in rows])
     for row in rows:
         row["files"] = attached.get(row["id"], [])
-    return rows
+    from groupbox.domain.remote import aggregate as remote_items  # the person's connected servers
+
+    return await remote_items.merge_events(actor, rows, start, end, limit)
 
 
 def entry_json(row: dict) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def entry_json(row: dict) -> dict[str, Any]:
         "group": {"id": row["group_id"], "name": row.get("group_name", "")},
         "my_rsvp": row.get("my_rsvp"), "changed": bool(row.get("changed")), "cancelled": bool(row.get("cancelled")),
         "url": row["url"],
+        **({"remote": row["remote"], "server": row["server"]} if row.get("remote") else {}),
     }
 
 
@@ -145,7 +148,7 @@ async def actor_for_feed(token: str) -> Actor:
 
 def _description(row: dict, gettext) -> str:
     """The group, a cancellation and its reason, my answer, then the event's own text."""
-    parts = [row.get("group_name") or ""]
+    parts = [" · ".join(p for p in (row.get("group_name"), (row.get("server") or {}).get("name")) if p)]
     if row["cancelled"]:
         reason = (row.get("cancel_reason") or "").strip()
         parts.append(gettext("Cancelled: {reason}", reason=reason) if reason else gettext("Cancelled."))
@@ -173,7 +176,9 @@ async def ics(actor: Actor, base_url: str, server_name: str, language: str | Non
     calendar.add("refresh-interval;value=duration", "PT1H")
     for row in rows:
         event = Event()
-        event.add("uid", f"{row['id']}@{base_url.split('://', 1)[-1]}")
+        # A remote event keeps its group server's identity (its id @ that host) and link.
+        host = (row["server"]["url"] if row.get("remote") else base_url).split("://", 1)[-1]
+        event.add("uid", f"{row['id']}@{host}")
         event.add("summary", gettext("{title} (cancelled)", title=row["title"]) if row["cancelled"] else row["title"])
         event.add("dtstart", as_utc(row["starts_at"]))
         event.add("dtend", as_utc(row["ends_at"]) if row.get("ends_at") else as_utc(row["starts_at"]) + timedelta(hours=1))
@@ -184,6 +189,6 @@ async def ics(actor: Actor, base_url: str, server_name: str, language: str | Non
         if row.get("location"):
             event.add("location", row["location"])
         event.add("description", _description(row, gettext))
-        event.add("url", f"{base_url}{row['url']}")
+        event.add("url", row["url"] if row.get("remote") else f"{base_url}{row['url']}")
         calendar.add_component(event)
     return calendar.to_ical()

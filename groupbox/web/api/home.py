@@ -13,6 +13,7 @@ from groupbox.access import Actor
 from groupbox.domain.actions import home as home_service
 from groupbox.domain.actions import service as actions
 from groupbox.domain.calendar import service as calendar
+from groupbox.domain.remote import aggregate as remote_items
 from groupbox.errors import Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import clean_moment
@@ -78,7 +79,8 @@ async def _home_json(actor: Actor) -> dict[str, Any]:
 
 def _announcement(a: dict, groups: dict) -> dict:
     return {"id": a["id"], "title": a["title"], "group": _group(groups, a["group_id"]), "urgent": bool(a["urgent"]),
-            "author": a.get("author_name"), "created_at": _iso(a["created_at"]), "url": a["url"]}
+            "author": a.get("author_name"), "created_at": _iso(a["created_at"]), "url": a["url"],
+            **({"remote": a["remote"], "server": a["server"]} if a.get("remote") else {})}
 
 
 @get("/api/home/actions", guards=SIGNED_IN, tags=["home"])
@@ -94,7 +96,7 @@ async def home_actions(
         raise Invalid(_("Start at 0 or later."), field="offset")
     if not 1 <= limit <= MAX_ACTIONS_PAGE:
         raise Invalid(_("Ask for 1 to {n} items at a time.", n=MAX_ACTIONS_PAGE), field="limit")
-    items = await actions.derive(actor)  # ranked; other servers' items join (ranked) before the slice
+    items = await remote_items.merge_actions(actor, await actions.derive(actor))  # other servers' too, ranked
     groups = await actions.group_names(list(actor.memberships))
     page = items[offset:offset + limit]
     return {"items": [item.as_dict(groups) for item in page], "total": len(items),
@@ -115,8 +117,9 @@ async def home_calendar(
 
 @get("/api/home/official-updates", guards=SIGNED_IN, tags=["home"])
 async def home_official(actor: Actor) -> dict[str, Any]:
-    groups = await actions.group_names(list(actor.memberships))
-    return {"items": [_announcement(a, groups) for a in await home_service.official_updates(actor, limit=20)]}
+    groups = {**await remote_items.groups(actor), **await actions.group_names(list(actor.memberships))}
+    rows = await remote_items.merge_official(actor, await home_service.official_updates(actor, limit=20), 20)
+    return {"items": [_announcement(a, groups) for a in rows]}
 
 
 @get("/api/home/catch-up", guards=SIGNED_IN, tags=["home"])
@@ -132,7 +135,7 @@ async def home_files(actor: Actor) -> dict[str, Any]:
     from groupbox.domain.files import service as files
 
     finder = getattr(files, "files_for_person", None)
-    rows = await finder(actor, 50) if finder else []
+    rows = await remote_items.merge_files(actor, await finder(actor, 50) if finder else [], 50)
     return {"items": [{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in r.items()} for r in rows]}
 
 

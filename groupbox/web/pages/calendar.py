@@ -98,7 +98,7 @@ async def calendar_page(request: Request, actor: Actor, past: int = 0, days: int
     start = reference - timedelta(days=60) if past else datetime.combine(first, time(), zone(config.timezone))
     end = (reference if past or first <= today else start) + timedelta(days=days)
     found = await calendar.entries(actor, start=start, end=end, limit=None if past else PAGE_EVENTS + 1)
-    # Entries from other servers join `found` here (by start time), before the cut to whole days.
+    # `found` holds other servers' entries too (calendar.entries), by start time, before the cut to whole days.
     rows, more = _whole_days(found, PAGE_EVENTS) if not past else (found, False)
     if more and len(rows) > PAGE_EVENTS:  # one day holds more than a page: show that day whole
         day_end = datetime.combine(local(rows[0]["starts_at"], rows[0]["group_timezone"]).date() + timedelta(days=1),

@@ -61,10 +61,13 @@ async def group_file_upload(request: Request, actor: Actor, group_id: str) -> Re
 
 @get("/files", guards=SIGNED_IN, include_in_schema=False)
 async def my_files(request: Request, actor: Actor) -> Template:
-    rows = await files.files_for_person(actor)
+    # With the files of the person's connected servers.
+    from groupbox.domain.remote import aggregate as remote_items
+
+    rows = await remote_items.merge_files(actor, await files.files_for_person(actor))
     return await render(request, "files/mine.html", nav="files", page_title=_("Files"),
                         to_confirm=[f for f in rows if f["needs_my_ack"]], files=rows,
-                        group_count=len(actor.memberships))
+                        group_count=len(actor.memberships) + len({f["group_id"] for f in rows if f.get("remote")}))
 
 
 @get("/files/{file_id:str}", guards=SIGNED_IN, include_in_schema=False)
