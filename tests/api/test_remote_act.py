@@ -268,3 +268,36 @@ def test_a_server_that_is_down_gives_a_clear_502_and_home_keeps_working(client, 
     rows = call(DB.fetch, "SELECT id FROM remote_object WHERE connection_id = ? AND type = 'action'", cid)
     assert {r["id"] for r in rows} == {"rsvp:rev1", "acknowledge:ran1", "acknowledge:rfi1", "vote:rpo1"}
     assert "Tenant Association" in home.text
+
+
+def test_connected_for_real_the_home_shows_b_and_an_answer_given_here_stays_answered_after_a_sync(
+        client, call, config, anna, group_server):
+    """No seeding: A connects B through its API (B's real sync), answers on its home page, syncs."""
+    group = json.loads(group_server.server.cli("group", "create", "Tenant Association Haus B", "--json").stdout)
+    member_id, her_browser_on_b = group_server.member(group["id"], "Anna W.")
+    event = group_server.http.post(f"/api/groups/{group['id']}/events", json={
+        "title": "Building assembly", "starts_at": (now() + timedelta(days=2)).isoformat(), "rsvp_required": True,
+        "location": "Courtyard"}).json()
+    token = group_server.member_token(member_id, "read:events", "act:rsvp")
+    connected = _post(client, "/api/remote/servers/connect", {"url": group_server.url, "token": token})
+    assert connected.status_code == 201, connected.text
+    cid = connected.json()["id"]
+
+    home = client.get("/")
+    needs = home.text[home.text.index('id="needs"'):home.text.index('id="upcoming"')]
+    assert "Building assembly" in needs and "Test Server" in needs and "Tenant Association" in needs
+    assert f'action="/remote/servers/{cid}/events/{event["id"]}/rsvp"' in needs
+    answered = client.post(f"/remote/servers/{cid}/events/{event['id']}/rsvp",
+                           data={"status": "yes", "next": "/#needs", "_csrf_token": client.cookies.get("csrftoken")},
+                           follow_redirects=False)
+    assert answered.status_code == 303
+    assert her_browser_on_b.get(f"/api/events/{event['id']}").json()["my_rsvp"] == "yes"
+    assert f"rsvp:{event['id']}" not in _actions(client)
+
+    synced = _post(client, f"/api/remote/servers/{cid}/sync")
+    assert synced.status_code == 200 and synced.json()["state"] == "ok"
+    assert f"rsvp:{event['id']}" not in _actions(client)  # B agrees: answered
+    upcoming = {e["id"]: e for e in client.get("/api/home").json()["upcoming"]}
+    assert upcoming[event["id"]]["my_rsvp"] == "yes" and upcoming[event["id"]]["server"]["name"] == "Test Server"
+    page = client.get("/")
+    assert token not in page.text and token not in client.get("/api/home").text
