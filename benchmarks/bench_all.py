@@ -733,12 +733,16 @@ def main() -> int:
 
     rows = build_rows(run)
     took = time.monotonic() - began
-    print(f"\n# groupbox beside its baselines — {environment}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {took:.0f} s")
+    load = os.getloadavg()[1]  # the last 5 minutes: other work on the machine skews every figure
+    print(f"\n# groupbox beside its baselines — {environment}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {took:.0f} s; "
+          f"load average {load:.1f} (5 min)")
     print_table(rows, args.markdown)
-    print("(one run on a shared machine: ±25% between runs; compare the columns of this run)")
+    print("(one run on a shared machine: ±25% between runs; compare the columns of this run; a load average "
+          f"above {os.cpu_count()} means other work shared the cores)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
         "when": datetime.now(UTC).isoformat(timespec="seconds"), "environment": environment, "seconds": took,
+        "load_average_5min": load,
         "options": {"seconds": args.seconds, "runs": args.runs, "idle": args.idle},
         "synapse": run.synapse, "synapse_missing": run.synapse_missing,
         "rows": rows, "figures": run.figures, "failed": run.failed}, indent=1, default=str) + "\n")
