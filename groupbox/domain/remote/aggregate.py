@@ -97,14 +97,17 @@ async def connections(actor: Actor | None) -> dict[str, Connection]:
 
 
 async def _rows(conns: dict[str, Connection], types: tuple[str, ...], extra: str = "",
-                *params: Any) -> list[dict]:
+                *params: Any, by_moment: bool = False) -> list[dict]:
+    """Cached objects of these connections and types (`extra`: more SQL after the WHERE).
+    `by_moment`: the (type, sort_at) index answers, not the key (a `+` keeps SQLite off it)."""
     if not conns:
         return []
     cmarks = ",".join("?" * len(conns))
     tmarks = ",".join("?" * len(types))
+    column = "+connection_id" if by_moment else "connection_id"
     rows = await DB.fetch(
         f"SELECT connection_id, type, id, group_id, group_name, stub, sort_at, data, updated_at FROM remote_object"
-        f" WHERE connection_id IN ({cmarks}) AND type IN ({tmarks}){extra}", *conns, *types, *params)
+        f" WHERE {column} IN ({cmarks}) AND type IN ({tmarks}){extra}", *conns, *types, *params)
     for row in rows:
         try:
             data = json.loads(row["data"] or "{}")
@@ -193,12 +196,15 @@ async def action_items(actor: Actor, conns: dict[str, Connection] | None = None,
         ref = row["data"].get("object") if isinstance(row["data"].get("object"), dict) else {}
         if isinstance(ref.get("type"), str) and isinstance(ref.get("id"), str):
             wanted[(row["connection_id"], ref["type"], ref["id"])] = {}
-    if wanted:
-        types = tuple({key[1] for key in wanted})
-        for obj in await _rows(conns, types):
-            key = (obj["connection_id"], obj["type"], obj["id"])
-            if key in wanted:
-                wanted[key] = obj
+    # Only the objects the actions are about (by primary key), not the whole cache.
+    for obj_type in {key[1] for key in wanted}:
+        ids = list({key[2] for key in wanted if key[1] == obj_type})
+        for start in range(0, len(ids), 400):
+            chunk = ids[start:start + 400]
+            for obj in await _rows(conns, (obj_type,), f" AND id IN ({','.join('?' * len(chunk))})", *chunk):
+                key = (obj["connection_id"], obj["type"], obj["id"])
+                if key in wanted:
+                    wanted[key] = obj
     items = []
     for row in rows:
         conn = conns[row["connection_id"]]
@@ -382,8 +388,9 @@ async def stubs(actor: Actor, limit: int = 6, conns: dict[str, Connection] | Non
     if not conns:
         return []
     known = await groups(actor, conns) if known is None else known
-    rows = await _rows(conns, ("event", "announcement", "file"), " AND stub = 1 ORDER BY updated_at DESC LIMIT ?",
-                       limit)
+    # A stub has no moment (sort_at NULL): the (type, sort_at) index finds the few of them.
+    rows = await _rows(conns, ("event", "announcement", "file"),
+                       " AND sort_at IS NULL AND stub = 1 ORDER BY updated_at DESC LIMIT ?", limit, by_moment=True)
     return [{"id": r["id"], "type": r["type"], **_marker(r, conns[r["connection_id"]],
                                                           _group_of(r, conns[r["connection_id"]], known))}
             for r in rows]
