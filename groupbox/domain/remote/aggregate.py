@@ -97,17 +97,15 @@ async def connections(actor: Actor | None) -> dict[str, Connection]:
 
 
 async def _rows(conns: dict[str, Connection], types: tuple[str, ...], extra: str = "",
-                *params: Any, by_moment: bool = False) -> list[dict]:
-    """Cached objects of these connections and types (`extra`: more SQL after the WHERE).
-    `by_moment`: the (type, sort_at) index answers, not the key (a `+` keeps SQLite off it)."""
+                *params: Any) -> list[dict]:
+    """Cached objects of these connections and types (`extra`: more SQL after the WHERE)."""
     if not conns:
         return []
     cmarks = ",".join("?" * len(conns))
     tmarks = ",".join("?" * len(types))
-    column = "+connection_id" if by_moment else "connection_id"
     rows = await DB.fetch(
         f"SELECT connection_id, type, id, group_id, group_name, stub, sort_at, data, updated_at FROM remote_object"
-        f" WHERE {column} IN ({cmarks}) AND type IN ({tmarks}){extra}", *conns, *types, *params)
+        f" WHERE connection_id IN ({cmarks}) AND type IN ({tmarks}){extra}", *conns, *types, *params)
     for row in rows:
         try:
             data = json.loads(row["data"] or "{}")
@@ -388,9 +386,8 @@ async def stubs(actor: Actor, limit: int = 6, conns: dict[str, Connection] | Non
     if not conns:
         return []
     known = await groups(actor, conns) if known is None else known
-    # A stub has no moment (sort_at NULL): the (type, sort_at) index finds the few of them.
-    rows = await _rows(conns, ("event", "announcement", "file"),
-                       " AND sort_at IS NULL AND stub = 1 ORDER BY updated_at DESC LIMIT ?", limit, by_moment=True)
+    rows = await _rows(conns, ("event", "announcement", "file"), " AND stub = 1 ORDER BY updated_at DESC LIMIT ?",
+                       limit)
     return [{"id": r["id"], "type": r["type"], **_marker(r, conns[r["connection_id"]],
                                                           _group_of(r, conns[r["connection_id"]], known))}
             for r in rows]
