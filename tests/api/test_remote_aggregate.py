@@ -142,12 +142,23 @@ def test_a_stub_shows_only_where_to_open_it(client, call, config, world, as_pers
             "groups": [GROUP],
             "events": [{"id": "secret1", "group": {"id": "tg1", "name": GROUP["name"]}, "stub": True,
                         "url": "http://b.example/events/secret1", "updated_at": now().isoformat(),
-                        "title": "Board salaries", "starts_at": (now() + timedelta(days=1)).isoformat()}]}
-    call(seed_connection, config, anna.profile_id, page=page, scopes=("read:events",))
+                        "title": "Board salaries", "starts_at": (now() + timedelta(days=1)).isoformat()},
+                       {"id": "secret2", "group": {"id": "tg1", "name": GROUP["name"]}, "stub": True,
+                        "url": "http://b.example/events/secret2", "updated_at": now().isoformat()}],
+            "actions": [{"id": "rsvp:secret2", "group": {"id": "tg1", "name": GROUP["name"]}, "kind": "rsvp",
+                         "stub": True, "url": "http://b.example/events/secret2", "updated_at": now().isoformat(),
+                         "due_at": (now() + timedelta(days=2)).isoformat(),
+                         "object": {"type": "event", "id": "secret2"}}]}
+    call(seed_connection, config, anna.profile_id, page=page, scopes=("read:events", "act:rsvp"))
     as_person(anna)
     home = client.get("/")
     assert "Board salaries" not in home.text and f"An event on {ESCAPED_SERVER}" in home.text
     assert 'href="http://b.example/events/secret1"' in home.text
+    # The stub's action: a card in "Needs you" that only says where to open it (no buttons), once.
+    needs = home.text[home.text.index('id="needs"'):home.text.index('id="remote"')]
+    assert f"An item on {ESCAPED_SERVER}" in needs and "/remote/servers/" not in needs
+    assert home.text.count('href="http://b.example/events/secret2"') == 2  # its title and its button
+    assert client.get("/api/home/actions").json()["items"][0]["title"] == ""
     for path in ("/calendar", "/api/home", "/api/home/calendar"):
         assert "Board salaries" not in client.get(path).text and "secret1" not in client.get(path).text
 
