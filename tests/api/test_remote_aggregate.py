@@ -176,3 +176,18 @@ def test_the_cached_home_page_follows_the_next_sync(client, call, config, world,
     text = client.get("/").text
     assert "Roof repair" in text
     assert f"/remote/servers/{cid}/events/rev1/rsvp" not in text  # answered on the other server
+
+
+def test_a_home_server_with_no_group_of_its_own_shows_the_other_servers(client, call, config):
+    """Anna's own home server: her profile, no local group, one connected server."""
+    from groupbox.domain.identity import service as identity
+
+    profile_id = call(identity.create_profile, "Anna Weber")
+    _device, session = call(identity.start_browser, profile_id, "pytest")
+    call(seed_connection, config, profile_id)
+    client.cookies.set("gb_session", session)
+    home = client.get("/")
+    assert home.status_code == 200 and "1 group" in home.text and "not in a group yet" not in home.text
+    upcoming = home.text[home.text.index('id="upcoming"'):]
+    assert "Building assembly" in upcoming and "Garden day" in upcoming
+    assert "Building assembly" in client.get("/calendar").text

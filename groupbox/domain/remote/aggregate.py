@@ -422,6 +422,7 @@ async def extend_home(actor: Actor, data: dict[str, Any], reference: datetime | 
         recent = reference - timedelta(days=upcoming_days)
         data["official_page"] = [a for a in data["official"] if as_utc(a["created_at"]) > recent]
     data["remote"] = {
+        "groups": sorted({g["id"] for g in known.values()}),
         "stubs": [s for s in await stubs(actor, conns=conns, known=known) if s["id"] not in needed],
         "faults": [{"id": c.id, "name": c.name, "state": c.state, "detail": c.state_detail,
                     "last_ok_at": c.last_ok_at} for c in conns.values() if c.state not in ("ok", "syncing")],

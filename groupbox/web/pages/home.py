@@ -45,8 +45,11 @@ async def home(request: Request, actor: Actor | None) -> Template | Response:
     config = config_of(request)
 
     async def build() -> dict:
-        return {"today": local(now(), config.timezone), "home": await home_service.home(actor, since=since),
-                "group_count": len(actor.memberships), "first_name": first_name(actor.display_name),
+        data = await home_service.home(actor, since=since)
+        # Groups on connected servers count too: a home server may hold no group of its own.
+        groups = len(actor.memberships) + len(data.get("remote", {}).get("groups", ()))
+        return {"today": local(now(), config.timezone), "home": data,
+                "group_count": groups, "first_name": first_name(actor.display_name),
                 "can_create_group": can(actor, "group.create", None), "page_title": None}
 
     key = await state_key(actor, list(actor.memberships), "home")
