@@ -91,6 +91,12 @@ def test_a_person_connects_their_home_server_to_a_group_server_and_lives_with_it
     expect(a_page).not_to_have_url(re.compile(r"/signin/"))
     a_page.goto(f"{home.url}/me/servers/connect")
     a_page.get_by_label("Server address").fill(group_server.url)
+    a_page.get_by_label("Connection token").fill(token[:-4] + "xxxx")  # a token copied wrong: said, not kept
+    a_page.get_by_role("button", name="Connect").click()
+    expect(a_page.locator(".field-error, [role=alert]").first).to_be_visible()
+    screenshot(a_page, "home-server-connect-error-phone")
+    expect(a_page.get_by_label("Connection token")).to_have_value("")
+    expect(a_page.get_by_label("Server address")).to_have_value(group_server.url)
     a_page.get_by_label("Connection token").fill(token)
     a_page.get_by_role("button", name="Connect").click()
     expect(a_page).to_have_url(f"{home.url}/me/servers")
@@ -123,6 +129,7 @@ def test_a_person_connects_their_home_server_to_a_group_server_and_lives_with_it
     entry = a_page.locator("li, .card, tr", has_text="Match vs. SV Tasmania").last
     expect(entry).to_be_visible()
     expect(entry).to_contain_text(B_NAME)
+    screenshot(a_page, "home-server-calendar-phone")
 
     # 4. RSVP on A's home: B has the answer, and it needs Samir on neither server any more.
     a_page.goto(f"{home.url}/")
@@ -171,6 +178,10 @@ def test_a_person_connects_their_home_server_to_a_group_server_and_lives_with_it
     expect(a_page.locator("#upcoming")).to_contain_text("End of season picnic")
     expect(a_page.locator("#upcoming")).to_contain_text("Parents' evening")
     expect(a_page.locator("#remote")).to_contain_text("Not up to date")
+    screenshot(a_page, "home-server-revoked-phone")
+    a_page.goto(f"{home.url}/me/servers")
+    expect(card.get_by_text("Token revoked or expired")).to_be_visible()
+    screenshot(a_page, "home-server-servers-revoked-phone")
 
     # 7. The token is nowhere on A in plaintext: pages, cookies, log, database files.
     assert a_html and all(token not in text for text in a_html)
