@@ -80,6 +80,8 @@ def test_a_person_connects_their_home_server_to_a_group_server_and_lives_with_it
     expect(token_field).to_have_value(re.compile(r"^[A-Za-z0-9_-]{32,}$"))
     token = token_field.input_value()
     expect(b_page.get_by_text("act:rsvp").first).to_be_visible()
+    b_page.goto(f"{group_server.url}/")
+    expect(b_page.locator("#needs")).to_contain_text("Parents' evening")  # before he answers anywhere
 
     # 2. On A, the owner signs in with `groupbox signin-link` and connects B on "Connect a server".
     on_a = new_context()
