@@ -69,6 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sync_interval_minutes", int, 15, "How often remote servers are synced while serving."),
     Setting("remote_timeout_seconds", int, 15, "Seconds to wait at most for one answer from a connected server (opening the connection: 5 at most)."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error."),
+    Setting("database_url", str, "", "PostgreSQL to use instead of SQLite (postgresql://user:password@host:port/db);"
+            " empty = SQLite in DATA/groupbox.sqlite3.", secret=True),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
@@ -149,6 +151,15 @@ class Config:
         return self.data_dir / DB_FILE
 
     @property
+    def database(self) -> str | Path:
+        """What `DB.connect` takes: the PostgreSQL URL when `database_url` is set, else the SQLite file."""
+        return self.values.get("database_url") or self.db_path
+
+    @property
+    def postgres(self) -> bool:
+        return bool(self.values.get("database_url"))
+
+    @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
 
@@ -214,6 +225,9 @@ class Config:
             raise ConfigError(f"log_level must be debug, info, warning or error, not {self.values['log_level']!r}")
         if not -1 <= self.values["backup_hour"] <= 23:
             raise ConfigError("backup_hour must be an hour from 0 to 23, or -1 for no nightly backup")
+        url = self.values["database_url"]
+        if url and not re.match(r"^postgres(ql)?://", url):
+            raise ConfigError("database_url must start with postgresql:// (or be empty for SQLite in the data folder)")
         if self.values["backup_keep"] < 1:
             raise ConfigError("backup_keep must be 1 or more")
 

@@ -103,7 +103,7 @@ async def opened(config: Config):
     """Connect to the instance's database for the duration of a block (CLI, tests)."""
     if not config.db_path.is_file():
         raise InstanceError(f"{config.data_dir} is not initialised; run `groupbox init --data {config.data_dir}`")
-    async with DB.session(config.db_path):
+    async with DB.session(config.database):
         yield DB
 
 

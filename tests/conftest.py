@@ -8,6 +8,8 @@
 - `live_server`: a real `groupbox serve` process on a free loopback port.
 - `browser` / `page`: Debian's Chromium through Playwright, one browser per session, a fresh
   390×844 phone context per test.
+- `--db=postgres` (or GROUPBOX_TEST_DB=postgres, what `make test-postgres` sets): the same tests on
+  a real PostgreSQL the harness starts (tests/pg.py), a fresh database per test.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pytest
 
 from groupbox.config import load_config
 from groupbox.db.engine import DB
+from tests import pg
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -39,6 +42,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 # Tests never read the developer's environment: a GROUPBOX_* variable would change behaviour.
+TEST_DB = os.environ.get(pg.ENV, "sqlite")  # except the one that picks the engine
 for _name in list(os.environ):
     if _name.startswith("GROUPBOX_"):
         del os.environ[_name]
@@ -50,22 +54,57 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--db", default=None, choices=("sqlite", "postgres"),
+                     help="database engine the tests run on (default: GROUPBOX_TEST_DB, else sqlite)")
+
+
 @pytest.fixture(scope="session")
-def template_data(tmp_path_factory) -> Path:
+def postgres(request) -> Iterator[pg.PostgresServer | None]:
+    """The session's PostgreSQL server when the tests run on PostgreSQL, else None."""
+    if not pg.enabled(request.config.getoption("--db") or TEST_DB):
+        yield None
+        return
+    server = pg.PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def template_data(tmp_path_factory, postgres) -> Path:
     """One initialised data folder per session; tests get copies (fast, isolated)."""
     from groupbox.instance import init_instance
 
     path = tmp_path_factory.mktemp("template") / "data"
+    if postgres is not None:
+        url = postgres.url(postgres.create_database("groupbox_template"))
+        os.environ["GROUPBOX_DATABASE_URL"] = url  # init_instance reads the environment
+        try:
+            run_async(init_instance, path, admin="Olivia Owner", name="Test Server")
+        finally:
+            del os.environ["GROUPBOX_DATABASE_URL"]
+        pg.point_data_dir(path, url)
+        return path
     # In a thread of its own: the first test to ask may be a browser test, inside Playwright's loop.
     run_async(init_instance, path, admin="Olivia Owner", name="Test Server")
     return path
 
 
 @pytest.fixture
-def data_dir(template_data, tmp_path) -> Path:
+def data_dir(template_data, tmp_path, postgres) -> Iterator[Path]:
     target = tmp_path / "data"
     shutil.copytree(template_data, target)
-    return target
+    if postgres is None:
+        yield target
+        return
+    name = postgres.create_database(template="groupbox_template")
+    pg.point_data_dir(target, postgres.url(name))
+    try:
+        yield target
+    finally:
+        postgres.drop_database(name)
 
 
 @pytest.fixture
@@ -85,7 +124,7 @@ def config(make_config):
 
 @pytest.fixture
 async def db(config):
-    await DB.connect(config.db_path)
+    await DB.connect(config.database)
     try:
         yield DB
     finally:
@@ -335,7 +374,7 @@ def seed(server, builder, *args, **kwargs):
     """Build data for a live server through the services, from a sync (browser) test."""
 
     async def go():
-        async with DB.session(server.data_dir / "groupbox.sqlite3"):
+        async with DB.session(load_config(server.data_dir, env={}).database):
             return await builder(*args, **kwargs)
 
     return run_async(go)

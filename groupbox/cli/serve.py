@@ -71,10 +71,20 @@ def serve(
     config = load_config(data)
     if not (config.config_path.is_file() and config.db_path.is_file()):
         fail(f"{config.data_dir} is not initialised; run `groupbox init --data {config.data_dir}` first")
-    try:
-        pending = ledger.pending(config.db_path)
-    except sqlite3.Error as exc:
-        fail(f"cannot read {config.db_path}: {exc}")
+    if config.postgres:
+        import asyncio
+
+        from groupbox.instance import pending_migrations
+
+        try:
+            pending = asyncio.run(pending_migrations(config))
+        except Exception as exc:  # noqa: BLE001 - any reason the database cannot be read stops here
+            fail(f"cannot read the PostgreSQL database (database_url): {exc}")
+    else:
+        try:
+            pending = ledger.pending(config.db_path)
+        except sqlite3.Error as exc:
+            fail(f"cannot read {config.db_path}: {exc}")
     if pending:
         fail(f"the database needs {len(pending)} migration(s); run `groupbox migrate --data {config.data_dir}`")
 

@@ -135,7 +135,10 @@ class Transaction:
 
 
 class Database:
-    """One per process; `connect(path)` before use, `close()` at shutdown."""
+    """One per process; `connect(path)` before use, `close()` at shutdown. `connect` with a
+    `postgresql://` URL makes it the PostgreSQL engine (groupbox/db/postgres.py) until `close`."""
+
+    dialect = "sqlite"  # or "postgresql": which SQL the connected engine speaks
 
     def __init__(self) -> None:
         self.path = ":memory:"
@@ -166,6 +169,15 @@ class Database:
         """Open (or share) the persistent connections. Reference counted: an app and a test
         harness on the same database share one set."""
         path = str(path)
+        if self._writer is None and path.startswith(("postgresql://", "postgres://")):
+            from groupbox.db.postgres import PostgresDatabase  # asyncpg only for PostgreSQL
+
+            self.__class__ = PostgresDatabase
+            try:
+                return await self.connect(path)
+            except BaseException:
+                self.__class__ = Database
+                raise
         if self._writer is not None:
             if path != self.path:
                 raise RuntimeError(f"database already connected to {self.path}, not {path}")

@@ -263,7 +263,7 @@ def create_app(config: Config | None = None) -> Litestar:
     background = Background(config)
 
     async def connect_db(app: Litestar) -> None:
-        await DB.connect(config.db_path)
+        await DB.connect(config.database)
         await clean_up_after_crash(config)
         if config.background_jobs:
             await background.start()

@@ -9,3 +9,6 @@ STATEMENTS = [
     # "Changed since my last visit".
     "CREATE INDEX event_change_at ON event_change (changed_at)",
 ]
+
+# PostgreSQL compares booleans with booleans.
+POSTGRES = [statement.replace(" = 1 ", " ") for statement in STATEMENTS]

@@ -40,3 +40,6 @@ STATEMENTS = [
     "CREATE INDEX announcement_read_member_at ON announcement_read (member_id, read_at)",
     "DROP INDEX announcement_read_member",
 ]
+
+# PostgreSQL compares booleans with booleans.
+POSTGRES = [statement.replace(" = 1 ", " ") for statement in STATEMENTS]

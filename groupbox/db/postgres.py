@@ -1,0 +1,258 @@
+"""The PostgreSQL engine (issue 12): the same `DB` API as the SQLite one, on an asyncpg pool.
+
+`DB.connect("postgresql://…")` (what `Config.database` gives when `database_url` is set) turns the
+process's `DB` into a `PostgresDatabase` until it closes; code keeps calling `DB.fetch`,
+`DB.fetchone`, `DB.execute` and `DB.write()` as on SQLite, and `DB.dialect` tells the engines apart.
+
+- Values: rows are dicts; `TIMESTAMPTZ` comes back as an aware UTC datetime, `BOOLEAN` as a bool,
+  `INTEGER`/`BIGINT` as an int, as on SQLite. A computed column named the SQLite way
+  (`AS "starts_at [TIMESTAMPTZ]"`) is named `starts_at` here too (Postgres keeps the type itself).
+- Placeholders: until the queries are built with SQLAlchemy Core, SQL written with `?` runs here
+  with `?` rewritten to `$1…$n` (a `?` inside a quoted string or identifier is left alone). SQL
+  that is not portable (SQLite functions, integer booleans…) fails here: CONTRIBUTING.md,
+  "PostgreSQL status", lists what still does.
+- Transactions: `write()` is one transaction on one pooled connection; nested blocks join it.
+  Writers are serialised as SQLite's BEGIN IMMEDIATE serialises them (an asyncio lock in the
+  process, a transaction-scoped advisory lock across processes), so read-validate-write code
+  written for SQLite stays correct; the lock goes when every such write checks a version instead.
+- Reads outside a transaction take any pooled connection; inside one, the transaction's.
+
+asyncpg is imported only here, and this module only when the URL is a PostgreSQL one.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from groupbox.db.engine import Database, DatabaseNotConnected
+
+# Every write transaction takes this advisory lock (any constant: "gbox" in ASCII).
+WRITE_LOCK = 0x67626F78
+POOL_MIN = 1
+POOL_MAX = 10
+STATEMENT_CACHE = 512
+
+_TYPED_NAME = re.compile(r'"(\w+) \[\w+\]"')
+
+
+def is_postgres_url(target: Any) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+@functools.lru_cache(maxsize=4096)
+def translate(sql: str) -> str:
+    """`?` → `$1…$n` outside quotes; `"name [TYPE]"` column aliases → `"name"`."""
+    if "?" not in sql and "[" not in sql:
+        return sql
+    out: list[str] = []
+    number = 0
+    quote = ""
+    for char in sql:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "?":
+            number += 1
+            out.append(f"${number}")
+            continue
+        out.append(char)
+    return _TYPED_NAME.sub(r'"\1"', "".join(out))
+
+
+def _param(value: Any) -> Any:
+    # The SQLite engine stores a timedelta as seconds; keep that meaning.
+    return value.total_seconds() if isinstance(value, timedelta) else value
+
+
+def _params(params: Sequence[Any]) -> list[Any]:
+    return [_param(value) for value in params]
+
+
+def _rowcount(status: str) -> int:
+    """asyncpg's command tag ("UPDATE 3", "INSERT 0 1") → rows changed; -1 when it has none."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else -1
+
+
+def _rows(records: Iterable[asyncpg.Record]) -> list[dict[str, Any]]:
+    return [dict(record) for record in records]
+
+
+class _Cursor:
+    """What aiosqlite's `execute` hands back, as far as callers use it."""
+
+    __slots__ = ("rowcount",)
+
+    def __init__(self, rowcount: int) -> None:
+        self.rowcount = rowcount
+
+    async def close(self) -> None:
+        return None
+
+
+class Connection:
+    """`tx.connection` on PostgreSQL: the aiosqlite calls callers make (`execute(sql, params)`,
+    `execute_fetchall`, `executemany`) on the transaction's asyncpg connection; `raw` is that."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self.raw = raw
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.is_in_transaction()
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> _Cursor:
+        if params:
+            return _Cursor(_rowcount(await self.raw.execute(translate(sql), *_params(params))))
+        # Without parameters: the simple protocol (DDL, several statements, function bodies).
+        return _Cursor(_rowcount(await self.raw.execute(sql)))
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return _rows(await self.raw.fetch(translate(sql), *_params(params)))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.raw.executemany(translate(sql), [_params(row) for row in rows])
+
+
+class Transaction:
+    """`async with DB.write() as tx:` on PostgreSQL: BEGIN plus the write lock, on one pooled
+    connection; a nested `DB.write()` joins the open one."""
+
+    __slots__ = ("engine", "connection", "_parent", "_token", "_lock", "_raw")
+
+    def __init__(self, engine: PostgresDatabase) -> None:
+        self.engine = engine
+        self._parent: Transaction | None = engine.current_transaction.get()
+
+    async def __aenter__(self) -> Transaction:
+        if self._parent is not None:
+            return self._parent
+        engine = self.engine
+        pool = engine._require_pool()
+        lock = engine._lock()
+        await lock.acquire()
+        try:
+            self._raw = await pool.acquire()
+            try:
+                await self._raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+            except BaseException:
+                await pool.release(self._raw)
+                raise
+        except BaseException:
+            lock.release()
+            raise
+        self.connection = Connection(self._raw)
+        self._lock = lock
+        self._token = engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent is not None:
+            return False
+        try:
+            if exception is None:
+                try:
+                    await self._raw.execute("COMMIT")
+                except BaseException:
+                    await self._rollback()
+                    raise
+            else:
+                await self._rollback()
+        finally:
+            self.engine.current_transaction.reset(self._token)
+            try:
+                await self.engine._require_pool().release(self._raw)
+            finally:
+                self._lock.release()
+        return False
+
+    async def _rollback(self) -> None:
+        if self._raw.is_in_transaction():
+            try:
+                await self._raw.execute("ROLLBACK")
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                self._raw.terminate()  # a connection in an unknown state does not go back to the pool
+
+
+class PostgresDatabase(Database):
+    """`DB` while it is connected to PostgreSQL (see the module's doc). Never made directly:
+    `Database.connect` switches the process's one `DB` to this class and `close` switches back."""
+
+    dialect = "postgresql"
+
+    _pool: asyncpg.Pool | None
+
+    @property
+    def connected(self) -> bool:
+        return getattr(self, "_pool", None) is not None
+
+    async def connect(self, path) -> None:  # the URL; named as the SQLite engine names it
+        url = str(path)
+        if self.connected:
+            if url != self.path:
+                raise RuntimeError(f"database already connected to {_safe(self.path)}, not {_safe(url)}")
+            self._users += 1
+            return
+        if not is_postgres_url(url):
+            raise RuntimeError(f"not a PostgreSQL URL: {_safe(url)}")
+        self.path = url
+        self._pool = await asyncpg.create_pool(
+            url, min_size=POOL_MIN, max_size=POOL_MAX, statement_cache_size=STATEMENT_CACHE,
+            server_settings={"timezone": "UTC", "application_name": "groupbox"})
+        self._users = 1
+
+    async def close(self) -> None:
+        self._users -= 1
+        if self._users > 0:
+            return
+        pool, self._pool = getattr(self, "_pool", None), None
+        self._users = 0
+        self._locks.clear()
+        try:
+            if pool is not None:
+                await pool.close()
+        finally:
+            self.__class__ = Database  # back to the embedded default until the next connect
+            self.path = ":memory:"
+
+    async def checkpoint(self) -> None:
+        """Nothing to fold: PostgreSQL's own checkpoints and VACUUM handle erased rows."""
+        return None
+
+    def _require_pool(self) -> asyncpg.Pool:
+        pool = getattr(self, "_pool", None)
+        if pool is None:
+            raise DatabaseNotConnected("database is not connected; call Database.connect() first")
+        return pool
+
+    def write(self) -> Transaction:  # type: ignore[override]
+        return Transaction(self)
+
+    async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        current = self.current_transaction.get()
+        if current is not None:
+            return _rows(await current.connection.raw.fetch(translate(sql), *_params(params)))
+        return _rows(await self._require_pool().fetch(translate(sql), *_params(params)))
+
+    async def fetchone(self, sql: str, *params: Any) -> dict[str, Any] | None:
+        rows = await self.fetch(sql, *params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, *params: Any) -> int:
+        async with self.write() as transaction:
+            return _rowcount(await transaction.connection.raw.execute(translate(sql), *_params(params)))
+
+
+def _safe(url: str) -> str:
+    """A URL fit for an error message: without its password."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
