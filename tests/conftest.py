@@ -42,7 +42,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 # Tests never read the developer's environment: a GROUPBOX_* variable would change behaviour.
-TEST_DB = os.environ.get(pg.ENV, "sqlite")  # except the one that picks the engine
+TEST_DB = os.environ.get(pg.ENV, "sqlite")  # except the ones that pick the engine
+PG_COMPAT = pg.compat()
 for _name in list(os.environ):
     if _name.startswith("GROUPBOX_"):
         del os.environ[_name]
@@ -80,6 +81,8 @@ def template_data(tmp_path_factory, postgres) -> Path:
     path = tmp_path_factory.mktemp("template") / "data"
     if postgres is not None:
         url = postgres.url(postgres.create_database("groupbox_template"))
+        if PG_COMPAT:
+            postgres.sql(pg.COMPAT, "groupbox_template")
         os.environ["GROUPBOX_DATABASE_URL"] = url  # init_instance reads the environment
         try:
             run_async(init_instance, path, admin="Olivia Owner", name="Test Server")

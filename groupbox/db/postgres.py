@@ -16,12 +16,16 @@ process's `DB` into a `PostgresDatabase` until it closes; code keeps calling `DB
   process, a transaction-scoped advisory lock across processes), so read-validate-write code
   written for SQLite stays correct; the lock goes when every such write checks a version instead.
 - Reads outside a transaction take any pooled connection; inside one, the transaction's.
+- One pool per event loop (an asyncpg connection belongs to the loop that opened it; tests drive
+  `DB` from pytest's loop and from the test client's), opened on first use in that loop.
 
 asyncpg is imported only here, and this module only when the URL is a PostgreSQL one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -138,7 +142,7 @@ class Transaction:
         if self._parent is not None:
             return self._parent
         engine = self.engine
-        pool = engine._require_pool()
+        pool = await engine._pool_here()
         lock = engine._lock()
         await lock.acquire()
         try:
@@ -171,7 +175,7 @@ class Transaction:
         finally:
             self.engine.current_transaction.reset(self._token)
             try:
-                await self.engine._require_pool().release(self._raw)
+                await (await self.engine._pool_here()).release(self._raw)
             finally:
                 self._lock.release()
         return False
@@ -190,11 +194,11 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    _pool: asyncpg.Pool | None
+    _pools: dict[int, asyncpg.Pool] | None
 
     @property
     def connected(self) -> bool:
-        return getattr(self, "_pool", None) is not None
+        return getattr(self, "_pools", None) is not None
 
     async def connect(self, path) -> None:  # the URL; named as the SQLite engine names it
         url = str(path)
@@ -206,21 +210,46 @@ class PostgresDatabase(Database):
         if not is_postgres_url(url):
             raise RuntimeError(f"not a PostgreSQL URL: {_safe(url)}")
         self.path = url
-        self._pool = await asyncpg.create_pool(
-            url, min_size=POOL_MIN, max_size=POOL_MAX, statement_cache_size=STATEMENT_CACHE,
-            server_settings={"timezone": "UTC", "application_name": "groupbox"})
+        self._pools = {}
+        try:
+            await self._pool_here()  # a wrong URL or a server that is down fails here
+        except BaseException:
+            self._pools = None
+            raise
         self._users = 1
+
+    async def _pool_here(self) -> asyncpg.Pool:
+        pools = getattr(self, "_pools", None)
+        if pools is None:
+            raise DatabaseNotConnected("database is not connected; call Database.connect() first")
+        key = id(asyncio.get_running_loop())
+        pool = pools.get(key)
+        if pool is None:
+            pool = await asyncpg.create_pool(
+                self.path, min_size=POOL_MIN, max_size=POOL_MAX, statement_cache_size=STATEMENT_CACHE,
+                server_settings={"timezone": "UTC", "application_name": "groupbox"})
+            if key in pools:  # another task of this loop made one meanwhile
+                await pool.close()
+            else:
+                pools[key] = pool
+        return pools[key]
 
     async def close(self) -> None:
         self._users -= 1
         if self._users > 0:
             return
-        pool, self._pool = getattr(self, "_pool", None), None
+        pools, self._pools = getattr(self, "_pools", None) or {}, None
         self._users = 0
         self._locks.clear()
+        here = id(asyncio.get_running_loop())
         try:
-            if pool is not None:
-                await pool.close()
+            for key, pool in pools.items():
+                if key == here:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(pool.close(), 10)
+                    pool.terminate()
+                else:
+                    pool.terminate()  # another loop's: it cannot be awaited from here
         finally:
             self.__class__ = Database  # back to the embedded default until the next connect
             self.path = ":memory:"
@@ -229,12 +258,6 @@ class PostgresDatabase(Database):
         """Nothing to fold: PostgreSQL's own checkpoints and VACUUM handle erased rows."""
         return None
 
-    def _require_pool(self) -> asyncpg.Pool:
-        pool = getattr(self, "_pool", None)
-        if pool is None:
-            raise DatabaseNotConnected("database is not connected; call Database.connect() first")
-        return pool
-
     def write(self) -> Transaction:  # type: ignore[override]
         return Transaction(self)
 
@@ -242,7 +265,7 @@ class PostgresDatabase(Database):
         current = self.current_transaction.get()
         if current is not None:
             return _rows(await current.connection.raw.fetch(translate(sql), *_params(params)))
-        return _rows(await self._require_pool().fetch(translate(sql), *_params(params)))
+        return _rows(await (await self._pool_here()).fetch(translate(sql), *_params(params)))
 
     async def fetchone(self, sql: str, *params: Any) -> dict[str, Any] | None:
         rows = await self.fetch(sql, *params)
