@@ -17,7 +17,7 @@ async def hit(bucket: str, rate: str) -> None:
     async with DB.write() as tx:
         await tx.connection.execute(
             "INSERT INTO rate_hit (bucket, window_start, hits) VALUES (?, ?, 1)"
-            " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = hits + 1",
+            " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_hit.hits + 1",
             (bucket, window),
         )
         rows = await tx.connection.execute_fetchall(
