@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from groupbox import __version__
 from groupbox.config import Config, load_config
+from groupbox.db import bus
 from groupbox.db.engine import DB
 from groupbox.db.full import is_disk_full, note_full
 from groupbox.domain.identity import service as identity
@@ -309,7 +310,7 @@ def create_app(config: Config | None = None) -> Litestar:
         # when nothing sits in front (`serve --lan`). Files people upload and pictures are
         # already compressed or not ours to touch: they pass as they are.
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, minimum_size=1024,
-                                             exclude=[r"/download$", r"/archive/media/", r"/qr\.png$"]),
+                                             exclude=[r"/download$", r"/archive/media/", r"/qr\.png$", r"^/live/"]),
         template_config=template_config,
         openapi_config=OpenAPIConfig(
             title="groupbox",
@@ -318,8 +319,8 @@ def create_app(config: Config | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
             components=openapi.SECURITY,  # the session cookie and Bearer tokens
         ),
-        on_startup=[connect_db],
-        on_shutdown=[close_db],
+        on_startup=[connect_db, bus.start_bus],
+        on_shutdown=[bus.stop_bus, close_db],
         state=state,
         # Raised per route where larger bodies belong (the WhatsApp import).
         request_max_body_size=config.upload_max_bytes + 1024 * 1024,

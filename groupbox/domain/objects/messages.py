@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from groupbox.access import Actor, can, require
+from groupbox.db import bus
 from groupbox.db.engine import DB
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
@@ -98,6 +99,7 @@ async def message_post(actor: Actor, thread_id: str, body: str | None) -> dict:
                             url=url, title=lazy("{who} replied in “{title}”", who=me.display_name, title=thread["title"]),
                             body=plain_excerpt(text, 200), object_type="thread", object_id=thread_id,
                             exclude_member=me.member_id)
+    bus.publish()  # committed: wake this process's live streams now (groupbox/db/bus.py)
     return _message_out(await _message_row(message_id))
 
 
