@@ -171,6 +171,9 @@ def error_handler(request: Request, exc: Exception) -> Response:
     status, detail, extra = _status_and_detail(exc)
     if status == 507:
         log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+    elif status >= 500 and isinstance(exc, DomainError):
+        # A decided answer (another server unreachable: 502), not a crash: one line, no traceback.
+        log.warning("%s on %s %s: %s", status, request.method, request.url.path, exc)
     elif status >= 500:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     headers = {}
