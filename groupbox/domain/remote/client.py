@@ -26,7 +26,7 @@ MAX_BYTES = 8 * 1024 * 1024
 CONNECT_TIMEOUT = 5.0
 PAGE_LIMIT = 500
 MAX_URL = 500
-CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]{0,2000}$")
+CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]{0,16000}$")  # ~30 chars a group: room for 500 groups
 ID_RE = re.compile(r"^[A-Za-z0-9_:.-]{1,64}$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_.~+/=-]{16,512}$")
 USER_AGENT = "groupbox-home/0.1"
