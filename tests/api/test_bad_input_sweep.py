@@ -142,7 +142,8 @@ ENDS_MINE = re.compile(r"/leave|signout|/me/devices|/devices/")
 def _routes(app) -> list[tuple[str, str]]:
     found = []
     for route in app.routes:
-        if route.path.startswith(("/api/schema", "/static")):
+        # Live streams (/live/...) never end by design; tests/api/test_live.py sends them bad input.
+        if route.path.startswith(("/api/schema", "/static", "/live/")):
             continue
         for handler in getattr(route, "route_handlers", []):
             found += [(method, route.path) for method in handler.http_methods if method not in ("OPTIONS", "HEAD")]
