@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 
 from groupbox.db.engine import DB
 
@@ -49,7 +50,28 @@ class Bus:
     def start(self) -> None:
         if self._poller is None or self._poller.done():
             self.closing = False
-            self._poller = asyncio.get_running_loop().create_task(self._poll())
+            loop = asyncio.get_running_loop()
+            self._poller = loop.create_task(self._poll())
+            self._hook_signals(loop)
+
+    def _hook_signals(self, loop: asyncio.AbstractEventLoop) -> None:
+        """granian stops a worker on SIGINT/SIGTERM by waiting for its open requests to finish and
+        only then runs the app's shutdown: an open stream would hold the server forever. So end the
+        streams as soon as the signal arrives, then hand it on to granian's own handler."""
+        handlers = getattr(loop, "_signal_handlers", None)
+        if not isinstance(handlers, dict):
+            return  # a loop we cannot chain onto (or none installed): leave its signals alone
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = handlers.get(sig)
+            if previous is None or getattr(previous, "_callback", None) == self._on_signal:
+                continue  # none to hand on to, or already chained
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.add_signal_handler(sig, self._on_signal, previous)
+
+    def _on_signal(self, previous: asyncio.Handle) -> None:
+        self.closing = True
+        self.publish()
+        previous._run()  # granian's handler: start its graceful shutdown
 
     async def stop(self) -> None:
         self.closing = True
