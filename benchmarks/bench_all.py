@@ -13,8 +13,9 @@ Rows (each with the issue's budget and "met"/"missed"; "—" where the issue set
   medians of --runs starts of each on a fresh data folder, one server at a time (bench_start);
 - posting a message at 1 and 16 clients for --seconds each (wrk; msg/s, p99): groupbox's
   `POST /api/threads/{id}/messages`, Synapse's `PUT /rooms/{id}/send/m.room.message/{txn}`;
-- send → delivery (median of 20): Synapse's `/sync` long poll waking up; groupbox's live stream
-  once it exists in this tree (issue 17, item 5);
+- send → delivery: Synapse's `/sync` long poll waking up (median of 20); groupbox's live stream
+  (issue 17, item 5) on `groupbox init --demo` data: Mark's `GET /live/thread/{id}` until
+  `event: changed` after Anna posts (median and p95 of 50); 200 idle `/live/me` streams' added RSS;
 - first sync and no-change sync: Synapse's initial and incremental `/sync`; groupbox's once
   issue 14's protocol is in this tree;
 - pages on bench_dashboards' seeded data (10 groups × 2,000 objects × 300 members; seeded once,
@@ -84,6 +85,7 @@ CALENDAR_KB, CALENDAR_P95_MS = 40.0, 50.0
 API_HOME_KB = 73.0 / 2
 RSVP_CLIENTS, RSVP_P99_MS = 32, 100.0
 DELIVERIES = 20
+LIVE_SENDS = 50  # groupbox's own live stream: median and p95
 IDLE_STREAMS, IDLE_STREAMS_MIB = 200, 20.0
 SECTIONS = ("start", "messages", "demo", "pages", "sync")
 DEMO_HOME_KB = 60.0
@@ -201,19 +203,51 @@ def groupbox_messages(tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
                 result = wrk(url, seconds=args.seconds, connections=clients, threads=min(clients, 2), headers=headers,
                              method="POST", body=body)
                 out[f"post_{clients}"] = _post_figures(result)
-            out["delivery"] = groupbox_delivery(server, client, thread_id)
+    out.update(groupbox_delivery(tmp))
     return out
 
 
-def groupbox_delivery(server: Server, client: httpx.Client, thread_id: str) -> dict[str, Any]:
-    """Send → delivery through the live stream of issue 17, item 5 (not in this tree yet)."""
-    return {"missing": "no live stream in this tree yet (issue 17, item 5)"}
+def groupbox_delivery(tmp: Path) -> dict[str, Any]:
+    """groupbox's live stream (issue 17, item 5) on `groupbox init --demo` data, 1 worker: Mark
+    (member B) keeps `GET /live/thread/{id}` open while Anna (member A) posts to the thread through
+    `POST /api/threads/{id}/messages`; the time until Mark's stream says `event: changed`, median
+    and p95 of LIVE_SENDS. Then what IDLE_STREAMS open `GET /live/me` streams of Anna's add to the
+    server's RSS (main + worker)."""
+    payload = json.loads(cli("init", "--demo", "--json", "--data", str(tmp / "live")).stdout.strip().splitlines()[-1])
+    with Server(payload["data_dir"], workers=1) as server:
+        anna = signed_in_cookie(server.base_url, payload["demo"]["signin_url"])
+        mark = signed_in_cookie(server.base_url, payload["demo"]["mark_signin_url"])
+        with session(server, anna) as a, session(server, mark) as b:
+            thread_id = _shared_thread(a, b)
+            url = f"/api/threads/{thread_id}/messages"
+
+            def send(i: int) -> None:
+                posted = a.post(url, json={"body": f"Live check {i}: I can drive on Saturday."})
+                if posted.status_code != 201:
+                    raise BenchError(f"posting a message answered {posted.status_code}: {posted.text[:200]}")
+
+            delivery = stream_delivery(server.base_url, {"cookie": mark}, f"/live/thread/{thread_id}", send,
+                                       n=LIVE_SENDS, event="changed")
+        idle = idle_streams_mib(server, "/live/me", anna, IDLE_STREAMS)
+    return {"delivery": delivery, "idle_streams_mib": idle}
+
+
+def _shared_thread(a: httpx.Client, b: httpx.Client) -> str:
+    """A thread of a demo group both people belong to (the first such group's newest thread)."""
+    groups = [{g["id"] for g in c.get("/api/groups").raise_for_status().json()["items"]} for c in (a, b)]
+    for group_id in sorted(groups[0] & groups[1]):
+        listed = b.get(f"/api/groups/{group_id}/threads").raise_for_status().json()
+        items = listed.get("items") if isinstance(listed, dict) else listed
+        if items:
+            return items[0]["id"]
+    raise BenchError("the demo has no thread that Anna and Mark both see")
 
 
 def stream_delivery(base_url: str, headers: dict[str, str], path: str, send: Callable[[int], None],
-                    n: int = DELIVERIES) -> dict[str, Any]:
+                    n: int = DELIVERIES, event: str | None = None) -> dict[str, Any]:
     """An open server-sent-event stream at `path`; `send(i)` makes something happen; the time
-    from the send until the stream's next event (its first `data:` line), median of `n`."""
+    from the send until the stream's next event (its first `data:` line; with `event`, the first
+    line `event: <event>`), median and p95 of `n`."""
     arrivals: queue.Queue[float] = queue.Queue()
     latencies: list[float] = []
     with httpx.Client(base_url=base_url, headers=headers, timeout=httpx.Timeout(30, read=60)) as listener, \
@@ -225,7 +259,10 @@ def stream_delivery(base_url: str, headers: dict[str, str], path: str, send: Cal
             in_event = False
             with contextlib.suppress(httpx.HTTPError):
                 for line in stream.iter_lines():
-                    if line.startswith("data:") and not in_event:
+                    if event is not None:
+                        if line.strip() == f"event: {event}":
+                            arrivals.put(time.perf_counter())
+                    elif line.startswith("data:") and not in_event:
                         arrivals.put(time.perf_counter())
                         in_event = True
                     elif not line:
@@ -242,7 +279,8 @@ def stream_delivery(base_url: str, headers: dict[str, str], path: str, send: Cal
             except queue.Empty:
                 raise BenchError(f"event {i} did not arrive on {path} within 10 s") from None
             time.sleep(0.1)  # whatever else the send set off arrives before the next
-    return {"median_ms": statistics.median(latencies), "max_ms": max(latencies), "n": len(latencies)}
+    return {"median_ms": statistics.median(latencies), "p95_ms": statistics.quantiles(latencies, n=20)[-1],
+            "max_ms": max(latencies), "n": len(latencies)}
 
 
 def ceiling_streams() -> dict[str, Any]:
@@ -346,7 +384,8 @@ def synapse_delivery(api: str, a: httpx.Client, b: httpx.Client, room: str) -> d
         if "at" not in arrived:
             raise BenchError(f"message {n} never reached the other user's /sync")
         latencies.append((arrived["at"] - sent) * 1000)
-    return {"median_ms": statistics.median(latencies), "max_ms": max(latencies), "n": len(latencies)}
+    return {"median_ms": statistics.median(latencies), "p95_ms": statistics.quantiles(latencies, n=20)[-1],
+            "max_ms": max(latencies), "n": len(latencies)}
 
 
 def synapse_sync(api: str, b: httpx.Client) -> dict[str, Any]:
@@ -591,7 +630,8 @@ def build_rows(run: Run) -> list[dict[str, str]]:
         syn_delivery = synm.get("delivery")
         ceiling = run.get("ceiling streams")
         add("send → delivery, median (ceiling: SSE woken in process; Synapse: /sync long poll)",
-            f"{delivery['median_ms']:.1f} ms" if "median_ms" in delivery else f"not measured: {delivery.get('missing')}",
+            (f"{delivery['median_ms']:.1f} ms (p95 {delivery['p95_ms']:.1f} ms, n {delivery['n']})"
+             if "median_ms" in delivery else f"not measured: {delivery.get('missing')}"),
             f"ceiling app {ceiling['delivery']['median_ms']:.1f} ms" if ceiling else "",
             f"{syn_delivery['median_ms']:.1f} ms" if syn_delivery else syn_note, f"≤ {DELIVERY_MS:g} ms at one client",
             delivery["median_ms"] <= DELIVERY_MS if "median_ms" in delivery else None)
