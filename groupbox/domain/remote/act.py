@@ -23,10 +23,10 @@ import json
 import logging
 from typing import Any
 
-from groupbox.access import Actor, require_whole_profile
+from groupbox.access import Actor
 from groupbox.config import Config
 from groupbox.db.engine import DB
-from groupbox.domain.remote import secrets
+from groupbox.domain.remote import connections, secrets
 from groupbox.domain.remote.client import CONNECT_TIMEOUT, ID_RE, USER_AGENT
 from groupbox.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound
 from groupbox.i18n import _
@@ -80,15 +80,6 @@ def clean_body(verb: str, body: dict[str, Any] | None) -> dict[str, Any]:
     return {}
 
 
-async def _connection(actor: Actor, connection_id: str) -> dict:
-    require_whole_profile(actor)
-    row = await DB.fetchone("SELECT * FROM remote_server WHERE id = ? AND profile_id = ?", connection_id,
-                            actor.profile_id)
-    if row is None:
-        raise NotFound(_("Not found"))
-    return row
-
-
 async def act(actor: Actor, config: Config, connection_id: str, path: str, object_id: str, verb: str,
               body: dict[str, Any] | None = None) -> dict[str, Any]:
     """RSVP, vote or acknowledge on a connected server's item; answers with the group server's
@@ -96,7 +87,7 @@ async def act(actor: Actor, config: Config, connection_id: str, path: str, objec
     if (path, verb) not in VERBS:
         raise NotFound(_("Not found"))
     obj_type, scope, kind = VERBS[(path, verb)]
-    row = await _connection(actor, connection_id)
+    row = await connections.owned(actor, connection_id)
     host = _host(row)
     cached = await DB.fetchone("SELECT * FROM remote_object WHERE connection_id = ? AND type = ? AND id = ?",
                                connection_id, obj_type, object_id) if ID_RE.match(object_id or "") else None

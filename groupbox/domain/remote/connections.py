@@ -93,7 +93,8 @@ async def server(actor: Actor, connection_id: str) -> dict:
     raise NotFound(_("Not found"))
 
 
-async def _owned(actor: Actor, connection_id: str) -> dict:
+async def owned(actor: Actor, connection_id: str) -> dict:
+    """The actor's own connection (404 for anyone else's)."""
     require_whole_profile(actor)
     row = await DB.fetchone("SELECT * FROM remote_server WHERE id = ? AND profile_id = ?", connection_id,
                             actor.profile_id)
@@ -162,7 +163,7 @@ async def connect(actor: Actor, url: str, token: str, config: Config, *, local_o
 
 async def disconnect(actor: Actor, connection_id: str) -> None:
     """Remove the connection and everything cached from it."""
-    row = await _owned(actor, connection_id)
+    row = await owned(actor, connection_id)
     async with DB.write():
         await DB.execute("DELETE FROM remote_object WHERE connection_id = ?", connection_id)
         await DB.execute("DELETE FROM remote_server WHERE id = ?", connection_id)
@@ -173,7 +174,7 @@ async def disconnect(actor: Actor, connection_id: str) -> None:
 # -- syncing --------------------------------------------------------------------------------------
 async def sync_mine(actor: Actor, connection_id: str, config: Config) -> SyncResult:
     """Sync one of the actor's connections now (the button, the API)."""
-    await _owned(actor, connection_id)
+    await owned(actor, connection_id)
     return await sync(config, connection_id)
 
 
