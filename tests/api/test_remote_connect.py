@@ -327,3 +327,13 @@ def test_a_server_that_no_longer_knows_the_position_is_synced_from_the_start(cli
     rows = cached(call, connection["id"])
     assert ("event", "ev1") in rows and ("event", "ev2") not in rows
     assert call(DB.fetchone, "SELECT cursor FROM remote_server")["cursor"] == f"c{len(group_server.changes)}"
+
+
+
+@pytest.mark.parametrize("url", ["\x92<sw>\xc9+", "http://a b.example", "https://exa_mple..org", "http://-x.example"])
+def test_an_address_that_is_no_host_name_is_a_422_on_url(client, call, anna, url):
+    """Found by the fuzzer: such an address used to reach the HTTP client and answer 500."""
+    response = connect(client, url)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"].keys() == {"url"}
+    assert call(DB.fetch, "SELECT id FROM remote_server") == []

@@ -26,6 +26,7 @@ MAX_BYTES = 8 * 1024 * 1024
 CONNECT_TIMEOUT = 5.0
 PAGE_LIMIT = 500
 MAX_URL = 500
+HOST_RE = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?")
 CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]{0,16000}$")  # ~30 chars a group: room for 500 groups
 ID_RE = re.compile(r"^[A-Za-z0-9_:.-]{1,64}$")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_.~+/=-]{16,512}$")
@@ -106,7 +107,24 @@ def clean_url(raw: str | None) -> str:
         raise Invalid(_("The address must start with https:// (or http:// on your own network)."), field="url")
     if parts.username or parts.password:
         raise Invalid(_("Leave the user name and password out of the address."), field="url")
+    if not _host_ok(parts.hostname) or any(c.isspace() or ord(c) < 32 or c == "\\" for c in text):
+        raise Invalid(_("That is not a web address."), field="url")
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+def _host_ok(host: str) -> bool:
+    """A DNS name (letters, digits, hyphens; international names through IDNA) or an IP literal."""
+    if ":" in host:  # IPv6, from [..]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(HOST_RE.fullmatch(ascii_host))
 
 
 def clean_token(raw: str | None) -> str:
@@ -187,7 +205,7 @@ async def _get(url: str, *, total: float, token: str | None = None, params: dict
     except (TimeoutError, httpx.TimeoutException):
         raise RemoteFault("timeout", _n("{host} did not answer within {n} second.",
                                         "{host} did not answer within {n} seconds.", int(total), host=host)) from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:
         raise RemoteFault("unreachable", _("Could not reach {host} ({reason}).", host=host,
                                            reason=type(exc).__name__)) from None
     try:
