@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import secrets
 from collections.abc import Iterator
@@ -66,3 +67,15 @@ def create_private(path: Path) -> BinaryIO:
     """A new file (never an existing one) that only the server's user can read: keys, backups,
     mail with live links, stored files."""
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
+def is_local_host(host: str) -> bool:
+    """A loopback, private or link-local address, or a name only a local network resolves."""
+    host = (host or "").strip("[]").lower()
+    if host in ("localhost", "") or host.endswith((".local", ".lan", ".home.arpa", ".localhost")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local

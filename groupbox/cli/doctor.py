@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import shutil
 import stat
 import time
@@ -14,6 +13,7 @@ import typer
 from groupbox.cli.common import DataOpt, JsonOpt, emit_json, out, run
 from groupbox.config import SETTINGS, ConfigError, load_config, resolve_data_dir
 from groupbox.db.full import write_probe
+from groupbox.util import is_local_host
 
 
 @dataclass
@@ -21,16 +21,6 @@ class Check:
     name: str
     level: str  # ok | warning | error
     message: str
-
-
-def _is_local_host(host: str) -> bool:
-    if host in {"localhost"} or host.endswith(".local") or host.endswith(".lan") or host.endswith(".home.arpa"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def collect(data) -> list[Check]:
@@ -90,7 +80,7 @@ def collect(data) -> list[Check]:
     host = parsed.hostname or ""
     if parsed.scheme == "https":
         checks.append(Check("tls", "ok", f"public URL is https ({config.base_url})"))
-    elif _is_local_host(host):
+    elif is_local_host(host):
         checks.append(Check("tls", "warning", f"{config.base_url} is plain http; fine on a LAN, use `serve --https` for a domain"))
     else:
         checks.append(Check("tls", "error", f"{config.base_url} is a public name over plain http; set url to https:// and run `groupbox serve --https`"))

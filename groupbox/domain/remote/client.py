@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from groupbox.errors import Invalid
 from groupbox.i18n import N_, _, _n
+from groupbox.util import is_local_host
 
 PROTOCOL_VERSION = "0.1"
 MAX_BYTES = 8 * 1024 * 1024
@@ -95,7 +96,7 @@ def clean_url(raw: str | None) -> str:
         raise Invalid(_("Enter the server's address, e.g. https://groups.example.org."), field="url")
     if "://" not in text:
         host = text.split("/")[0].split(":")[0]
-        text = ("http://" if _is_local(host) else "https://") + text
+        text = ("http://" if is_local_host(host) else "https://") + text
     if len(text) > MAX_URL:
         raise Invalid(_("That address is too long."), field="url")
     try:
@@ -136,27 +137,16 @@ def clean_token(raw: str | None) -> str:
     return token
 
 
-def _is_local(host: str) -> bool:
-    host = (host or "").strip("[]").lower()
-    if host in ("localhost", "") or host.endswith((".local", ".lan", ".home.arpa", ".localhost")):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local
-
-
 def is_local(url: str) -> bool:
     """A loopback, private-network or link-local address (or a .local / .lan name)."""
-    return _is_local(urlsplit(url).hostname or "")
+    return is_local_host(urlsplit(url).hostname or "")
 
 
 def is_insecure(url: str) -> bool:
     """Plain http, or a loopback / LAN address: allowed (people test with two local servers and
     run LAN-only installs), but shown with a warning."""
     parts = urlsplit(url)
-    return parts.scheme != "https" or _is_local(parts.hostname or "")
+    return parts.scheme != "https" or is_local_host(parts.hostname or "")
 
 
 def _origin(url: str) -> str:
