@@ -1,0 +1,1 @@
+"""SQL for the objects area (events, sign-ups, polls, tasks, threads, announcements, common), one module per kind."""
