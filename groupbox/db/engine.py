@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import contextvars
 import sqlite3
+import weakref
 from collections.abc import Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -148,7 +149,8 @@ class Database:
         self._in_flight: list[int] = []  # queries running or queued, per reader
         self._next = 0  # where the search for the least busy reader starts (round robin on ties)
         self._writer: aiosqlite.Connection | None = None
-        self._locks: dict[int, asyncio.Lock] = {}
+        # By loop, weakly: a loop that is gone takes its lock along (an id could be reused).
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         self._users = 0
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -233,9 +235,9 @@ class Database:
         # One lock per event loop: tests drive the same engine from pytest's loop and from the
         # test client's portal loop; production has exactly one loop per process.
         loop = asyncio.get_running_loop()
-        lock = self._locks.get(id(loop))
+        lock = self._locks.get(loop)
         if lock is None:
-            lock = self._locks[id(loop)] = asyncio.Lock()
+            lock = self._locks[loop] = asyncio.Lock()
         return lock
 
     @staticmethod

@@ -17,7 +17,11 @@ process's `DB` into a `PostgresDatabase` until it closes; code keeps calling `DB
   written for SQLite stays correct; the lock goes when every such write checks a version instead.
 - Reads outside a transaction take any pooled connection; inside one, the transaction's.
 - One pool per event loop (an asyncpg connection belongs to the loop that opened it; tests drive
-  `DB` from pytest's loop and from the test client's), opened on first use in that loop.
+  `DB` from pytest's loop and from the test client's), opened on first use in that loop and
+  closed in it when the last `connect` made in that loop is closed; a pool whose loop was closed
+  meanwhile is dropped (its sockets shut), never awaited.
+- Errors: a constraint that refuses a write raises `groupbox.db.errors.ConstraintViolation`
+  (caught with `except IntegrityError:` from that module, as SQLite's are), chained to asyncpg's.
 
 asyncpg is imported only here, and this module only when the URL is a PostgreSQL one.
 """
@@ -28,13 +32,15 @@ import asyncio
 import contextlib
 import functools
 import re
-from collections.abc import Iterable, Sequence
+import socket
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
 from groupbox.db.engine import Database, DatabaseNotConnected
+from groupbox.db.errors import ConstraintViolation
 
 # Every write transaction takes this advisory lock (any constant: "gbox" in ASCII).
 WRITE_LOCK = 0x67626F78
@@ -90,6 +96,34 @@ def _rows(records: Iterable[asyncpg.Record]) -> list[dict[str, Any]]:
     return [dict(record) for record in records]
 
 
+@contextlib.contextmanager
+def _constraints() -> Iterator[None]:
+    """asyncpg's constraint errors as the engine-neutral `ConstraintViolation`."""
+    try:
+        yield
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise ConstraintViolation(str(exc)) from exc
+
+
+def _abandon(pool: asyncpg.Pool, loop: asyncio.AbstractEventLoop) -> None:
+    """Let go of a pool that cannot be awaited from here: terminated in its loop when that still
+    runs, else (its loop is closed) its sockets are shut so the server ends those sessions."""
+    if loop.is_closed():
+        for holder in pool._holders:  # asyncpg has no public way to reach a dead loop's sockets
+            connection = holder._con
+            transport = getattr(connection, "_transport", None) if connection is not None else None
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        return
+    with contextlib.suppress(RuntimeError):  # closed between the check and here
+        if loop.is_running():  # in another thread: terminating touches its transports
+            loop.call_soon_threadsafe(pool.terminate)
+        else:
+            pool.terminate()
+
+
 class _Cursor:
     """What aiosqlite's `execute` hands back, as far as callers use it."""
 
@@ -116,23 +150,26 @@ class Connection:
         return self.raw.is_in_transaction()
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> _Cursor:
-        if params:
-            return _Cursor(_rowcount(await self.raw.execute(translate(sql), *_params(params))))
-        # Without parameters: the simple protocol (DDL, several statements, function bodies).
-        return _Cursor(_rowcount(await self.raw.execute(sql)))
+        with _constraints():
+            if params:
+                return _Cursor(_rowcount(await self.raw.execute(translate(sql), *_params(params))))
+            # Without parameters: the simple protocol (DDL, several statements, function bodies).
+            return _Cursor(_rowcount(await self.raw.execute(sql)))
 
     async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return _rows(await self.raw.fetch(translate(sql), *_params(params)))
+        with _constraints():
+            return _rows(await self.raw.fetch(translate(sql), *_params(params)))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self.raw.executemany(translate(sql), [_params(row) for row in rows])
+        with _constraints():
+            await self.raw.executemany(translate(sql), [_params(row) for row in rows])
 
 
 class Transaction:
     """`async with DB.write() as tx:` on PostgreSQL: BEGIN plus the write lock, on one pooled
     connection; a nested `DB.write()` joins the open one."""
 
-    __slots__ = ("engine", "connection", "_parent", "_token", "_lock", "_raw")
+    __slots__ = ("engine", "connection", "_parent", "_token", "_lock", "_raw", "_pool")
 
     def __init__(self, engine: PostgresDatabase) -> None:
         self.engine = engine
@@ -156,6 +193,7 @@ class Transaction:
             lock.release()
             raise
         self.connection = Connection(self._raw)
+        self._pool = pool
         self._lock = lock
         self._token = engine.current_transaction.set(self)
         return self
@@ -166,7 +204,8 @@ class Transaction:
         try:
             if exception is None:
                 try:
-                    await self._raw.execute("COMMIT")
+                    with _constraints():  # a deferred constraint is checked at COMMIT
+                        await self._raw.execute("COMMIT")
                 except BaseException:
                     await self._rollback()
                     raise
@@ -175,7 +214,7 @@ class Transaction:
         finally:
             self.engine.current_transaction.reset(self._token)
             try:
-                await (await self.engine._pool_here()).release(self._raw)
+                await self._pool.release(self._raw)
             finally:
                 self._lock.release()
         return False
@@ -194,7 +233,8 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    _pools: dict[int, asyncpg.Pool] | None
+    _pools: dict[asyncio.AbstractEventLoop, asyncpg.Pool] | None
+    _loop_users: dict[asyncio.AbstractEventLoop, int]
 
     @property
     def connected(self) -> bool:
@@ -202,54 +242,69 @@ class PostgresDatabase(Database):
 
     async def connect(self, path) -> None:  # the URL; named as the SQLite engine names it
         url = str(path)
+        loop = asyncio.get_running_loop()
         if self.connected:
             if url != self.path:
                 raise RuntimeError(f"database already connected to {_safe(self.path)}, not {_safe(url)}")
             self._users += 1
+            self._loop_users[loop] = self._loop_users.get(loop, 0) + 1
             return
         if not is_postgres_url(url):
             raise RuntimeError(f"not a PostgreSQL URL: {_safe(url)}")
         self.path = url
-        self._pools = {}
+        self._pools, self._loop_users = {}, {}
         try:
             await self._pool_here()  # a wrong URL or a server that is down fails here
         except BaseException:
             self._pools = None
             raise
         self._users = 1
+        self._loop_users[loop] = 1
 
     async def _pool_here(self) -> asyncpg.Pool:
         pools = getattr(self, "_pools", None)
         if pools is None:
             raise DatabaseNotConnected("database is not connected; call Database.connect() first")
-        key = id(asyncio.get_running_loop())
-        pool = pools.get(key)
+        loop = asyncio.get_running_loop()
+        pool = pools.get(loop)
         if pool is None:
+            for other in [other for other in pools if other.is_closed()]:  # pools of loops gone
+                _abandon(pools.pop(other), other)
+                self._loop_users.pop(other, None)
             pool = await asyncpg.create_pool(
                 self.path, min_size=POOL_MIN, max_size=POOL_MAX, statement_cache_size=STATEMENT_CACHE,
                 server_settings={"timezone": "UTC", "application_name": "groupbox"})
-            if key in pools:  # another task of this loop made one meanwhile
+            if loop in pools:  # another task of this loop made one meanwhile
                 await pool.close()
             else:
-                pools[key] = pool
-        return pools[key]
+                pools[loop] = pool
+        return pools[loop]
 
     async def close(self) -> None:
+        """Closes this loop's pool when the last `connect` made in this loop is closed (a test
+        client's loop ends right after its app's shutdown), and every pool with the last one."""
+        loop = asyncio.get_running_loop()
         self._users -= 1
+        pools = getattr(self, "_pools", None) or {}
+        loop_users = getattr(self, "_loop_users", {})
+        if loop in loop_users:
+            loop_users[loop] -= 1
         if self._users > 0:
+            if loop_users.get(loop, 0) <= 0:
+                loop_users.pop(loop, None)
+                self._locks.pop(loop, None)
+                if loop in pools:
+                    await _close(pools.pop(loop))
             return
-        pools, self._pools = getattr(self, "_pools", None) or {}, None
+        self._pools, self._loop_users = None, {}
         self._users = 0
         self._locks.clear()
-        here = id(asyncio.get_running_loop())
         try:
-            for key, pool in pools.items():
-                if key == here:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(pool.close(), 10)
-                    pool.terminate()
+            for other, pool in pools.items():
+                if other is loop:
+                    await _close(pool)
                 else:
-                    pool.terminate()  # another loop's: it cannot be awaited from here
+                    _abandon(pool, other)  # another loop's: it cannot be awaited from here
         finally:
             self.__class__ = Database  # back to the embedded default until the next connect
             self.path = ":memory:"
@@ -263,9 +318,9 @@ class PostgresDatabase(Database):
 
     async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         current = self.current_transaction.get()
-        if current is not None:
-            return _rows(await current.connection.raw.fetch(translate(sql), *_params(params)))
-        return _rows(await (await self._pool_here()).fetch(translate(sql), *_params(params)))
+        runner = current.connection.raw if current is not None else await self._pool_here()
+        with _constraints():  # a data-changing statement with RETURNING, run as a read
+            return _rows(await runner.fetch(translate(sql), *_params(params)))
 
     async def fetchone(self, sql: str, *params: Any) -> dict[str, Any] | None:
         rows = await self.fetch(sql, *params)
@@ -273,7 +328,15 @@ class PostgresDatabase(Database):
 
     async def execute(self, sql: str, *params: Any) -> int:
         async with self.write() as transaction:
-            return _rowcount(await transaction.connection.raw.execute(translate(sql), *_params(params)))
+            with _constraints():
+                return _rowcount(await transaction.connection.raw.execute(translate(sql), *_params(params)))
+
+
+async def _close(pool: asyncpg.Pool) -> None:
+    """Close a pool of the running loop: gracefully within 10 s, then by force."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(pool.close(), 10)
+    pool.terminate()
 
 
 def _safe(url: str) -> str:

@@ -70,3 +70,71 @@ def test_same_api_and_values_on_postgres(server):
         assert not db.connected and db.dialect == "sqlite"  # closed: the embedded default again
 
     asyncio.run(go())
+
+
+def test_a_refused_write_raises_the_engine_neutral_error_on_every_path(server):
+    import asyncpg
+
+    from groupbox.db.errors import ConstraintViolation, IntegrityError
+
+    url = server.url(server.create_database())
+    insert = "INSERT INTO t (k) VALUES (?)"
+
+    async def refused(run) -> None:
+        with pytest.raises(IntegrityError) as caught:
+            await run()
+        assert isinstance(caught.value, ConstraintViolation)
+        assert isinstance(caught.value.__cause__, asyncpg.UniqueViolationError)  # chained, not hidden
+
+    async def go():
+        db = Database()
+        async with db.session(url):
+            async with db.write() as tx:
+                await tx.connection.execute("CREATE TABLE t (k TEXT PRIMARY KEY)")
+            await db.execute(insert, "a")
+            await refused(lambda: db.execute(insert, "a"))
+            await refused(lambda: db.fetch(insert + " RETURNING k", "a"))
+            await refused(lambda: db.fetchone(insert + " RETURNING k", "a"))
+            for call in (lambda c: c.execute(insert, ("a",)), lambda c: c.execute("INSERT INTO t (k) VALUES ('a')"),
+                         lambda c: c.execute_fetchall(insert + " RETURNING k", ("a",)),
+                         lambda c: c.executemany(insert, [("b",), ("a",)])):
+                async def in_transaction(call=call):
+                    async with db.write() as tx:
+                        await call(tx.connection)
+                await refused(in_transaction)
+            assert await db.fetch("SELECT k FROM t") == [{"k": "a"}]  # each refused write rolled back
+
+    asyncio.run(go())
+
+
+def test_a_loop_that_closes_takes_its_pool_and_leaves_the_others_working(server):
+    """An app started and stopped in its own loop (a second test client) while another user of
+    `DB` stays connected: the ended loop's pool goes with it, and the last close does not trip
+    over it (it used to: "Event loop is closed")."""
+    import threading
+
+    url = server.url(server.create_database())
+    db = Database()
+
+    def other_loop(connect: bool):
+        async def go():
+            if connect:
+                await db.connect(url)
+            assert await db.fetchone("SELECT 1 AS one") == {"one": 1}
+            if connect:
+                await db.close()
+        thread = threading.Thread(target=asyncio.run, args=(go(),))
+        thread.start()
+        thread.join()
+
+    async def main():
+        await db.connect(url)
+        other_loop(connect=True)  # connects and closes in a loop of its own
+        assert len(db._pools) == 1
+        other_loop(connect=False)  # only queries there: the loop ends while its pool is open
+        assert len(db._pools) == 2
+        assert await db.fetchone("SELECT 2 AS two") == {"two": 2}
+        await db.close()  # the last one: closes ours and lets the dead loop's go without an error
+        assert not db.connected
+
+    asyncio.run(main())
