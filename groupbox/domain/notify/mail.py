@@ -36,6 +36,7 @@ from groupbox import i18n
 from groupbox.config import Config
 from groupbox.db.engine import DB
 from groupbox.domain.notify import service as notify
+from groupbox.domain.notify import store
 from groupbox.i18n import _, _n
 from groupbox.util import create_private, new_id, now
 
@@ -47,9 +48,6 @@ MAX_ATTEMPTS = 5
 # Immediate notifications older than this are not mailed one by one any more: the digest takes them.
 IMMEDIATE_WINDOW = timedelta(days=1)
 DIGEST_MAX_ITEMS = 50
-# The tables of objects notifications point at (object_type -> table), to leave out deleted ones.
-OBJECT_TABLES = {"event": "event", "announcement": "announcement", "task": "task", "poll": "poll",
-                 "signup": "signup", "thread": "thread", "file": "file"}
 
 
 @cache
@@ -237,42 +235,29 @@ def _footer_context(config: Config, unsubscribe_url: str, label: str) -> dict:
 async def _claim(ids: list[str]) -> list[str]:
     claimed = []
     stamp = now()
-    async with DB.write() as tx:
+    async with DB.write():
         for notification_id in ids:
-            cursor = await tx.connection.execute(
-                "UPDATE notification SET mailed_at = ?, mail_attempts = mail_attempts + 1"
-                " WHERE id = ? AND mailed_at IS NULL",
-                (stamp, notification_id),
-            )
-            if cursor.rowcount == 1:
+            if await store.mail_claim(notification_id, stamp):
                 claimed.append(notification_id)
-            await cursor.close()
     return claimed
 
 
 async def _release(ids: list[str]) -> None:
-    if not ids:
-        return
-    marks = ",".join("?" * len(ids))
-    await DB.execute(
-        f"UPDATE notification SET mailed_at = NULL WHERE id IN ({marks}) AND mail_attempts < ?", *ids, MAX_ATTEMPTS
-    )
+    await store.mail_release(ids, MAX_ATTEMPTS)
 
 
 async def _removed(rows: list[dict]) -> set[tuple[str, str]]:
     """(object_type, object_id) of the rows' objects that were deleted since (or are gone)."""
     wanted: dict[str, set[str]] = {}
     for row in rows:
-        if row.get("object_type") in OBJECT_TABLES and row.get("object_id"):
+        if row.get("object_type") in store.OBJECT_TABLES and row.get("object_id"):
             wanted.setdefault(row["object_type"], set()).add(row["object_id"])
     removed: set[tuple[str, str]] = set()
     for kind, ids in wanted.items():
         ordered = sorted(ids)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start:start + 500]
-            live = {r["id"] for r in await DB.fetch(
-                f"SELECT id FROM {OBJECT_TABLES[kind]} WHERE id IN ({','.join('?' * len(chunk))})"
-                f" AND deleted_at IS NULL", *chunk)}
+            live = await store.objects_live(kind, chunk)
             removed |= {(kind, object_id) for object_id in chunk if object_id not in live}
     return removed
 
@@ -284,15 +269,7 @@ def _gone(row: dict, removed: set[tuple[str, str]]) -> bool:
 async def deliver_immediate(config: Config, limit: int = 200) -> int:
     """Mail pending immediate notifications (of the last day) to verified addresses; returns
     how many were sent. One about an object deleted since goes out without its link."""
-    rows = await DB.fetch(
-        "SELECT n.id, n.profile_id, n.category, n.title, n.body, n.url, n.object_type, n.object_id, p.email, p.language,"
-        " g.name AS group_name FROM notification n"
-        " JOIN profile p ON p.id = n.profile_id LEFT JOIN grp g ON g.id = n.group_id"
-        " WHERE n.mode = 'immediate' AND n.mailed_at IS NULL AND n.mail_attempts < ? AND n.created_at > ?"
-        " AND p.email IS NOT NULL AND p.email_verified_at IS NOT NULL"
-        " ORDER BY n.created_at LIMIT ?",
-        MAX_ATTEMPTS, now() - IMMEDIATE_WINDOW, limit,
-    )
+    rows = await store.mail_immediate_pending(MAX_ATTEMPTS, now() - IMMEDIATE_WINDOW, limit)
     removed = await _removed(rows)
     sent = 0
     for row in rows:
@@ -325,16 +302,7 @@ async def deliver_digest(config: Config, reference: datetime | None = None) -> i
     immediate ones older than a day that never went out; returns mails sent. Objects deleted
     since are left out (a cancellation notice stays, without a link). People without a verified
     address get nothing (their in-app list still has it all)."""
-    rows = await DB.fetch(
-        "SELECT n.id, n.profile_id, n.category, n.title, n.url, n.object_type, n.object_id, n.created_at, p.email,"
-        " p.language,"
-        " g.name AS group_name FROM notification n JOIN profile p ON p.id = n.profile_id"
-        " LEFT JOIN grp g ON g.id = n.group_id"
-        " WHERE (n.mode = 'digest' OR (n.mode = 'immediate' AND n.created_at <= ?))"
-        " AND n.mailed_at IS NULL AND n.read_at IS NULL AND n.mail_attempts < ?"
-        " AND p.email IS NOT NULL AND p.email_verified_at IS NOT NULL ORDER BY n.profile_id, g.name, n.created_at",
-        (reference or now()) - IMMEDIATE_WINDOW, MAX_ATTEMPTS,
-    )
+    rows = await store.mail_digest_pending(MAX_ATTEMPTS, (reference or now()) - IMMEDIATE_WINDOW)
     removed = await _removed(rows)
     by_person: dict[str, list[dict]] = {}
     for row in rows:

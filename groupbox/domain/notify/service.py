@@ -23,6 +23,8 @@ import hmac
 from groupbox import i18n
 from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
+from groupbox.domain.groups import store as groups_store
+from groupbox.domain.notify import store
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import N_, Lazy, _
 from groupbox.util import new_id, now
@@ -66,16 +68,8 @@ async def modes_for(profile_ids: list[str], group_id: str | None, category: str)
     """profile id -> effective mode for this category in this group."""
     default = CATEGORIES.get(category, "digest")
     result = {pid: default for pid in profile_ids}
-    if not profile_ids:
-        return result
-    marks = ",".join("?" * len(profile_ids))
-    rows = await DB.fetch(
-        f"SELECT profile_id, group_id, mode FROM notification_pref WHERE category = ? AND profile_id IN ({marks})"
-        f" AND group_id IN ('', ?) ORDER BY group_id",
-        category, *profile_ids, group_id or "",
-    )
-    for row in rows:  # '' (all groups) sorts first, so a per-group override wins
-        result[row["profile_id"]] = row["mode"]
+    for row in await store.prefs_for(profile_ids, group_id, category):
+        result[row["profile_id"]] = row["mode"]  # '' (all groups) comes first: a per-group choice wins
     return result
 
 
@@ -88,12 +82,7 @@ async def notify(member_ids: list[str], category: str, *, group_id: str | None, 
     ids = [m for m in dict.fromkeys(member_ids) if m and m != exclude_member]
     if not ids:
         return 0
-    marks = ",".join("?" * len(ids))
-    members = await DB.fetch(
-        f"SELECT m.id, m.profile_id, p.language FROM member m JOIN profile p ON p.id = m.profile_id"
-        f" WHERE m.id IN ({marks}) AND m.status = 'active' AND (? IS NULL OR m.group_id = ?)",
-        *ids, group_id, group_id,
-    )
+    members = await store.recipients(ids, group_id)
     modes = await modes_for([m["profile_id"] for m in members], group_id, category)
     words: dict[str, tuple[str, str]] = {}
     for member in members:
@@ -102,17 +91,16 @@ async def notify(member_ids: list[str], category: str, *, group_id: str | None, 
             words[language] = ((i18n.render(title, language) or "")[:200], (i18n.render(body, language) or "")[:2000])
     written = 0
     stamp = now()
-    async with DB.write() as tx:
+    async with DB.write():
         for member in members:
             mode = modes[member["profile_id"]]
             if mode == "mute":
                 continue
             text_title, text_body = words[i18n.supported(member["language"]) or i18n.default()]
-            await tx.connection.execute(
-                "INSERT INTO notification (id, profile_id, member_id, group_id, category, title, body, url,"
-                " object_type, object_id, mode, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (new_id(), member["profile_id"], member["id"], group_id, category, text_title, text_body,
-                 url[:300], object_type, object_id, mode, stamp),
+            await store.notification_add(
+                notification_id=new_id(), profile_id=member["profile_id"], member_id=member["id"], group_id=group_id,
+                category=category, title=text_title, body=text_body, url=url[:300], object_type=object_type,
+                object_id=object_id, mode=mode, created_at=stamp,
             )
             written += 1
     if written:
@@ -120,18 +108,8 @@ async def notify(member_ids: list[str], category: str, *, group_id: str | None, 
     return written
 
 
-def _mine(actor: Actor, prefix: str = "") -> tuple[str, list]:
-    """The notifications this request may see: the profile's, or one membership's on a device
-    bound to it."""
-    if actor.bound_member_id is not None:
-        return f"{prefix}profile_id = ? AND {prefix}member_id = ?", [actor.profile_id, actor.bound_member_id]
-    return f"{prefix}profile_id = ?", [actor.profile_id]
-
-
 async def unread_count(actor: Actor) -> int:
-    where, params = _mine(actor)
-    row = await DB.fetchone(f"SELECT COUNT(*) AS n FROM notification WHERE {where} AND read_at IS NULL", *params)
-    return row["n"] if row else 0
+    return await store.notification_unread_count(actor.profile_id, actor.bound_member_id)
 
 
 # Woken after new notifications so immediate mail goes out within seconds (see web/background).
@@ -144,29 +122,17 @@ def wake() -> None:
 
 
 async def notifications(actor: Actor, *, unread_only: bool = False, limit: int = 100) -> list[dict]:
-    """The person's notifications, newest first."""
-    where, params = _mine(actor, "n.")
-    where += " AND n.read_at IS NULL" if unread_only else ""
-    return await DB.fetch(
-        f"SELECT n.*, g.name AS group_name, g.color_index FROM notification n LEFT JOIN grp g ON g.id = n.group_id"
-        f" WHERE {where} ORDER BY n.created_at DESC LIMIT ?",
-        *params, limit,
-    )
+    """The person's notifications (or, on a device bound to one membership, that one's), newest first."""
+    return await store.notification_list(actor.profile_id, actor.bound_member_id, unread_only=unread_only,
+                                         limit=limit)
 
 
 async def mark_read(actor: Actor, notification_id: str | None = None, *, before=None) -> int:
     """Mark one notification (or all, with None; or all created before `before`) read;
     unknown ids are NotFound."""
-    where, params = _mine(actor)
     if notification_id is None:
-        return await DB.execute(
-            f"UPDATE notification SET read_at = ? WHERE {where} AND read_at IS NULL"
-            f" AND (? IS NULL OR created_at < ?)", now(), *params, before, before,
-        )
-    changed = await DB.execute(
-        f"UPDATE notification SET read_at = COALESCE(read_at, ?) WHERE id = ? AND {where}",
-        now(), notification_id, *params,
-    )
+        return await store.notification_read_all(actor.profile_id, actor.bound_member_id, now(), before)
+    changed = await store.notification_read(notification_id, actor.profile_id, actor.bound_member_id, now())
     if changed == 0:
         raise NotFound("Not found")
     return changed
@@ -175,12 +141,9 @@ async def mark_read(actor: Actor, notification_id: str | None = None, *, before=
 async def preferences(actor: Actor) -> dict:
     """{"defaults": {category: mode}, "overrides": {group_id: {category: mode}}} with the
     built-in defaults filled in where the person chose nothing."""
-    rows = await DB.fetch(
-        "SELECT group_id, category, mode FROM notification_pref WHERE profile_id = ?", actor.profile_id
-    )
     defaults = dict(CATEGORIES)
     overrides: dict[str, dict[str, str]] = {}
-    for row in rows:
+    for row in await store.prefs_of(actor.profile_id):
         if row["group_id"] == "":
             defaults[row["category"]] = row["mode"]
         elif row["group_id"] in actor.memberships:
@@ -199,26 +162,15 @@ async def set_preferences(actor: Actor, changes: dict[str, str], group_id: str |
             raise Invalid(f"Unknown category {category!r}.", field=category)
         if mode not in MODES and not (group_id and mode == ""):
             raise Invalid("Mode must be immediate, digest or mute.", field=category)
-    async with DB.write() as tx:
+    async with DB.write():
         for category, mode in changes.items():
             if mode == "":
-                await tx.connection.execute(
-                    "DELETE FROM notification_pref WHERE profile_id = ? AND group_id = ? AND category = ?",
-                    (actor.profile_id, group_id, category),
-                )
-                continue
-            await tx.connection.execute(
-                "INSERT INTO notification_pref (profile_id, group_id, category, mode) VALUES (?,?,?,?)"
-                " ON CONFLICT (profile_id, group_id, category) DO UPDATE SET mode = excluded.mode",
-                (actor.profile_id, group_id or "", category, mode),
-            )
+                await store.pref_clear(actor.profile_id, group_id, category)
+            else:
+                await store.pref_set(actor.profile_id, group_id or "", category, mode)
         # "Notifications on" in the migration funnel: the person has chosen how to be told.
         member_ids = [actor.memberships[group_id].member_id] if group_id else actor.member_ids
-        if member_ids:
-            marks = ",".join("?" * len(member_ids))
-            await tx.connection.execute(
-                f"UPDATE member SET notifications_on = 1 WHERE id IN ({marks})", tuple(member_ids)
-            )
+        await groups_store.member_set_notifications_on(member_ids)
     return await preferences(actor)
 
 
@@ -248,7 +200,7 @@ async def _unsubscribe_categories(profile_id: str, category: str) -> list[str]:
     """The categories a link stops: its own, or (the digest's) those the person gets as digest."""
     if category != DIGEST:
         return [category]
-    rows = await DB.fetch("SELECT group_id, category, mode FROM notification_pref WHERE profile_id = ?", profile_id)
+    rows = await store.prefs_of(profile_id)
     defaults = dict(CATEGORIES)
     defaults.update({r["category"]: r["mode"] for r in rows if r["group_id"] == "" and r["category"] in CATEGORIES})
     chosen = {c for c, mode in defaults.items() if mode == "digest"}
@@ -259,16 +211,12 @@ async def _unsubscribe_categories(profile_id: str, category: str) -> list[str]:
 async def unsubscribe_state(secret: str, token: str) -> dict:
     """What a link would stop and whether it already has: {"category", "labels", "muted"}."""
     profile_id, category = unsubscribe_target(secret, token)
-    if await DB.fetchone("SELECT id FROM profile WHERE id = ?", profile_id) is None:
+    if not await store.profile_exists(profile_id):
         raise NotFound(_("This link is not valid."))
     categories = await _unsubscribe_categories(profile_id, category)
-    loud = await DB.fetchone(
-        f"SELECT 1 AS x FROM notification_pref WHERE profile_id = ? AND mode != 'mute'"
-        f" AND category IN ({','.join('?' * len(categories))})", profile_id, *categories,
-    ) if categories else None
-    explicit = {r["category"] for r in await DB.fetch(
-        "SELECT category FROM notification_pref WHERE profile_id = ? AND group_id = '' AND mode = 'mute'", profile_id)}
-    muted = loud is None and all(c in explicit or CATEGORIES[c] == "mute" for c in categories)
+    explicit = {r["category"] for r in await store.prefs_of(profile_id) if r["group_id"] == "" and r["mode"] == "mute"}
+    muted = not await store.pref_any_loud(profile_id, categories) and all(
+        c in explicit or CATEGORIES[c] == "mute" for c in categories)
     return {"category": category, "labels": [CATEGORY_LABELS[c] for c in categories], "muted": muted}
 
 
@@ -276,18 +224,12 @@ async def unsubscribe(secret: str, token: str) -> list[str]:
     """Mute what the link names for that person, in every group (per-group choices included,
     or they would win), and mail nothing more that is waiting for it. Repeating it is harmless."""
     profile_id, category = unsubscribe_target(secret, token)
-    if await DB.fetchone("SELECT id FROM profile WHERE id = ?", profile_id) is None:
+    if not await store.profile_exists(profile_id):
         raise NotFound(_("This link is not valid."))
     categories = await _unsubscribe_categories(profile_id, category)
     stamp = now()
     async with DB.write():
         for name in categories:
-            await DB.execute(
-                "INSERT INTO notification_pref (profile_id, group_id, category, mode) VALUES (?, '', ?, 'mute')"
-                " ON CONFLICT (profile_id, group_id, category) DO UPDATE SET mode = 'mute'", profile_id, name,
-            )
-            await DB.execute("UPDATE notification_pref SET mode = 'mute' WHERE profile_id = ? AND category = ?",
-                             profile_id, name)
-            await DB.execute("UPDATE notification SET mailed_at = ? WHERE profile_id = ? AND category = ?"
-                             " AND mailed_at IS NULL", stamp, profile_id, name)
+            await store.pref_mute_everywhere(profile_id, name)
+            await store.notification_stop_mail(profile_id, name, stamp)
     return categories
