@@ -23,15 +23,15 @@ async def clean_up_after_crash(config: Config) -> None:
     `groupbox.scratch`); a failure here is logged, never fatal. Also makes DATA/files private
     for folders made before it was."""
     from groupbox import scratch
-    from groupbox.db.engine import DB
     from groupbox.domain.files import storage
+    from groupbox.domain.migration import store as archive_store
 
     try:
         storage.private_files_dir(config)
         imports = 0
         # The importer (WhatsApp parser, phrase tables) loads only when a killed import left
         # something behind, not at every start (issue 17).
-        if await DB.fetchone("SELECT 1 FROM archive_import WHERE status IN ('staging', 'deleting') LIMIT 1"):
+        if await archive_store.any_import_unfinished():
             from groupbox.domain.migration import archive_import
 
             imports = await archive_import.discard_abandoned(config.files_dir)

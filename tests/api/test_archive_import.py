@@ -7,15 +7,17 @@ the full-text index) and files (DATA/files and the upload's temp folder)."""
 from __future__ import annotations
 
 import io
-import sqlite3
 import struct
 import zipfile
 import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from groupbox.db.engine import Database
 from groupbox.domain.migration import archive_import
+from tests.conftest import run_async
 from tests.factories import create_group, owner_person
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
@@ -76,19 +78,32 @@ def upload(client, csrf, group_id: str, path: Path, **fields):
                            headers=csrf(client))
 
 
+def outside(config, *queries: str) -> list[list[dict]]:
+    """The rows of each query, read as another process reads the database: through a
+    `Database` of its own (its own connections), in a thread and event loop of its own."""
+    async def read() -> list[list[dict]]:
+        other = Database()
+        await other.connect(config.database)
+        try:
+            return [await other.fetch(sql) for sql in queries]
+        finally:
+            await other.close()
+
+    return run_async(read)
+
+
 def leftovers(config) -> dict[str, int]:
-    """Everything an import could leave behind, read with a plain connection."""
-    db = sqlite3.connect(config.db_path)
-    try:
-        counts = {table: db.execute(sql).fetchone()[0] for table, sql in {
-            "imports": "SELECT COUNT(*) FROM archive_import",
-            "messages": "SELECT COUNT(*) FROM archive_message",
-            "index": "SELECT COUNT(*) FROM archive_fts",
-            "senders": "SELECT COUNT(*) FROM archive_sender",
-            "file_rows": "SELECT COUNT(*) FROM file WHERE source = 'import'",
-        }.items()}
-    finally:
-        db.close()
+    """Everything an import could leave behind, read from outside the app."""
+    queries = {
+        "imports": "SELECT COUNT(*) AS n FROM archive_import",
+        "messages": "SELECT COUNT(*) AS n FROM archive_message",
+        # SQLite's full-text index is a table of its own; PostgreSQL's is an index on the messages.
+        "index": "SELECT COUNT(*) AS n FROM archive_fts" if not str(config.database).startswith("postgres")
+                 else "SELECT COUNT(*) AS n FROM archive_message",
+        "senders": "SELECT COUNT(*) AS n FROM archive_sender",
+        "file_rows": "SELECT COUNT(*) AS n FROM file WHERE source = 'import'",
+    }
+    counts = {name: rows[0]["n"] for name, rows in zip(queries, outside(config, *queries.values()), strict=True)}
     counts["files"] = len(list(config.files_dir.glob("*"))) if config.files_dir.exists() else 0
     tmp = config.data_dir / "tmp"
     counts["tmp"] = len(list(tmp.rglob("*"))) if tmp.exists() else 0
@@ -126,9 +141,8 @@ def test_admin_imports_a_zip_with_media_and_a_repeat_changes_nothing(client, csr
     system = [i for i in items if i["kind"] == "system"]
     assert len(system) == 9 and all(i["sender"] is None for i in system)
     # The archive's media never show in the group's file list, and stay on this server.
-    db = sqlite3.connect(config.db_path)
-    assert db.execute("SELECT stays_here, seq, source FROM file").fetchall() == [(1, 0, "import")]
-    db.close()
+    assert outside(config, "SELECT stays_here, seq, source FROM file")[0] == [
+        {"stays_here": True, "seq": 0, "source": "import"}]
 
 
 def test_archive_search_by_words_sender_and_days(client, csrf, coach, tmp_path):
@@ -272,12 +286,10 @@ def test_staged_rows_stay_invisible_and_a_failure_in_between_removes_them(call, 
     def progress(done, total):
         if done == 0:
             return
-        db = sqlite3.connect(config.db_path)
-        staged = db.execute("SELECT COUNT(*) FROM archive_message").fetchone()[0]
-        visible = db.execute("SELECT COUNT(*) FROM archive_message m JOIN archive_import i ON i.id = m.import_id"
-                             " WHERE i.status = 'done'").fetchone()[0]
-        db.close()
-        seen.append((staged, visible))
+        staged, visible = outside(config, "SELECT COUNT(*) AS n FROM archive_message",
+                                  "SELECT COUNT(*) AS n FROM archive_message m JOIN archive_import i"
+                                  " ON i.id = m.import_id WHERE i.status = 'done'")
+        seen.append((staged[0]["n"], visible[0]["n"]))
         if len(seen) == 2:
             raise RuntimeError("the power went out")
 
@@ -410,10 +422,9 @@ def test_the_archives_dates_run_from_its_earliest_to_its_latest_message(client, 
     """Exports are not always in order: the range is not the first and the last line."""
     _owner, group = coach
     assert upload(client, csrf, group["id"], FIXTURES / "out_of_order.txt").status_code == 201
-    db = sqlite3.connect(config.db_path)
-    first, last = db.execute("SELECT first_at, last_at FROM archive_import").fetchone()
-    db.close()
-    assert (first[:16], last[:16]) == ("2024-01-13 17:00", "2024-01-20 09:00")  # Berlin's wall clock in UTC
+    row = outside(config, "SELECT first_at, last_at FROM archive_import")[0][0]
+    assert (row["first_at"], row["last_at"]) == (  # Berlin's wall clock in UTC
+        datetime(2024, 1, 13, 17, 0, tzinfo=UTC), datetime(2024, 1, 20, 9, 0, tzinfo=UTC))
     items = client.get(f"/api/groups/{group['id']}/archive").json()["items"]
     assert [i["text"] for i in items] == [
         "last day", "a day in between", "second day", "first day, written late", items[-1]["text"]]

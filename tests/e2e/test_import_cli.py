@@ -5,15 +5,30 @@ from __future__ import annotations
 import json
 import os
 import pty
-import sqlite3
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.conftest import ROOT, run_cli
+from groupbox.config import load_config
+from groupbox.db.engine import Database
+from tests.conftest import ROOT, run_async, run_cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
+
+
+def _first_row(data_dir: Path, sql: str) -> dict:
+    """What the CLI left in the database, read as the server reads it (SQLite or PostgreSQL)."""
+    async def read() -> dict:
+        db = Database()
+        await db.connect(load_config(data_dir).database)
+        try:
+            return await db.fetchone(sql)
+        finally:
+            await db.close()
+
+    return run_async(read)
 
 
 def _group(data_dir: Path, name: str = "FC Kreuzberg U12") -> str:
@@ -37,9 +52,7 @@ def test_import_prints_spec_counts_as_json_and_a_repeat_changes_nothing(data_dir
     assert json.loads(again.stdout)["already_imported"] is True
     human = run_cli("import-whatsapp", group_id, str(export), "--data", str(data_dir))
     assert "Already imported" in human.stdout and "nothing changed" in human.stdout
-    db = sqlite3.connect(data_dir / "groupbox.sqlite3")
-    assert db.execute("SELECT COUNT(*) FROM archive_message").fetchone()[0] == 10
-    db.close()
+    assert _first_row(data_dir, "SELECT COUNT(*) AS n FROM archive_message") == {"n": 10}
 
 
 def test_refusals_are_one_line_on_stderr_and_exit_non_zero(data_dir, tmp_path):
@@ -70,9 +83,7 @@ def test_date_order_override_and_human_summary(data_dir):
                      "--date-order", "dmy", "--data", str(data_dir))
     assert "Imported into FC Kreuzberg U12's archive: 2 messages" in result.stdout
     assert "/archive" in result.stdout
-    db = sqlite3.connect(data_dir / "groupbox.sqlite3")
-    assert db.execute("SELECT date_order FROM archive_import").fetchone() == ("dmy",)
-    db.close()
+    assert _first_row(data_dir, "SELECT date_order FROM archive_import") == {"date_order": "dmy"}
 
 
 def test_year_first_order_for_two_digit_years(data_dir, tmp_path):
@@ -83,10 +94,8 @@ def test_year_first_order_for_two_digit_years(data_dir, tmp_path):
     result = run_cli("import-whatsapp", "FC Kreuzberg U12", str(export), "--date-order", "ymd", "--json",
                      "--data", str(data_dir))
     assert {k: json.loads(result.stdout)[k] for k in ("messages", "media")} == {"messages": 2, "media": 1}
-    db = sqlite3.connect(data_dir / "groupbox.sqlite3")
-    assert db.execute("SELECT date_order, first_at FROM archive_import").fetchone() == (
-        "ymd", "2024-01-02 08:05:00+00:00")
-    db.close()
+    assert _first_row(data_dir, "SELECT date_order, first_at FROM archive_import") == {
+        "date_order": "ymd", "first_at": datetime(2024, 1, 2, 8, 5, tzinfo=UTC)}
 
 
 def test_progress_bar_goes_to_stderr_on_a_terminal(data_dir, tmp_path):

@@ -15,11 +15,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from groupbox.access import Actor, can, require
-from groupbox.db.engine import DB
 from groupbox.domain.groups.service import group_get
+from groupbox.domain.migration import store
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.timefmt import clean_moment
@@ -53,13 +52,10 @@ def clean_source_name(raw: str | None) -> str:
     return name[:150] or "export"
 
 
-def clean_query(raw: str | None) -> str | None:
-    """Words typed into the search box -> a safe FTS5 query: every word must appear, each also
-    as the start of a longer word ("train" finds "training"). Nothing of FTS5's syntax leaks."""
-    words = _WORD_RE.findall(raw or "")[:MAX_QUERY_TERMS]
-    if not words:
-        return None
-    return " ".join(f'"{word}"*' for word in words)
+def clean_query(raw: str | None) -> list[str]:
+    """Words typed into the search box -> the words to search for: every one must appear, each
+    also as the start of a longer word ("train" finds "training"). No search syntax passes."""
+    return _WORD_RE.findall(raw or "")[:MAX_QUERY_TERMS]
 
 
 def clean_day(raw: str | None, tz: str, field: str) -> datetime | None:
@@ -94,29 +90,14 @@ def clean_limit(raw: int | str | None) -> int:
         raise Invalid(_("Ask for between 1 and {n} entries.", n=MAX_PAGE), field="limit") from None
 
 
-def _at_text(value: datetime) -> str:
-    """UTC as stored in TIMESTAMPTZ columns ('2024-01-13 07:00:00+00:00'), for comparisons."""
-    return as_utc(value).isoformat(" ")
-
-
 # -- reading ------------------------------------------------------------------------------------
-async def _done_imports(group_id: str) -> list[dict]:
-    return await DB.fetch(
-        "SELECT * FROM archive_import WHERE group_id = ? AND status = 'done' ORDER BY finished_at DESC", group_id
-    )
-
-
 async def archive_overview(actor: Actor, group_id: str) -> dict:
     """The group's finished imports, totals, the first and last day, and the senders. Reads only
     what the import stored: nothing here grows with the number of messages."""
     group = await group_get(actor, group_id)
     require(actor, "group.view", group)
-    imports = await _done_imports(group_id)
-    rows = await DB.fetch(
-        "SELECT DISTINCT s.sender FROM archive_sender s JOIN archive_import i ON i.id = s.import_id"
-        " WHERE i.group_id = ? AND i.status = 'done'",
-        group_id,
-    )
+    imports = await store.imports_done(group_id)
+    senders = await store.senders_done(group_id)
     firsts = [i["first_at"] for i in imports if i["first_at"] is not None]
     lasts = [i["last_at"] for i in imports if i["last_at"] is not None]
     return {
@@ -126,19 +107,14 @@ async def archive_overview(actor: Actor, group_id: str) -> dict:
         "media": sum(i["media"] for i in imports),
         "first_at": min(firsts) if firsts else None,
         "last_at": max(lasts) if lasts else None,
-        "senders": sorted((r["sender"] for r in rows), key=str.casefold),
+        "senders": sorted(senders, key=str.casefold),
         "can_import": can(actor, "group.admin", group),
     }
 
 
 async def archive_counts(group_id: str) -> dict:
     """Totals for a dashboard line (no permission check: callers already hold the group)."""
-    row = await DB.fetchone(
-        "SELECT COUNT(*) AS imports, COALESCE(SUM(messages), 0) AS messages, MIN(first_at) AS first_at,"
-        " MAX(last_at) AS last_at FROM archive_import WHERE group_id = ? AND status = 'done'",
-        group_id,
-    )
-    return row
+    return await store.archive_totals(group_id)
 
 
 @dataclass
@@ -150,21 +126,11 @@ class SearchResult:
     words: list[str] = field(default_factory=list)
 
 
-_COLUMNS = (
-    "m.id, m.at, m.kind, m.sender, m.text, m.media_name, m.media_omitted, m.deleted, m.file_id,"
-    " f.content_type, f.size, f.display_name AS file_name"
-)
-_FROM = (
-    " FROM archive_message m JOIN archive_import i ON i.id = m.import_id"
-    " LEFT JOIN file f ON f.id = m.file_id AND f.deleted_at IS NULL"
-)
-
-
 async def archive_search(actor: Actor, group_id: str, *, q: str | None = None, sender: str | None = None,
                          date_from: str | None = None, date_to: str | None = None,
                          before: int | str | None = None, after: int | str | None = None,
                          limit: int | str | None = PAGE) -> SearchResult:
-    """Archive entries, newest first: words in the text (FTS5), one sender, a range of days
+    """Archive entries, newest first: words in the text (full text), one sender, a range of days
     (inclusive, in the group's zone); `before`/`after` page from an entry's id.
 
     Every page costs about the same however big the archive is: without words it walks the
@@ -175,38 +141,42 @@ async def archive_search(actor: Actor, group_id: str, *, q: str | None = None, s
     group = await group_get(actor, group_id)
     require(actor, "group.view", group)
     limit = clean_limit(limit)
-    match = clean_query(q)
+    words = clean_query(q)
     start = clean_day(date_from, group["timezone"], "from")
     end = clean_day(date_to, group["timezone"], "to")
     if start and end and end < start:
         raise Invalid(_("The end date is before the start date."), field="to")
     before, after = clean_cursor(before, "before"), clean_cursor(after, "after")
-    where = ["m.group_id = ?", "i.status = 'done'"]
-    params: list[Any] = [group_id]
-    if sender:
-        where.append("m.sender = ?")
-        params.append(sender.strip())
-    if start:
-        where.append("m.at >= ?")
-        params.append(_at_text(start))
-    if end:
-        where.append("m.at < ?")
-        params.append(_at_text(end + timedelta(days=1)))
+    until = end + timedelta(days=1) if end else None
+    who = sender.strip() if sender else None
     cursor_id = before if before is not None else after
     ascending = before is None and after is not None
-    if match:
-        rows, edge = await _search_page(group_id, where, params, match, cursor_id, ascending, limit, start, end)
+    if words:
+        low, high = await _id_span(group_id, start, until)
+        if ascending:
+            low = max(low, min((cursor_id or 0) + 1, MAX_ID))
+        elif cursor_id is not None:
+            high = min(high, cursor_id - 1)
+        rows, edge = await store.messages_search(group_id, words, sender=who, since=start, until=until, low=low,
+                                                 high=high, ascending=ascending, limit=limit + 1,
+                                                 window=SEARCH_WINDOW)
     else:
-        rows, edge = await _list_page(group_id, where, params, cursor_id, ascending, limit), None
+        cursor = None
+        if cursor_id is not None:
+            at = await store.message_at(cursor_id, group_id)
+            if at is None:
+                raise NotFound(_("Not found"))
+            cursor = (at, cursor_id)
+        rows, edge = await store.messages_page(group_id, sender=who, since=start, until=until, cursor=cursor,
+                                               ascending=ascending, limit=limit + 1), None
     more = len(rows) > limit
     rows = rows[:limit]
     if ascending:
         rows.reverse()
-    words = _WORD_RE.findall(q or "")[:MAX_QUERY_TERMS]
     for row in rows:
         row["media_kind"] = _media_kind(row.get("content_type"))
         row["parts"] = highlight(row["text"], words)
-    result = SearchResult(items=rows, query=match, words=words)
+    result = SearchResult(items=rows, query=" ".join(words) or None, words=words)
     further = rows[0 if ascending else -1]["id"] if more and rows else edge  # where the next page starts
     if ascending:
         result.older = rows[-1]["id"] if rows else None  # the anchor itself is older
@@ -217,71 +187,19 @@ async def archive_search(actor: Actor, group_id: str, *, q: str | None = None, s
     return result
 
 
-async def _list_page(group_id: str, where: list[str], params: list[Any], cursor_id: int | None, ascending: bool,
-                     limit: int) -> list[dict]:
-    """A page by time, from the cursor's (at, id) on the (group_id, at) index."""
-    where, params = list(where), list(params)
-    if cursor_id is not None:
-        anchor = await DB.fetchone("SELECT at || '' AS at_text FROM archive_message WHERE id = ? AND group_id = ?",
-                                   cursor_id, group_id)
-        if anchor is None:
-            raise NotFound(_("Not found"))
-        where.append("(m.at, m.id) > (?, ?)" if ascending else "(m.at, m.id) < (?, ?)")
-        params += [anchor["at_text"], cursor_id]
-    order = "ASC" if ascending else "DESC"
-    return await DB.fetch(
-        f"SELECT {_COLUMNS}{_FROM} WHERE {' AND '.join(where)} ORDER BY m.at {order}, m.id {order} LIMIT ?",
-        *params, limit + 1,
-    )
-
-
-async def _search_page(group_id: str, where: list[str], params: list[Any], match: str, cursor_id: int | None,
-                       ascending: bool, limit: int, start: datetime | None,
-                       end: datetime | None) -> tuple[list[dict], int | None]:
-    """A page of full-text hits in id order, from a bounded window of the index; returns the rows
-    (up to limit + 1) and, when the window ran out first, the last id it looked at."""
-    low, high = await _id_span(group_id, start, end)
-    if ascending:
-        low = max(low, (cursor_id or 0) + 1)
-    elif cursor_id is not None:
-        high = min(high, cursor_id - 1)
-    order = "ASC" if ascending else "DESC"
-    window = (f"SELECT rowid AS id FROM archive_fts WHERE archive_fts MATCH ? AND rowid BETWEEN ? AND ?"
-              f" ORDER BY rowid {order} LIMIT {SEARCH_WINDOW}")
-    rows = await DB.fetch(
-        f"WITH hits AS MATERIALIZED ({window}) SELECT {_COLUMNS}{_FROM} JOIN hits ON hits.id = m.id"
-        f" WHERE {' AND '.join(where)} ORDER BY m.id {order} LIMIT ?",
-        match, low, high, *params, limit + 1,
-    )
-    if len(rows) > limit:
-        return rows, None
-    seen = await DB.fetchone(f"SELECT COUNT(*) AS n, {'MAX' if ascending else 'MIN'}(id) AS edge FROM ({window})",
-                             match, low, high)
-    return rows, seen["edge"] if seen["n"] == SEARCH_WINDOW else None
-
-
-async def _id_span(group_id: str, start: datetime | None, end: datetime | None) -> tuple[int, int]:
+async def _id_span(group_id: str, start: datetime | None, until: datetime | None) -> tuple[int, int]:
     """The ids a search may look at: the group's finished imports, on the days asked for. Within an
     import ids follow the export's order, which is time order, so an import's messages (on a range
     of days) are one stretch of ids, found at its two ends on an index. Keeps a search in one
     group from wading through another group's archive."""
-    since = _at_text(start) if start else ""
-    until = _at_text(end + timedelta(days=1)) if end else "~"  # "~" sorts after every timestamp
     ends: list[int] = []
-    for imported in await _done_imports(group_id):
-        if (imported["last_at"] and _at_text(imported["last_at"]) < since) or (
-                imported["first_at"] and _at_text(imported["first_at"]) >= until):
+    for imported in await store.imports_done(group_id):
+        if (start and imported["last_at"] and as_utc(imported["last_at"]) < start) or (
+                until and imported["first_at"] and as_utc(imported["first_at"]) >= until):
             continue  # none of this import's days are in the range
-        for order in ("ASC", "DESC"):
-            if start is None and end is None:
-                sql = f"SELECT id FROM archive_message WHERE import_id = ? ORDER BY position {order} LIMIT 1"
-                params: tuple = (imported["id"],)
-            else:
-                sql = ("SELECT id FROM archive_message INDEXED BY archive_message_group_at WHERE group_id = ?"
-                       f" AND at >= ? AND at < ? AND import_id = ? ORDER BY at {order}, id {order} LIMIT 1")
-                params = (group_id, since, until, imported["id"])
-            row = await DB.fetchone(sql, *params)
-            ends += [row["id"]] if row else []
+        for last in (False, True):
+            found = await store.import_id_end(imported["id"], group_id, since=start, until=until, last=last)
+            ends += [found] if found is not None else []
     return (min(ends), max(ends)) if ends else (1, 0)
 
 
@@ -341,12 +259,7 @@ async def archive_media(actor: Actor, group_id: str, file_id: str) -> dict:
     """A media file of a finished import, for people in the group; NotFound otherwise."""
     group = await group_get(actor, group_id)
     require(actor, "group.view", group)
-    row = await DB.fetchone(
-        "SELECT f.* FROM file f WHERE f.id = ? AND f.group_id = ? AND f.source = 'import' AND f.deleted_at IS NULL"
-        " AND EXISTS (SELECT 1 FROM archive_message m JOIN archive_import i ON i.id = m.import_id"
-        "             WHERE m.file_id = f.id AND i.status = 'done')",
-        file_id, group_id,
-    )
+    row = await store.media_file(file_id, group_id)
     if row is None:
         raise NotFound(_("Not found"))
     row["inline"] = row["content_type"] in INLINE_TYPES or row["content_type"] in PLAYABLE_TYPES

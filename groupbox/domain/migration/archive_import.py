@@ -32,7 +32,6 @@ import contextlib
 import hashlib
 import mimetypes
 import secrets
-import sqlite3
 import zipfile
 import zlib
 from collections import Counter
@@ -46,8 +45,10 @@ from pathlib import Path
 from groupbox import scratch
 from groupbox.access import Actor, require
 from groupbox.db.engine import DB
+from groupbox.db.errors import IntegrityError
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups.service import group_get
+from groupbox.domain.migration import store
 from groupbox.domain.migration.archive import clean_date_order, clean_source_name
 from groupbox.domain.migration.whatsapp import Counts, ExportInfo, detect, parse
 from groupbox.domain.migration.whatsapp_source import CHUNK, ExportSource, WhatsAppImportError
@@ -135,7 +136,7 @@ class _Reader:
             if entry.media_name is not None and entry.media_name in self.media_available:
                 file_id = self._store(entry.media_name, files)
             rows.append((
-                self.import_id, self.group_id, entry.index, at.isoformat(" "), entry.kind, entry.sender,
+                self.import_id, self.group_id, entry.index, at, entry.kind, entry.sender,
                 entry.text, entry.media_name, entry.media_omitted, entry.deleted, file_id,
             ))
         return rows, files
@@ -221,11 +222,7 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
             content_hash, total_lines = await off_loop(_fingerprint, source)
         except WhatsAppImportError as exc:
             raise Invalid(exc.message, field="file") from None
-        previous = await DB.fetchone(
-            "SELECT * FROM archive_import WHERE group_id = ? AND content_hash = ? AND status IN ('done', 'staging')"
-            " ORDER BY status LIMIT 1",
-            group_id, content_hash,
-        )
+        previous = await store.import_by_hash(group_id, content_hash)
         if previous is not None and previous["status"] == "done":
             return _already(previous)
         if previous is not None:
@@ -235,13 +232,10 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
         lock.enter_context(scratch.holding(_data_dir(files_dir), _lock_name(import_id)))
         stamp = now()
         async with DB.write():
-            await DB.execute(
-                "INSERT INTO archive_import (id, group_id, status, content_hash, source_name, chat_name, platform,"
-                " language, date_order, imported_by, imported_by_name, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                import_id, group_id, "staging", content_hash, name, (info.chat_name or "")[:200], info.platform,
-                info.language or "", info.date_order, me.member_id, me.display_name, stamp, stamp,
-            )
+            await store.import_add(import_id, group_id, content_hash=content_hash, source_name=name,
+                                   chat_name=(info.chat_name or "")[:200], platform=info.platform,
+                                   language=info.language or "", date_order=info.date_order,
+                                   imported_by=me.member_id, imported_by_name=me.display_name, stamp=stamp)
         reader = _Reader(source, info, tz=group["timezone"], import_id=import_id, group_id=group_id,
                          files_dir=files_dir, uploader_id=me.member_id, stamp=stamp)
         if progress:
@@ -258,27 +252,18 @@ async def import_export(actor: Actor, group_id: str, path: str | Path, *, files_
             raise Invalid(exc.message, field="file") from None
         counts = reader.counts
         try:
-            async with DB.write() as tx:
-                await DB.execute(
-                    "UPDATE archive_import SET status = 'done', messages = ?, system_messages = ?, media = ?,"
-                    " media_files = ?, participants = ?, first_at = ?, last_at = ?, finished_at = ? WHERE id = ?",
-                    counts.messages, counts.system_messages, counts.media, len(reader.media_files),
-                    counts.participants, reader.first_at, reader.last_at, now(), import_id,
-                )
-                await tx.connection.executemany(
-                    "INSERT INTO archive_sender (import_id, sender, messages) VALUES (?, ?, ?)",
-                    [(import_id, sender, n) for sender, n in reader.senders.items()],
-                )
+            async with DB.write():
+                await store.import_finish(import_id, messages=counts.messages, system_messages=counts.system_messages,
+                                          media=counts.media, media_files=len(reader.media_files),
+                                          participants=counts.participants, first_at=reader.first_at,
+                                          last_at=reader.last_at, finished_at=now(), senders=dict(reader.senders))
                 await audit.record("archive.import", actor=actor, group_id=group_id, target_type="archive_import",
                                    target_id=import_id, target_name=name,
                                    detail=f"messages={counts.messages} system={counts.system_messages}"
                                           f" media={counts.media} participants={counts.participants}")
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             # Another import of the same text became visible first: keep that one.
-            winner = await DB.fetchone(
-                "SELECT * FROM archive_import WHERE group_id = ? AND content_hash = ? AND status = 'done'",
-                group_id, content_hash,
-            )
+            winner = await store.import_by_hash(group_id, content_hash, done_only=True)
             await _discard(import_id, files_dir, reader.written, pool)
             import_id = None
             return _already(winner)
@@ -304,26 +289,9 @@ def _already(row: dict) -> ImportResult:
 
 
 async def _write_batch(import_id: str, rows: list[tuple], files: list[tuple]) -> None:
-    async with DB.write() as tx:
-        connection = tx.connection
-        if files:
-            await connection.executemany(
-                "INSERT INTO file (id, group_id, uploader_id, display_name, stored_name, content_type, size, sha256,"
-                " stays_here, source, seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,1,'import',0,?,?)",
-                files,
-            )
-        await connection.executemany(
-            "INSERT INTO archive_message (import_id, group_id, position, at, kind, sender, text, media_name,"
-            " media_omitted, deleted, file_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
-        await connection.execute(
-            "INSERT INTO archive_fts (rowid, text, media_name) SELECT id, text, COALESCE(media_name, '')"
-            " FROM archive_message WHERE import_id = ? AND position >= ?",
-            (import_id, rows[0][2]),
-        )
-        # The heartbeat that tells a live import from one left behind by a dead process.
-        await connection.execute("UPDATE archive_import SET updated_at = ? WHERE id = ?", (now(), import_id))
+    async with DB.write():
+        await store.messages_add(import_id, rows, files)
+        await store.import_touch(import_id, now())  # the heartbeat: a live import, not one left behind
 
 
 async def _discard(import_id: str, files_dir: Path, written: list[Path], pool: ThreadPoolExecutor | None = None,
@@ -334,17 +302,12 @@ async def _discard(import_id: str, files_dir: Path, written: list[Path], pool: T
         await asyncio.to_thread(pool.shutdown, True)
     while True:
         async with DB.write():
-            rows = await DB.fetch("SELECT id FROM archive_message WHERE import_id = ? LIMIT ?", import_id, BATCH)
-            if not rows:
+            if not await store.messages_remove_some(import_id, BATCH):
                 break
-            marks = ",".join("?" * len(rows))
-            await DB.execute(f"DELETE FROM archive_message WHERE id IN ({marks})", *[r["id"] for r in rows])
     prefix = stored_prefix(import_id)
     async with DB.write():
-        await DB.execute(
-            "DELETE FROM file WHERE source = 'import' AND stored_name >= ? AND stored_name < ?", prefix, prefix + "g"
-        )
-        await DB.execute("DELETE FROM archive_import WHERE id = ?", import_id)
+        await store.import_files_remove(prefix)
+        await store.import_remove(import_id)
 
     def unlink() -> None:
         for path in [*written, *files_dir.glob(prefix + "*")]:
@@ -364,13 +327,12 @@ def _lock_name(import_id: str) -> str:
 async def discard_abandoned(files_dir: Path) -> int:
     """Clean up the imports a killed process left staging or half deleted: those whose lock
     nobody holds. Safe beside imports running in other workers or the CLI (they hold theirs)."""
-    rows = await DB.fetch("SELECT id FROM archive_import WHERE status IN ('staging', 'deleting')")
+    rows = await store.imports_unfinished()
     discarded = 0
     for row in rows:
         with scratch.holding(_data_dir(files_dir), _lock_name(row["id"]), wait=False) as mine:
             # Under the lock, again: the import may have finished between the query and the lock.
-            if mine and await DB.fetchone("SELECT 1 FROM archive_import WHERE id = ? AND status IN"
-                                          " ('staging', 'deleting')", row["id"]):
+            if mine and await store.imports_unfinished(row["id"]):
                 await _discard(row["id"], files_dir, [])
                 discarded += 1
     return discarded
@@ -380,9 +342,7 @@ async def import_delete(actor: Actor, group_id: str, import_id: str, *, files_di
     """An admin removes one import from the archive, with its media files."""
     group = await group_get(actor, group_id)
     require(actor, "group.admin", group)
-    row = await DB.fetchone(
-        "SELECT * FROM archive_import WHERE id = ? AND group_id = ? AND status = 'done'", import_id, group_id
-    )
+    row = await store.import_get(import_id, group_id)
     if row is None:
         raise NotFound(_("Not found"))
     with scratch.holding(_data_dir(files_dir), _lock_name(import_id), wait=False) as mine:
@@ -390,7 +350,7 @@ async def import_delete(actor: Actor, group_id: str, import_id: str, *, files_di
             return row
         async with DB.write():
             # Hidden at once; the rows then go in short batches.
-            await DB.execute("UPDATE archive_import SET status = 'deleting' WHERE id = ?", import_id)
+            await store.import_mark_deleting(import_id)
             await audit.record("archive.delete", actor=actor, group_id=group_id, target_type="archive_import",
                                target_id=import_id, target_name=row["source_name"],
                                detail=f"messages={row['messages']}")

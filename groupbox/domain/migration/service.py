@@ -28,10 +28,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from groupbox.access import Actor, can, require
-from groupbox.db.engine import DB
 from groupbox.domain.groups import invites
 from groupbox.domain.groups.service import group_get, group_update
-from groupbox.domain.migration import copy
+from groupbox.domain.migration import copy, store
 from groupbox.errors import Gone, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.timefmt import clean_moment, zone
@@ -68,43 +67,10 @@ def token_from_link(raw: str | None) -> str:
     return token
 
 
-async def _tables() -> set[str]:
-    rows = await DB.fetch("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
-    return {r["name"] for r in rows}
-
-
-async def _columns(table: str) -> set[str]:
-    return {r["name"] for r in await DB.fetch(f"SELECT name FROM pragma_table_info('{table}')")}
-
-
 # -- the funnel ---------------------------------------------------------------------------------
-async def _passkey_profiles(profile_ids: list[str]) -> set[str]:
-    """Profiles with a passkey, if passkeys exist on this server (the table arrives with them)."""
-    if not profile_ids:
-        return set()
-    for table in ("passkey", "passkey_credential", "webauthn_credential"):
-        if table in await _tables() and "profile_id" in await _columns(table):
-            marks = ",".join("?" * len(profile_ids))
-            rows = await DB.fetch(f"SELECT DISTINCT profile_id FROM {table} WHERE profile_id IN ({marks})",
-                                  *profile_ids)
-            return {r["profile_id"] for r in rows}
-    return set()
-
-
 async def _funnel_members(group: dict) -> list[dict]:
-    rows = await DB.fetch(
-        "SELECT m.id, m.display_name, m.role, m.joined_at, m.notifications_on, m.profile_id, m.invite_id,"
-        " i.label AS invite_label, i.created_at AS invite_created_at, c.display_name AS invite_created_by,"
-        " p.email_verified_at,"
-        " (SELECT COUNT(*) FROM device d WHERE d.profile_id = m.profile_id AND d.revoked_at IS NULL) AS devices"
-        " FROM member m LEFT JOIN invite i ON i.id = m.invite_id LEFT JOIN member c ON c.id = i.created_by"
-        " LEFT JOIN profile p ON p.id = m.profile_id"
-        " WHERE m.group_id = ? AND m.status = 'active' AND m.invite_id IS NOT NULL"
-        " AND (m.profile_id IS NULL OR ? IS NULL OR m.profile_id != ?)"
-        " ORDER BY m.joined_at",
-        group["id"], group["created_by_id"], group["created_by_id"],
-    )
-    passkeys = await _passkey_profiles([r["profile_id"] for r in rows if r["profile_id"]])
+    rows = await store.funnel_members(group["id"], group["created_by_id"])
+    passkeys = await store.passkey_profiles([r["profile_id"] for r in rows if r["profile_id"]])
     for row in rows:
         if row["profile_id"] and row["email_verified_at"] is not None:
             row["verified_by"] = "email"
@@ -120,12 +86,7 @@ async def _funnel_members(group: dict) -> list[dict]:
 
 
 async def opened_count(group_id: str) -> int:
-    row = await DB.fetchone(
-        "SELECT COUNT(DISTINCT v.browser) AS n FROM invite_view v JOIN invite i ON i.id = v.invite_id"
-        " WHERE i.group_id = ?",
-        group_id,
-    )
-    return row["n"]
+    return await store.invites_opened(group_id)
 
 
 async def funnel(actor: Actor, group_id: str) -> dict:
@@ -153,12 +114,8 @@ async def funnel(actor: Actor, group_id: str) -> dict:
 
 async def funnel_brief(group: dict) -> dict:
     """Joined and expected only, for a dashboard line (callers checked the admin already)."""
-    row = await DB.fetchone(
-        "SELECT COUNT(*) AS n FROM member WHERE group_id = ? AND status = 'active' AND invite_id IS NOT NULL"
-        " AND (profile_id IS NULL OR ? IS NULL OR profile_id != ?)",
-        group["id"], group["created_by_id"], group["created_by_id"],
-    )
-    return {"joined": row["n"], "expected": group["expected_size"]}
+    return {"joined": await store.funnel_joined(group["id"], group["created_by_id"]),
+            "expected": group["expected_size"]}
 
 
 async def expected_size_set(actor: Actor, group_id: str, size: Any) -> dict:
@@ -192,14 +149,7 @@ async def link_check(actor: Actor, group_id: str, token_or_link: str) -> tuple[d
 async def next_rsvp_only(group_id: str, reference: datetime) -> dict | None:
     """The next event people can only answer in groupbox: RSVP required, not cancelled, and its
     deadline (or its start) still ahead."""
-    if "event" not in await _tables():
-        return None
-    return await DB.fetchone(
-        "SELECT id, title, starts_at, rsvp_deadline FROM event WHERE group_id = ? AND rsvp_required"
-        " AND cancelled_at IS NULL AND deleted_at IS NULL AND COALESCE(rsvp_deadline, starts_at) > ?"
-        " ORDER BY COALESCE(rsvp_deadline, starts_at), starts_at LIMIT 1",
-        group_id, reference,
-    )
+    return await store.next_rsvp_only(group_id, reference)
 
 
 def _as_moment(value: Any, tz: str) -> datetime | None:
@@ -218,17 +168,7 @@ def _as_moment(value: Any, tz: str) -> datetime | None:
 
 async def legacy_channel(group_id: str, tz: str = "UTC") -> dict | None:
     """The thread marked as the old chat: {"id", "title", "readonly_from"} or None."""
-    if "thread" not in await _tables():
-        return None
-    columns = await _columns("thread")
-    if not {"legacy_channel", "readonly_from"} <= columns:
-        return None
-    deleted = " AND deleted_at IS NULL" if "deleted_at" in columns else ""
-    row = await DB.fetchone(
-        f"SELECT id, title, readonly_from FROM thread WHERE group_id = ? AND legacy_channel{deleted}"
-        " ORDER BY readonly_from IS NULL, readonly_from LIMIT 1",
-        group_id,
-    )
+    row = await store.legacy_thread(group_id)
     if row is None:
         return None
     row["readonly_from"] = _as_moment(row["readonly_from"], tz)
@@ -264,21 +204,10 @@ async def reminder_copy(actor: Actor, group_id: str, language: Any = "en", tone:
 
 # -- the legacy channel -------------------------------------------------------------------------
 async def legacy_threads(actor: Actor, group_id: str) -> list[dict] | None:
-    """The group's threads to choose the legacy channel from; None while threads don't exist."""
+    """The group's threads to choose the legacy channel from, most recently active first."""
     group = await group_get(actor, group_id)
     require(actor, "group.admin", group)
-    if "thread" not in await _tables():
-        return None
-    columns = await _columns("thread")
-    if "legacy_channel" not in columns:
-        return None
-    deleted = " AND deleted_at IS NULL" if "deleted_at" in columns else ""
-    order = "updated_at DESC" if "updated_at" in columns else "rowid DESC"
-    return await DB.fetch(
-        f"SELECT id, title, legacy_channel, readonly_from FROM thread WHERE group_id = ?{deleted} ORDER BY {order}"
-        " LIMIT 200",
-        group_id,
-    )
+    return await store.legacy_candidates(group_id)
 
 
 def clean_readonly_from(raw: Any, tz: str) -> datetime | None:
@@ -308,8 +237,7 @@ async def legacy_set(actor: Actor, group_id: str, thread_id: str | None, readonl
             await threads.thread_set_legacy(actor, current["id"], False, None)
         return None
     when = clean_readonly_from(readonly_from, group["timezone"])
-    row = await DB.fetchone("SELECT id, group_id FROM thread WHERE id = ?", thread_id)
-    if row is None or row["group_id"] != group_id:
+    if await store.thread_group(thread_id) != group_id:
         raise Invalid(_("Choose one of this group's discussions."), field="thread_id")
     await threads.thread_set_legacy(actor, thread_id, True, when)
     return await legacy_channel(group_id, group["timezone"])
