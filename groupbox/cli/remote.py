@@ -13,12 +13,12 @@ from groupbox.config import load_config
 
 async def _actor(member: str | None):
     """The instance owner's home profile, or the person behind a member id."""
-    from groupbox.db.engine import DB
+    from groupbox.domain.groups import service as groups
     from groupbox.domain.identity import service as identity
 
     if member:
-        row = await DB.fetchone("SELECT profile_id FROM member WHERE id = ? AND status = 'active'", member)
-        if row is None or not row["profile_id"]:
+        row = await groups.member_row(member)
+        if row is None or row["status"] != "active" or not row["profile_id"]:
             fail(f"no active member with id {member!r}")
         return await identity.load_actor(row["profile_id"])
     owner = await identity.owner_profile()
@@ -109,7 +109,6 @@ def servers(
     json_: JsonOpt = False,
 ) -> None:
     """List the servers this one reads, for every person on it."""
-    from groupbox.db.engine import DB
     from groupbox.domain.remote import connections
     from groupbox.instance import opened
 
@@ -117,14 +116,7 @@ def servers(
 
     async def go():
         async with opened(config):
-            rows = await DB.fetch(
-                "SELECT r.id, r.url, r.server_name, r.state, r.state_detail, r.insecure, r.scopes, r.last_ok_at,"
-                " r.last_sync_at, p.display_name AS person FROM remote_server r JOIN profile p ON p.id = r.profile_id"
-                " ORDER BY r.created_at")
-            for row in rows:
-                row["insecure"] = bool(row["insecure"])
-                row["counts"] = await connections.counts(row["id"])
-            return rows
+            return await connections.servers_of_everyone()
 
     rows = run(go())
     if json_:

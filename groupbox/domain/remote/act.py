@@ -28,6 +28,7 @@ from groupbox.config import Config
 from groupbox.db.engine import DB
 from groupbox.domain.remote import connections, secrets
 from groupbox.domain.remote.client import CONNECT_TIMEOUT, ID_RE, USER_AGENT
+from groupbox.domain.remote.store import servers as store
 from groupbox.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import now
@@ -89,8 +90,7 @@ async def act(actor: Actor, config: Config, connection_id: str, path: str, objec
     obj_type, scope, kind = VERBS[(path, verb)]
     row = await connections.owned(actor, connection_id)
     host = _host(row)
-    cached = await DB.fetchone("SELECT * FROM remote_object WHERE connection_id = ? AND type = ? AND id = ?",
-                               connection_id, obj_type, object_id) if ID_RE.match(object_id or "") else None
+    cached = await store.object_get(connection_id, obj_type, object_id) if ID_RE.match(object_id or "") else None
     if cached is None:
         raise NotFound(_("This item is not in what {server} last sent. Sync the server, or open it there.",
                          server=host))
@@ -179,9 +179,7 @@ async def _remember(connection_id: str, obj_type: str, object_id: str, kind: str
     else:
         data["acknowledged"] = True
     async with DB.write():
-        await DB.execute("UPDATE remote_object SET data = ? WHERE connection_id = ? AND type = ? AND id = ?",
-                         json.dumps(data, ensure_ascii=False), connection_id, obj_type, object_id)
-        await DB.execute("DELETE FROM remote_object WHERE connection_id = ? AND type = 'action' AND id = ?",
-                         connection_id, f"{kind}:{object_id}")
+        await store.object_set_data(connection_id, obj_type, object_id, json.dumps(data, ensure_ascii=False))
+        await store.object_delete(connection_id, "action", f"{kind}:{object_id}")
         # What cached dashboards key on (web/pagecache): they are rebuilt with the answer now.
-        await DB.execute("UPDATE remote_server SET changed_at = ? WHERE id = ?", now(), connection_id)
+        await store.server_touch(connection_id, now())

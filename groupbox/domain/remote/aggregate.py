@@ -25,8 +25,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from groupbox.access import Actor
-from groupbox.db.engine import DB
 from groupbox.domain.actions import service as actions
+from groupbox.domain.remote.store import servers as store
 from groupbox.util import as_utc, now
 
 # An action's kind -> (the object type it is about, the path segment to act on it, the scope).
@@ -89,23 +89,18 @@ async def connections(actor: Actor | None) -> dict[str, Connection]:
     """The actor's connections by id (none for a one-group device or a connection token)."""
     if actor is None or not getattr(actor, "whole_profile", False) or getattr(actor, "scopes", None):
         return {}
-    rows = await DB.fetch("SELECT id, server_name, url, scopes, state, state_detail, last_ok_at FROM remote_server"
-                          " WHERE profile_id = ? ORDER BY created_at", actor.profile_id)
+    rows = await store.servers_overview(actor.profile_id)
     return {r["id"]: Connection(r["id"], r["server_name"] or r["url"].split("://", 1)[-1], r["url"],
                                 set((r["scopes"] or "").split()), r["state"], r["state_detail"] or "",
                                 r["last_ok_at"]) for r in rows}
 
 
-async def _rows(conns: dict[str, Connection], types: tuple[str, ...], extra: str = "",
-                *params: Any) -> list[dict]:
-    """Cached objects of these connections and types (`extra`: more SQL after the WHERE)."""
+async def _rows(conns: dict[str, Connection], types: tuple[str, ...], **filters: Any) -> list[dict]:
+    """Cached objects of these connections and types, their data parsed (`filters`: those of
+    `store.objects_of`)."""
     if not conns:
         return []
-    cmarks = ",".join("?" * len(conns))
-    tmarks = ",".join("?" * len(types))
-    rows = await DB.fetch(
-        f"SELECT connection_id, type, id, group_id, group_name, stub, sort_at, data, updated_at FROM remote_object"
-        f" WHERE connection_id IN ({cmarks}) AND type IN ({tmarks}){extra}", *conns, *types, *params)
+    rows = await store.objects_of(list(conns), types, **filters)
     for row in rows:
         try:
             data = json.loads(row["data"] or "{}")
@@ -199,7 +194,7 @@ async def action_items(actor: Actor, conns: dict[str, Connection] | None = None,
         ids = list({key[2] for key in wanted if key[1] == obj_type})
         for start in range(0, len(ids), 400):
             chunk = ids[start:start + 400]
-            for obj in await _rows(conns, (obj_type,), f" AND id IN ({','.join('?' * len(chunk))})", *chunk):
+            for obj in await _rows(conns, (obj_type,), ids=chunk):
                 key = (obj["connection_id"], obj["type"], obj["id"])
                 if key in wanted:
                     wanted[key] = obj
@@ -255,8 +250,7 @@ async def events(actor: Actor, start: datetime, end: datetime, conns: dict[str, 
         return []
     known = await groups(actor, conns) if known is None else known
     # sort_at is the start; an event that began before `start` may still be running (up to a week).
-    rows = await _rows(conns, ("event",), " AND stub = 0 AND sort_at >= ? AND sort_at < ?",
-                       start - timedelta(days=7), end)
+    rows = await _rows(conns, ("event",), stub=False, sort_from=start - timedelta(days=7), sort_until=end)
     result = []
     for row in rows:
         conn, data = conns[row["connection_id"]], row["data"]
@@ -305,7 +299,7 @@ async def announcements(actor: Actor, *, official_only: bool = True, limit: int 
         return []
     known = await groups(actor, conns) if known is None else known
     result = []
-    for row in await _rows(conns, ("announcement",), " AND stub = 0 ORDER BY sort_at DESC LIMIT ?", limit * 4):
+    for row in await _rows(conns, ("announcement",), stub=False, newest_by="sort_at", limit=limit * 4):
         data = row["data"]
         if official_only and not data.get("official"):
             continue
@@ -337,7 +331,7 @@ async def files(actor: Actor, limit: int = 100) -> list[dict]:
         return []
     known = await groups(actor, conns)
     result = []
-    for row in await _rows(conns, ("file",), " AND stub = 0 ORDER BY sort_at DESC LIMIT ?", limit):
+    for row in await _rows(conns, ("file",), stub=False, newest_by="sort_at", limit=limit):
         conn, data = conns[row["connection_id"]], row["data"]
         group = _group_of(row, conn, known)
         name = _text(data.get("name"), 255) or row["id"]
@@ -386,8 +380,7 @@ async def stubs(actor: Actor, limit: int = 6, conns: dict[str, Connection] | Non
     if not conns:
         return []
     known = await groups(actor, conns) if known is None else known
-    rows = await _rows(conns, ("event", "announcement", "file"), " AND stub = 1 ORDER BY updated_at DESC LIMIT ?",
-                       limit)
+    rows = await _rows(conns, ("event", "announcement", "file"), stub=True, newest_by="updated_at", limit=limit)
     return [{"id": r["id"], "type": r["type"], **_marker(r, conns[r["connection_id"]],
                                                           _group_of(r, conns[r["connection_id"]], known))}
             for r in rows]

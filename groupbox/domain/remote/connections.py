@@ -32,6 +32,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
 from groupbox.domain.remote import client, secrets
 from groupbox.domain.remote.client import RemoteFault
+from groupbox.domain.remote.store import servers as store
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import new_id, now
@@ -65,20 +66,23 @@ def _next_due(config: Config) -> object:
 
 # -- reading --------------------------------------------------------------------------------------
 async def counts(connection_id: str) -> dict[str, int]:
-    rows = await DB.fetch("SELECT type, COUNT(*) AS n FROM remote_object WHERE connection_id = ? GROUP BY type",
-                          connection_id)
-    found = {_PLURAL.get(r["type"], r["type"] + "s"): r["n"] for r in rows}
+    found = {_PLURAL.get(kind, kind + "s"): n for kind, n in (await store.object_counts(connection_id)).items()}
     return {key: found.get(key, 0) for key in COUNTED}
 
 
 async def servers(actor: Actor) -> list[dict]:
     """The actor's connections, newest first, each with `counts` per kind. Never the token."""
     require_whole_profile(actor)
-    rows = await DB.fetch(
-        "SELECT id, url, api_base, server_name, protocol_version, scopes, token_hint, token_expires_at, state,"
-        " state_detail, insecure, created_at, last_sync_at, last_ok_at, next_sync_at, changed_at FROM remote_server"
-        " WHERE profile_id = ?"
-        " ORDER BY created_at DESC", actor.profile_id)
+    rows = await store.servers_of_profile(actor.profile_id)
+    for row in rows:
+        row["insecure"] = bool(row["insecure"])
+        row["counts"] = await counts(row["id"])
+    return rows
+
+
+async def servers_of_everyone() -> list[dict]:
+    """Every connection on this server, with its person (`person`) and `counts` (`groupbox servers`)."""
+    rows = await store.servers_with_people()
     for row in rows:
         row["insecure"] = bool(row["insecure"])
         row["counts"] = await counts(row["id"])
@@ -96,8 +100,7 @@ async def server(actor: Actor, connection_id: str) -> dict:
 async def owned(actor: Actor, connection_id: str) -> dict:
     """The actor's own connection (404 for anyone else's)."""
     require_whole_profile(actor)
-    row = await DB.fetchone("SELECT * FROM remote_server WHERE id = ? AND profile_id = ?", connection_id,
-                            actor.profile_id)
+    row = await store.server_get(connection_id, actor.profile_id)
     if row is None:
         raise NotFound(_("Not found"))
     return row
@@ -130,26 +133,20 @@ async def connect(actor: Actor, url: str, token: str, config: Config, *, local_o
                             "a new one there.", host=clean.split("://", 1)[-1]), field="token") from None
         raise Invalid(fault.detail, field="url") from None
     stamp = now()
-    existing = await DB.fetchone("SELECT id FROM remote_server WHERE profile_id = ? AND api_base = ?",
-                                 actor.profile_id, manifest.api_base)
-    connection_id = existing["id"] if existing else new_id()
+    existing = await store.server_id_for(actor.profile_id, manifest.api_base)
+    connection_id = existing or new_id()
     name = page.server_name or manifest.server_name
     async with DB.write():
-        values = (clean, manifest.api_base, name, manifest.protocol_version, json.dumps(manifest.capabilities),
-                  secrets.seal(config, connection_id, secret), secrets.hint(secret),
-                  client.is_insecure(manifest.api_base))
+        values = {"url": clean, "api_base": manifest.api_base, "server_name": name,
+                  "protocol_version": manifest.protocol_version, "capabilities": json.dumps(manifest.capabilities),
+                  "token_cipher": secrets.seal(config, connection_id, secret), "token_hint": secrets.hint(secret),
+                  "insecure": client.is_insecure(manifest.api_base)}
         if existing:
-            await DB.execute(
-                "UPDATE remote_server SET url = ?, api_base = ?, server_name = ?, protocol_version = ?,"
-                " capabilities = ?, token_cipher = ?, token_hint = ?, insecure = ?, cursor = NULL, state = 'syncing',"
-                " state_detail = '' WHERE id = ?", *values, connection_id)
-            await DB.execute("DELETE FROM remote_object WHERE connection_id = ?", connection_id)
+            await store.server_reconnect(connection_id, **values)
+            await store.objects_clear(connection_id)
         else:
-            await DB.execute(
-                "INSERT INTO remote_server (url, api_base, server_name, protocol_version, capabilities, token_cipher,"
-                " token_hint, insecure, id, profile_id, state, created_at, next_sync_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,'syncing',?,?)", *values, connection_id, actor.profile_id, stamp,
-                stamp + LEASE)
+            await store.server_insert(connection_id, actor.profile_id, **values, created_at=stamp,
+                                      next_sync_at=stamp + LEASE)
         await _apply(connection_id, page)
         await audit.record("remote.reconnect" if existing else "remote.connect", actor=actor,
                            target_type="remote_server", target_id=connection_id, target_name=name,
@@ -165,8 +162,7 @@ async def disconnect(actor: Actor, connection_id: str) -> None:
     """Remove the connection and everything cached from it."""
     row = await owned(actor, connection_id)
     async with DB.write():
-        await DB.execute("DELETE FROM remote_object WHERE connection_id = ?", connection_id)
-        await DB.execute("DELETE FROM remote_server WHERE id = ?", connection_id)
+        await store.server_delete(connection_id)
         await audit.record("remote.disconnect", actor=actor, target_type="remote_server", target_id=connection_id,
                            target_name=row["server_name"], detail=row["url"])
 
@@ -184,19 +180,15 @@ async def sync(config: Config, connection_id: str) -> SyncResult:
 
 async def sync_profiles(config: Config, profile_id: str | None = None) -> list[dict]:
     """The connections `groupbox sync` goes through: one profile's, or all."""
-    if profile_id:
-        return await DB.fetch("SELECT id, url, server_name FROM remote_server WHERE profile_id = ?"
-                              " ORDER BY created_at", profile_id)
-    return await DB.fetch("SELECT id, url, server_name FROM remote_server ORDER BY created_at")
+    return await store.servers_to_sync(profile_id)
 
 
 async def sync_due(config: Config) -> list[SyncResult]:
     """The background loop's job: every connection whose time has come, each claimed first so
     that of several workers and processes exactly one syncs it."""
     stamp = now()
-    due = await DB.fetch("SELECT id FROM remote_server WHERE next_sync_at IS NULL OR next_sync_at <= ?"
-                         " ORDER BY next_sync_at LIMIT 50", stamp)
-    claimed = [row["id"] for row in due if await claims.claim_row("remote_server", row["id"], stamp + LEASE, stamp)]
+    due = await store.servers_due(stamp)
+    claimed = [cid for cid in due if await claims.claim_row("remote_server", cid, stamp + LEASE, stamp)]
     gate = asyncio.Semaphore(4)  # a slow server does not hold up the others (nor the mail behind them)
 
     async def one(connection_id: str) -> SyncResult | None:
@@ -210,7 +202,7 @@ async def sync_due(config: Config) -> list[SyncResult]:
 
 
 async def _run(config: Config, connection_id: str, first: client.Page | None = None) -> SyncResult:
-    row = await DB.fetchone("SELECT * FROM remote_server WHERE id = ?", connection_id)
+    row = await store.server_get(connection_id)
     if row is None:
         raise NotFound(_("Not found"))
     result = SyncResult(connection_id, row["server_name"], "ok", "")
@@ -267,11 +259,7 @@ def _host(row: dict) -> str:
 
 
 async def _finish(config: Config, connection_id: str, state: str, detail: str) -> None:
-    stamp = now()
-    await DB.execute(
-        "UPDATE remote_server SET state = ?, state_detail = ?, last_sync_at = ?,"
-        " last_ok_at = CASE WHEN ? = 'ok' THEN ? ELSE last_ok_at END, next_sync_at = ? WHERE id = ?",
-        state, detail[:500], stamp, state, stamp, _next_due(config), connection_id)
+    await store.server_finish(connection_id, state, detail[:500], now(), _next_due(config))
 
 
 async def _apply(connection_id: str, page: client.Page, *, reset: bool = False) -> None:
@@ -279,35 +267,18 @@ async def _apply(connection_id: str, page: client.Page, *, reset: bool = False) 
     objects (and the groups as `group` rows), then the tombstones, then the groups' current names,
     then the cursor."""
     group_ids = [t["id"] for t in page.tombstones if t["type"] == "group"]
-    objects = [(connection_id, "group", g["id"], g["id"], g["name"], False, None, json.dumps(g), now())
+    objects = [("group", g["id"], g["id"], g["name"], False, None, json.dumps(g), now())
                for g in page.groups if g["id"] not in group_ids]
-    objects += [(connection_id, o["type"], o["id"], o["group_id"], o["group_name"], o["stub"], o["sort_at"],
+    objects += [(o["type"], o["id"], o["group_id"], o["group_name"], bool(o["stub"]), o["sort_at"],
                  json.dumps(o["data"], ensure_ascii=False), o["updated_at"]) for o in page.objects]
-    gone = [(connection_id, t["type"], t["id"]) for t in page.tombstones if t["type"] != "group"]
-    async with DB.write() as transaction:
-        if not await DB.fetchone("SELECT 1 FROM remote_server WHERE id = ?", connection_id):
+    gone = [(t["type"], t["id"]) for t in page.tombstones if t["type"] != "group"]
+    stamp = now()
+    async with DB.write():
+        if not await store.server_exists(connection_id):
             raise NotFound(_("Not found"))  # disconnected while this sync was on the way
-        connection = transaction.connection
         if reset:  # starting over: the cache is rebuilt from this page and the ones after it
-            await connection.execute("DELETE FROM remote_object WHERE connection_id = ?", (connection_id,))
-        if group_ids:
-            await connection.executemany("DELETE FROM remote_object WHERE connection_id = ? AND group_id = ?",
-                                         [(connection_id, gid) for gid in group_ids])
-        if objects:
-            await connection.executemany(
-                "INSERT INTO remote_object (connection_id, type, id, group_id, group_name, stub, sort_at, data,"
-                " updated_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (connection_id, type, id) DO UPDATE SET"
-                " group_id = excluded.group_id, group_name = excluded.group_name, stub = excluded.stub,"
-                " sort_at = excluded.sort_at, data = excluded.data, updated_at = excluded.updated_at", objects)
-        if gone:
-            await connection.executemany("DELETE FROM remote_object WHERE connection_id = ? AND type = ? AND id = ?",
-                                         gone)
-        if page.groups:  # a renamed group's name comes with `groups`, not with its unchanged objects
-            await connection.executemany(
-                "UPDATE remote_object SET group_name = ? WHERE connection_id = ? AND group_id = ? AND group_name != ?",
-                [(g["name"], connection_id, g["id"], g["name"]) for g in page.groups])
-        await DB.execute("UPDATE remote_server SET cursor = ?, scopes = ?, token_expires_at = ?,"
-                         " server_name = CASE WHEN ? != '' THEN ? ELSE server_name END,"
-                         " changed_at = CASE WHEN ? THEN ? ELSE changed_at END WHERE id = ?",
-                         page.cursor, " ".join(page.scopes), page.token_expires_at, page.server_name,
-                         page.server_name, bool(page.objects or page.tombstones), now(), connection_id)
+            await store.objects_clear(connection_id)
+        await store.objects_apply(connection_id, lost_groups=group_ids, objects=objects, gone=gone,
+                                  groups=[(g["id"], g["name"]) for g in page.groups])
+        await store.server_set_position(connection_id, page.cursor, " ".join(page.scopes), page.token_expires_at,
+                                        page.server_name, stamp if page.objects or page.tombstones else None)

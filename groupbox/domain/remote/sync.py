@@ -44,6 +44,8 @@ from groupbox.access import Actor, role_may
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.objects import rsvps
+from groupbox.domain.remote.store import feed
+from groupbox.domain.remote.store import tokens as token_store
 from groupbox.errors import DomainError, Forbidden, Invalid, Unauthorized
 from groupbox.i18n import _
 from groupbox.util import as_utc, now, token_hash
@@ -153,9 +155,7 @@ def decode_cursor(key: bytes, token_id: str, cursor: str | None) -> tuple[dict[s
 # -- the token ------------------------------------------------------------------------------------
 async def token_row(token: str) -> dict:
     """The token's row, or Unauthorized (unknown, expired, revoked)."""
-    row = await DB.fetchone(
-        "SELECT id, profile_id, scopes, expires_at, last_used_at, revoked_at FROM connection_token"
-        " WHERE token_hash = ?", token_hash(token or ""))
+    row = await token_store.token_by_hash(token_hash(token or ""))
     if row is None or row["revoked_at"] is not None or as_utc(row["expires_at"]) <= now():
         raise Unauthorized(_("This connection token is unknown, expired or revoked."))
     return row
@@ -167,7 +167,7 @@ async def note_use(row: dict) -> None:
     if row["last_used_at"] is not None and stamp - as_utc(row["last_used_at"]) < LAST_USED_EVERY:
         return
     async with best_effort("token last used"), DB.write():
-        await DB.execute("UPDATE connection_token SET last_used_at = ? WHERE id = ?", stamp, row["id"])
+        await token_store.token_touch(row["id"], stamp)
 
 
 # -- acting through a token ------------------------------------------------------------------------
@@ -177,17 +177,12 @@ async def refuse_kept_here(actor: Actor, table: str, object_id: str, server_name
     item outside the token's groups (the service's 404), a shared item — passes."""
     if actor.scopes is None or table not in PATHS:
         return
-    row = await DB.fetchone(f"SELECT group_id, stays_here FROM {table} WHERE id = ? AND deleted_at IS NULL",
-                            object_id)
+    row = await feed.kept_here(table, object_id)
     if row is not None and row["group_id"] in actor.memberships and row["stays_here"]:
         raise Forbidden(_("This item stays on {server}; open it there to answer.", server=server_name))
 
 
 # -- what changed -----------------------------------------------------------------------------------
-def _marks(values: list) -> str:
-    return ",".join("?" * len(values))
-
-
 async def _changes(group_id: str, member_id: str, since: int, readable: set[str], budget: int,
                    gone_after: int = 0) -> list[tuple]:
     """(change number, table or 'tombstone', id) of what changed in a group after `since`, in
@@ -200,26 +195,14 @@ async def _changes(group_id: str, member_id: str, since: int, readable: set[str]
             if r["seq"] > found.get(key, -1):
                 found[key] = r["seq"]
 
-    cap = f" ORDER BY 2 LIMIT {int(budget) + 1}"  # the change number is every query's second column
+    cap = int(budget) + 1
     for table in sorted(readable):
-        extra = " AND source != 'import'" if table == "file" else ""
-        add(await DB.fetch(f"SELECT id, seq FROM {table} WHERE group_id = ? AND seq > ? AND deleted_at IS NULL"
-                           f"{extra}{cap}", group_id, since), table)
+        add(await feed.objects_changed(table, group_id, since, cap), table)
     if "event" in readable:  # someone's answer changes the counts (and mine, my_rsvp)
-        add(await DB.fetch(
-            "SELECT r.event_id AS id, MAX(r.seq) AS seq FROM rsvp r JOIN event e ON e.id = r.event_id"
-            " WHERE r.seq > ? AND e.group_id = ? AND e.deleted_at IS NULL GROUP BY r.event_id" + cap,
-            since, group_id), "event")
+        add(await feed.answers_changed(group_id, since, cap), "event")
     if "announcement" in readable:  # my acknowledgement
-        add(await DB.fetch(
-            "SELECT k.announcement_id AS id, k.seq FROM announcement_ack k JOIN announcement a"
-            " ON a.id = k.announcement_id WHERE k.member_id = ? AND k.seq > ? AND a.deleted_at IS NULL" + cap,
-            member_id, since), "announcement")
-    types = sorted(readable)
-    tombs = await DB.fetch(
-        f"SELECT object_id AS id, MAX(seq) AS seq, object_type FROM tombstone WHERE group_id = ? AND seq > ?"
-        f" AND object_type IN ({_marks(types)}) GROUP BY object_type, object_id{cap}",
-        group_id, max(since, gone_after), *types)
+        add(await feed.acks_changed(member_id, since, cap), "announcement")
+    tombs = await feed.tombstones_after(group_id, max(since, gone_after), sorted(readable), cap)
     changes = [(seq, table, oid) for (table, oid), seq in found.items()]
     changes += [(r["seq"], "tombstone", (r["object_type"], r["id"])) for r in tombs]
     changes.sort(key=lambda c: (c[0], c[1], str(c[2])))
@@ -270,9 +253,7 @@ class _Shaper:
             counts.update(await rsvps.counts_for(ids, gid))
         ids = [r["id"] for r in rows]
         mids = list(self.members.values())
-        mine = {r["event_id"]: r["status"] for r in await DB.fetch(
-            f"SELECT event_id, status FROM rsvp WHERE event_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
-            *ids, *mids)} if ids else {}
+        mine = await feed.my_rsvps(ids, mids)
         self.mine["event"] = set(mine)
         for r in rows:
             if r["stays_here"]:
@@ -290,13 +271,9 @@ class _Shaper:
     async def announcements(self, rows: list[dict]) -> list[dict]:
         ids = [r["id"] for r in rows]
         mids = list(self.members.values())
-        acked = {r["announcement_id"] for r in await DB.fetch(
-            f"SELECT announcement_id FROM announcement_ack WHERE announcement_id IN ({_marks(ids)})"
-            f" AND member_id IN ({_marks(mids)})", *ids, *mids)} if ids else set()
+        acked = await feed.my_announcements("announcement_ack", ids, mids)
         self.mine["announcement"] = acked
-        read = {r["announcement_id"] for r in await DB.fetch(
-            f"SELECT announcement_id FROM announcement_read WHERE announcement_id IN ({_marks(ids)})"
-            f" AND member_id IN ({_marks(mids)})", *ids, *mids)} if ids else set()
+        read = await feed.my_announcements("announcement_read", ids, mids)
         out = []
         for r in rows:
             if r["stays_here"]:
@@ -312,9 +289,7 @@ class _Shaper:
     async def files(self, rows: list[dict]) -> list[dict]:
         ids = [r["id"] for r in rows]
         mids = list(self.members.values())
-        acked = {r["file_id"] for r in await DB.fetch(
-            f"SELECT file_id FROM file_ack WHERE file_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
-            *ids, *mids)} if ids else set()
+        acked = await feed.my_file_acks(ids, mids)
         self.mine["file"] = acked
         out = []
         for r in rows:
@@ -329,14 +304,8 @@ class _Shaper:
         return out
 
     async def threads(self, rows: list[dict]) -> list[dict]:
-        bodies: dict[str, str] = {}
         ids = [r["id"] for r in rows if not r["stays_here"]]
-        if "read:threads" in self.scopes and ids:
-            for m in await DB.fetch(
-                f"SELECT m.thread_id, m.body FROM message m WHERE m.thread_id IN ({_marks(ids)}) AND m.rowid ="
-                f" (SELECT m2.rowid FROM message m2 WHERE m2.thread_id = m.thread_id"
-                f"  ORDER BY m2.created_at, m2.rowid LIMIT 1) AND m.deleted_at IS NULL", *ids):
-                bodies[m["thread_id"]] = m["body"]
+        bodies = await feed.thread_openings(ids) if "read:threads" in self.scopes else {}
         out = []
         for r in rows:
             if r["stays_here"]:
@@ -354,15 +323,10 @@ class _Shaper:
         mids = list(self.members.values())
         options: dict[str, list[dict]] = {}
         votes: dict[str, list[str]] = {}
-        if ids:
-            for o in await DB.fetch(f"SELECT id, poll_id, label FROM poll_option WHERE poll_id IN ({_marks(ids)})"
-                                    f" ORDER BY poll_id, position", *ids):
-                options.setdefault(o["poll_id"], []).append({"id": o["id"], "label": o["label"]})
-            for v in await DB.fetch(
-                f"SELECT v.poll_id, v.option_id FROM poll_vote v JOIN poll_option o ON o.id = v.option_id"
-                f" WHERE v.poll_id IN ({_marks(ids)}) AND v.member_id IN ({_marks(mids)})"
-                f" ORDER BY v.poll_id, o.position", *ids, *mids):
-                votes.setdefault(v["poll_id"], []).append(v["option_id"])
+        for o in await feed.poll_options(ids):
+            options.setdefault(o["poll_id"], []).append({"id": o["id"], "label": o["label"]})
+        for v in await feed.my_votes(ids, mids):
+            votes.setdefault(v["poll_id"], []).append(v["option_id"])
         self.mine["poll"] = set(votes)
         out = []
         for r in rows:
@@ -378,9 +342,7 @@ class _Shaper:
     async def tasks(self, rows: list[dict]) -> list[dict]:
         ids = [r["id"] for r in rows]
         mids = list(self.members.values())
-        assigned = {r["task_id"] for r in await DB.fetch(
-            f"SELECT task_id FROM task_assignee WHERE task_id IN ({_marks(ids)}) AND member_id IN ({_marks(mids)})",
-            *ids, *mids)} if ids else set()
+        assigned = await feed.my_assignments(ids, mids)
         self.mine["task"] = assigned
         out = []
         for r in rows:
@@ -446,8 +408,7 @@ async def sync(actor: Actor, token: str, since: str | None, limit: Any = None, *
     readable = {table for table, scope in KINDS.values() if scope is None or scope in scopes}
     members = {gid: m.member_id for gid, m in actor.memberships.items()}
     gids = sorted(members)
-    groups = await DB.fetch(f"SELECT id, name, timezone, seq FROM grp WHERE id IN ({_marks(gids)})"
-                            f" ORDER BY id", *gids) if gids else []
+    groups = await feed.groups_with_counters(gids)
     answer = _empty(server_name, base_url, row, groups)
     await note_use(row)
     lost = sorted(set(delivered) - {g["id"] for g in groups})
@@ -528,8 +489,7 @@ async def _fill(answer: dict, actor: Actor, chosen: dict[str, list[tuple]], firs
                 changed_at[(table, oid)] = seq
     rows: dict[str, list[dict]] = {}
     for table, ids in wanted.items():
-        rows[table] = await DB.fetch(f"SELECT * FROM {table} WHERE id IN ({_marks(ids)}) AND deleted_at IS NULL"
-                                     f" ORDER BY seq", *ids)
+        rows[table] = await feed.objects_by_id(table, ids)
         answer[LIST_OF[table]] = await getattr(shaper, LIST_OF[table])(rows[table])
     answer["tombstones"] += [{"type": table, "id": oid, "reason": "deleted"} for _gid, table, oid in gone]
 

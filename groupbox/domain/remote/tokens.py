@@ -18,6 +18,8 @@ from datetime import timedelta
 from groupbox.access import Actor, Membership, can, require, require_whole_profile
 from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
+from groupbox.domain.groups import service as groups
+from groupbox.domain.remote.store import tokens as store
 from groupbox.errors import Forbidden, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import as_utc, new_id, new_token, now, token_hash
@@ -59,7 +61,7 @@ async def token_create(actor: Actor, scopes: list[str] | None = None, expires_in
     if group_ids:
         memberships: list[Membership] = []
         for gid in dict.fromkeys(group_ids):
-            group = await DB.fetchone("SELECT * FROM grp WHERE id = ?", gid)
+            group = await groups.group_row(gid)
             if group is None:
                 raise NotFound(_("Not found"))
             memberships.append(require(actor, "token.create", group))
@@ -71,29 +73,18 @@ async def token_create(actor: Actor, scopes: list[str] | None = None, expires_in
     token_id = new_id()
     stamp = now()
     async with DB.write():
-        await DB.execute(
-            "INSERT INTO connection_token (id, profile_id, token_hash, label, scopes, created_at, expires_at)"
-            " VALUES (?,?,?,?,?,?,?)",
-            token_id, actor.profile_id, token_hash(token), " ".join((label or "").split())[:80], " ".join(clean),
-            stamp, stamp + timedelta(days=days),
-        )
+        await store.token_insert(token_id, actor.profile_id, token_hash(token), " ".join((label or "").split())[:80],
+                                 " ".join(clean), stamp, stamp + timedelta(days=days))
         for membership in memberships:
-            await DB.execute("INSERT INTO connection_token_member (token_id, member_id) VALUES (?, ?)", token_id,
-                             membership.member_id)
+            await store.token_member_add(token_id, membership.member_id)
             await audit.record("token.create", actor=actor, group_id=membership.group_id, target_type="token",
                                target_id=token_id, target_name=label or "home server", detail=" ".join(clean))
-    return await DB.fetchone("SELECT * FROM connection_token WHERE id = ?", token_id), token
+    return await store.token_get(token_id), token
 
 
 async def tokens_list(actor: Actor) -> list[dict]:
     require_whole_profile(actor)
-    rows = await DB.fetch(
-        "SELECT t.id, t.label, t.scopes, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,"
-        " (SELECT GROUP_CONCAT(g.name, ', ') FROM connection_token_member cm JOIN member m ON m.id = cm.member_id"
-        "  JOIN grp g ON g.id = m.group_id WHERE cm.token_id = t.id) AS group_names"
-        " FROM connection_token t WHERE t.profile_id = ? ORDER BY t.created_at DESC",
-        actor.profile_id,
-    )
+    rows = await store.tokens_of_profile(actor.profile_id)
     stamp = now()
     for row in rows:
         row["active"] = row["revoked_at"] is None and as_utc(row["expires_at"]) > stamp
@@ -102,36 +93,24 @@ async def tokens_list(actor: Actor) -> list[dict]:
 
 async def token_revoke(actor: Actor, token_id: str) -> None:
     require_whole_profile(actor)
-    row = await DB.fetchone("SELECT * FROM connection_token WHERE id = ? AND profile_id = ?", token_id,
-                            actor.profile_id)
+    row = await store.token_get(token_id, actor.profile_id)
     if row is None:
         raise NotFound(_("Not found"))
     if row["revoked_at"] is None:
         async with DB.write():
-            await DB.execute("UPDATE connection_token SET revoked_at = ? WHERE id = ?", now(), token_id)
-            for member in await DB.fetch(
-                "SELECT m.group_id FROM connection_token_member cm JOIN member m ON m.id = cm.member_id"
-                " WHERE cm.token_id = ?", token_id,
-            ):
-                await audit.record("token.revoke", actor=actor, group_id=member["group_id"], target_type="token",
+            await store.token_revoke(token_id, now())
+            for group_id in await store.token_group_ids(token_id):
+                await audit.record("token.revoke", actor=actor, group_id=group_id, target_type="token",
                                    target_id=token_id, target_name=row["label"] or "home server")
 
 
 async def actor_for_token(token: str) -> Actor | None:
     """The person behind a Bearer token, limited to its memberships and scopes (None if unknown,
     expired or revoked)."""
-    row = await DB.fetchone(
-        "SELECT t.id, t.profile_id, t.scopes, t.expires_at, p.display_name FROM connection_token t"
-        " JOIN profile p ON p.id = t.profile_id WHERE t.token_hash = ? AND t.revoked_at IS NULL",
-        token_hash(token or ""),
-    )
+    row = await store.token_unrevoked_with_person(token_hash(token or ""))
     if row is None or as_utc(row["expires_at"]) <= now():
         return None
-    members = await DB.fetch(
-        "SELECT m.id, m.group_id, m.role, m.display_name FROM connection_token_member cm"
-        " JOIN member m ON m.id = cm.member_id WHERE cm.token_id = ? AND m.status = 'active'"
-        " AND m.profile_id = ?", row["id"], row["profile_id"],
-    )
+    members = await store.token_active_members(row["id"], row["profile_id"])
     return Actor(
         profile_id=row["profile_id"], display_name=row["display_name"],
         memberships={m["group_id"]: Membership(m["id"], m["group_id"], m["role"], m["display_name"]) for m in members},
