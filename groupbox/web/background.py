@@ -67,9 +67,9 @@ async def _nightly_backup(config: Config) -> None:
 async def _remote_sync(config: Config) -> None:
     """Connected servers whose time has come (every sync_interval_minutes, jittered per
     connection), each claimed so that one worker or process does it."""
-    from groupbox.db.engine import DB
+    from groupbox.domain.remote.store import servers as remote_store
 
-    if not await DB.fetchone("SELECT 1 FROM remote_server LIMIT 1"):  # most servers read no other
+    if not await remote_store.any_server():  # most servers read no other
         return
     from groupbox.domain.remote import connections
 
