@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from groupbox.access import Actor
-from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.actions import service as actions
+from groupbox.domain.actions import store
 from groupbox.domain.remote import aggregate as remote_items
 from groupbox.util import as_utc, now
 
@@ -25,20 +25,15 @@ UPCOMING_DAYS = 14
 async def visit_window(actor: Actor, reference: datetime | None = None, record: bool = True) -> datetime:
     """The start of "since my last visit"; records this visit when `record`."""
     reference = reference or now()
-    profile = await DB.fetchone("SELECT last_visit_at, prev_visit_at FROM profile WHERE id = ?", actor.profile_id)
+    profile = await store.profile_visits(actor.profile_id)
     last = as_utc(profile["last_visit_at"]) if profile and profile["last_visit_at"] else None
     prev = as_utc(profile["prev_visit_at"]) if profile and profile["prev_visit_at"] else None
     if last is None or reference - last > VISIT_GAP:
         prev, last = last, reference
         if record:
             async with best_effort("a visit"):
-                await DB.execute("UPDATE profile SET prev_visit_at = ?, last_visit_at = ? WHERE id = ?", prev, last,
-                                 actor.profile_id)
+                await store.profile_visits_set(actor.profile_id, prev, last)
     return prev or reference - FIRST_WINDOW
-
-
-def _marks(values: list[str]) -> str:
-    return ",".join("?" * len(values))
 
 
 async def changed_since(actor: Actor, since: datetime, limit: int = 10) -> list[dict[str, Any]]:
@@ -49,28 +44,10 @@ async def changed_since(actor: Actor, since: datetime, limit: int = 10) -> list[
     if not gids:
         return []
     mids = actor.member_ids
-    # `me`: my membership in the item's group; what happened before I joined is not news to me.
-    # `event_change` first (CROSS JOIN keeps the order): the few changes, not all my groups' events.
-    rows = await DB.fetch(
-        f"SELECT c.event_id, c.old_starts_at, c.old_location, c.new_starts_at, c.new_location, c.cancelled,"
-        f" c.changed_at, e.title, e.group_id, e.cancel_reason, e.starts_at FROM event_change c"
-        f" CROSS JOIN event e ON e.id = c.event_id JOIN member me ON me.group_id = e.group_id AND me.id IN ({_marks(mids)})"
-        f" WHERE e.group_id IN ({_marks(gids)}) AND e.deleted_at IS NULL AND c.changed_at > ?"
-        f" AND c.changed_at > me.joined_at"
-        f" AND (c.changed_by IS NULL OR c.changed_by NOT IN ({_marks(mids)}))"
-        f" AND c.version = (SELECT MAX(version) FROM event_change c2 WHERE c2.event_id = c.event_id)"
-        f" ORDER BY c.changed_at DESC LIMIT ?",
-        *mids, *gids, since, *mids, limit,
-    )
+    # What happened before I joined a group is not news to me.
+    rows = await store.event_changes_since(gids, mids, since, limit)
     # The oldest old value in the window, so "was → now" spans every change since the visit.
-    first = {}
-    if rows:
-        ids = [r["event_id"] for r in rows]
-        for r in await DB.fetch(
-            f"SELECT event_id, old_starts_at, old_location FROM event_change WHERE event_id IN ({_marks(ids)})"
-            f" AND changed_at > ? ORDER BY version DESC", *ids, since,
-        ):
-            first[r["event_id"]] = r
+    first = await store.event_changes_oldest([r["event_id"] for r in rows], since)
     items = []
     for r in rows:
         origin = first.get(r["event_id"], r)
@@ -80,15 +57,7 @@ async def changed_since(actor: Actor, since: datetime, limit: int = 10) -> list[
             "at": r["changed_at"], "old_starts_at": origin["old_starts_at"], "old_location": origin["old_location"],
             "new_starts_at": r["new_starts_at"], "new_location": r["new_location"], "reason": r["cancel_reason"],
         })
-    announcements = await DB.fetch(
-        f"SELECT a.id, a.title, a.group_id, a.created_at, a.urgent, m.display_name AS author_name"
-        f" FROM announcement a LEFT JOIN member m ON m.id = a.author_id"
-        f" JOIN member me ON me.group_id = a.group_id AND me.id IN ({_marks(mids)})"
-        f" WHERE a.group_id IN ({_marks(gids)}) AND a.official = 1 AND a.deleted_at IS NULL AND a.created_at > ?"
-        f" AND a.created_at > me.joined_at"
-        f" AND (a.author_id IS NULL OR a.author_id NOT IN ({_marks(mids)})) ORDER BY a.created_at DESC LIMIT ?",
-        *mids, *gids, since, *mids, limit,
-    )
+    announcements = await store.official_since(gids, mids, since, limit)
     for a in announcements:
         items.append({"type": "announcement", "id": a["id"], "title": a["title"], "group_id": a["group_id"],
                       "url": f"/announcements/{a['id']}", "at": a["created_at"], "urgent": bool(a["urgent"]),
@@ -101,13 +70,7 @@ async def official_updates(actor: Actor, limit: int = 5) -> list[dict]:
     gids = list(actor.memberships)
     if not gids:
         return []
-    rows = await DB.fetch(
-        f"SELECT a.id, a.title, a.group_id, a.created_at, a.urgent, a.ack_required, a.body,"
-        f" m.display_name AS author_name FROM announcement a LEFT JOIN member m ON m.id = a.author_id"
-        f" WHERE a.group_id IN ({_marks(gids)}) AND a.official = 1 AND a.deleted_at IS NULL"
-        f" ORDER BY a.created_at DESC LIMIT ?",
-        *gids, limit,
-    )
+    rows = await store.official_latest(gids, limit)
     for row in rows:
         row["url"] = f"/announcements/{row['id']}"
     return rows
@@ -121,21 +84,8 @@ async def catch_up(actor: Actor, since: datetime) -> list[dict]:
     if not mine:
         return []
     since = as_utc(since)
-    pairs = [value for gid, mid in mine.items() for value in (gid, mid)]
-    rows = await DB.fetch(
-        "WITH mine(group_id, member_id) AS (VALUES " + ",".join("(?, ?)" for _ in mine) + ")"
-        " SELECT m.group_id, m.thread_id AS id, t.title, COUNT(*) AS count, MAX(m.created_at) AS latest"
-        " FROM mine JOIN message m ON m.group_id = mine.group_id JOIN thread t ON t.id = m.thread_id"
-        " WHERE m.created_at > ? AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
-        " AND (m.author_id IS NULL OR m.author_id != mine.member_id) AND m.source = 'post'"
-        " GROUP BY m.group_id, m.thread_id",
-        *pairs, since,
-    )
-    mids = list(mine.values())
-    mentions = {r["member_id"]: r["n"] for r in await DB.fetch(
-        f"SELECT x.member_id, COUNT(*) AS n FROM mention x JOIN message m ON m.id = x.message_id"
-        f" WHERE x.member_id IN ({_marks(mids)}) AND m.created_at > ? AND m.deleted_at IS NULL"
-        f" GROUP BY x.member_id", *mids, since)}
+    rows = await store.catch_up_threads(list(mine.items()), since)
+    mentions = await store.mention_counts(list(mine.values()), since)
     by_group: dict[str, list[dict]] = {}
     for r in rows:
         by_group.setdefault(r["group_id"], []).append(r)

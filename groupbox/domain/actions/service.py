@@ -34,7 +34,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from groupbox.access import Actor, acting_groups
-from groupbox.db.engine import DB
+from groupbox.domain.actions import store
+from groupbox.domain.groups import store as groups_store
 from groupbox.i18n import _
 from groupbox.util import as_utc, now
 
@@ -95,10 +96,6 @@ def rank(items: list[ActionItem], reference: datetime | None = None) -> list[Act
     )
 
 
-def _marks(values: list[str]) -> str:
-    return ",".join("?" * len(values))
-
-
 async def derive(actor: Actor, reference: datetime | None = None, group_ids: list[str] | None = None) -> list[ActionItem]:
     """Every open action item for the actor across their groups (or `group_ids`), ranked."""
     reference = reference or now()
@@ -106,14 +103,9 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
     memberships = {gid: m for gid, m in acting_groups(actor).items() if group_ids is None or gid in group_ids}
     if not memberships:
         return []
-    gids = list(memberships)
-    mids = [m.member_id for m in memberships.values()]
-    # `mine` pairs each group with my member id there, so every "have I answered?" probe is one
-    # primary-key lookup instead of one per membership.
-    mine = "WITH mine(group_id, member_id) AS (VALUES " + ",".join("(?, ?)" for _ in gids) + ") "
-    pairs = [value for m in memberships.values() for value in (m.group_id, m.member_id)]
-    joined = {r["group_id"]: as_utc(r["joined_at"]) for r in await DB.fetch(
-        f"SELECT group_id, joined_at FROM member WHERE id IN ({_marks(mids)})", *mids) if r["joined_at"]}
+    pairs = [(m.group_id, m.member_id) for m in memberships.values()]
+    mids = [member_id for _group_id, member_id in pairs]
+    joined = {r["group_id"]: as_utc(r["joined_at"]) for r in await groups_store.members_get(mids) if r["joined_at"]}
 
     def older(group_id: str, created_at: datetime | None) -> bool:
         """Shared before I joined the group."""
@@ -123,14 +115,7 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
     items: list[ActionItem] = []
 
     # RSVPs missing on RSVP-required events still ahead and still answerable.
-    rows = await DB.fetch(
-        mine + "SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at"
-        " FROM mine JOIN event e ON e.group_id = mine.group_id"
-        " WHERE e.rsvp_required = 1 AND e.cancelled_at IS NULL"
-        " AND e.deleted_at IS NULL AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
-        " AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id = mine.member_id)",
-        *pairs, reference, reference,
-    )
+    rows = await store.rsvps_missing(pairs, reference)
     first_rsvp: set[str] = set()
     for r in sorted(rows, key=lambda r: as_utc(r["starts_at"])):
         since = joined.get(r["group_id"])
@@ -142,15 +127,7 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
                                  "rsvp_deadline": r["rsvp_deadline"]}, due_now=new_joiner))
 
     # Announcements to acknowledge.
-    rows = await DB.fetch(
-        mine + "SELECT a.id, a.group_id, a.title, a.official, a.urgent, a.created_at"
-        " FROM mine JOIN announcement a ON a.group_id = mine.group_id"
-        " WHERE a.ack_required = 1 AND a.deleted_at IS NULL"
-        " AND (a.author_id IS NULL OR a.author_id != mine.member_id)"
-        " AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
-        " AND k.member_id = mine.member_id)",
-        *pairs,
-    )
+    rows = await store.announcements_unacked(pairs)
     for r in rows:
         urgent = bool(r["urgent"] and r["official"])
         backlog = not urgent and older(r["group_id"], r["created_at"])
@@ -162,14 +139,7 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
                                  "older": backlog}))
 
     # Files to acknowledge.
-    rows = await DB.fetch(
-        mine + "SELECT f.id, f.group_id, f.display_name, f.content_type, f.created_at"
-        " FROM mine JOIN file f ON f.group_id = mine.group_id"
-        " WHERE f.ack_required = 1 AND f.deleted_at IS NULL AND f.source != 'import'"
-        " AND (f.uploader_id IS NULL OR f.uploader_id != mine.member_id)"
-        " AND NOT EXISTS (SELECT 1 FROM file_ack k WHERE k.file_id = f.id AND k.member_id = mine.member_id)",
-        *pairs,
-    )
+    rows = await store.files_unacked(pairs)
     for r in rows:
         backlog = older(r["group_id"], r["created_at"])
         items.append(ActionItem(r["id"], "acknowledge", r["group_id"], r["display_name"], f"/files/{r['id']}",
@@ -179,55 +149,26 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
                                  "older": backlog}))
 
     # Open polls I have not voted in.
-    rows = await DB.fetch(
-        mine + "SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at"
-        " FROM mine JOIN poll p ON p.group_id = mine.group_id"
-        " WHERE p.deleted_at IS NULL AND p.closed_at IS NULL AND (p.closes_at IS NULL OR p.closes_at > ?)"
-        " AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id = mine.member_id)",
-        *pairs, reference,
-    )
+    rows = await store.polls_unvoted(pairs, reference)
     for r in rows:
         items.append(ActionItem(r["id"], "vote", r["group_id"], r["question"], f"/polls/{r['id']}", r["closes_at"],
                                 r["created_at"], WEIGHTS["vote"]))
 
     # Tasks assigned to me and not done.
-    rows = await DB.fetch(
-        f"SELECT t.id, t.group_id, t.title, t.due_at, t.status, t.created_at FROM task t"
-        f" JOIN task_assignee a ON a.task_id = t.id"
-        f" WHERE a.member_id IN ({_marks(mids)}) AND t.status != 'done' AND t.deleted_at IS NULL",
-        *mids,
-    )
+    rows = await store.tasks_open(mids)
     for r in rows:
         items.append(ActionItem(r["id"], "task", r["group_id"], r["title"], f"/tasks/{r['id']}", r["due_at"],
                                 r["created_at"], WEIGHTS["task"], {"status": r["status"]}))
 
     # Sign-up slots I took that start within a week (the slot's time, else its sheet's event).
-    rows = await DB.fetch(
-        f"SELECT sl.id, s.id AS signup_id, s.group_id, s.title, sl.label, c.committed_at, e.id AS event_id,"
-        f" COALESCE(sl.starts_at, e.starts_at) AS \"starts_at [TIMESTAMPTZ]\" FROM signup_commitment c"
-        f" JOIN signup_slot sl ON sl.id = c.slot_id JOIN signup s ON s.id = sl.signup_id"
-        f" LEFT JOIN event e ON e.id = s.event_id AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
-        f" WHERE c.member_id IN ({_marks(mids)}) AND s.deleted_at IS NULL"
-        f" AND COALESCE(sl.starts_at, e.starts_at) > ? AND COALESCE(sl.starts_at, e.starts_at) <= ?",
-        *mids, reference, reference + COMMITMENT_WINDOW,
-    )
+    rows = await store.commitments_between(mids, reference, reference + COMMITMENT_WINDOW)
     for r in rows:
         items.append(ActionItem(r["id"], "commitment", r["group_id"], f"{r['label']} · {r['title']}",
                                 f"/signups/{r['signup_id']}", r["starts_at"], r["committed_at"],
                                 WEIGHTS["commitment"], {"event_id": r["event_id"], "label": r["label"]}))
 
     # Mentions (and questions from admins) in messages newer than my last read of the thread.
-    rows = await DB.fetch(
-        f"SELECT m.id, m.thread_id, m.group_id, m.body, m.created_at, t.title AS thread_title,"
-        f" au.display_name AS author_name, au.role AS author_role FROM mention x"
-        f" JOIN message m ON m.id = x.message_id JOIN thread t ON t.id = m.thread_id"
-        f" LEFT JOIN member au ON au.id = m.author_id"
-        f" LEFT JOIN thread_read tr ON tr.thread_id = m.thread_id AND tr.member_id = x.member_id"
-        f" WHERE x.member_id IN ({_marks(mids)}) AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
-        f" AND (tr.last_read_at IS NULL OR tr.last_read_at < m.created_at)"
-        f" ORDER BY m.created_at DESC LIMIT 50",
-        *mids,
-    )
+    rows = await store.mentions_unread(mids)
     for r in rows:
         question = r["author_role"] in ("owner", "admin") and r["body"].rstrip().endswith("?")
         kind = "question" if question else "mention"
@@ -270,6 +211,5 @@ async def group_names(group_ids: list[str]) -> dict[str, dict]:
     """id -> {id, name, short, color_index, timezone} for cards that name their group."""
     if not group_ids:
         return {}
-    rows = await DB.fetch(f"SELECT id, name, color_index, timezone FROM grp WHERE id IN ({_marks(group_ids)})",
-                          *group_ids)
-    return {r["id"]: {**r, "short": short_name(r["name"])} for r in rows}
+    return {r["id"]: {"id": r["id"], "name": r["name"], "color_index": r["color_index"], "timezone": r["timezone"],
+                      "short": short_name(r["name"])} for r in await groups_store.groups_get(group_ids)}

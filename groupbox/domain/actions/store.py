@@ -1,0 +1,215 @@
+"""The dashboards' reads across areas: what needs a person, what changed, what others said — set-based queries over my groups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from groupbox.db.engine import DB
+
+TABLES: tuple[str, ...] = ()  # action items are derived, never stored
+READS = {
+    "member": "author names of the items, my membership in a changed item's group (joins, not a lookup per item)",
+    "profile": "my last and previous home visit (the window of 'since my last visit')",
+    "event": "RSVPs I owe (the catch-up CTE of my (group, member) pairs); moved or cancelled events",
+    "event_change": "what changed on an event since my visit, the latest change per event",
+    "rsvp": "'have I answered?': a NOT EXISTS probe per event, inside the one query",
+    "announcement": "announcements to acknowledge; new official ones since my visit",
+    "announcement_ack": "'have I acknowledged?': a NOT EXISTS probe per announcement",
+    "file": "files to acknowledge",
+    "file_ack": "'have I acknowledged?': a NOT EXISTS probe per file",
+    "poll": "open polls", "poll_vote": "'have I voted?': a NOT EXISTS probe per poll",
+    "task": "tasks assigned to me", "task_assignee": "which tasks are mine (joined to the task)",
+    "signup": "my sign-up places' sheets", "signup_slot": "my sign-up places and their times",
+    "signup_commitment": "the places I took",
+    "thread": "a thread's title for mentions and the catch-up", "thread_read": "whether I read a mention",
+    "message": "mentions of me; the catch-up: messages by others since my visit, per group and thread",
+    "mention": "who is mentioned in which message",
+}
+FOREIGN_WRITES = {
+    "profile": "the home page records the visit (last_visit_at, prev_visit_at); identity.store should offer"
+               " profile_visit_set(profile_id, prev, last)",
+}
+
+
+def _marks(values: list) -> str:
+    return ",".join("?" * len(values))
+
+
+def _mine(pairs: list[tuple[str, str]]) -> tuple[str, list[str]]:
+    """A CTE of my (group, member) pairs, so every "have I answered?" probe is one primary-key
+    lookup instead of one query per membership. Typed: PostgreSQL cannot type a bare VALUES list."""
+    values = ",".join("(CAST(? AS TEXT), CAST(? AS TEXT))" for _ in pairs)
+    return f"WITH mine(group_id, member_id) AS (VALUES {values}) ", [v for pair in pairs for v in pair]
+
+
+# -- the visit ----------------------------------------------------------------------------------
+async def profile_visits(profile_id: str) -> dict | None:
+    return await DB.fetchone("SELECT last_visit_at, prev_visit_at FROM profile WHERE id = ?", profile_id)
+
+
+async def profile_visits_set(profile_id: str, prev: datetime | None, last: datetime) -> None:
+    await DB.execute("UPDATE profile SET prev_visit_at = ?, last_visit_at = ? WHERE id = ?", prev, last, profile_id)
+
+
+# -- what changed ---------------------------------------------------------------------------------
+async def event_changes_since(group_ids: list[str], member_ids: list[str], since: datetime,
+                              limit: int) -> list[dict]:
+    """The latest change of each event of my groups changed since `since` by someone else, after I joined."""
+    # `event_change` first (SQLite: CROSS JOIN keeps the order): the few changes, not all my groups' events.
+    join = "CROSS JOIN" if DB.dialect == "sqlite" else "JOIN"
+    return await DB.fetch(
+        f"SELECT c.event_id, c.old_starts_at, c.old_location, c.new_starts_at, c.new_location, c.cancelled,"
+        f" c.changed_at, e.title, e.group_id, e.cancel_reason, e.starts_at FROM event_change c"
+        f" {join} event e ON e.id = c.event_id"
+        f" JOIN member me ON me.group_id = e.group_id AND me.id IN ({_marks(member_ids)})"
+        f" WHERE e.group_id IN ({_marks(group_ids)}) AND e.deleted_at IS NULL AND c.changed_at > ?"
+        f" AND c.changed_at > me.joined_at"
+        f" AND (c.changed_by IS NULL OR c.changed_by NOT IN ({_marks(member_ids)}))"
+        f" AND c.version = (SELECT MAX(version) FROM event_change c2 WHERE c2.event_id = c.event_id)"
+        f" ORDER BY c.changed_at DESC LIMIT ?",
+        *member_ids, *group_ids, since, *member_ids, limit,
+    )
+
+
+async def event_changes_oldest(event_ids: list[str], since: datetime) -> dict[str, dict]:
+    """event id -> its oldest change since `since` (where "was" starts)."""
+    if not event_ids:
+        return {}
+    first: dict[str, dict] = {}
+    for r in await DB.fetch(
+        f"SELECT event_id, old_starts_at, old_location FROM event_change WHERE event_id IN ({_marks(event_ids)})"
+        f" AND changed_at > ? ORDER BY version DESC", *event_ids, since,
+    ):
+        first[r["event_id"]] = r
+    return first
+
+
+async def official_since(group_ids: list[str], member_ids: list[str], since: datetime, limit: int) -> list[dict]:
+    """Official announcements in my groups since `since`, by others, after I joined; newest first."""
+    return await DB.fetch(
+        f"SELECT a.id, a.title, a.group_id, a.created_at, a.urgent, m.display_name AS author_name"
+        f" FROM announcement a LEFT JOIN member m ON m.id = a.author_id"
+        f" JOIN member me ON me.group_id = a.group_id AND me.id IN ({_marks(member_ids)})"
+        f" WHERE a.group_id IN ({_marks(group_ids)}) AND a.official = TRUE AND a.deleted_at IS NULL"
+        f" AND a.created_at > ? AND a.created_at > me.joined_at"
+        f" AND (a.author_id IS NULL OR a.author_id NOT IN ({_marks(member_ids)})) ORDER BY a.created_at DESC LIMIT ?",
+        *member_ids, *group_ids, since, *member_ids, limit,
+    )
+
+
+async def official_latest(group_ids: list[str], limit: int) -> list[dict]:
+    return await DB.fetch(
+        f"SELECT a.id, a.title, a.group_id, a.created_at, a.urgent, a.ack_required, a.body,"
+        f" m.display_name AS author_name FROM announcement a LEFT JOIN member m ON m.id = a.author_id"
+        f" WHERE a.group_id IN ({_marks(group_ids)}) AND a.official = TRUE AND a.deleted_at IS NULL"
+        f" ORDER BY a.created_at DESC LIMIT ?",
+        *group_ids, limit,
+    )
+
+
+async def catch_up_threads(pairs: list[tuple[str, str]], since: datetime) -> list[dict]:
+    """Per (group, thread): how many messages others posted since `since`, and the latest."""
+    mine, params = _mine(pairs)
+    return await DB.fetch(
+        mine + "SELECT m.group_id, m.thread_id AS id, t.title, COUNT(*) AS count, MAX(m.created_at) AS latest"
+        " FROM mine JOIN message m ON m.group_id = mine.group_id JOIN thread t ON t.id = m.thread_id"
+        " WHERE m.created_at > ? AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
+        " AND (m.author_id IS NULL OR m.author_id != mine.member_id) AND m.source = 'post'"
+        " GROUP BY m.group_id, m.thread_id, t.title",
+        *params, since,
+    )
+
+
+async def mention_counts(member_ids: list[str], since: datetime) -> dict[str, int]:
+    """member id -> mentions of it since `since`."""
+    return {r["member_id"]: r["n"] for r in await DB.fetch(
+        f"SELECT x.member_id, COUNT(*) AS n FROM mention x JOIN message m ON m.id = x.message_id"
+        f" WHERE x.member_id IN ({_marks(member_ids)}) AND m.created_at > ? AND m.deleted_at IS NULL"
+        f" GROUP BY x.member_id", *member_ids, since)}
+
+
+# -- what needs me --------------------------------------------------------------------------------
+async def rsvps_missing(pairs: list[tuple[str, str]], reference: datetime) -> list[dict]:
+    """RSVP-required events ahead, not cancelled, still answerable, that I have not answered."""
+    mine, params = _mine(pairs)
+    return await DB.fetch(
+        mine + "SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at"
+        " FROM mine JOIN event e ON e.group_id = mine.group_id"
+        " WHERE e.rsvp_required = TRUE AND e.cancelled_at IS NULL"
+        " AND e.deleted_at IS NULL AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
+        " AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id = mine.member_id)",
+        *params, reference, reference,
+    )
+
+
+async def announcements_unacked(pairs: list[tuple[str, str]]) -> list[dict]:
+    mine, params = _mine(pairs)
+    return await DB.fetch(
+        mine + "SELECT a.id, a.group_id, a.title, a.official, a.urgent, a.created_at"
+        " FROM mine JOIN announcement a ON a.group_id = mine.group_id"
+        " WHERE a.ack_required = TRUE AND a.deleted_at IS NULL"
+        " AND (a.author_id IS NULL OR a.author_id != mine.member_id)"
+        " AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
+        " AND k.member_id = mine.member_id)",
+        *params,
+    )
+
+
+async def files_unacked(pairs: list[tuple[str, str]]) -> list[dict]:
+    mine, params = _mine(pairs)
+    return await DB.fetch(
+        mine + "SELECT f.id, f.group_id, f.display_name, f.content_type, f.created_at"
+        " FROM mine JOIN file f ON f.group_id = mine.group_id"
+        " WHERE f.ack_required = TRUE AND f.deleted_at IS NULL AND f.source != 'import'"
+        " AND (f.uploader_id IS NULL OR f.uploader_id != mine.member_id)"
+        " AND NOT EXISTS (SELECT 1 FROM file_ack k WHERE k.file_id = f.id AND k.member_id = mine.member_id)",
+        *params,
+    )
+
+
+async def polls_unvoted(pairs: list[tuple[str, str]], reference: datetime) -> list[dict]:
+    mine, params = _mine(pairs)
+    return await DB.fetch(
+        mine + "SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at"
+        " FROM mine JOIN poll p ON p.group_id = mine.group_id"
+        " WHERE p.deleted_at IS NULL AND p.closed_at IS NULL AND (p.closes_at IS NULL OR p.closes_at > ?)"
+        " AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id = mine.member_id)",
+        *params, reference,
+    )
+
+
+async def tasks_open(member_ids: list[str]) -> list[dict]:
+    return await DB.fetch(
+        f"SELECT t.id, t.group_id, t.title, t.due_at, t.status, t.created_at FROM task t"
+        f" JOIN task_assignee a ON a.task_id = t.id"
+        f" WHERE a.member_id IN ({_marks(member_ids)}) AND t.status != 'done' AND t.deleted_at IS NULL",
+        *member_ids,
+    )
+
+
+async def commitments_between(member_ids: list[str], start: datetime, end: datetime) -> list[dict]:
+    """Sign-up places I took that start in (start, end]: the slot's time, else its sheet's event's."""
+    return await DB.fetch(
+        f"SELECT sl.id, s.id AS signup_id, s.group_id, s.title, sl.label, c.committed_at, e.id AS event_id,"
+        f" COALESCE(sl.starts_at, e.starts_at) AS \"starts_at [TIMESTAMPTZ]\" FROM signup_commitment c"
+        f" JOIN signup_slot sl ON sl.id = c.slot_id JOIN signup s ON s.id = sl.signup_id"
+        f" LEFT JOIN event e ON e.id = s.event_id AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
+        f" WHERE c.member_id IN ({_marks(member_ids)}) AND s.deleted_at IS NULL"
+        f" AND COALESCE(sl.starts_at, e.starts_at) > ? AND COALESCE(sl.starts_at, e.starts_at) <= ?",
+        *member_ids, start, end,
+    )
+
+
+async def mentions_unread(member_ids: list[str], limit: int = 50) -> list[dict]:
+    """Messages mentioning me newer than my last read of their thread, newest first."""
+    return await DB.fetch(
+        f"SELECT m.id, m.thread_id, m.group_id, m.body, m.created_at, t.title AS thread_title,"
+        f" au.display_name AS author_name, au.role AS author_role FROM mention x"
+        f" JOIN message m ON m.id = x.message_id JOIN thread t ON t.id = m.thread_id"
+        f" LEFT JOIN member au ON au.id = m.author_id"
+        f" LEFT JOIN thread_read tr ON tr.thread_id = m.thread_id AND tr.member_id = x.member_id"
+        f" WHERE x.member_id IN ({_marks(member_ids)}) AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
+        f" AND (tr.last_read_at IS NULL OR tr.last_read_at < m.created_at)"
+        f" ORDER BY m.created_at DESC LIMIT ?",
+        *member_ids, limit,
+    )
