@@ -44,8 +44,9 @@ DESKTOP = {"width": 1280, "height": 800}
 # Tests never read the developer's environment: a GROUPBOX_* variable would change behaviour.
 TEST_DB = os.environ.get(pg.ENV, "sqlite")  # except the ones that pick the engine
 PG_COMPAT = pg.compat()
+KEPT_ENV = {"GROUPBOX_BOUNDARY_ONLY"}  # read by tests/unit/test_storage_boundary.py, never by the app
 for _name in list(os.environ):
-    if _name.startswith("GROUPBOX_"):
+    if _name.startswith("GROUPBOX_") and _name not in KEPT_ENV:
         del os.environ[_name]
 
 
