@@ -369,7 +369,7 @@ def test_the_boundary_check_catches_each_kind_of_violation():
     assert sorted(problems) == sorted([
         f"{service}:8: SQL outside a store module ('SELECT * FROM event WHERE id = ?')",
         f"{service}:8: query outside a store module: DB.fetchone(…)",
-        f"{service}:12: SQL outside a store module ('UPDATE event SET seq = seq + 1 WHERE id =  __expr__')",
+        f"{service}:12: SQL outside a store module ('UPDATE event SET seq = seq + 1 WHERE id = __expr__')",
         f"{service}:12: query outside a store module: tx.connection.execute(…)",
         f"{store}:12: reads 'grp', not in its TABLES or READS",  # after a comma, in an f-string
         f"{store}:21: writes 'member', not in its TABLES (its owner's store should do it; else FOREIGN_WRITES with why)",
