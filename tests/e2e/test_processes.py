@@ -54,8 +54,6 @@ class Cluster:
     caddy: subprocess.Popen
     mail: list = field(default_factory=list)  # what the SMTP server received (EmailMessage)
     world: object = None
-    event_id: str = ""
-    thread_id: str = ""
     rsvp_tokens: list[str] = field(default_factory=list)
     digest_to: list[str] = field(default_factory=list)
 
@@ -106,10 +104,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 async def _seed(database_url: str) -> dict:
-    """The world, 32 more parents for the RSVP load, an event and a thread, and three people with
-    a confirmed address and digest-mode notifications waiting (the digest is due at start)."""
+    """The world, 32 more parents for the RSVP load, and three of them with a confirmed address
+    and digest-mode notifications waiting (the digest is due at start)."""
     from groupbox.domain.notify import service as notify
-    from groupbox.domain.objects import events, threads
     from groupbox.util import now
     from tests.factories import build_world, join
 
@@ -117,10 +114,6 @@ async def _seed(database_url: str) -> dict:
         world = await build_world()
         admin = world.people["admin"]
         parents = [await join(None, world.group["id"], f"Parent {n:02d}", admin=admin) for n in range(RSVP_CLIENTS)]
-        start = (datetime.now(UTC) + timedelta(days=5)).replace(microsecond=0)
-        event = await events.event_create(await admin.actor(), world.group["id"], title="Tournament",
-                                          starts_at=start, location="Park")
-        thread = await threads.thread_create(await admin.actor(), world.group["id"], "Carpool", "Who drives?")
         digest_to = []
         for n, parent in enumerate(parents[:DIGEST_PEOPLE]):
             address = f"parent{n}@example.org"
@@ -130,8 +123,7 @@ async def _seed(database_url: str) -> dict:
         members = [parent.member_ids[world.group["id"]] for parent in parents[:DIGEST_PEOPLE]]
         written = await notify.notify(members, "discussion", group_id=world.group["id"], title="New thread: Snacks")
         assert written == DIGEST_PEOPLE
-        return {"world": world, "event_id": event["id"], "thread_id": thread["id"],
-                "rsvp_tokens": [p.session_token for p in parents], "digest_to": digest_to}
+        return {"world": world, "rsvp_tokens": [p.session_token for p in parents], "digest_to": digest_to}
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +185,26 @@ def cluster(request, postgres, tmp_path_factory):
         postgres.drop_database(name)
 
 
+@pytest.fixture(scope="module")
+def event_id(cluster) -> str:
+    """An event of the group, made by its admin through Caddy."""
+    start = (datetime.now(UTC) + timedelta(days=5)).replace(microsecond=0)
+    with _signed_in(cluster.url, cluster.world.people["admin"].session_token) as admin:
+        made = admin.post(f"/api/groups/{cluster.world.group['id']}/events",
+                          json={"title": "Tournament", "starts_at": start.isoformat(), "location": "Park"})
+    assert made.status_code in (200, 201), made.text
+    return made.json()["id"]
+
+
+@pytest.fixture(scope="module")
+def thread_id(cluster) -> str:
+    with _signed_in(cluster.url, cluster.world.people["admin"].session_token) as admin:
+        made = admin.post(f"/api/groups/{cluster.world.group['id']}/threads",
+                          json={"title": "Carpool", "body": "Who drives?"})
+    assert made.status_code in (200, 201), made.text
+    return made.json()["thread"]["id"]
+
+
 class _Collect:
     def __init__(self):
         self.messages = []
@@ -219,7 +231,7 @@ def _logs(cluster: Cluster) -> str:
 
 
 # -- the tests ------------------------------------------------------------------------------------
-def test_a_session_made_through_caddy_works_on_both_processes(cluster):
+def test_a_session_made_through_caddy_works_on_both_processes(cluster, event_id):
     from groupbox.domain.identity import service as identity
 
     async def link():
@@ -241,11 +253,11 @@ def test_a_session_made_through_caddy_works_on_both_processes(cluster):
         with httpx.Client(base_url=server.url, cookies={"gb_session": session, "csrftoken": csrf},
                           headers={"x-csrftoken": csrf}, timeout=30) as direct:
             assert direct.get("/api/me").json()["display_name"] == cluster.world.people["member"].name
-            answer = direct.post(f"/api/events/{cluster.event_id}/rsvp", json={"status": "maybe"})
+            answer = direct.post(f"/api/events/{event_id}/rsvp", json={"status": "maybe"})
             assert answer.status_code == 200, (server.port, answer.text)
 
 
-def test_32_rsvp_clients_through_caddy_get_no_errors(cluster):
+def test_32_rsvp_clients_through_caddy_get_no_errors(cluster, event_id):
     statuses = ("yes", "no", "maybe")
 
     async def client(n: int, token: str) -> list[str]:
@@ -257,7 +269,7 @@ def test_32_rsvp_clients_through_caddy_get_no_errors(cluster):
             http.headers["x-csrftoken"] = http.cookies.get("csrftoken")
             for i in range(RSVPS_EACH):
                 try:
-                    answer = await http.post(f"/api/events/{cluster.event_id}/rsvp",
+                    answer = await http.post(f"/api/events/{event_id}/rsvp",
                                              json={"status": statuses[(n + i) % 3]})
                     if answer.status_code != 200:
                         errors.append(f"client {n}: {answer.status_code} {answer.text[:200]}")
@@ -274,7 +286,7 @@ def test_32_rsvp_clients_through_caddy_get_no_errors(cluster):
     # Every client's last answer counts once.
     last = [statuses[(n + RSVPS_EACH - 1) % 3] for n in range(RSVP_CLIENTS)]
     with _signed_in(cluster.url, cluster.world.people["admin"].session_token) as admin:
-        counts = admin.get(f"/api/events/{cluster.event_id}").json()["counts"]
+        counts = admin.get(f"/api/events/{event_id}").json()["counts"]
     for status in statuses:
         assert counts[status] >= last.count(status), counts  # the session test's "maybe" may add one
 
@@ -313,7 +325,7 @@ def test_a_change_through_one_process_shows_on_the_others_next_page_view(cluster
         assert "Bake sale" in on_b.get("/").text
 
 
-def test_a_message_posted_through_one_process_wakes_live_streams_on_the_other(cluster):
+def test_a_message_posted_through_one_process_wakes_live_streams_on_the_other(cluster, thread_id):
     world = cluster.world
 
     async def run() -> tuple[str, list[str], float]:
@@ -325,14 +337,14 @@ def test_a_message_posted_through_one_process_wakes_live_streams_on_the_other(cl
         cookies = {"gb_session": world.people["member"].session_token}
         try:
             async with httpx.AsyncClient(base_url=cluster.b.url, cookies=cookies, timeout=30) as on_b, \
-                    on_b.stream("GET", f"/live/thread/{cluster.thread_id}") as stream:
+                    on_b.stream("GET", f"/live/thread/{thread_id}") as stream:
                 assert stream.status_code == 200
                 lines = stream.aiter_lines()
                 assert await asyncio.wait_for(anext(lines), 10) == ": live"
                 await asyncio.sleep(1)  # the stream settles in its wait
                 with _signed_in(cluster.a.url, world.people["admin"].session_token) as on_a:
                     started = time.monotonic()
-                    posted = await asyncio.to_thread(on_a.post, f"/api/threads/{cluster.thread_id}/messages",
+                    posted = await asyncio.to_thread(on_a.post, f"/api/threads/{thread_id}/messages",
                                                      json={"body": "I can drive two"})
                 assert posted.status_code in (200, 201), posted.text
                 seen = []
@@ -349,7 +361,7 @@ def test_a_message_posted_through_one_process_wakes_live_streams_on_the_other(cl
     assert "event: changed" in seen and took < 5, (seen, took)
 
 
-def test_an_rsvp_through_one_process_updates_needs_you_streams_on_the_other(cluster):
+def test_an_rsvp_through_one_process_updates_needs_you_streams_on_the_other(cluster, event_id):
     """An RSVP publishes nothing itself: B's fingerprint poll (portable SQL) notices the change."""
     world = cluster.world
 
@@ -362,7 +374,7 @@ def test_an_rsvp_through_one_process_updates_needs_you_streams_on_the_other(clus
             assert await asyncio.wait_for(anext(lines), 10) == ": live"
             await asyncio.sleep(1)
             with _signed_in(cluster.a.url, world.people["admin"].session_token) as on_a:
-                answer = await asyncio.to_thread(on_a.post, f"/api/events/{cluster.event_id}/rsvp",
+                answer = await asyncio.to_thread(on_a.post, f"/api/events/{event_id}/rsvp",
                                                  json={"status": "no"})
                 assert answer.status_code == 200, answer.text
             seen = []
