@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from groupbox.access import Actor
 from groupbox.config import Config
-from groupbox.db.engine import DB
+from groupbox.domain.demo import store
 from groupbox.domain.demo.pdf import text_pdf
 from groupbox.domain.identity import service as identity
 from groupbox.timefmt import day, local, zone
@@ -93,12 +93,12 @@ def _fernet(config: Config) -> Fernet:
 
 
 async def _meta() -> dict | None:
-    row = await DB.fetchone("SELECT value FROM instance_meta WHERE key = ?", META_KEY)
-    return json.loads(row["value"]) if row else None
+    value = await store.record_get(META_KEY)
+    return json.loads(value) if value else None
 
 
 async def _save_meta(value: dict) -> None:
-    await DB.execute("INSERT INTO instance_meta (key, value) VALUES (?, ?)", META_KEY, json.dumps(value))
+    await store.record_add(META_KEY, json.dumps(value))
 
 
 async def links(config: Config, meta: dict) -> tuple[str, str]:
@@ -115,9 +115,7 @@ async def _mark_profile(meta: dict) -> str | None:
     """Coach Mark's profile (recorded since the demo shows the admin side; found by name before)."""
     if meta.get("mark"):
         return meta["mark"]
-    row = await DB.fetchone("SELECT profile_id FROM member WHERE group_id = ? AND display_name = ? AND status = 'active'",
-                            (meta.get("groups") or {}).get("fc", ""), MARK)
-    return row["profile_id"] if row else None
+    return await store.active_profile_named((meta.get("groups") or {}).get("fc", ""), MARK)
 
 
 async def doors(config: Config, meta: dict) -> dict[str, str | None]:
@@ -176,8 +174,9 @@ class Loader:
             result = await invites.invite_claim(token, name, actor=actor, user_agent="Demo browser",
                                                 ip="demo", rate="100000/minute")
         if name not in self.people:
-            member = await DB.fetchone("SELECT profile_id FROM member WHERE id = ?", result.member_id)
-            self.people[name] = member["profile_id"]
+            from groupbox.domain.groups import service as groups
+
+            self.people[name] = (await groups.member_row(result.member_id))["profile_id"]
         self.members[(key, name)] = result.member_id
         return result.member_id
 
