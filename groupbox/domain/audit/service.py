@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from groupbox.access import Actor, require
-from groupbox.db.engine import DB
+from groupbox.domain.audit import store
 from groupbox.util import new_id, now
 
 
@@ -18,19 +18,11 @@ async def record(
     target_name: str = "",
     detail: str = "",
 ) -> None:
-    await DB.execute(
-        "INSERT INTO audit_entry (id, group_id, actor_profile_id, actor_name, action, target_type,"
-        " target_id, target_name, detail, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        new_id(),
-        group_id,
-        actor.profile_id if actor else None,
-        (actor_name if actor_name is not None else (_member_name(actor, group_id) if actor else "groupbox")),
-        action,
-        target_type,
-        target_id,
-        target_name[:120],
-        detail[:2000],
-        now(),
+    await store.entry_add(
+        entry_id=new_id(), group_id=group_id, actor_profile_id=actor.profile_id if actor else None,
+        actor_name=actor_name if actor_name is not None else (_member_name(actor, group_id) if actor else "groupbox"),
+        action=action, target_type=target_type, target_id=target_id, target_name=target_name[:120],
+        detail=detail[:2000], created_at=now(),
     )
 
 
@@ -42,8 +34,4 @@ def _member_name(actor: Actor, group_id: str | None) -> str:
 async def group_log(actor: Actor, group: dict, limit: int = 200) -> list[dict]:
     """The group's audit entries, newest first; admins only."""
     require(actor, "group.admin", group)
-    return await DB.fetch(
-        "SELECT * FROM audit_entry WHERE group_id = ? ORDER BY created_at DESC LIMIT ?",
-        group["id"],
-        limit,
-    )
+    return await store.entries_of_group(group["id"], limit)

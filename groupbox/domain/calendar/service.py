@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from groupbox.access import Actor, require_whole_profile
-from groupbox.db.engine import DB
+from groupbox.domain.calendar import store
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import N_, _, translator
 from groupbox.util import as_utc, now, token_hash
@@ -120,8 +120,7 @@ async def feed_token(actor: Actor, instance_secret: str) -> str:
     """The person's feed token (created on first use). The feed shows every group of the profile,
     so a device signed in to one group has none."""
     require_whole_profile(actor)
-    profile = await DB.fetchone("SELECT ics_secret FROM profile WHERE id = ?", actor.profile_id)
-    person_secret = profile["ics_secret"] if profile else None
+    person_secret = await store.feed_secret(actor.profile_id)
     if not person_secret:
         return await reset_feed(actor, instance_secret)
     return _derive(instance_secret, actor.profile_id, person_secret)
@@ -132,18 +131,17 @@ async def reset_feed(actor: Actor, instance_secret: str) -> str:
     require_whole_profile(actor)
     person_secret = secrets.token_urlsafe(24)
     token = _derive(instance_secret, actor.profile_id, person_secret)
-    await DB.execute("UPDATE profile SET ics_secret = ?, ics_token_hash = ? WHERE id = ?", person_secret,
-                     token_hash(token), actor.profile_id)
+    await store.feed_set(actor.profile_id, person_secret, token_hash(token))
     return token
 
 
 async def actor_for_feed(token: str) -> Actor:
     from groupbox.domain.identity import service as identity
 
-    row = await DB.fetchone("SELECT id FROM profile WHERE ics_token_hash = ?", token_hash(token or ""))
-    if row is None:
+    profile_id = await store.feed_profile_id(token_hash(token or ""))
+    if profile_id is None:
         raise NotFound("Not found")
-    return await identity.load_actor(row["id"])
+    return await identity.load_actor(profile_id)
 
 
 def _description(row: dict, gettext) -> str:

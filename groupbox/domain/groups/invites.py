@@ -26,6 +26,7 @@ from groupbox.db.engine import DB
 from groupbox.domain import areas
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import service as groups_service
+from groupbox.domain.groups import store
 from groupbox.domain.groups.service import ASSIGNABLE_ROLES, group_get, group_row, member_count
 from groupbox.domain.identity import ratelimit
 from groupbox.domain.identity import service as identity
@@ -117,12 +118,11 @@ async def invite_create(actor: Actor, group_id: str, *, max_uses=None, expires_i
     invite_id = new_id()
     stamp = now()
     async with DB.write():
-        await DB.execute(
-            "INSERT INTO invite (id, group_id, token_hash, role, max_uses, needs_approval, label, created_by,"
-            " created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            invite_id, group_id, token_hash(token), options["role"], options["max_uses"], options["needs_approval"],
-            " ".join((label or "").split())[:80], me.member_id if me else None, stamp,
-            stamp + timedelta(hours=options["hours"]),
+        await store.invite_add(
+            invite_id=invite_id, group_id=group_id, token_hash=token_hash(token), role=options["role"],
+            max_uses=options["max_uses"], needs_approval=options["needs_approval"],
+            label=" ".join((label or "").split())[:80], created_by=me.member_id if me else None, created_at=stamp,
+            expires_at=stamp + timedelta(hours=options["hours"]),
         )
         await audit.record("invite.create", actor=actor, group_id=group_id, target_type="invite",
                            actor_name=None if me else f"{actor.display_name} (server owner)",
@@ -130,7 +130,7 @@ async def invite_create(actor: Actor, group_id: str, *, max_uses=None, expires_i
                            detail=f"uses={options['max_uses'] or 'unlimited'} hours={options['hours']}"
                                   f" role={options['role']} approval={options['needs_approval']}"
                                   + (" from shell" if actor.shell else ""))
-    return await DB.fetchone("SELECT * FROM invite WHERE id = ?", invite_id), token
+    return await store.invite_get(invite_id), token
 
 
 def invite_state(invite: dict) -> str:
@@ -147,18 +147,8 @@ async def invites_list(actor: Actor, group_id: str) -> list[dict]:
     """Every invite with its creator, state and who joined through it (the invite graph)."""
     group = await group_get(actor, group_id)
     require(actor, "group.admin", group)
-    invites = await DB.fetch(
-        "SELECT i.*, c.display_name AS created_by_name,"
-        " (SELECT COUNT(DISTINCT v.browser) FROM invite_view v WHERE v.invite_id = i.id) AS opened"
-        " FROM invite i LEFT JOIN member c ON c.id = i.created_by"
-        " WHERE i.group_id = ? ORDER BY i.created_at DESC",
-        group_id,
-    )
-    joined = await DB.fetch(
-        "SELECT id, display_name, invite_id, status, role FROM member WHERE group_id = ? AND invite_id IS NOT NULL"
-        " ORDER BY joined_at",
-        group_id,
-    )
+    invites = await store.invites_of_group(group_id)
+    joined = await store.members_joined_by_invite(group_id)
     by_invite: dict[str, list[dict]] = {}
     for member in joined:
         by_invite.setdefault(member["invite_id"], []).append(member)
@@ -168,18 +158,20 @@ async def invites_list(actor: Actor, group_id: str) -> list[dict]:
     return invites
 
 
-async def invite_revoke(actor: Actor, invite_id: str) -> None:
-    invite = await DB.fetchone("SELECT * FROM invite WHERE id = ?", invite_id)
+async def invite_revoke(actor: Actor, invite_id: str) -> str:
+    """Switch an invite off (admins); returns its group's id."""
+    invite = await store.invite_get(invite_id)
     if invite is None:
         raise NotFound(_("Not found"))
     group = await group_get(actor, invite["group_id"])
     require(actor, "group.admin", group)
     if invite["revoked_at"] is not None:
-        return
+        return group["id"]
     async with DB.write():
-        await DB.execute("UPDATE invite SET revoked_at = ? WHERE id = ?", now(), invite_id)
+        await store.invite_revoke(invite_id, now())
         await audit.record("invite.revoke", actor=actor, group_id=group["id"], target_type="invite",
                            target_id=invite_id, target_name=invite["label"] or invite["role"])
+    return group["id"]
 
 
 def _gone_message(state: str) -> str:
@@ -192,7 +184,7 @@ def _gone_message(state: str) -> str:
 
 async def invite_by_token(token: str) -> tuple[dict, dict]:
     """(invite, group) for a usable token; NotFound for unknown, Gone for spent ones."""
-    invite = await DB.fetchone("SELECT * FROM invite WHERE token_hash = ?", token_hash(token or ""))
+    invite = await store.invite_by_token_hash(token_hash(token or ""))
     if invite is None:
         raise NotFound(_("We don't know this invite link. Check that it was copied completely, or ask the admin "
                          "who sent it for a new one."))
@@ -204,11 +196,7 @@ async def invite_by_token(token: str) -> tuple[dict, dict]:
 
 async def record_view(invite_id: str, browser: str) -> None:
     """A browser opened the join page (SPEC §15.1 "opened"): recorded once, nothing spent."""
-    await DB.execute(
-        "INSERT INTO invite_view (id, invite_id, browser, viewed_at) VALUES (?,?,?,?)"
-        " ON CONFLICT (invite_id, browser) DO NOTHING",
-        new_id(), invite_id, token_hash(browser)[:32], now(),
-    )
+    await store.invite_view_add(new_id(), invite_id, token_hash(browser)[:32], now())
 
 
 async def invite_preview(token: str, browser: str | None = None) -> dict:
@@ -243,18 +231,10 @@ async def invite_claim(token: str, display_name: str, *, actor: Actor | None, us
             refusal = await join_refusal(actor, group["id"])
             if refusal:
                 raise Forbidden(refusal)
-            existing = await DB.fetchone(
-                "SELECT id, status FROM member WHERE group_id = ? AND profile_id = ? AND status IN ('active','pending')",
-                group["id"], actor.profile_id,
-            )
+            existing = await store.member_open_of_profile(group["id"], actor.profile_id)
             if existing:
                 return ClaimResult(existing["id"], group["id"], existing["status"], None, already_member=True)
-        spent = await DB.execute(
-            "UPDATE invite SET uses = uses + 1 WHERE id = ? AND revoked_at IS NULL"
-            " AND (max_uses IS NULL OR uses < max_uses)",
-            invite["id"],
-        )
-        if spent != 1:
+        if not await store.invite_spend(invite["id"]):
             raise Gone(_gone_message("used up"))
         session_token = None
         if actor is None:
@@ -265,11 +245,8 @@ async def invite_claim(token: str, display_name: str, *, actor: Actor | None, us
         member_id = new_id()
         status = "pending" if invite["needs_approval"] else "active"
         await groups_service.bump(group["id"])
-        await DB.execute(
-            "INSERT INTO member (id, group_id, profile_id, display_name, role, status, invite_id, joined_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            member_id, group["id"], profile_id, name, invite["role"], status, invite["id"], now(),
-        )
+        await store.member_add(member_id=member_id, group_id=group["id"], profile_id=profile_id, display_name=name,
+                               role=invite["role"], status=status, invite_id=invite["id"], joined_at=now())
         await audit.record("member.join" if status == "active" else "member.request", actor_name=name,
                            group_id=group["id"], target_type="member", target_id=member_id, target_name=name,
                            detail=f"invite {invite['id']}")
@@ -279,14 +256,7 @@ async def invite_claim(token: str, display_name: str, *, actor: Actor | None, us
 async def answerable_event(group: dict) -> dict | None:
     """Join and answer (the join page): the group's next event that asks for RSVPs and can still be
     answered — not cancelled, not started, its deadline ahead. Title and times only."""
-    stamp = now()
-    row = await DB.fetchone(
-        "SELECT id, title, starts_at, location, rsvp_deadline FROM event WHERE group_id = ? AND rsvp_required = 1"
-        " AND deleted_at IS NULL AND cancelled_at IS NULL AND starts_at > ?"
-        " AND (rsvp_deadline IS NULL OR rsvp_deadline > ?) ORDER BY starts_at, id LIMIT 1",
-        group["id"], stamp, stamp,
-    )
-    return row
+    return await store.next_answerable_event(group["id"], now())
 
 
 @dataclass(frozen=True)
@@ -317,10 +287,9 @@ async def invite_claim_and_answer(token: str, display_name: str, event_id: str, 
                                 session_days=session_days)
     if result.status != "active":
         return result, Answer(None, None, _("An admin lets you in first; then you can answer."))
-    event = await DB.fetchone("SELECT group_id FROM event WHERE id = ? AND deleted_at IS NULL", event_id or "")
-    if event is None or event["group_id"] != result.group_id:
+    if await store.event_group_id(event_id or "") != result.group_id:
         return result, Answer(None, None, _("That event is not in this group any more."))
-    member = await DB.fetchone("SELECT profile_id FROM member WHERE id = ?", result.member_id)
+    member = await store.member_get(result.member_id)
     joined = await identity.load_actor(member["profile_id"])
     try:
         done = await rsvps.rsvp(joined, event_id, answer)
@@ -330,8 +299,4 @@ async def invite_claim_and_answer(token: str, display_name: str, event_id: str, 
 
 
 async def pending_membership(actor: Actor, group_id: str) -> dict | None:
-    return await DB.fetchone(
-        "SELECT m.*, g.name AS group_name FROM member m JOIN grp g ON g.id = m.group_id"
-        " WHERE m.group_id = ? AND m.profile_id = ? AND m.status = 'pending'",
-        group_id, actor.profile_id,
-    )
+    return await store.member_pending_of_profile(group_id, actor.profile_id)

@@ -22,6 +22,8 @@ from groupbox.access import RANK, ROLES, Actor, can, require
 from groupbox.db.engine import DB
 from groupbox.domain import areas
 from groupbox.domain.audit import service as audit
+from groupbox.domain.groups import store
+from groupbox.domain.identity import passkeys
 from groupbox.domain.identity import service as identity
 from groupbox.domain.notify import service as notify
 from groupbox.errors import Conflict, Forbidden, Invalid, NotFound
@@ -70,13 +72,12 @@ def clean_role(raw: str | None, field: str = "role") -> str:
 
 async def next_color_index() -> int:
     """Groups get the palette's colours in turn, so a person's first eight groups never share one."""
-    row = await DB.fetchone("SELECT COUNT(*) AS n FROM grp")
-    return row["n"] % 8
+    return await store.group_count() % 8
 
 
 # -- groups -------------------------------------------------------------------------------------
 async def group_row(group_id: str) -> dict | None:
-    return await DB.fetchone("SELECT * FROM grp WHERE id = ?", group_id)
+    return await store.group_get(group_id)
 
 
 async def group_get(actor: Actor | None, group_id: str) -> dict:
@@ -98,36 +99,20 @@ async def group_create(actor: Actor, name: str, purpose: str = "", timezone: str
     group_id = new_id()
     stamp = now()
     async with DB.write():
-        await DB.execute(
-            "INSERT INTO grp (id, name, purpose, timezone, color_index, created_by_id, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            group_id, clean_name, clean_purp, tz, await next_color_index(), actor.profile_id, stamp, stamp,
-        )
-        member_id = new_id()
-        await DB.execute(
-            "INSERT INTO member (id, group_id, profile_id, display_name, role, status, joined_at)"
-            " VALUES (?,?,?,?,'owner','active',?)",
-            member_id, group_id, actor.profile_id, actor.display_name, stamp,
-        )
+        await store.group_add(group_id=group_id, name=clean_name, purpose=clean_purp, timezone=tz,
+                              color_index=await next_color_index(), created_by_id=actor.profile_id, created_at=stamp)
+        await store.member_add(member_id=new_id(), group_id=group_id, profile_id=actor.profile_id,
+                               display_name=actor.display_name, role="owner", status="active", joined_at=stamp)
         await audit.record("group.create", actor=actor, actor_name=actor.display_name, group_id=group_id,
                            target_type="group", target_id=group_id, target_name=clean_name)
     return await group_row(group_id)
-
-
-_GROUPS_WITH_COUNT = ("SELECT g.*, (SELECT COUNT(*) FROM member m WHERE m.group_id = g.id AND m.status = 'active')"
-                      " AS member_count FROM grp g")
 
 
 async def groups_for(actor: Actor) -> list[dict]:
     """The actor's groups with their role and member count, by name."""
     if not actor.memberships:
         return []
-    ids = list(actor.memberships)
-    marks = ",".join("?" * len(ids))
-    rows = await DB.fetch(
-        f"{_GROUPS_WITH_COUNT} WHERE g.id IN ({marks}) ORDER BY g.name COLLATE NOCASE",
-        *ids,
-    )
+    rows = await store.groups_with_member_count(list(actor.memberships))
     for row in rows:
         membership = actor.memberships[row["id"]]
         row["my_role"] = membership.role
@@ -140,7 +125,7 @@ async def groups_visible(actor: Actor) -> list[dict]:
     """Every group on this server the actor may see, with its member count, by name: all of them
     for the server's shell (`access.SHELL_ACTIONS`, the CLI's `groupbox groups`), one's own for
     anyone else."""
-    rows = await DB.fetch(f"{_GROUPS_WITH_COUNT} ORDER BY g.name COLLATE NOCASE")
+    rows = await store.groups_with_member_count()
     return [row for row in rows if can(actor, "group.view", row)]
 
 
@@ -173,10 +158,9 @@ async def group_update(actor: Actor, group_id: str, **changes: Any) -> dict:
     if not values:
         return group
     values["updated_at"] = now()
-    assignments = ", ".join(f"{key} = ?" for key in values)
     async with DB.write():
         await bump(group_id)
-        await DB.execute(f"UPDATE grp SET {assignments} WHERE id = ?", *values.values(), group_id)
+        await store.group_set(group_id, values)
         await audit.record("group.update", actor=actor, group_id=group_id, target_type="group", target_id=group_id,
                            target_name=values.get("name", group["name"]),
                            detail=", ".join(k for k in values if k != "updated_at"))
@@ -188,18 +172,18 @@ async def resolve_group_ref(ref: str) -> dict:
     row = await group_row(ref)
     if row:
         return row
-    rows = await DB.fetch("SELECT id, name FROM grp WHERE name = ?", ref)
-    if not rows:
+    ids = await store.group_ids_named(ref)
+    if not ids:
         raise NotFound(_("No group with id or name {ref!r}.", ref=ref))
-    if len(rows) > 1:
-        raise Invalid(_("Several groups are called {ref!r}; use an id: {ids}", ref=ref,
-                        ids=", ".join(r["id"] for r in rows)), field="group")
-    return await group_row(rows[0]["id"])
+    if len(ids) > 1:
+        raise Invalid(_("Several groups are called {ref!r}; use an id: {ids}", ref=ref, ids=", ".join(ids)),
+                      field="group")
+    return await group_row(ids[0])
 
 
 # -- members ------------------------------------------------------------------------------------
 async def member_row(member_id: str) -> dict | None:
-    return await DB.fetchone("SELECT * FROM member WHERE id = ?", member_id)
+    return await store.member_get(member_id)
 
 
 async def _member_in_group(group_id: str, member_id: str) -> dict:
@@ -213,17 +197,8 @@ async def members_list(actor: Actor, group_id: str) -> list[dict]:
     """Active members for everyone in the group; admins also see who waits for approval.
     Ordered by role, then name."""
     group = await group_get(actor, group_id)
-    statuses = ("active", "pending") if can(actor, "group.admin", group) else ("active",)
-    marks = ",".join("?" * len(statuses))
-    rows = await DB.fetch(
-        f"SELECT m.id, m.display_name, m.role, m.status, m.joined_at, m.notifications_on, m.invite_id,"
-        f" m.profile_id IS NOT NULL AS has_access, p.email_verified_at IS NOT NULL AS verified,"
-        f" COALESCE(p.is_owner, 0) AS instance_owner,"
-        f" EXISTS (SELECT 1 FROM passkey k WHERE k.profile_id = m.profile_id) AS has_passkey"
-        f" FROM member m LEFT JOIN profile p ON p.id = m.profile_id"
-        f" WHERE m.group_id = ? AND m.status IN ({marks})",
-        group_id, *statuses,
-    )
+    statuses = ["active", "pending"] if can(actor, "group.admin", group) else ["active"]
+    rows = await store.member_list(group_id, statuses)
     rows.sort(key=lambda r: (r["status"] != "pending", -RANK.get(r["role"], 0), r["display_name"].lower()))
     return rows
 
@@ -235,14 +210,13 @@ async def member_rename(actor: Actor, group_id: str, display_name: str | None) -
     name = identity.clean_display_name(display_name)
     if name != me.display_name:
         async with DB.write():
-            await DB.execute("UPDATE member SET display_name = ? WHERE id = ?", name, me.member_id)
+            await store.member_set_name(me.member_id, name)
             await bump(group_id)
     return name
 
 
 async def member_count(group_id: str) -> int:
-    row = await DB.fetchone("SELECT COUNT(*) AS n FROM member WHERE group_id = ? AND status = 'active'", group_id)
-    return row["n"]
+    return await store.member_count_active(group_id)
 
 
 async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str) -> dict:
@@ -267,9 +241,9 @@ async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str
             if target["status"] != "active":
                 raise Conflict(_("Approve this person before handing over ownership."))
         await bump(group_id)
-        await DB.execute("UPDATE member SET role = ? WHERE id = ?", new_role, member_id)
+        await store.member_set_role(member_id, new_role)
         if new_role == "owner":
-            await DB.execute("UPDATE member SET role = 'admin' WHERE id = ?", me["id"])
+            await store.member_set_role(me["id"], "admin")
             await audit.record("owner.transfer", actor=actor, group_id=group_id, target_type="member",
                                target_id=member_id, target_name=target["display_name"])
         else:
@@ -282,7 +256,7 @@ async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str
 async def bump(group_id: str) -> None:
     """A change to the group itself (members, roles, settings) takes the next change number,
     like any object does, so caches and "changed since" notice it."""
-    await DB.execute("UPDATE grp SET seq = seq + 1, updated_at = ? WHERE id = ?", now(), group_id)
+    await store.group_bump(group_id, now())
 
 
 async def end_membership(member: dict, status: str) -> None:
@@ -290,7 +264,7 @@ async def end_membership(member: dict, status: str) -> None:
     places, tasks) goes through the member-left hooks, in the caller's transaction if any."""
     async with DB.write():
         await bump(member["group_id"])
-        await DB.execute("UPDATE member SET status = ?, left_at = ? WHERE id = ?", status, now(), member["id"])
+        await store.member_end(member["id"], status, now())
         for hook in areas.member_left_hooks():
             await hook(member["id"])
 
@@ -304,7 +278,7 @@ async def member_remove(actor: Actor, group_id: str, member_id: str) -> None:
     async with DB.write():
         await end_membership(target, "removed")
         # Barred: their devices and profile cannot rejoin through an invite until let back in.
-        await DB.execute("UPDATE member SET barred_at = left_at WHERE id = ?", member_id)
+        await store.member_bar(member_id)
         await audit.record("member.remove", actor=actor, group_id=group_id, target_type="member",
                            target_id=member_id, target_name=target["display_name"])
 
@@ -313,10 +287,7 @@ async def members_barred(actor: Actor, group_id: str) -> list[dict]:
     """People an admin removed, who cannot rejoin through an invite (admins only), newest first."""
     group = await group_get(actor, group_id)
     require(actor, "group.admin", group)
-    return await DB.fetch(
-        "SELECT id, display_name, role, barred_at FROM member WHERE group_id = ? AND status = 'removed'"
-        " AND barred_at IS NOT NULL ORDER BY barred_at DESC", group_id,
-    )
+    return await store.members_barred(group_id)
 
 
 async def member_let_back_in(actor: Actor, group_id: str, member_id: str) -> None:
@@ -327,7 +298,7 @@ async def member_let_back_in(actor: Actor, group_id: str, member_id: str) -> Non
         target = await member_row(member_id)
         if target is None or target["group_id"] != group_id or target["barred_at"] is None:
             raise NotFound(_("That person is not on the removed list."))
-        await DB.execute("UPDATE member SET barred_at = NULL WHERE id = ?", member_id)
+        await store.member_unbar(member_id)
         await audit.record("member.let_back_in", actor=actor, group_id=group_id, target_type="member",
                            target_id=member_id, target_name=target["display_name"])
 
@@ -336,11 +307,7 @@ async def barred_from(profile_id: str | None, group_id: str) -> bool:
     """Did an admin remove this profile from the group (and not let it back in)?"""
     if profile_id is None:
         return False
-    row = await DB.fetchone(
-        "SELECT 1 AS barred FROM member WHERE group_id = ? AND profile_id = ? AND barred_at IS NOT NULL LIMIT 1",
-        group_id, profile_id,
-    )
-    return row is not None
+    return await store.profile_barred(group_id, profile_id)
 
 
 async def member_approve(actor: Actor, group_id: str, member_id: str, approve: bool = True) -> None:
@@ -352,9 +319,9 @@ async def member_approve(actor: Actor, group_id: str, member_id: str, approve: b
     async with DB.write():
         await bump(group_id)
         if approve:
-            await DB.execute("UPDATE member SET status = 'active', joined_at = ? WHERE id = ?", now(), member_id)
+            await store.member_activate(member_id, now())
         else:
-            await DB.execute("UPDATE member SET status = 'removed', left_at = ? WHERE id = ?", now(), member_id)
+            await store.member_end(member_id, "removed", now())
         await audit.record("member.approve" if approve else "member.decline", actor=actor, group_id=group_id,
                            target_type="member", target_id=member_id, target_name=target["display_name"])
 
@@ -370,15 +337,12 @@ async def member_reset_access(actor: Actor, group_id: str, member_id: str) -> No
         raise Forbidden(_("The owner's access cannot be reset by others."))
     async with DB.write():
         profile_id = target["profile_id"]
-        await DB.execute("UPDATE member SET profile_id = NULL WHERE id = ?", member_id)
+        await store.member_set_profile(member_id, None)
         if profile_id:
-            others = await DB.fetchone(
-                "SELECT COUNT(*) AS n FROM member WHERE profile_id = ? AND status IN ('active','pending')", profile_id
-            )
+            others = await store.open_membership_count(profile_id)
             profile = await identity.get_profile(profile_id)
-            if others["n"] == 0 and profile and not profile["is_owner"]:
-                devices = await DB.fetch("SELECT id FROM device WHERE profile_id = ? AND revoked_at IS NULL", profile_id)
-                await identity.revoke_devices([d["id"] for d in devices])
+            if others == 0 and profile and not profile["is_owner"]:
+                await identity.revoke_devices(await store.device_ids_active(profile_id))
         await audit.record("member.reset_access", actor=actor, group_id=group_id, target_type="member",
                            target_id=member_id, target_name=target["display_name"])
 
@@ -401,8 +365,7 @@ async def member_resend_access(actor: Actor, group_id: str, member_id: str) -> s
     if profile is not None and profile["email_verified_at"] is not None:
         raise Conflict(_("{name} has a confirmed email address: ask them to use \"Lost access?\" on the start "
                          "page, so the link goes to them and nobody else.", name=target["display_name"]))
-    if profile is not None and await DB.fetchone("SELECT 1 AS yes FROM passkey WHERE profile_id = ? LIMIT 1",
-                                                 profile["id"]):
+    if profile is not None and await passkeys.has_passkey(profile["id"]):
         raise Conflict(_("{name} has a passkey: ask them to sign in with it (\"Sign in with a passkey\" on the "
                          "start page), so nobody else can.", name=target["display_name"]))
     async with DB.write():

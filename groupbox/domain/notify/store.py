@@ -208,3 +208,42 @@ async def pref_any_loud(profile_id: str, categories: list[str]) -> bool:
         f" AND category IN ({_marks(categories)})", profile_id, *categories,
     )
     return row is not None
+
+
+# -- a person's data (export and erasure, identity/mydata.py) ------------------------------------
+async def notifications_export(profile_id: str) -> list[dict]:
+    """Titles only: a notification's body quotes what someone else wrote."""
+    return await DB.fetch("SELECT id, group_id, category, title, url, created_at, read_at FROM notification"
+                          " WHERE profile_id = ? ORDER BY created_at, id", profile_id)
+
+
+async def notification_bodies_clear_by_url(group_id: str, url_suffix: str) -> int:
+    """Blank the body of the group's notifications whose link ends with `url_suffix` (they quote
+    an erased message)."""
+    return await DB.execute("UPDATE notification SET body = '' WHERE group_id = ? AND lower(url) LIKE lower(?)",
+                            group_id, f"%{url_suffix}")
+
+
+async def notification_bodies_clear_about(object_type: str, object_ids: list[str]) -> int:
+    """Blank the body of notifications about these objects (they quote erased text)."""
+    if not object_ids:
+        return 0
+    return await DB.execute(f"UPDATE notification SET body = '' WHERE object_type = ? AND object_id IN"
+                            f" ({_marks(object_ids)})", object_type, *object_ids)
+
+
+async def notifications_replace_name(group_id: str, old: str, new: str) -> int:
+    """An erased person's name, wherever the group's notifications quote it, becomes `new`."""
+    return await DB.execute("UPDATE notification SET title = REPLACE(title, ?, ?), body = REPLACE(body, ?, ?)"
+                            " WHERE group_id = ?", old, new, old, new, group_id)
+
+
+async def notifications_delete_for_member(member_id: str) -> int:
+    return await DB.execute("DELETE FROM notification WHERE member_id = ?", member_id)
+
+
+async def notifications_delete_for_profile(profile_id: str) -> int:
+    """A profile's notifications and its choices of how to be told."""
+    count = await DB.execute("DELETE FROM notification WHERE profile_id = ?", profile_id)
+    await DB.execute("DELETE FROM notification_pref WHERE profile_id = ?", profile_id)
+    return count

@@ -226,11 +226,8 @@ async def group_invite_create(request: Request, actor: Actor, group_id: str) -> 
 
 @post("/invites/{invite_id:str}/revoke", guards=SIGNED_IN, include_in_schema=False)
 async def invite_revoke(request: Request, actor: Actor, invite_id: str) -> Redirect:
-    from groupbox.db.engine import DB
-
-    row = await DB.fetchone("SELECT group_id FROM invite WHERE id = ?", invite_id)
-    await invite_service.invite_revoke(actor, invite_id)
-    return redirect(request, f"/groups/{row['group_id']}/admin", _("Invite switched off."))
+    group_id = await invite_service.invite_revoke(actor, invite_id)
+    return redirect(request, f"/groups/{group_id}/admin", _("Invite switched off."))
 
 
 @get("/groups/{group_id:str}/audit", guards=SIGNED_IN, include_in_schema=False)
