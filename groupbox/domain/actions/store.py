@@ -35,11 +35,13 @@ def _marks(values: list) -> str:
     return ",".join("?" * len(values))
 
 
-def _mine(pairs: list[tuple[str, str]]) -> tuple[str, list[str]]:
-    """A CTE of my (group, member) pairs, so every "have I answered?" probe is one primary-key
-    lookup instead of one query per membership. Typed: PostgreSQL cannot type a bare VALUES list."""
+async def _fetch_mine(pairs: list[tuple[str, str]], sql: str, *params) -> list[dict]:
+    """`sql` with `mine`, a CTE of my (group, member) pairs, so every "have I answered?" probe is one
+    primary-key lookup instead of one query per membership. Typed: PostgreSQL cannot type a bare
+    VALUES list of parameters."""
     values = ",".join("(CAST(? AS TEXT), CAST(? AS TEXT))" for _ in pairs)
-    return f"WITH mine(group_id, member_id) AS (VALUES {values}) ", [v for pair in pairs for v in pair]
+    return await DB.fetch(f"WITH mine(group_id, member_id) AS (VALUES {values}) {sql}",
+                          *[v for pair in pairs for v in pair], *params)
 
 
 # -- the visit ----------------------------------------------------------------------------------
@@ -109,14 +111,13 @@ async def official_latest(group_ids: list[str], limit: int) -> list[dict]:
 
 async def catch_up_threads(pairs: list[tuple[str, str]], since: datetime) -> list[dict]:
     """Per (group, thread): how many messages others posted since `since`, and the latest."""
-    mine, params = _mine(pairs)
-    return await DB.fetch(
-        mine + "SELECT m.group_id, m.thread_id AS id, t.title, COUNT(*) AS count, MAX(m.created_at) AS latest"
+    return await _fetch_mine(
+        pairs, "SELECT m.group_id, m.thread_id AS id, t.title, COUNT(*) AS count, MAX(m.created_at) AS latest"
         " FROM mine JOIN message m ON m.group_id = mine.group_id JOIN thread t ON t.id = m.thread_id"
         " WHERE m.created_at > ? AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
         " AND (m.author_id IS NULL OR m.author_id != mine.member_id) AND m.source = 'post'"
         " GROUP BY m.group_id, m.thread_id, t.title",
-        *params, since,
+        since,
     )
 
 
@@ -131,50 +132,44 @@ async def mention_counts(member_ids: list[str], since: datetime) -> dict[str, in
 # -- what needs me --------------------------------------------------------------------------------
 async def rsvps_missing(pairs: list[tuple[str, str]], reference: datetime) -> list[dict]:
     """RSVP-required events ahead, not cancelled, still answerable, that I have not answered."""
-    mine, params = _mine(pairs)
-    return await DB.fetch(
-        mine + "SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at"
+    return await _fetch_mine(
+        pairs, "SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at"
         " FROM mine JOIN event e ON e.group_id = mine.group_id"
         " WHERE e.rsvp_required = TRUE AND e.cancelled_at IS NULL"
         " AND e.deleted_at IS NULL AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
         " AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id = mine.member_id)",
-        *params, reference, reference,
+        reference, reference,
     )
 
 
 async def announcements_unacked(pairs: list[tuple[str, str]]) -> list[dict]:
-    mine, params = _mine(pairs)
-    return await DB.fetch(
-        mine + "SELECT a.id, a.group_id, a.title, a.official, a.urgent, a.created_at"
+    return await _fetch_mine(
+        pairs, "SELECT a.id, a.group_id, a.title, a.official, a.urgent, a.created_at"
         " FROM mine JOIN announcement a ON a.group_id = mine.group_id"
         " WHERE a.ack_required = TRUE AND a.deleted_at IS NULL"
         " AND (a.author_id IS NULL OR a.author_id != mine.member_id)"
         " AND NOT EXISTS (SELECT 1 FROM announcement_ack k WHERE k.announcement_id = a.id"
         " AND k.member_id = mine.member_id)",
-        *params,
     )
 
 
 async def files_unacked(pairs: list[tuple[str, str]]) -> list[dict]:
-    mine, params = _mine(pairs)
-    return await DB.fetch(
-        mine + "SELECT f.id, f.group_id, f.display_name, f.content_type, f.created_at"
+    return await _fetch_mine(
+        pairs, "SELECT f.id, f.group_id, f.display_name, f.content_type, f.created_at"
         " FROM mine JOIN file f ON f.group_id = mine.group_id"
         " WHERE f.ack_required = TRUE AND f.deleted_at IS NULL AND f.source != 'import'"
         " AND (f.uploader_id IS NULL OR f.uploader_id != mine.member_id)"
         " AND NOT EXISTS (SELECT 1 FROM file_ack k WHERE k.file_id = f.id AND k.member_id = mine.member_id)",
-        *params,
     )
 
 
 async def polls_unvoted(pairs: list[tuple[str, str]], reference: datetime) -> list[dict]:
-    mine, params = _mine(pairs)
-    return await DB.fetch(
-        mine + "SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at"
+    return await _fetch_mine(
+        pairs, "SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at"
         " FROM mine JOIN poll p ON p.group_id = mine.group_id"
         " WHERE p.deleted_at IS NULL AND p.closed_at IS NULL AND (p.closes_at IS NULL OR p.closes_at > ?)"
         " AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id = mine.member_id)",
-        *params, reference,
+        reference,
     )
 
 
