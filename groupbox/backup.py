@@ -40,10 +40,16 @@ from typing import IO
 from groupbox import __version__, scratch
 from groupbox.backup_seal import BackupError, Encrypting, fingerprint_of, sign, signing_key
 from groupbox.config import CONFIG_FILE, DB_FILE, Config
+from groupbox.db import ledger
+from groupbox.db.engine import snapshot
 from groupbox.instance import SIGNING_KEY, is_initialised
 from groupbox.util import create_private
 
 __all__ = ["BackupError", "backup", "nightly", "prune"]
+
+# Backups hold the SQLite database; a PostgreSQL server's database is the database admin's to
+# back up (CONTRIBUTING.md, "PostgreSQL status").
+ON_POSTGRES = "groupbox backup covers the SQLite database; on PostgreSQL use pg_dump (see README)"
 
 FORMAT = 2
 MANIFEST = "manifest.json"
@@ -76,23 +82,13 @@ def default_path(config: Config, at: datetime | None = None, *, encrypted: bool 
 
 
 def _snapshot_database(db_path: Path, target: Path) -> list[str]:
-    """Copy the live database with the online backup API; returns its applied migrations.
-
-    In one step: in WAL mode that is one read transaction, a consistent snapshot that never
-    blocks the server's writers (they append to the WAL meanwhile). Copying in several steps
-    would restart from the first page after every write from the server, and a busy server
-    would keep a large backup from ever finishing."""
-    source = sqlite3.connect(db_path, timeout=30)
-    copy = sqlite3.connect(target)
+    """Copy the live database (`engine.snapshot`: one read transaction, writers never wait);
+    returns its applied migrations."""
     try:
-        source.backup(copy)
-        rows = copy.execute("SELECT id FROM schema_migration ORDER BY id").fetchall()
+        snapshot(db_path, target)
+        return ledger.applied(target)
     except sqlite3.Error as exc:
         raise BackupError(f"cannot copy the database: {exc}") from None
-    finally:
-        copy.close()
-        source.close()
-    return [row[0] for row in rows]
 
 
 def _data_files(config: Config) -> list[tuple[str, Path]]:
@@ -191,7 +187,9 @@ def backup(config: Config, dest: Path | None = None, *, passphrase: str | None =
     """Write a signed snapshot of the data folder to `dest` (a file ending .tar.gz, .tgz or
     .tar.gz.enc, or a folder to put it in; default DATA/backups/groupbox-<UTC time>.tar.gz),
     encrypted when a passphrase is given. Never overwrites an existing file."""
-    if not is_initialised(config.data_dir):
+    if config.postgres:
+        raise BackupError(ON_POSTGRES)
+    if not is_initialised(config):
         raise BackupError(f"{config.data_dir} is not initialised; nothing to back up")
     started = time.monotonic()
     encrypted = passphrase is not None
@@ -239,7 +237,7 @@ async def nightly(config: Config, reference: datetime | None = None) -> BackupRe
 
     from groupbox.db import claims
 
-    if config.backup_hour < 0:
+    if config.backup_hour < 0 or config.postgres:  # on PostgreSQL, pg_dump's job (see `backup`)
         return None
     moment = await claims.claim_day("last_backup_date", config.backup_hour, config.timezone, reference, hours=1)
     if moment is None:

@@ -34,8 +34,10 @@ class InitResult:
     signin_url: str | None
 
 
-def is_initialised(data_dir: Path) -> bool:
-    return (data_dir / "groupbox.toml").is_file() and (data_dir / "groupbox.sqlite3").is_file()
+def is_initialised(config: Config) -> bool:
+    """The data folder has its config and, on SQLite, its database file (a PostgreSQL database is
+    the database admin's: whether it is reachable and migrated is `doctor`'s question)."""
+    return config.config_path.is_file() and (config.postgres or config.db_path.is_file())
 
 
 def _write_secret(path: Path, content: bytes) -> None:
@@ -101,7 +103,7 @@ def check_writable(data_dir: Path) -> None:
 @asynccontextmanager
 async def opened(config: Config):
     """Connect to the instance's database for the duration of a block (CLI, tests)."""
-    if not config.db_path.is_file():
+    if not is_initialised(config):
         raise InstanceError(f"{config.data_dir} is not initialised; run `groupbox init --data {config.data_dir}`")
     async with DB.session(config.database):
         yield DB
@@ -120,7 +122,7 @@ async def init_instance(data: str | os.PathLike | None, *, url: str | None = Non
 
     config = load_config(data)
     data_dir = config.data_dir
-    if is_initialised(data_dir):
+    if is_initialised(config):
         async with opened(config):
             owner = await identity.owner_profile()
         return InitResult(False, data_dir, config.base_url, owner["id"] if owner else "", None)
@@ -137,7 +139,8 @@ async def init_instance(data: str | os.PathLike | None, *, url: str | None = Non
     ensure_keys(data_dir / "keys")
     config.config_path.write_text(render_toml(values), encoding="utf-8")
     config = load_config(data_dir)
-    config.db_path.touch(mode=0o600, exist_ok=True)
+    if not config.postgres:  # SQLite makes the file readable by all; ours is private from the start
+        config.db_path.touch(mode=0o600, exist_ok=True)
     async with opened(config):
         await migrate.migrate(DB)
         owner = await identity.owner_profile()

@@ -31,6 +31,7 @@ from typing import IO
 from groupbox.backup import CHUNK, FORMAT, MANIFEST, SIGNATURE
 from groupbox.backup_seal import BackupError, Decrypting, clean_fingerprint, is_encrypted, signer
 from groupbox.config import CONFIG_FILE, DB_FILE
+from groupbox.db.engine import integrity_check
 from groupbox.db.ledger import available
 from groupbox.instance import SIGNING_KEY
 from groupbox.util import create_private
@@ -39,6 +40,7 @@ MANIFEST_MAX = 16 * 1024 * 1024  # about 100,000 files
 SIGNATURE_MAX = 4096
 
 Passphrase = Callable[[], str]  # asked only when the backup turns out to be encrypted
+ON_POSTGRES = "groupbox restore puts back a SQLite backup; on PostgreSQL use pg_restore (see README)"
 
 
 @dataclass
@@ -251,13 +253,10 @@ def _read(archive: Path, into: Path, expect: str | None,
 
 
 def _check_database(database: Path) -> None:
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        result = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        result = integrity_check(database)
     except sqlite3.Error as exc:
         raise BackupError(f"the backup's database does not open ({exc}); refused") from None
-    finally:
-        connection.close()
     if result != "ok":
         raise BackupError(f"the backup's database fails its integrity check ({result}); refused")
 

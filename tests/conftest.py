@@ -9,7 +9,9 @@
 - `browser` / `page`: Debian's Chromium through Playwright, one browser per session, a fresh
   390×844 phone context per test.
 - `--db=postgres` (or GROUPBOX_TEST_DB=postgres, what `make test-postgres` sets): the same tests on
-  a real PostgreSQL the harness starts (tests/pg.py), a fresh database per test.
+  a real PostgreSQL the harness starts (tests/pg.py), a fresh database per test. A test about the
+  SQLite file itself (backups, the database filling the data folder's disk) is marked
+  `@pytest.mark.sqlite_only("why")` and skipped there.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): about the SQLite database file itself; skipped on PostgreSQL")
+
+
+def on_postgres(config) -> bool:
+    return pg.enabled(config.getoption("--db") or TEST_DB)
+
+
 def pytest_addoption(parser):
     parser.addoption("--db", default=None, choices=("sqlite", "postgres"),
                      help="database engine the tests run on (default: GROUPBOX_TEST_DB, else sqlite)")
@@ -64,7 +74,7 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session")
 def postgres(request) -> Iterator[pg.PostgresServer | None]:
     """The session's PostgreSQL server when the tests run on PostgreSQL, else None."""
-    if not pg.enabled(request.config.getoption("--db") or TEST_DB):
+    if not on_postgres(request.config):
         yield None
         return
     server = pg.PostgresServer().start()
@@ -338,9 +348,14 @@ def pytest_collection_modifyitems(config, items):
         return "browser" in getattr(item, "fixturenames", ()) or "page" in getattr(item, "fixturenames", ()) \
             or "new_context" in getattr(item, "fixturenames", ())
 
+    postgres = on_postgres(config)
     for item in items:
         if uses_browser(item):
             item.add_marker(pytest.mark.browser)
+        marker = item.get_closest_marker("sqlite_only")
+        if postgres and marker is not None:
+            why = marker.args[0] if marker.args else marker.kwargs.get("reason", "about the SQLite file")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
     items.sort(key=uses_browser)
 
 

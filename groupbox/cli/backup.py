@@ -50,9 +50,12 @@ def backup(
     json_: JsonOpt = False,
 ) -> None:
     """A consistent, signed snapshot of the database, files and keys, taken while serving."""
+    from groupbox.backup import ON_POSTGRES
     from groupbox.backup import backup as take
 
     config = load_config(data)
+    if config.postgres:
+        fail(ON_POSTGRES)
     passphrase = _passphrase(passphrase_file, new=True) if encrypt or passphrase_file else None
     result = take(config, path, passphrase=passphrase)
     if json_:
@@ -82,8 +85,11 @@ def restore(
     """Restore a backup into an empty data folder, after checking its signature and every file."""
     from groupbox.db import migrate as migrations
     from groupbox.instance import opened
+    from groupbox.restore import ON_POSTGRES
     from groupbox.restore import restore as put_back
 
+    if load_config(data).postgres:  # GROUPBOX_DATABASE_URL: the copy's SQLite file would not be the one served
+        fail(ON_POSTGRES)
     result = put_back(path, resolve_data_dir(data), expect_fingerprint=expect_fingerprint,
                       passphrase=lambda: _passphrase(passphrase_file, new=False))
 

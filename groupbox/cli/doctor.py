@@ -25,7 +25,6 @@ class Check:
 
 def collect(data) -> list[Check]:
     from groupbox.db import migrate
-    from groupbox.db.engine import integrity_check
     from groupbox.instance import is_initialised, opened
 
     checks: list[Check] = []
@@ -38,7 +37,7 @@ def collect(data) -> list[Check]:
                                          f" — run `groupbox init --data {config.data_dir}`")]
     overridden = [s.env for s in SETTINGS if config.sources.get(s.name) == "env"]
     checks.append(Check("config", "ok", f"{config.config_path}" + (f" (overridden: {', '.join(overridden)})" if overridden else "")))
-    if not is_initialised(config.data_dir):
+    if not is_initialised(config):
         checks.append(Check("data", "error", f"{config.data_dir} is not initialised; run `groupbox init --data {config.data_dir}`"))
         return checks
 
@@ -54,18 +53,21 @@ def collect(data) -> list[Check]:
         if not folder.is_dir():
             checks.append(Check("data", "warning", f"{folder} is missing; it will be created when needed"))
 
-    # Database: migrated and intact.
-    result = integrity_check(config.db_path)
-    checks.append(Check("database", "ok" if result == "ok" else "error",
-                        "integrity ok" if result == "ok" else f"integrity check failed: {result}; restore a backup"))
-
-    async def pending() -> list[str]:
+    # Database: reachable, intact (SQLite's quick check; PostgreSQL checks its own pages) and migrated.
+    async def database() -> tuple[str, list[str]]:
         async with opened(config) as db:
-            return await migrate.pending(db)
+            return await db.integrity(), await migrate.pending(db)
 
-    todo = run(pending())
-    checks.append(Check("migrations", "error" if todo else "ok",
-                        f"{len(todo)} pending; run `groupbox migrate`" if todo else "up to date"))
+    try:
+        result, todo = run(database())
+    except Exception as exc:  # noqa: BLE001 - whatever stops the database from opening is the finding
+        where = "the PostgreSQL database (database_url)" if config.postgres else str(config.db_path)
+        checks.append(Check("database", "error", f"cannot open {where}: {exc}"))
+    else:
+        checks.append(Check("database", "ok" if result == "ok" else "error",
+                            "integrity ok" if result == "ok" else f"integrity check failed: {result}; restore a backup"))
+        checks.append(Check("migrations", "error" if todo else "ok",
+                            f"{len(todo)} pending; run `groupbox migrate`" if todo else "up to date"))
 
     # Disk space.
     usage = shutil.disk_usage(config.data_dir)
@@ -87,7 +89,10 @@ def collect(data) -> list[Check]:
 
     # Backups: a warning until there is a recent one in DATA/backups/ (others may keep theirs elsewhere).
     latest = max((p.stat().st_mtime for p in config.backups_dir.glob("groupbox-*.tar.gz")), default=None)
-    if latest is None:
+    if config.postgres:  # `groupbox backup` covers SQLite only: nothing here can tell whether it is done
+        checks.append(Check("backup", "warning", "the database is on PostgreSQL: back it up with pg_dump, and "
+                                                 f"{config.files_dir} and {config.keys_dir} with your file backups"))
+    elif latest is None:
         checks.append(Check("backup", "warning", f"no backup in {config.backups_dir} yet; run `groupbox backup` "
                                                  "(it can run while serving) and keep a copy off this machine"))
     else:

@@ -64,14 +64,12 @@ def serve(
     https: Annotated[bool, typer.Option("--https", help="Run Caddy in front for HTTPS.")] = False,
 ) -> None:
     """Run the web app under granian (Ctrl-C or SIGTERM stops it gracefully)."""
-    import sqlite3
-
-    from groupbox.db import ledger
+    from groupbox.instance import is_initialised
 
     config = load_config(data)
-    if not (config.config_path.is_file() and config.db_path.is_file()):
+    if not is_initialised(config):
         fail(f"{config.data_dir} is not initialised; run `groupbox init --data {config.data_dir}` first")
-    if config.postgres:
+    if config.postgres:  # asked through the engine (this process execs granian next: nothing stays)
         import asyncio
 
         from groupbox.instance import pending_migrations
@@ -81,6 +79,10 @@ def serve(
         except Exception as exc:  # noqa: BLE001 - any reason the database cannot be read stops here
             fail(f"cannot read the PostgreSQL database (database_url): {exc}")
     else:
+        import sqlite3
+
+        from groupbox.db import ledger
+
         try:
             pending = ledger.pending(config.db_path)
         except sqlite3.Error as exc:

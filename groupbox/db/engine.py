@@ -288,13 +288,35 @@ class Database:
             return count
 
 
+    async def integrity(self) -> str:
+        """"ok", or what SQLite's quick check found wrong (`doctor`)."""
+        rows = await self.fetch("PRAGMA quick_check")
+        return "; ".join(str(next(iter(row.values()))) for row in rows[:5])
+
+
+# -- SQLite files (backups): plain sqlite3, no engine and no event loop -----------------------------
 def integrity_check(path: str | Path) -> str:
-    """`PRAGMA quick_check` through a plain connection (used by `doctor`)."""
-    connection = sqlite3.connect(str(path))
+    """"ok", or the first thing `PRAGMA integrity_check` found wrong in the SQLite file at `path`
+    (a restored backup's), opened read-only."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return connection.execute("PRAGMA quick_check").fetchone()[0]
+        return connection.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         connection.close()
+
+
+def snapshot(source_path: str | Path, target_path: str | Path) -> None:
+    """Copy a live SQLite database with the online backup API, in one step: in WAL mode that is
+    one read transaction, a consistent snapshot that never blocks the server's writers (they
+    append to the WAL meanwhile). Copying in several steps would restart from the first page after
+    every write from the server, and a busy server would keep a large copy from ever finishing."""
+    source = sqlite3.connect(source_path, timeout=30)
+    copy = sqlite3.connect(target_path)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
 
 
 DB = Database()

@@ -15,3 +15,8 @@ class ConstraintViolation(Exception):
 
 
 IntegrityError: tuple[type[Exception], ...] = (sqlite3.IntegrityError, ConstraintViolation)
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Did the database fail or refuse (on either engine), rather than our own code?"""
+    return isinstance(exc, sqlite3.Error | ConstraintViolation) or type(exc).__module__.startswith("asyncpg")

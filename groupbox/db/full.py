@@ -1,4 +1,4 @@
-"""When the disk is full (SQLite's SQLITE_FULL, the OS's ENOSPC).
+"""When the disk is full (SQLite's SQLITE_FULL, PostgreSQL's disk_full, the OS's ENOSPC).
 
 - A write that fails for lack of space answers 507 with a page that says so ("tell the admin"),
   never a generic 500; nothing half-written stays behind (the transaction rolls back).
@@ -20,11 +20,14 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from groupbox.db.errors import is_database_error
+
 log = logging.getLogger("groupbox")
 
 # Below this much free space on the data folder's disk the server reports itself unhealthy.
 LOW_SPACE_BYTES = 2 * 1024 * 1024
 RECENT_SECONDS = 300
+PG_DISK_FULL = "53100"  # PostgreSQL's SQLSTATE disk_full (asyncpg.DiskFullError)
 
 _last_full = 0.0  # per process: when a write last failed for lack of space (monotonic seconds)
 
@@ -38,6 +41,8 @@ def is_disk_full(exc: BaseException | None) -> bool:
         ):
             return True
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(exc, "sqlstate", None) == PG_DISK_FULL:
             return True
         exc = exc.__cause__ or exc.__context__
         seen += 1
@@ -75,7 +80,9 @@ async def best_effort(what: str) -> AsyncIterator[None]:
     """For bookkeeping writes on pages that only read: a failure is logged, never shown."""
     try:
         yield
-    except (sqlite3.Error, OSError) as exc:
+    except Exception as exc:
+        if not (isinstance(exc, OSError) or is_database_error(exc)):
+            raise
         if is_disk_full(exc):
             note_full()
         log.warning("could not record %s: %s", what, exc)

@@ -313,6 +313,12 @@ class PostgresDatabase(Database):
         """Nothing to fold: PostgreSQL's own checkpoints and VACUUM handle erased rows."""
         return None
 
+    async def integrity(self) -> str:
+        """"ok" once the server answers: PostgreSQL checks its own pages (the database admin runs
+        `amcheck` or `pg_checksums` where wanted); `doctor` only asks whether it is reachable."""
+        await self.fetchone("SELECT 1 AS ok")
+        return "ok"
+
     def write(self) -> Transaction:  # type: ignore[override]
         return Transaction(self)
 

@@ -10,11 +10,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import run_cli, seed, start_server, stop_server
 from tests.factories import build_world
 
 SCHEDULE = b"%PDF-1.4\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 2000 + b"trailer << >>\n%%EOF\n"
+# A backup holds the SQLite database; on PostgreSQL `groupbox backup` refuses (tests/e2e/test_cli.py).
+pytestmark = pytest.mark.sqlite_only("groupbox backup covers the SQLite database; PostgreSQL's is pg_dump's")
 
 
 def _client(server, person) -> httpx.Client:

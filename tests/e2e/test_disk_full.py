@@ -47,6 +47,7 @@ def _fill(disk: Path) -> Path:
     return filler
 
 
+@pytest.mark.sqlite_only("the database fills the data folder's disk only when it is the SQLite file in it")
 def test_a_full_disk_refuses_writes_clearly_and_keeps_reading(small_disk):
     server = start_server(small_disk, env={"GROUPBOX_ENV": "development"})
     try:

@@ -21,6 +21,8 @@ from groupbox.restore import restore
 
 SCHEDULE = b"%PDF-1.4 the season schedule"
 PASSPHRASE = "correct horse battery staple"
+# A backup holds the SQLite database; on PostgreSQL `groupbox backup` refuses (tests/e2e/test_cli.py).
+pytestmark = pytest.mark.sqlite_only("groupbox backup covers the SQLite database; PostgreSQL's is pg_dump's")
 
 
 @pytest.fixture
