@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from groupbox import timefmt
-from groupbox.access import Actor, can, require, role_filter
+from groupbox.access import Actor, can, require, roles_that
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.files import service as files
@@ -41,6 +41,7 @@ from groupbox.domain.objects.rsvps import clean_status as clean_status
 from groupbox.domain.objects.rsvps import counts_for
 from groupbox.domain.objects.rsvps import forget_member_rsvps as forget_member_rsvps
 from groupbox.domain.objects.rsvps import rsvp as rsvp
+from groupbox.domain.objects.store import events as store
 from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _, deferred, lazy
 from groupbox.text import plain_excerpt
@@ -136,18 +137,7 @@ async def unseen_changes(member_id: str | list[str], event_ids: list[str]) -> di
     new_location, cancelled, version} for events this member saw (opened or answered) in an
     older version. `member_id` may be a list (a person's member ids across groups)."""
     members = [member_id] if isinstance(member_id, str) else list(member_id)
-    if not members or not event_ids:
-        return {}
-    emarks = ",".join("?" * len(event_ids))
-    mmarks = ",".join("?" * len(members))
-    rows = await DB.fetch(
-        f"SELECT e.id, e.version, e.starts_at AS new_starts_at, e.ends_at AS new_ends_at,"
-        f" e.location AS new_location, e.cancelled_at, c.old_starts_at, c.old_ends_at, c.old_location"
-        f" FROM event e JOIN event_seen s ON s.event_id = e.id AND s.member_id IN ({mmarks})"
-        f" JOIN event_change c ON c.event_id = e.id AND c.version = s.version + 1"
-        f" WHERE e.id IN ({emarks}) AND s.version < e.version AND e.deleted_at IS NULL",
-        *members, *event_ids,
-    )
+    rows = await store.event_changes_unseen(members, event_ids)
     return {
         row["id"]: {
             "old_starts_at": row["old_starts_at"], "old_ends_at": row["old_ends_at"],
@@ -164,12 +154,10 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
     if not rows:
         return rows
     ids = [r["id"] for r in rows]
-    marks = ",".join("?" * len(ids))
     membership = actor.membership(group["id"])
     me = membership.member_id if membership else ""
     counts = await counts_for(ids, group["id"])
-    mine = {r["event_id"]: r for r in await DB.fetch(
-        f"SELECT * FROM rsvp WHERE member_id = ? AND event_id IN ({marks})", me, *ids)}
+    mine = {r["event_id"]: r for r in await store.rsvps_of_members([me] if me else [], ids)}
     changes = await unseen_changes(me, ids) if me else {}
     names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
     attached = await files.attachments(OBJECT_TYPE, ids)
@@ -194,20 +182,13 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
     return rows
 
 
-_UPCOMING = "((ends_at IS NULL AND starts_at >= ?) OR (ends_at IS NOT NULL AND ends_at >= ?))"
-
-
 async def events_list(actor: Actor, group_id: str, *, past: bool = False, limit: int | None = None) -> list[dict]:
     """Upcoming events by start time (cancelled ones included, struck through), or past ones,
     most recent first."""
     group = await group_get(actor, group_id)
     stamp = now()
-    condition = _UPCOMING if not past else f"NOT {_UPCOMING}"
-    order = "starts_at DESC" if past else "starts_at"
-    sql = f"SELECT * FROM event WHERE group_id = ? AND deleted_at IS NULL AND {condition} ORDER BY {order}, id"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    rows = await DB.fetch(sql, group_id, stamp - DEFAULT_LENGTH, stamp)
+    rows = await store.events_of_group(group_id, past=past, upcoming_from=stamp - DEFAULT_LENGTH, at=stamp,
+                                       limit=limit)
     return await _decorate(rows, actor, group)
 
 
@@ -219,14 +200,7 @@ async def event_get(actor: Actor, event_id: str) -> dict:
     (row,) = await _decorate([row], actor, group)
     row["can_edit"] = can(actor, "object.edit", row, group)
     if can(actor, "group.admin", group):
-        may_act, roles = role_filter("act", "m.role")
-        answers = await DB.fetch(
-            f"SELECT m.id AS member_id, m.display_name, r.status, r.note, r.guests, r.answered_at"
-            f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND {may_act}"
-            f" WHERE r.event_id = ? ORDER BY r.status = 'yes' DESC, r.status = 'maybe' DESC,"
-            f" m.display_name COLLATE NOCASE",
-            *roles, event_id,
-        )
+        answers = await store.rsvp_answers(event_id, roles_that("act"))
         answered = {a["member_id"] for a in answers}
         row["answers"] = answers
         row["no_answer_members"] = [m for m in await _eligible(group["id"]) if m["id"] not in answered]
@@ -234,12 +208,7 @@ async def event_get(actor: Actor, event_id: str) -> dict:
 
 
 async def _mark_seen(event_id: str, member_id: str, version: int) -> None:
-    await DB.execute(
-        "INSERT INTO event_seen (event_id, member_id, version, seen_at) VALUES (?,?,?,?)"
-        " ON CONFLICT (event_id, member_id) DO UPDATE SET version = excluded.version, seen_at = excluded.seen_at"
-        " WHERE excluded.version >= event_seen.version",
-        event_id, member_id, version, now(),
-    )
+    await store.event_seen_mark(event_id, member_id, version, now())
 
 
 async def event_view(actor: Actor, event_id: str) -> dict:
@@ -254,11 +223,6 @@ async def event_view(actor: Actor, event_id: str) -> dict:
 
 
 # -- writing ------------------------------------------------------------------------------------
-async def _active_member_ids(group_id: str) -> list[str]:
-    rows = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
-    return [r["id"] for r in rows]
-
-
 async def event_create(actor: Actor, group_id: str, *, title: str, starts_at: Any, ends_at: Any = None,
                        location: str = "", description: str = "", rsvp_required: bool = False,
                        rsvp_deadline: Any = None, file_ids: Any = None, stays_here: bool = False) -> dict:
@@ -279,18 +243,16 @@ async def event_create(actor: Actor, group_id: str, *, title: str, starts_at: An
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(group_id)
-        await DB.execute(
-            "INSERT INTO event (id, group_id, author_id, title, description, location, starts_at, ends_at,"
-            " rsvp_required, rsvp_deadline, stays_here, version, created_at, updated_at, seq)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)",
-            event_id, group_id, me.member_id, values["title"], values["description"], values["location"],
-            values["starts_at"], values["ends_at"], bool(rsvp_required), values["rsvp_deadline"], bool(stays_here),
-            stamp, stamp, seq,
+        await store.event_insert(
+            event_id=event_id, group_id=group_id, author_id=me.member_id, title=values["title"],
+            description=values["description"], location=values["location"], starts_at=values["starts_at"],
+            ends_at=values["ends_at"], rsvp_required=bool(rsvp_required), rsvp_deadline=values["rsvp_deadline"],
+            stays_here=bool(stays_here), seq=seq, stamp=stamp,
         )
         await files.attach(group_id, OBJECT_TYPE, event_id, values["file_ids"])
         await _mark_seen(event_id, me.member_id, 1)
         await notify.notify(
-            await _active_member_ids(group_id), "event_new", group_id=group_id,
+            await common.active_member_ids(group_id), "event_new", group_id=group_id,
             title=lazy("New event: {title}", title=values["title"]),
             body=deferred(lambda: time_place(values, tz)),
             url=url_of(event_id), object_type=OBJECT_TYPE, object_id=event_id, exclude_member=me.member_id,
@@ -365,25 +327,19 @@ async def event_update(actor: Actor, event_id: str, *, base_revision: int | None
         if moved or cancelling or reinstating:
             updates["version"] = row["version"] + 1
             after = {**row, **updates}
-            await DB.execute(
-                "INSERT INTO event_change (id, event_id, version, old_starts_at, old_ends_at, old_location,"
-                " new_starts_at, new_ends_at, new_location, cancelled, changed_by, changed_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                new_id(), event_id, updates["version"], row["starts_at"], row["ends_at"], row["location"],
-                after["starts_at"], after["ends_at"], after["location"], after["cancelled_at"] is not None,
-                me.member_id, stamp,
+            await store.event_change_insert(
+                change_id=new_id(), event_id=event_id, version=updates["version"], before=row, after=after,
+                cancelled=after["cancelled_at"] is not None, changed_by=me.member_id, changed_at=stamp,
             )
         updates["seq"] = await common.next_seq(row["group_id"])
         updates["updated_at"] = stamp
         updates["revision"] = row["revision"] + 1
-        assignments = ", ".join(f"{key} = ?" for key in updates)
-        saved = await DB.execute(f"UPDATE event SET {assignments} WHERE id = ? AND revision = ?", *updates.values(),
-                                 event_id, row["revision"])
+        saved = await store.event_update_at_revision(event_id, row["revision"], updates)
         if saved != 1:  # another edit landed since we read the event: roll back, tell the editor
             raise _stale(await _row(event_id), tz)
         if file_ids is not None:
             # The attachment table belongs to files; replacing the list means dropping ours first.
-            await DB.execute("DELETE FROM attachment WHERE object_type = ? AND object_id = ?", OBJECT_TYPE, event_id)
+            await store.attachments_clear(OBJECT_TYPE, event_id)
             await files.attach(row["group_id"], OBJECT_TYPE, event_id, file_ids)
         if "version" in updates:
             await _mark_seen(event_id, me.member_id, updates["version"])
@@ -403,7 +359,7 @@ async def _notify_change(before: dict, after: dict, tz: str, editor: str, cancel
         body = lazy("was {old}, now {new}", old=deferred(lambda: time_place(before, tz)),
                     new=deferred(lambda: time_place(after, tz)))
     await notify.notify(
-        await _active_member_ids(after["group_id"]), "event_change", group_id=after["group_id"], title=title,
+        await common.active_member_ids(after["group_id"]), "event_change", group_id=after["group_id"], title=title,
         body=body, url=url_of(after["id"]), object_type=OBJECT_TYPE, object_id=after["id"],
         exclude_member=editor,
     )
@@ -423,9 +379,6 @@ async def event_delete(actor: Actor, event_id: str) -> dict:
 
 
 # -- across groups (home dashboard, calendar, "Needs me") ----------------------------------------
-_GROUP_COLUMNS = "g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
-
-
 async def events_between(actor: Actor, group_ids: list[str] | None = None, *, start: datetime | None = None,
                          end: datetime | None = None, limit: int | None = None) -> list[dict]:
     """Calendar entries across my groups by start time: events overlapping [start, end)
@@ -434,26 +387,12 @@ async def events_between(actor: Actor, group_ids: list[str] | None = None, *, st
     mine = actor.members_in(group_ids)
     if not mine:
         return []
-    start = start or now() - DEFAULT_LENGTH
-    gmarks = ",".join("?" * len(mine))
-    sql = (f"SELECT e.*, {_GROUP_COLUMNS} FROM event e JOIN grp g ON g.id = e.group_id"
-           f" WHERE e.group_id IN ({gmarks}) AND e.deleted_at IS NULL AND COALESCE(e.ends_at, e.starts_at) >= ?")
-    params: list[Any] = [*mine, start]
-    if end is not None:
-        sql += " AND e.starts_at < ?"
-        params.append(end)
-    sql += " ORDER BY e.starts_at, e.id"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    rows = await DB.fetch(sql, *params)
+    rows = await store.events_in_groups(list(mine), start=start or now() - DEFAULT_LENGTH, end=end, limit=limit)
     if not rows:
         return rows
     ids = [r["id"] for r in rows]
-    marks = ",".join("?" * len(ids))
     members = list(mine.values())
-    mmarks = ",".join("?" * len(members))
-    answers = {r["event_id"]: r["status"] for r in await DB.fetch(
-        f"SELECT event_id, status FROM rsvp WHERE event_id IN ({marks}) AND member_id IN ({mmarks})", *ids, *members)}
+    answers = {r["event_id"]: r["status"] for r in await store.rsvps_of_members(members, ids)}
     changes = await unseen_changes(members, ids)
     for row in rows:
         row["url"] = url_of(row["id"])
@@ -468,11 +407,6 @@ async def events_between(actor: Actor, group_ids: list[str] | None = None, *, st
 # -- hooks --------------------------------------------------------------------------------------
 async def preview_upcoming(group: dict) -> list[dict]:
     """For the join page: the next three events' titles and days, no names of people."""
-    stamp = now()
-    rows = await DB.fetch(
-        "SELECT title, starts_at FROM event WHERE group_id = ? AND deleted_at IS NULL AND cancelled_at IS NULL"
-        " AND starts_at >= ? ORDER BY starts_at LIMIT 3",
-        group["id"], stamp,
-    )
+    rows = await store.events_next_titles(group["id"], now(), limit=3)
     return [{"title": r["title"], "when": timefmt.day(r["starts_at"], group["timezone"])} for r in rows]
 

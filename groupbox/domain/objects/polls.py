@@ -24,6 +24,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.store import polls as store
 from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import N_, _, lazy
 from groupbox.timefmt import clean_moment
@@ -124,14 +125,8 @@ async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -
     if not rows:
         return rows
     ids = [r["id"] for r in rows]
-    marks = ",".join("?" * len(ids))
-    options = await DB.fetch(f"SELECT * FROM poll_option WHERE poll_id IN ({marks}) ORDER BY position", *ids)
-    votes = await DB.fetch(
-        f"SELECT v.poll_id, v.option_id, v.member_id, m.display_name FROM poll_vote v"
-        f" JOIN member m ON m.id = v.member_id WHERE v.poll_id IN ({marks})"
-        f" ORDER BY m.display_name COLLATE NOCASE",
-        *ids,
-    )
+    options = await store.options_of(ids)
+    votes = await store.votes_of(ids)
     names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
     groups_by_id: dict[str, dict] = {group["id"]: group} if group else {}
     votes_by_poll: dict[str, list[dict]] = {}
@@ -198,6 +193,19 @@ async def count_open(group_id: str) -> int:
     return await common.count_open("poll", group_id)
 
 
+async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: int = 4) -> list[dict]:
+    """For the group dashboard: of the `newest` open polls, `shown` with their options and
+    results, the ones the actor has not voted in first (newest first within each); only those
+    few are decorated."""
+    rows = await common.group_rows("poll", group["id"], open_only=True, limit=newest)
+    if not rows:
+        return []
+    me = actor.membership(group["id"])
+    voted = await store.polls_voted_in(me.member_id, [r["id"] for r in rows]) if me else set()
+    rows.sort(key=lambda p: p["id"] in voted)  # stable: newest first within each
+    return [r for r in await _decorate(actor, rows[:shown], group) if not r["closed"]]
+
+
 # -- writing ------------------------------------------------------------------------------------
 async def poll_create(actor: Actor, group_id: str, question: str | None, options: list[str] | None, *,
                       multiple: bool = False, anonymous: bool = False, results_visibility: str | None = "always",
@@ -213,17 +221,11 @@ async def poll_create(actor: Actor, group_id: str, question: str | None, options
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(group_id)
-        await DB.execute(
-            "INSERT INTO poll (id, group_id, author_id, question, description, multiple, anonymous,"
-            " results_visibility, closes_at, seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            poll_id, group_id, me.member_id, clean_q, clean_desc, bool(multiple), bool(anonymous), visibility,
-            deadline, seq, stamp, stamp,
-        )
-        for position, label in enumerate(clean_opts):
-            await DB.execute("INSERT INTO poll_option (id, poll_id, label, position) VALUES (?,?,?,?)",
-                             new_id(), poll_id, label, position)
-        everyone = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
-        await notify.notify([m["id"] for m in everyone], "poll_new", group_id=group_id,
+        await store.poll_insert(poll_id=poll_id, group_id=group_id, author_id=me.member_id, question=clean_q,
+                                description=clean_desc, multiple=bool(multiple), anonymous=bool(anonymous),
+                                results_visibility=visibility, closes_at=deadline, seq=seq, stamp=stamp,
+                                options=clean_opts)
+        await notify.notify(await common.active_member_ids(group_id), "poll_new", group_id=group_id,
                             title=lazy("New poll: {question}", question=clean_q), url=f"/polls/{poll_id}",
                             object_type="poll", object_id=poll_id, exclude_member=me.member_id)
     return await poll_get(actor, poll_id)
@@ -234,20 +236,14 @@ async def poll_vote(actor: Actor, poll_id: str, option_ids: list[str] | None) ->
     row = await _row(poll_id)
     group = await groups.group_row(row["group_id"])
     me = require(actor, "act:vote", row, group)
-    option_rows = await DB.fetch("SELECT id FROM poll_option WHERE poll_id = ?", poll_id)
-    valid = {o["id"] for o in option_rows}
+    valid = await store.option_ids(poll_id)
     chosen = check_vote(row, option_ids, valid)
     stamp = now()
     async with DB.write():
         # Re-read inside the write lock: the poll may have closed or gone meanwhile.
         current = await _row(poll_id)
         check_vote(current, chosen, valid, stamp)
-        await DB.execute("DELETE FROM poll_vote WHERE poll_id = ? AND member_id = ?", poll_id, me.member_id)
-        for option_id in chosen:
-            await DB.execute("INSERT INTO poll_vote (poll_id, option_id, member_id, voted_at) VALUES (?,?,?,?)",
-                             poll_id, option_id, me.member_id, stamp)
-        await DB.execute("UPDATE poll SET seq = ?, updated_at = ? WHERE id = ?",
-                         await common.next_seq(row["group_id"]), stamp, poll_id)
+        await store.vote_replace(poll_id, me.member_id, chosen, stamp, await common.next_seq(row["group_id"]))
     return await poll_get(actor, poll_id)
 
 
@@ -269,9 +265,5 @@ async def poll_delete(actor: Actor, poll_id: str) -> dict:
 # -- a member who leaves ------------------------------------------------------------------------
 async def member_left(member_id: str) -> None:
     """Remove the votes of someone who left (inside the leaving transaction)."""
-    await common.forget_member(
-        member_id, "poll",
-        "SELECT DISTINCT p.id, p.group_id FROM poll p JOIN poll_vote v ON v.poll_id = p.id WHERE v.member_id = ?",
-        "DELETE FROM poll_vote WHERE member_id = ?",
-    )
+    await common.forget_member(member_id, "poll", store.polls_voted_by, store.votes_delete_of_member)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from groupbox import timefmt
-from groupbox.access import Actor, require, role_filter
+from groupbox.access import Actor, require, roles_that
 from groupbox.db.engine import DB
 from groupbox.domain.groups.service import group_get
 from groupbox.domain.objects import common
+from groupbox.domain.objects.store import events as store
 from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _
 from groupbox.util import as_utc, now
@@ -47,23 +48,11 @@ def clean_guests(raw: Any) -> int:
 
 async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:
     """event id -> {yes, no, maybe, guests, answered, no_answer} (answers of current members)."""
-    may_act, roles = role_filter("act", "m.role")
-    eligible = (await DB.fetchone(
-        f"SELECT COUNT(*) AS n FROM member m WHERE m.group_id = ? AND m.status = 'active' AND {may_act}",
-        group_id, *roles,
-    ))["n"]
+    roles = roles_that("act")
+    eligible = await store.members_counted(group_id, roles)
     result = {eid: {"yes": 0, "no": 0, "maybe": 0, "guests": 0, "answered": 0, "no_answer": eligible}
               for eid in event_ids}
-    if not event_ids:
-        return result
-    marks = ",".join("?" * len(event_ids))
-    rows = await DB.fetch(
-        f"SELECT r.event_id, r.status, COUNT(*) AS n, SUM(CASE WHEN r.status = 'yes' THEN r.guests ELSE 0 END) AS g"
-        f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND {may_act}"
-        f" WHERE r.event_id IN ({marks}) GROUP BY r.event_id, r.status",
-        *roles, *event_ids,
-    )
-    for row in rows:
+    for row in await store.rsvp_counts(event_ids, roles):
         counts = result[row["event_id"]]
         counts[row["status"]] = row["n"]
         counts["guests"] += row["g"] or 0
@@ -98,15 +87,11 @@ async def rsvp(actor: Actor, event_id: str, status: str, note: str | None = None
                          deadline=deadline, who=who))
     async with DB.write():
         seq = await common.next_seq(row["group_id"])
-        await DB.execute(
-            "INSERT INTO rsvp (event_id, member_id, status, note, guests, answered_at, seq) VALUES (?,?,?,?,?,?,?)"
-            " ON CONFLICT (event_id, member_id) DO UPDATE SET status = excluded.status, note = excluded.note,"
-            " guests = excluded.guests, answered_at = excluded.answered_at, seq = excluded.seq",
-            event_id, me.member_id, values["status"], values["note"], values["guests"], stamp, seq,
-        )
+        await store.rsvp_upsert(event_id=event_id, member_id=me.member_id, status=values["status"],
+                                note=values["note"], guests=values["guests"], answered_at=stamp, seq=seq)
         # Answering means having seen this version.
         await ev._mark_seen(event_id, me.member_id, row["version"])
-    answer = await DB.fetchone("SELECT * FROM rsvp WHERE event_id = ? AND member_id = ?", event_id, me.member_id)
+    answer = await store.rsvp_get(event_id, me.member_id)
     counts = (await counts_for([event_id], row["group_id"]))[event_id]
     return {"rsvp": answer, "counts": counts, "event": {**row, "url": ev.url_of(event_id), "group_timezone": tz}}
 
@@ -114,10 +99,5 @@ async def rsvp(actor: Actor, event_id: str, status: str, note: str | None = None
 async def forget_member_rsvps(member_id: str) -> None:
     """Someone left or was removed: their answers no longer count (the events they answered take a
     new change number: their counts changed, for "changed since" and home servers' sync)."""
-    await common.forget_member(
-        member_id, "event",
-        "SELECT DISTINCT e.id, e.group_id FROM event e JOIN rsvp r ON r.event_id = e.id"
-        " WHERE r.member_id = ? AND e.deleted_at IS NULL",
-        "DELETE FROM rsvp WHERE member_id = ?",
-    )
+    await common.forget_member(member_id, "event", store.events_answered_by, store.rsvps_delete_of_member)
 

@@ -15,7 +15,6 @@ Rules:
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from groupbox.access import Actor, can, require
@@ -23,6 +22,8 @@ from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.store import events as event_store
+from groupbox.domain.objects.store import signups as store
 from groupbox.errors import Conflict, Invalid, NotFound
 from groupbox.i18n import _, lazy
 from groupbox.timefmt import clean_moment, start_of_local_day
@@ -86,29 +87,15 @@ def clean_slots(raw: list[dict] | None, tz: str) -> list[dict]:
 
 
 async def _events(event_ids: list[str]) -> dict[str, dict]:
-    """id -> {id, group_id, title, starts_at} for linked events (none while events don't exist)."""
-    ids = [i for i in dict.fromkeys(event_ids) if i]
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    try:
-        rows = await DB.fetch(f"SELECT id, group_id, title, starts_at FROM event WHERE id IN ({marks}) AND deleted_at IS NULL", *ids)
-    except sqlite3.OperationalError:  # the events area is not installed (yet)
-        return {}
+    """id -> {id, group_id, title, starts_at} for linked events that still exist."""
+    rows = await event_store.events_brief([i for i in dict.fromkeys(event_ids) if i])
     return {r["id"]: r for r in rows}
 
 
 async def linkable_events(actor: Actor, group_id: str) -> list[dict]:
-    """Upcoming events of the group a sheet can point at (empty while events don't exist)."""
+    """Upcoming events of the group a sheet can point at (from the start of today, not cancelled)."""
     group = await groups.group_get(actor, group_id)
-    try:
-        return await DB.fetch(
-            "SELECT id, title, starts_at FROM event WHERE group_id = ? AND deleted_at IS NULL"
-            " AND cancelled_at IS NULL AND starts_at >= ? ORDER BY starts_at LIMIT 50",
-            group_id, start_of_local_day(now(), group["timezone"]),
-        )
-    except sqlite3.OperationalError:
-        return []
+    return await event_store.events_linkable(group_id, start_of_local_day(now(), group["timezone"]), limit=50)
 
 
 async def clean_event_id(group_id: str, raw: str | None) -> str | None:
@@ -130,7 +117,7 @@ async def _row(signup_id: str) -> dict:
 
 
 async def _slot_and_sheet(slot_id: str) -> tuple[dict, dict]:
-    slot = await DB.fetchone("SELECT * FROM signup_slot WHERE id = ?", slot_id)
+    slot = await store.slot_get(slot_id)
     if slot is None:
         raise NotFound(_("Not found"))
     return slot, await _row(slot["signup_id"])
@@ -153,19 +140,10 @@ def _slot_view(slot: dict, people: list[dict], my_member: str | None) -> dict:
 async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -> list[dict]:
     if not rows:
         return rows
-    ids = [r["id"] for r in rows]
-    marks = ",".join("?" * len(ids))
-    slots = await DB.fetch(f"SELECT * FROM signup_slot WHERE signup_id IN ({marks}) ORDER BY position", *ids)
-    slot_ids = [s["id"] for s in slots]
+    slots = await store.slots_of([r["id"] for r in rows])
     people: dict[str, list[dict]] = {}
-    if slot_ids:
-        slot_marks = ",".join("?" * len(slot_ids))
-        for c in await DB.fetch(
-            f"SELECT c.slot_id, c.member_id AS id, m.display_name, c.note, c.committed_at FROM signup_commitment c"
-            f" JOIN member m ON m.id = c.member_id WHERE c.slot_id IN ({slot_marks}) ORDER BY c.committed_at",
-            *slot_ids,
-        ):
-            people.setdefault(c.pop("slot_id"), []).append(c)
+    for c in await store.commitments_of([s["id"] for s in slots]):
+        people.setdefault(c.pop("slot_id"), []).append(c)
     events = await _events([r["event_id"] for r in rows if r["event_id"]])
     names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
     groups_by_id: dict[str, dict] = {group["id"]: group} if group else {}
@@ -236,18 +214,10 @@ async def signup_create(actor: Actor, group_id: str, title: str | None, slots: l
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(group_id)
-        await DB.execute(
-            "INSERT INTO signup (id, group_id, author_id, title, description, event_id, closes_at, seq, created_at,"
-            " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            signup_id, group_id, me.member_id, clean_t, clean_desc, event, deadline, seq, stamp, stamp,
-        )
-        for position, slot in enumerate(clean_s):
-            await DB.execute(
-                "INSERT INTO signup_slot (id, signup_id, label, capacity, starts_at, position) VALUES (?,?,?,?,?,?)",
-                new_id(), signup_id, slot["label"], slot["capacity"], slot["starts_at"], position,
-            )
-        everyone = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
-        await notify.notify([m["id"] for m in everyone], "poll_new", group_id=group_id,
+        await store.signup_insert(signup_id=signup_id, group_id=group_id, author_id=me.member_id, title=clean_t,
+                                  description=clean_desc, event_id=event, closes_at=deadline, seq=seq, stamp=stamp,
+                                  slots=clean_s)
+        await notify.notify(await common.active_member_ids(group_id), "poll_new", group_id=group_id,
                             title=lazy("Sign-up: {title}", title=clean_t), url=f"/signups/{signup_id}",
                             object_type="signup", object_id=signup_id, exclude_member=me.member_id)
     return await signup_get(actor, signup_id)
@@ -264,23 +234,15 @@ async def commit(actor: Actor, slot_id: str, note: str | None = "") -> dict:
         current = await _row(sheet["id"])  # inside the lock: the sheet may have closed meanwhile
         if is_closed(current, stamp):
             raise Conflict(_("This sign-up sheet is closed."))
-        changed = await DB.execute("UPDATE signup_commitment SET note = ? WHERE slot_id = ? AND member_id = ?",
-                                   clean, slot_id, me.member_id)
-        if not changed:
-            inserted = await DB.execute(
-                "INSERT INTO signup_commitment (slot_id, member_id, note, committed_at) SELECT ?, ?, ?, ?"
-                " WHERE (SELECT COUNT(*) FROM signup_commitment WHERE slot_id = ?)"
-                " < (SELECT capacity FROM signup_slot WHERE id = ?)",
-                slot_id, me.member_id, clean, stamp, slot_id, slot_id,
-            )
-            if not inserted:
-                if slot["capacity"] == 1:
-                    raise Conflict(_("Someone already took “{label}”. Pick another slot or ask the organiser.",
-                                     label=slot["label"]))
-                raise Conflict(_("“{label}” is full: all {n} places are taken. Pick another slot or ask the organiser.",
-                                 label=slot["label"], n=slot["capacity"]))
-        await DB.execute("UPDATE signup SET seq = ?, updated_at = ? WHERE id = ?",
-                         await common.next_seq(sheet["group_id"]), stamp, sheet["id"])
+        taken = (await store.commitment_note_set(slot_id, me.member_id, clean)
+                 or await store.commitment_insert_if_room(slot_id, me.member_id, clean, stamp))
+        if not taken:
+            if slot["capacity"] == 1:
+                raise Conflict(_("Someone already took “{label}”. Pick another slot or ask the organiser.",
+                                 label=slot["label"]))
+            raise Conflict(_("“{label}” is full: all {n} places are taken. Pick another slot or ask the organiser.",
+                             label=slot["label"], n=slot["capacity"]))
+        await store.signup_touch(sheet["id"], await common.next_seq(sheet["group_id"]), stamp)
     return await slot_get(actor, slot_id)
 
 
@@ -294,11 +256,8 @@ async def withdraw(actor: Actor, slot_id: str) -> dict:
         current = await _row(sheet["id"])
         if is_closed(current, stamp):
             raise Conflict(_("This sign-up sheet is closed; ask the organiser to change it."))
-        removed = await DB.execute("DELETE FROM signup_commitment WHERE slot_id = ? AND member_id = ?",
-                                   slot_id, me.member_id)
-        if removed:
-            await DB.execute("UPDATE signup SET seq = ?, updated_at = ? WHERE id = ?",
-                             await common.next_seq(sheet["group_id"]), stamp, sheet["id"])
+        if await store.commitment_delete(slot_id, me.member_id):
+            await store.signup_touch(sheet["id"], await common.next_seq(sheet["group_id"]), stamp)
     return await slot_get(actor, slot_id)
 
 
@@ -320,10 +279,5 @@ async def signup_delete(actor: Actor, signup_id: str) -> dict:
 # -- a member who leaves ------------------------------------------------------------------------
 async def member_left(member_id: str) -> None:
     """Free the places of someone who left (inside the leaving transaction)."""
-    await common.forget_member(
-        member_id, "signup",
-        "SELECT DISTINCT su.id, su.group_id FROM signup su JOIN signup_slot s ON s.signup_id = su.id"
-        " JOIN signup_commitment c ON c.slot_id = s.id WHERE c.member_id = ?",
-        "DELETE FROM signup_commitment WHERE member_id = ?",
-    )
+    await common.forget_member(member_id, "signup", store.signups_committed_by, store.commitments_delete_of_member)
 

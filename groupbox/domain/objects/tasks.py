@@ -20,6 +20,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.store import tasks as store
 from groupbox.errors import Forbidden, Invalid
 from groupbox.i18n import _, lazy
 from groupbox.timefmt import clean_moment
@@ -62,10 +63,7 @@ async def clean_assignees(group_id: str, raw: list[str] | None) -> list[str]:
         return []
     if len(ids) > MAX_ASSIGNEES:
         raise Invalid(_("Please assign at most {n} people.", n=MAX_ASSIGNEES), field="assignee_ids")
-    marks = ",".join("?" * len(ids))
-    rows = await DB.fetch(
-        f"SELECT id, role FROM member WHERE id IN ({marks}) AND group_id = ? AND status = 'active'", *ids, group_id
-    )
+    rows = await store.members_assignable(group_id, ids)
     if len(rows) != len(ids):
         raise Invalid(_("Assign people who are in this group."), field="assignee_ids")
     if not all(role_may(r["role"], "act") for r in rows):
@@ -90,13 +88,7 @@ async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -
     """Add assignees, author name, url and what the actor may do with each task."""
     if not rows:
         return rows
-    ids = [r["id"] for r in rows]
-    marks = ",".join("?" * len(ids))
-    assigned = await DB.fetch(
-        f"SELECT a.task_id, m.id, m.display_name, m.status FROM task_assignee a JOIN member m ON m.id = a.member_id"
-        f" WHERE a.task_id IN ({marks}) ORDER BY m.display_name COLLATE NOCASE",
-        *ids,
-    )
+    assigned = await store.assignees_of([r["id"] for r in rows])
     by_task: dict[str, list[dict]] = {}
     for a in assigned:
         by_task.setdefault(a.pop("task_id"), []).append(a)
@@ -138,15 +130,8 @@ async def tasks_list(actor: Actor, group_id: str, *, mine: bool = False, status:
     """The group's tasks (optionally only the actor's, or one status)."""
     group = await groups.group_get(actor, group_id)
     me = actor.membership(group_id)
-    sql = "SELECT t.* FROM task t WHERE t.group_id = ? AND t.deleted_at IS NULL"
-    params: list = [group_id]
-    if status:
-        sql += " AND t.status = ?"
-        params.append(clean_status(status))
-    if mine:
-        sql += " AND EXISTS (SELECT 1 FROM task_assignee a WHERE a.task_id = t.id AND a.member_id = ?)"
-        params.append(me.member_id)
-    rows = await DB.fetch(sql, *params)
+    rows = await store.tasks_of_group(group_id, status=clean_status(status) if status else None,
+                                      assignee_id=me.member_id if mine else None)
     return _order(await _decorate(actor, rows, group))
 
 
@@ -158,13 +143,7 @@ async def my_open_tasks(actor: Actor, group_ids: list[str] | None = None) -> lis
     member_ids = [actor.memberships[g].member_id for g in wanted]
     if not member_ids:
         return []
-    marks = ",".join("?" * len(member_ids))
-    rows = await DB.fetch(
-        f"SELECT DISTINCT t.* FROM task t JOIN task_assignee a ON a.task_id = t.id"
-        f" WHERE a.member_id IN ({marks}) AND t.deleted_at IS NULL AND t.status != 'done'",
-        *member_ids,
-    )
-    rows = _order(await _decorate(actor, rows))
+    rows = _order(await _decorate(actor, await store.tasks_open_assigned(member_ids)))
     for row in rows:
         row["kind"] = "task"
     return rows
@@ -185,14 +164,9 @@ async def task_create(actor: Actor, group_id: str, title: str | None, descriptio
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(group_id)
-        await DB.execute(
-            "INSERT INTO task (id, group_id, author_id, title, description, due_at, status, seq, created_at,"
-            " updated_at) VALUES (?,?,?,?,?,?,'open',?,?,?)",
-            task_id, group_id, me.member_id, clean["title"], clean["description"], clean["due_at"], seq, stamp,
-            stamp,
-        )
-        for member_id in assignees:
-            await DB.execute("INSERT INTO task_assignee (task_id, member_id) VALUES (?,?)", task_id, member_id)
+        await store.task_insert(task_id=task_id, group_id=group_id, author_id=me.member_id, title=clean["title"],
+                                description=clean["description"], due_at=clean["due_at"], seq=seq, stamp=stamp)
+        await store.assignees_set(task_id, assignees)
         await _tell_assignees(assignees, group_id, task_id, clean["title"], me.member_id)
     return await task_get(actor, task_id)
 
@@ -223,9 +197,7 @@ async def task_update(actor: Actor, task_id: str, *, status: str | None = None, 
     if editing:
         require(actor, "object.edit", row, group)
     if status is not None and not can(actor, "object.edit", row, group):
-        assigned = await DB.fetchone("SELECT 1 AS x FROM task_assignee WHERE task_id = ? AND member_id = ?",
-                                     task_id, me.member_id)
-        if not assigned:
+        if not await store.is_assigned(task_id, me.member_id):
             require(actor, "object.edit", row, group)  # raises Forbidden with the usual message
         if not can(actor, "act", row, group):
             raise Forbidden(_("You are not allowed to do that in this group."))
@@ -248,14 +220,10 @@ async def task_update(actor: Actor, task_id: str, *, status: str | None = None, 
     async with DB.write():
         values["seq"] = await common.next_seq(row["group_id"])
         values["updated_at"] = now()
-        assignments = ", ".join(f"{key} = ?" for key in values)
-        await DB.execute(f"UPDATE task SET {assignments} WHERE id = ?", *values.values(), task_id)
+        await store.task_update(task_id, values)
         if new_assignees is not None:
-            before = {r["member_id"] for r in await DB.fetch(
-                "SELECT member_id FROM task_assignee WHERE task_id = ?", task_id)}
-            await DB.execute("DELETE FROM task_assignee WHERE task_id = ?", task_id)
-            for member_id in new_assignees:
-                await DB.execute("INSERT INTO task_assignee (task_id, member_id) VALUES (?,?)", task_id, member_id)
+            before = await store.assignee_ids(task_id)
+            await store.assignees_set(task_id, new_assignees)
             added = [m for m in new_assignees if m not in before]
             await _tell_assignees(added, row["group_id"], task_id, values.get("title", row["title"]), me.member_id)
     return await task_get(actor, task_id)
@@ -271,9 +239,5 @@ async def task_delete(actor: Actor, task_id: str) -> dict:
 # -- a member who leaves ------------------------------------------------------------------------
 async def member_left(member_id: str) -> None:
     """Take someone who left off their tasks (inside the leaving transaction)."""
-    await common.forget_member(
-        member_id, "task",
-        "SELECT t.id, t.group_id FROM task t JOIN task_assignee a ON a.task_id = t.id WHERE a.member_id = ?",
-        "DELETE FROM task_assignee WHERE member_id = ?",
-    )
+    await common.forget_member(member_id, "task", store.tasks_assigned_to, store.assignments_delete_of_member)
 

@@ -120,19 +120,9 @@ async def poll_remove(request: Request, actor: Actor, poll_id: str) -> Redirect:
 async def open_polls_section(actor: Actor, group: dict) -> dict | None:
     """Four of the 20 newest open polls, the ones still waiting for me first; only those four get
     their options, votes and names (what `polls.polls_list` adds to every row)."""
-    from groupbox.db.engine import DB
-    from groupbox.domain.objects import common
-
-    rows = await common.group_rows("poll", group["id"], open_only=True, limit=20)
-    if not rows:
+    shown = await polls.polls_waiting(actor, group, newest=20, shown=4)
+    if not shown:
         return None
-    me = actor.membership(group["id"])
-    ids = [r["id"] for r in rows]
-    voted = {r["poll_id"] for r in await DB.fetch(
-        f"SELECT DISTINCT poll_id FROM poll_vote WHERE member_id = ? AND poll_id IN ({','.join('?' * len(ids))})",
-        me.member_id if me else "", *ids)}
-    rows.sort(key=lambda p: p["id"] in voted)  # stable: newest first within each
-    shown = [r for r in await polls._decorate(actor, rows[:4], group) if not r["closed"]]
     count = await polls.count_open(group["id"])
     return {"polls": shown, "count": count, "more": count > 4,
             "member_count": await groups.member_count(group["id"])}

@@ -1,0 +1,123 @@
+"""SQL every object kind shares: tombstones, the group's change number, the columns every object table has."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from groupbox.db.engine import DB
+from groupbox.util import new_id
+
+TABLES = ("tombstone",)
+
+# Object tables carry `group_id, seq, created_at, updated_at, deleted_at` (and polls and sign-up
+# sheets `closes_at, closed_at`): soft delete, "changed" (a new seq), close and the live-row
+# lookups are written once here for every kind rather than seven times.
+OBJECT_TABLES = frozenset({"announcement", "event", "task", "poll", "signup", "thread", "file"})
+CLOSABLE_TABLES = frozenset({"poll", "signup"})
+
+READS = {
+    "member": "authors' names and who is asked to act, for every kind (one query per list, not per row)",
+}
+FOREIGN_WRITES = {
+    "grp": "group_seq_next: the group's change number (`grp.seq`) is taken by every object write; "
+           "groups.store should own a `group_seq_next(group_id)`",
+    **{table: "the shared object columns (seq, updated_at, deleted_at, closed_at): soft delete, touch and "
+              "close are one statement for every kind" for table in sorted(OBJECT_TABLES)},
+}
+
+# Open = not closed early by an editor and the deadline (if any) not passed.
+_OPEN_NOW = "closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
+
+
+def _object_table(table: str) -> str:
+    if table not in OBJECT_TABLES:
+        raise ValueError(f"{table!r} is not an object table")
+    return table
+
+
+def _closable_table(table: str) -> str:
+    if table not in CLOSABLE_TABLES:
+        raise ValueError(f"{table!r} has no open/closed state")
+    return table
+
+
+async def group_seq_next(group_id: str) -> int:
+    """Take the group's next change number (joins the caller's write transaction)."""
+    async with DB.write() as tx:
+        rows = await tx.connection.execute_fetchall(
+            "UPDATE grp SET seq = seq + 1 WHERE id = ? RETURNING seq", (group_id,)
+        )
+    return rows[0]["seq"]
+
+
+async def tombstone_insert(group_id: str, object_type: str, object_id: str, seq: int, deleted_at: datetime) -> None:
+    await DB.execute(
+        "INSERT INTO tombstone (id, group_id, object_type, object_id, seq, deleted_at) VALUES (?,?,?,?,?,?)",
+        new_id(), group_id, object_type, object_id, seq, deleted_at,
+    )
+
+
+async def object_mark_deleted(table: str, object_id: str, seq: int, stamp: datetime) -> None:
+    await DB.execute(f"UPDATE {_object_table(table)} SET deleted_at = ?, updated_at = ?, seq = ? WHERE id = ?",
+                     stamp, stamp, seq, object_id)
+
+
+async def object_touch(table: str, object_id: str, seq: int, stamp: datetime) -> None:
+    await DB.execute(f"UPDATE {_object_table(table)} SET seq = ?, updated_at = ? WHERE id = ?", seq, stamp, object_id)
+
+
+async def object_close(table: str, object_id: str, seq: int, stamp: datetime) -> None:
+    await DB.execute(f"UPDATE {_closable_table(table)} SET closed_at = ?, seq = ?, updated_at = ? WHERE id = ?",
+                     stamp, seq, stamp, object_id)
+
+
+async def object_live(table: str, object_id: str) -> dict | None:
+    return await DB.fetchone(f"SELECT * FROM {_object_table(table)} WHERE id = ? AND deleted_at IS NULL", object_id)
+
+
+async def objects_of_group(table: str, group_id: str, *, open_at: datetime | None = None,
+                           limit: int | None = None) -> list[dict]:
+    """A group's live objects, newest first; only those open at `open_at` when given."""
+    sql = f"SELECT * FROM {_object_table(table)} WHERE group_id = ? AND deleted_at IS NULL"
+    params: list = [group_id]
+    if open_at is not None:
+        sql += f" AND {_OPEN_NOW}"
+        params.append(open_at)
+    sql += " ORDER BY created_at DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return await DB.fetch(sql, *params)
+
+
+async def objects_open_count(table: str, group_id: str, at: datetime) -> int:
+    row = await DB.fetchone(
+        f"SELECT COUNT(*) AS n FROM {_closable_table(table)} WHERE group_id = ? AND deleted_at IS NULL AND {_OPEN_NOW}",
+        group_id, at,
+    )
+    return row["n"]
+
+
+async def members_named(member_ids: list[str]) -> list[dict]:
+    """id, display_name, status, role of these members (any status: a left author shows as former)."""
+    if not member_ids:
+        return []
+    marks = ",".join("?" * len(member_ids))
+    return await DB.fetch(f"SELECT id, display_name, status, role FROM member WHERE id IN ({marks})", *member_ids)
+
+
+async def members_active_in_roles(group_id: str, roles: list[str] | tuple[str, ...]) -> list[dict]:
+    """Active members of the group with one of these roles (id, display_name), by name."""
+    if not roles:
+        return []
+    marks = ",".join("?" * len(roles))
+    return await DB.fetch(
+        f"SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role IN ({marks})"
+        f" ORDER BY lower(display_name), id",
+        group_id, *roles,
+    )
+
+
+async def member_ids_active(group_id: str) -> list[str]:
+    """Every active member of the group (whom a new object is announced to)."""
+    rows = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
+    return [r["id"] for r in rows]
