@@ -210,7 +210,9 @@ async def rsvp_counts(event_ids: list[str], roles: list[str] | tuple[str, ...]) 
     if not event_ids:
         return []
     return await DB.fetch(
-        "SELECT r.event_id, r.status, COUNT(*) AS n, SUM(CASE WHEN r.status = 'yes' THEN r.guests ELSE 0 END) AS g"
+        "SELECT r.event_id, r.status, COUNT(*) AS n,"
+        # PostgreSQL's SUM of integers is a bigint/numeric: cast back so both engines give an int.
+        " CAST(SUM(CASE WHEN r.status = 'yes' THEN r.guests ELSE 0 END) AS INTEGER) AS g"
         f" FROM rsvp r JOIN member m ON m.id = r.member_id AND m.status = 'active' AND {_in_roles('m.role', roles)}"
         f" WHERE r.event_id IN ({_marks(event_ids)}) GROUP BY r.event_id, r.status",
         *roles, *event_ids,
