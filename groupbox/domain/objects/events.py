@@ -41,6 +41,7 @@ from groupbox.domain.objects.rsvps import clean_status as clean_status
 from groupbox.domain.objects.rsvps import counts_for
 from groupbox.domain.objects.rsvps import forget_member_rsvps as forget_member_rsvps
 from groupbox.domain.objects.rsvps import rsvp as rsvp
+from groupbox.domain.objects.schemas import UNSET, EventInput
 from groupbox.domain.objects.store import events as store
 from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _, deferred, lazy
@@ -223,9 +224,19 @@ async def event_view(actor: Actor, event_id: str) -> dict:
 
 
 # -- writing ------------------------------------------------------------------------------------
-async def event_create(actor: Actor, group_id: str, *, title: str, starts_at: Any, ends_at: Any = None,
-                       location: str = "", description: str = "", rsvp_required: bool = False,
-                       rsvp_deadline: Any = None, file_ids: Any = None, stays_here: bool = False) -> dict:
+def _field(data: EventInput, name: str, default: Any = None) -> Any:
+    value = getattr(data, name)
+    return default if value is UNSET else value
+
+
+async def event_create(actor: Actor, group_id: str, data: EventInput | None = None, **fields: Any) -> dict:
+    """Create an event from `data` (the form's, the API's or the CLI's input; or the same fields
+    as keywords)."""
+    data = data if data is not None else EventInput(**fields)
+    title, starts_at, ends_at = _field(data, "title"), _field(data, "starts_at"), _field(data, "ends_at")
+    location, description = _field(data, "location", ""), _field(data, "description", "")
+    rsvp_required, rsvp_deadline = _field(data, "rsvp_required", False), _field(data, "rsvp_deadline")
+    file_ids, stays_here = _field(data, "file_ids"), _field(data, "stays_here", False)
     group = await group_get(actor, group_id)
     me = require(actor, "object.create", group)
     tz = group["timezone"]
@@ -269,13 +280,21 @@ def _stale(row: dict, tz: str) -> Conflict:
                       "Reload to see their version.", title=row["title"], when=time_place(row, tz)))
 
 
-async def event_update(actor: Actor, event_id: str, *, base_revision: int | None = None, **changes: Any) -> dict:
-    """Edit an event. A value of None leaves a field as it is; "" clears `ends_at` and
-    `rsvp_deadline`; a new start without a new end keeps the length; `file_ids` replaces the list.
+async def event_update(actor: Actor, event_id: str, data: EventInput | None = None, *,
+                       base_revision: int | None = None, **changes: Any) -> dict:
+    """Edit an event with `data` (only the fields present change; None or "" clears `ends_at` and
+    `rsvp_deadline`), or with the fields as keywords (then None leaves a field as it is).
+    A new start without a new end keeps the length; `file_ids` replaces the list.
     `cancelled=True` (with `reason`) cancels, `cancelled=False` brings a cancelled event back.
 
     No lost updates: the edit is made from the revision read here (or `base_revision`, the one
     the editor's form showed) and saves only if the event is still at it; otherwise Conflict."""
+    if data is not None:
+        changes = data.given()
+        for key in ("ends_at", "rsvp_deadline"):
+            if key in changes and changes[key] is None:
+                changes[key] = ""  # null clears
+        base_revision = changes.pop("base_revision", base_revision)
     row = await _row(event_id)
     group = await group_get(actor, row["group_id"])
     me = require(actor, "object.edit", row, group)

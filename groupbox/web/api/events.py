@@ -10,44 +10,10 @@ from litestar import Request, delete, get, patch, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import events
+from groupbox.domain.objects.schemas import EventCreate, EventInput
 from groupbox.domain.remote import sync as remote_sync
 from groupbox.web.openapi import errors
 from groupbox.web.support import SIGNED_IN, config_of
-
-UNSET = msgspec.UNSET
-Unset = msgspec.UnsetType
-
-
-class EventIn(msgspec.Struct):
-    title: str
-    starts_at: str
-    ends_at: str | None = None
-    location: str = ""
-    description: str = ""
-    rsvp_required: bool = False
-    rsvp_deadline: str | None = None
-    file_ids: list[str] = []
-    stays_here: bool = False
-
-
-class EventPatch(msgspec.Struct):
-    """Only the fields present change; `null` clears `ends_at` and `rsvp_deadline`;
-    `{"cancelled": true, "reason": "..."}` cancels, `{"cancelled": false}` brings it back."""
-
-    title: str | Unset = UNSET
-    starts_at: str | Unset = UNSET
-    ends_at: str | None | Unset = UNSET
-    location: str | Unset = UNSET
-    description: str | Unset = UNSET
-    rsvp_required: bool | Unset = UNSET
-    rsvp_deadline: str | None | Unset = UNSET
-    file_ids: list[str] | Unset = UNSET
-    stays_here: bool | Unset = UNSET
-    cancelled: bool | Unset = UNSET
-    reason: str | Unset = UNSET
-    # The `revision` the edit was made from: a later edit by someone else answers 409 instead of
-    # being overwritten (without it, the revision read when the request arrives is checked).
-    base_revision: int | Unset = UNSET
 
 
 class RsvpIn(msgspec.Struct):
@@ -178,18 +144,6 @@ def event_out(row: dict) -> EventOut:
     )
 
 
-def _patch_changes(data: EventPatch) -> dict:
-    changes = {}
-    for name in EventPatch.__struct_fields__:
-        value = getattr(data, name)
-        if value is UNSET:
-            continue
-        if value is None and name in ("ends_at", "rsvp_deadline"):
-            value = ""  # null clears
-        changes[name] = value
-    return changes
-
-
 @get("/api/groups/{group_id:str}/events", guards=SIGNED_IN, tags=["events"])
 async def events_list(actor: Actor, group_id: str, past: bool = False) -> EventList:
     """Upcoming events by start time; `?past=1` for past ones, most recent first."""
@@ -197,13 +151,8 @@ async def events_list(actor: Actor, group_id: str, past: bool = False) -> EventL
 
 
 @post("/api/groups/{group_id:str}/events", guards=SIGNED_IN, tags=["events"])
-async def events_create(actor: Actor, group_id: str, data: EventIn) -> EventOut:
-    row = await events.event_create(
-        actor, group_id, title=data.title, starts_at=data.starts_at, ends_at=data.ends_at, location=data.location,
-        description=data.description, rsvp_required=data.rsvp_required, rsvp_deadline=data.rsvp_deadline,
-        file_ids=data.file_ids, stays_here=data.stays_here,
-    )
-    return event_out(row)
+async def events_create(actor: Actor, group_id: str, data: EventCreate) -> EventOut:
+    return event_out(await events.event_create(actor, group_id, data))
 
 
 @get("/api/events/{event_id:str}", guards=SIGNED_IN, tags=["events"])
@@ -212,8 +161,8 @@ async def events_get(actor: Actor, event_id: str) -> EventOut:
 
 
 @patch("/api/events/{event_id:str}", guards=SIGNED_IN, tags=["events"], responses=errors(409))
-async def events_update(actor: Actor, event_id: str, data: EventPatch) -> EventOut:
-    return event_out(await events.event_update(actor, event_id, **_patch_changes(data)))
+async def events_update(actor: Actor, event_id: str, data: EventInput) -> EventOut:
+    return event_out(await events.event_update(actor, event_id, data))
 
 
 @delete("/api/events/{event_id:str}", guards=SIGNED_IN, tags=["events"])

@@ -11,6 +11,7 @@ from groupbox.access import Actor, can
 from groupbox.domain.files import service as files
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import events
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.errors import Conflict, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.web.pages.groups import (
@@ -56,6 +57,20 @@ def _revision(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
 
 
+def _event_input(values: dict) -> EventInput:
+    """The form's fields as the input the API and the CLI give too (every field: the form shows them all)."""
+    data = EventInput(
+        title=values.get("title", ""), starts_at=values.get("starts_at", ""), ends_at=values.get("ends_at", ""),
+        location=values.get("location", ""), description=values.get("description", ""),
+        rsvp_required=values["rsvp_required"], rsvp_deadline=values.get("rsvp_deadline", ""),
+        file_ids=values["file_ids"], stays_here=values["stays_here"],
+    )
+    revision = _revision(values.get("base_revision"))
+    if revision is not None:
+        data.base_revision = revision
+    return data
+
+
 async def _form_page(request: Request, actor: Actor, group: dict, *, values: dict, errors: dict,
                      event: dict | None = None, status_code: int = 200, stale: str | None = None) -> Template:
     return await group_page(request, actor, "events/form.html", group, "events", values=values, errors=errors,
@@ -88,12 +103,7 @@ async def event_create(request: Request, actor: Actor, group_id: str) -> Templat
     group = await groups.group_get(actor, group_id)
     values = await _form_values(request)
     try:
-        event = await events.event_create(
-            actor, group_id, title=values.get("title", ""), starts_at=values.get("starts_at"),
-            ends_at=values.get("ends_at"), location=values.get("location", ""),
-            description=values.get("description", ""), rsvp_required=values["rsvp_required"],
-            rsvp_deadline=values.get("rsvp_deadline"), file_ids=values["file_ids"], stays_here=values["stays_here"],
-        )
+        event = await events.event_create(actor, group_id, _event_input(values))
     except Invalid as exc:
         return await _form_page(request, actor, group, values=values, status_code=422, **form_error_page(exc))
     when = timefmt.when(event["starts_at"], group["timezone"])
@@ -122,13 +132,7 @@ async def event_save(request: Request, actor: Actor, event_id: str) -> Template 
     group = await groups.group_row(event["group_id"])
     values = await _form_values(request)
     try:
-        saved = await events.event_update(
-            actor, event_id, title=values.get("title", ""), starts_at=values.get("starts_at", ""),
-            ends_at=values.get("ends_at", ""), location=values.get("location", ""),
-            description=values.get("description", ""), rsvp_required=values["rsvp_required"],
-            rsvp_deadline=values.get("rsvp_deadline", ""), file_ids=values["file_ids"],
-            stays_here=values["stays_here"], base_revision=_revision(values.get("base_revision")),
-        )
+        saved = await events.event_update(actor, event_id, _event_input(values))
     except Invalid as exc:
         return await _form_page(request, actor, group, values=values, event=event, status_code=422,
                                 **form_error_page(exc))

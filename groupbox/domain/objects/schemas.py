@@ -1,0 +1,43 @@
+"""Input types of the objects area: one per kind, shared by the web form, the JSON API and the CLI
+(issue 12 item 9). They carry what a person typed; the service validates it (one validator per
+input) and answers with field errors a form shows beside the field."""
+
+from __future__ import annotations
+
+import msgspec
+
+UNSET = msgspec.UNSET
+Unset = msgspec.UnsetType
+
+
+class EventInput(msgspec.Struct, kw_only=True):
+    """An event to create or an edit of one. Times are ISO 8601 with an offset, or naive in the
+    group's zone (a form's datetime-local). On an edit only the fields present change; `null`
+    (or "") clears `ends_at` and `rsvp_deadline`; `{"cancelled": true, "reason": "..."}` cancels,
+    `{"cancelled": false}` brings it back; `base_revision` is the `revision` the edit was made
+    from: a later edit by someone else answers 409 instead of being overwritten (without it, the
+    revision read when the request arrives is checked)."""
+
+    title: str | Unset = UNSET
+    starts_at: str | Unset = UNSET
+    ends_at: str | None | Unset = UNSET
+    location: str | Unset = UNSET
+    description: str | Unset = UNSET
+    rsvp_required: bool | Unset = UNSET
+    rsvp_deadline: str | None | Unset = UNSET
+    file_ids: list[str] | Unset = UNSET
+    stays_here: bool | Unset = UNSET
+    cancelled: bool | Unset = UNSET
+    reason: str | Unset = UNSET
+    base_revision: int | Unset = UNSET
+
+    def given(self) -> dict:
+        """The fields present, by name (an edit changes only these)."""
+        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
+
+
+class EventCreate(EventInput, kw_only=True):
+    """A new event: a title and a start are required (the rest as in `EventInput`)."""
+
+    title: str
+    starts_at: str
