@@ -29,6 +29,11 @@ FOREIGN_WRITES = {
 _OPEN_NOW = "closed_at IS NULL AND (closes_at IS NULL OR closes_at > ?)"
 
 
+def marks(values: list | tuple) -> str:
+    """`?,?,?` for an `IN (...)` of these values (callers guard against an empty list)."""
+    return ",".join("?" * len(values))
+
+
 def _object_table(table: str) -> str:
     if table not in OBJECT_TABLES:
         raise ValueError(f"{table!r} is not an object table")
@@ -101,17 +106,16 @@ async def members_named(member_ids: list[str]) -> list[dict]:
     """id, display_name, status, role of these members (any status: a left author shows as former)."""
     if not member_ids:
         return []
-    marks = ",".join("?" * len(member_ids))
-    return await DB.fetch(f"SELECT id, display_name, status, role FROM member WHERE id IN ({marks})", *member_ids)
+    return await DB.fetch(f"SELECT id, display_name, status, role FROM member WHERE id IN ({marks(member_ids)})",
+                          *member_ids)
 
 
 async def members_active_in_roles(group_id: str, roles: list[str] | tuple[str, ...]) -> list[dict]:
     """Active members of the group with one of these roles (id, display_name), by name."""
     if not roles:
         return []
-    marks = ",".join("?" * len(roles))
     return await DB.fetch(
-        f"SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role IN ({marks})"
+        f"SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role IN ({marks(roles)})"
         f" ORDER BY lower(display_name), id",
         group_id, *roles,
     )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from groupbox.db.engine import DB
+from groupbox.domain.objects.store.common import marks as _marks
 
 TABLES = ("event", "event_change", "event_seen", "rsvp")
 READS = {
@@ -24,10 +25,6 @@ _EDITABLE = frozenset({
     "cancelled_at", "cancel_reason", "version", "seq", "updated_at", "revision",
 })
 _UPCOMING = "((ends_at IS NULL AND starts_at >= ?) OR (ends_at IS NOT NULL AND ends_at >= ?))"
-
-
-def _marks(values: list | tuple) -> str:
-    return ",".join("?" * len(values))
 
 
 def _in_roles(column: str, roles: list[str] | tuple[str, ...]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from groupbox.db.engine import DB
+from groupbox.domain.objects.store.common import marks as _marks
 from groupbox.util import new_id
 
 TABLES = ("poll", "poll_option", "poll_vote")
@@ -12,10 +13,6 @@ READS = {
     "member": "named polls list voters by name (one join per list of polls)",
 }
 FOREIGN_WRITES: dict[str, str] = {}
-
-
-def _marks(values: list | tuple) -> str:
-    return ",".join("?" * len(values))
 
 
 async def poll_insert(*, poll_id: str, group_id: str, author_id: str | None, question: str, description: str,

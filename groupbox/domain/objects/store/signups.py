@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from groupbox.db.engine import DB
+from groupbox.domain.objects.store.common import marks as _marks
 from groupbox.util import new_id
 
 TABLES = ("signup", "signup_slot", "signup_commitment")
@@ -12,10 +13,6 @@ READS = {
     "member": "each slot lists who took it by name (one join per list of sheets)",
 }
 FOREIGN_WRITES: dict[str, str] = {}
-
-
-def _marks(values: list | tuple) -> str:
-    return ",".join("?" * len(values))
 
 
 async def signup_insert(*, signup_id: str, group_id: str, author_id: str | None, title: str, description: str,

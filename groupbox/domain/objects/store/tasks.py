@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from groupbox.db.engine import DB
+from groupbox.domain.objects.store.common import marks as _marks
 
 TABLES = ("task", "task_assignee")
 READS = {
@@ -16,10 +17,6 @@ FOREIGN_WRITES: dict[str, str] = {}
 
 # Columns an edit may set (the names come from the service, never from input).
 _EDITABLE = frozenset({"title", "description", "due_at", "status", "done_at", "done_by_id", "seq", "updated_at"})
-
-
-def _marks(values: list | tuple) -> str:
-    return ",".join("?" * len(values))
 
 
 async def task_insert(*, task_id: str, group_id: str, author_id: str | None, title: str, description: str,
