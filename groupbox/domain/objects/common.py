@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from groupbox.access import roles_that
 from groupbox.db.engine import DB
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.objects.store import common as store
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import _
@@ -40,7 +41,7 @@ def clean_text(raw: str | None, *, field: str, max_len: int) -> str:
 
 async def next_seq(group_id: str) -> int:
     """Reserve the group's next change number (inside the caller's write transaction)."""
-    return await store.group_seq_next(group_id)
+    return await groups_store.group_bump_seq(group_id)
 
 
 async def tombstone(group_id: str, object_type: str, object_id: str) -> int:
@@ -53,7 +54,7 @@ async def tombstone(group_id: str, object_type: str, object_id: str) -> int:
 
 async def member_names(member_ids: list[str]) -> dict[str, dict]:
     """id -> {display_name, status} for showing authors (a left member shows as former)."""
-    rows = await store.members_named(list(dict.fromkeys(member_ids)))
+    rows = await groups_store.members_get(member_ids)
     return {r["id"]: r for r in rows}
 
 
@@ -127,9 +128,9 @@ async def live_row(table: str, object_id: str) -> dict:
 
 async def active_member_ids(group_id: str) -> list[str]:
     """Everyone active in the group (whom a new object is announced to; notify skips the author)."""
-    return await store.member_ids_active(group_id)
+    return await groups_store.member_ids_active(group_id)
 
 
 async def acting_members(group_id: str) -> list[dict]:
     """Who is asked to answer or acknowledge: active members who may act (never guests), by name."""
-    return await store.members_active_in_roles(group_id, roles_that("act"))
+    return await groups_store.members_active(group_id, list(roles_that("act")))

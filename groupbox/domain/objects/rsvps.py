@@ -8,6 +8,7 @@ from typing import Any
 from groupbox import timefmt
 from groupbox.access import Actor, require, roles_that
 from groupbox.db.engine import DB
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.groups.service import group_get
 from groupbox.domain.objects import common
 from groupbox.domain.objects.store import events as store
@@ -49,7 +50,7 @@ def clean_guests(raw: Any) -> int:
 async def counts_for(event_ids: list[str], group_id: str) -> dict[str, dict]:
     """event id -> {yes, no, maybe, guests, answered, no_answer} (answers of current members)."""
     roles = roles_that("act")
-    eligible = await store.members_counted(group_id, roles)
+    eligible = await groups_store.member_count_active(group_id, list(roles))
     result = {eid: {"yes": 0, "no": 0, "maybe": 0, "guests": 0, "answered": 0, "no_answer": eligible}
               for eid in event_ids}
     for row in await store.rsvp_counts(event_ids, roles):

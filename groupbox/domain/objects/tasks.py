@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from groupbox.access import Actor, can, require, role_may
 from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.domain.objects.store import tasks as store
@@ -63,7 +64,7 @@ async def clean_assignees(group_id: str, raw: list[str] | None) -> list[str]:
         return []
     if len(ids) > MAX_ASSIGNEES:
         raise Invalid(_("Please assign at most {n} people.", n=MAX_ASSIGNEES), field="assignee_ids")
-    rows = await store.members_assignable(group_id, ids)
+    rows = await groups_store.members_active_among(group_id, ids)
     if len(rows) != len(ids):
         raise Invalid(_("Assign people who are in this group."), field="assignee_ids")
     if not all(role_may(r["role"], "act") for r in rows):

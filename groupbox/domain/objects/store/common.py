@@ -1,4 +1,4 @@
-"""SQL every object kind shares: tombstones, the group's change number, the columns every object table has."""
+"""SQL every object kind shares: tombstones and the columns every object table has (seq, updated_at, deleted_at)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,10 @@ TABLES = ("tombstone",)
 OBJECT_TABLES = frozenset({"announcement", "event", "task", "poll", "signup", "thread", "file"})
 CLOSABLE_TABLES = frozenset({"poll", "signup"})
 
-READS = {
-    "member": "authors' names and who is asked to act, for every kind (one query per list, not per row)",
-}
+READS: dict[str, str] = {}
 FOREIGN_WRITES = {
-    "grp": "group_seq_next: the group's change number (`grp.seq`) is taken by every object write; "
-           "groups.store should own a `group_seq_next(group_id)`",
-    **{table: "the shared object columns (seq, updated_at, deleted_at, closed_at): soft delete, touch and "
-              "close are one statement for every kind" for table in sorted(OBJECT_TABLES)},
+    table: "the shared object columns (seq, updated_at, deleted_at, closed_at): soft delete, touch and close are "
+           "one statement for every kind" for table in sorted(OBJECT_TABLES)
 }
 
 # Open = not closed early by an editor and the deadline (if any) not passed.
@@ -44,15 +40,6 @@ def _closable_table(table: str) -> str:
     if table not in CLOSABLE_TABLES:
         raise ValueError(f"{table!r} has no open/closed state")
     return table
-
-
-async def group_seq_next(group_id: str) -> int:
-    """Take the group's next change number (joins the caller's write transaction)."""
-    async with DB.write() as tx:
-        rows = await tx.connection.execute_fetchall(
-            "UPDATE grp SET seq = seq + 1 WHERE id = ? RETURNING seq", (group_id,)
-        )
-    return rows[0]["seq"]
 
 
 async def tombstone_insert(group_id: str, object_type: str, object_id: str, seq: int, deleted_at: datetime) -> None:
@@ -100,28 +87,3 @@ async def objects_open_count(table: str, group_id: str, at: datetime) -> int:
         group_id, at,
     )
     return row["n"]
-
-
-async def members_named(member_ids: list[str]) -> list[dict]:
-    """id, display_name, status, role of these members (any status: a left author shows as former)."""
-    if not member_ids:
-        return []
-    return await DB.fetch(f"SELECT id, display_name, status, role FROM member WHERE id IN ({marks(member_ids)})",
-                          *member_ids)
-
-
-async def members_active_in_roles(group_id: str, roles: list[str] | tuple[str, ...]) -> list[dict]:
-    """Active members of the group with one of these roles (id, display_name), by name."""
-    if not roles:
-        return []
-    return await DB.fetch(
-        f"SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active' AND role IN ({marks(roles)})"
-        f" ORDER BY lower(display_name), id",
-        group_id, *roles,
-    )
-
-
-async def member_ids_active(group_id: str) -> list[str]:
-    """Every active member of the group (whom a new object is announced to)."""
-    rows = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
-    return [r["id"] for r in rows]

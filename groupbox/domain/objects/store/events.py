@@ -191,16 +191,6 @@ async def rsvp_answers(event_id: str, roles: list[str] | tuple[str, ...]) -> lis
     )
 
 
-async def members_counted(group_id: str, roles: list[str] | tuple[str, ...]) -> int:
-    """How many active members of the group have one of these roles (who may answer)."""
-    row = await DB.fetchone(
-        f"SELECT COUNT(*) AS n FROM member m WHERE m.group_id = ? AND m.status = 'active'"
-        f" AND {_in_roles('m.role', roles)}",
-        group_id, *roles,
-    )
-    return row["n"]
-
-
 async def rsvp_counts(event_ids: list[str], roles: list[str] | tuple[str, ...]) -> list[dict]:
     """Per event and status: how many answered (active members with one of these roles) and the
     guests "yes" brings along (`g`)."""

@@ -10,8 +10,7 @@ from groupbox.domain.objects.store.common import marks as _marks
 
 TABLES = ("task", "task_assignee")
 READS = {
-    "member": "assignees are listed with their names, and checked to be active members of the task's group, "
-              "in one query per list",
+    "member": "assignees are listed with their names (one join per list of tasks)",
 }
 FOREIGN_WRITES: dict[str, str] = {}
 
@@ -87,16 +86,6 @@ async def assignees_set(task_id: str, member_ids: list[str]) -> None:
         await DB.execute("DELETE FROM task_assignee WHERE task_id = ?", task_id)
         for member_id in member_ids:
             await DB.execute("INSERT INTO task_assignee (task_id, member_id) VALUES (?,?)", task_id, member_id)
-
-
-async def members_assignable(group_id: str, member_ids: list[str]) -> list[dict]:
-    """id, role of those of these members who are active in the group."""
-    if not member_ids:
-        return []
-    return await DB.fetch(
-        f"SELECT id, role FROM member WHERE id IN ({_marks(member_ids)}) AND group_id = ? AND status = 'active'",
-        *member_ids, group_id,
-    )
 
 
 async def tasks_assigned_to(member_id: str) -> list[dict]:
