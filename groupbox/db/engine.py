@@ -32,6 +32,8 @@ from typing import Any
 
 import aiosqlite
 
+from groupbox.db.errors import is_database_error
+
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
@@ -287,6 +289,16 @@ class Database:
             await cursor.close()
             return count
 
+
+    async def alive(self) -> bool:
+        """Does the database answer a query (the health check)? Never raises for the database's
+        own failures."""
+        try:
+            return await self.fetchone("SELECT 1 AS ok") is not None
+        except Exception as exc:
+            if is_database_error(exc) or isinstance(exc, OSError | DatabaseNotConnected):
+                return False
+            raise
 
     async def integrity(self) -> str:
         """"ok", or what SQLite's quick check found wrong (`doctor`)."""

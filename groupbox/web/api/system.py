@@ -41,12 +41,12 @@ class MeOut(msgspec.Struct):
 async def health(request: Request) -> Response[Health]:
     """Liveness, database reachability and room to write (no session needed): 200, or 503 with
     the reason."""
-    row = await DB.fetchone("SELECT 1 AS ok")
+    answers = await DB.alive()
     trouble = storage_problem(config_of(request).data_dir)
-    if row is None:
+    if not answers:
         trouble = "the database does not answer"
     if trouble:
-        return Response(Health(status="error", version=__version__, database="ok" if row else "unavailable",
+        return Response(Health(status="error", version=__version__, database="ok" if answers else "unavailable",
                                detail=trouble, status_code=503), status_code=503)
     return Response(Health(status="ok", version=__version__, database="ok"))
 
