@@ -174,3 +174,23 @@ def test_backup_and_restore_on_postgresql_point_to_pg_dump_in_one_line(tmp_path)
         assert result.stderr.strip().count("\n") == 0 and "PostgreSQL use pg_" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
     assert not (data / "backups").exists() or not any((data / "backups").iterdir())
+
+
+def test_init_doctor_and_serve_on_postgresql_need_no_sqlite_file(postgres, tmp_path):
+    if postgres is None:
+        pytest.skip("runs on PostgreSQL (GROUPBOX_TEST_DB=postgres)")
+    data = tmp_path / "data"
+    env = {"GROUPBOX_DATABASE_URL": postgres.url(postgres.create_database())}
+    created = json.loads(run_cli("init", "--json", "--data", str(data), env=env).stdout)
+    assert created["created"] is True and not (data / "groupbox.sqlite3").exists()
+    assert json.loads(run_cli("init", "--json", "--data", str(data), env=env).stdout)["created"] is False
+    report = json.loads(run_cli("doctor", "--json", "--data", str(data), env=env).stdout)
+    levels = {c["name"]: c["level"] for c in report["checks"]}
+    assert report["ok"] and levels["database"] == "ok" and levels["migrations"] == "ok"
+    server = start_server(data, env=env)  # reads the migration ledger through the engine
+    try:
+        assert not (data / "groupbox.sqlite3").exists()
+    finally:
+        stop_server(server)
+    # Without the URL the folder is a SQLite instance that was never made.
+    assert run_cli("doctor", "--data", str(data), check=False).returncode == 1
