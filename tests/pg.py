@@ -9,7 +9,7 @@ that user.
 
 `make test-postgres` sets `GROUPBOX_TEST_DB=postgres` (or pass `--db=postgres` to pytest): then
 tests/conftest.py starts one server per session, migrates a template database once, and gives
-every test a fresh database copied from it (`CREATE DATABASE … TEMPLATE`, ~50 ms), named in the
+every test a fresh database copied from it (`CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY`, ~80 ms), named in the
 test data folder's groupbox.toml as `database_url`, so the app, the CLI and live servers all use it.
 """
 
@@ -129,7 +129,14 @@ class PostgresServer:
 
     def create_database(self, name: str | None = None, template: str | None = None) -> str:
         name = name or f"test_{os.getpid()}_{next(self._names)}"
-        self.sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        statement = f'CREATE DATABASE "{name}"'
+        if template:
+            statement += f' TEMPLATE "{template}"'
+            # Copying the files beats writing every page to the WAL (15's default) for a small
+            # template: measured 80 ms against 200–350 ms a test.
+            if int(self.bin.parts[4]) >= 15:
+                statement += " STRATEGY FILE_COPY"
+        self.sql(statement)
         return name
 
     def drop_database(self, name: str) -> None:
