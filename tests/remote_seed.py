@@ -6,11 +6,17 @@ tests/api/test_remote_connect.py and tests/e2e/test_two_servers.py."""
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 from groupbox.db.engine import DB
 from groupbox.domain.remote import client, connections, secrets
+from groupbox.domain.remote.store import servers as store
 from groupbox.util import new_id, now
+from tests import pg
 
 TOKEN = "gbt_" + "Hq3xR2mVtLk4Np7Ws3Yd9Hc6Jf1Ab5Zz"
 SERVER = "Tenants' server"
@@ -72,13 +78,44 @@ async def seed_connection(config, profile_id: str, *, url: str = "http://b.examp
     cid = new_id()
     stamp = now()
     async with DB.write():
-        await DB.execute(
-            "INSERT INTO remote_server (id, profile_id, url, api_base, server_name, protocol_version, scopes,"
-            " token_cipher, token_hint, state, insecure, created_at, last_sync_at, last_ok_at, next_sync_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            cid, profile_id, url, api_base or f"{url}/api", SERVER, "0.1", " ".join(scopes),
-            secrets.seal(config, cid, token), secrets.hint(token), state, url.startswith("http:"), stamp, stamp,
-            stamp, stamp + timedelta(hours=1))
+        await store.server_insert(cid, profile_id, url=url, api_base=api_base or f"{url}/api", server_name=SERVER,
+                                  protocol_version="0.1", capabilities="{}", token_cipher=secrets.seal(config, cid, token),
+                                  token_hint=secrets.hint(token), insecure=url.startswith("http:"), created_at=stamp,
+                                  next_sync_at=stamp)
+        await store.server_finish(cid, state, "", stamp, stamp + timedelta(hours=1))
     document = page if page is not None else sample_page(url, scopes)
+    # The page brings the scopes (`token`), as a sync would.
     await connections._apply(cid, client.parse_page(document, url.split("://", 1)[-1]))
     return cid
+
+
+@contextlib.contextmanager
+def server_folder(template_data: Path, folder: Path, postgres: pg.PostgresServer | None) -> Iterator[Path]:
+    """A data folder of its own for a second server: a copy of the template and, on PostgreSQL, a
+    database of its own (a copy would name the template's database: both servers in one, and the
+    template busy for every later test)."""
+    shutil.copytree(template_data, folder)
+    if postgres is None:
+        yield folder
+        return
+    name = postgres.create_database(template="groupbox_template")
+    pg.point_data_dir(folder, postgres.url(name))
+    try:
+        yield folder
+    finally:
+        postgres.drop_database(name)
+
+
+def stored_bytes(data_dir: Path, postgres: pg.PostgresServer | None) -> list[bytes]:
+    """Everything the database holds, to search for what must never be stored: the SQLite files
+    (the database, its -wal and -shm), or on PostgreSQL every table's rows as text."""
+    if postgres is None:
+        files = list(data_dir.glob("groupbox.sqlite3*"))
+        assert files
+        return [path.read_bytes() for path in files]
+    database = next(line for line in (data_dir / "groupbox.toml").read_text().splitlines()
+                    if line.startswith("database_url =")).rsplit("/", 1)[-1].rstrip('"')
+    tables = postgres.sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+                          database).split()
+    assert "remote_server" in tables
+    return [postgres.sql(f'SELECT t::text FROM "{table}" t', database).encode() for table in tables]

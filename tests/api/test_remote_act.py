@@ -6,7 +6,6 @@ home page that still works."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
 
 import httpx
@@ -15,7 +14,7 @@ import pytest
 from groupbox.db.engine import DB
 from groupbox.util import now
 from tests.conftest import csrf_headers, free_port, start_server, stop_server
-from tests.remote_seed import SERVER, TOKEN, seed_connection
+from tests.remote_seed import SERVER, TOKEN, seed_connection, server_folder
 
 READ_ONLY = ("read:events", "read:announcements", "read:files", "read:polls")
 
@@ -81,16 +80,15 @@ class GroupServer:
 
 
 @pytest.fixture
-def group_server(template_data, tmp_path):
-    folder = tmp_path / "b" / "data"
-    shutil.copytree(template_data, folder)
-    server = start_server(folder, env={"GROUPBOX_ENV": "development"})
-    try:
-        remote = GroupServer(server)
-        remote.sign_in_owner()
-        yield remote
-    finally:
-        stop_server(server)
+def group_server(template_data, tmp_path, postgres):
+    with server_folder(template_data, tmp_path / "b" / "data", postgres) as folder:
+        server = start_server(folder, env={"GROUPBOX_ENV": "development"})
+        try:
+            remote = GroupServer(server)
+            remote.sign_in_owner()
+            yield remote
+        finally:
+            stop_server(server)
 
 
 def _event_page(base: str, group: dict, event: dict, scopes) -> dict:

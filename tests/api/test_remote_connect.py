@@ -16,6 +16,7 @@ import pytest
 from groupbox.db.engine import DB
 from tests.conftest import csrf_headers
 from tests.protocol_server import TOKEN, GroupServer, event
+from tests.remote_seed import stored_bytes
 
 
 @pytest.fixture
@@ -179,7 +180,7 @@ def test_a_misbehaving_server_gets_a_state_and_home_keeps_its_copy(call, world, 
 
 
 def test_the_token_is_never_in_pages_cookies_logs_or_the_database_file(client, call, config, anna, group_server,
-                                                                      caplog):
+                                                                      caplog, postgres):
     caplog.set_level(logging.DEBUG)
     connection = connect(client, group_server.url).json()
     client.post(f"/api/remote/servers/{connection['id']}/sync", headers=csrf_headers(client))
@@ -195,9 +196,8 @@ def test_the_token_is_never_in_pages_cookies_logs_or_the_database_file(client, c
     stored = call(DB.fetchone, "SELECT token_cipher, token_hint FROM remote_server")
     assert stored["token_cipher"].startswith("v1.") and stored["token_hint"] == TOKEN[-4:]
     call(DB.checkpoint)
-    for path in config.data_dir.glob("groupbox.sqlite3*"):
-        raw = path.read_bytes()
-        assert TOKEN.encode() not in raw and TOKEN[4:20].encode() not in raw, path
+    for raw in stored_bytes(config.data_dir, postgres):
+        assert TOKEN.encode() not in raw and TOKEN[4:20].encode() not in raw
     key = config.keys_dir / "remote-tokens.key"
     assert key.stat().st_mode & 0o777 == 0o600
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
 from datetime import timedelta
 
 import httpx
@@ -24,6 +23,7 @@ from groupbox.util import now
 from tests.conftest import DESKTOP, screenshot, seed, sign_in_context, start_server, stop_server
 from tests.e2e.test_two_servers import _cached, _client
 from tests.factories import build_world
+from tests.remote_seed import server_folder, stored_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -31,22 +31,22 @@ B_NAME = "Haus B Server"
 
 
 @pytest.fixture(scope="module")
-def servers(template_data, tmp_path_factory):
+def servers(template_data, tmp_path_factory, postgres):
     """A (home) and B (group server, named B_NAME), started once for the module."""
     root = tmp_path_factory.mktemp("journey")
     started = []
-    try:
-        for name, env in (("a", {}), ("b", {"GROUPBOX_NAME": B_NAME})):
-            folder = root / name / "data"
-            shutil.copytree(template_data, folder)
-            started.append(start_server(folder, env={"GROUPBOX_ENV": "development", **env}))
-        yield started
-    finally:
-        for server in started:
-            stop_server(server)
+    with contextlib.ExitStack() as stack:
+        try:
+            for name, env in (("a", {}), ("b", {"GROUPBOX_NAME": B_NAME})):
+                folder = stack.enter_context(server_folder(template_data, root / name / "data", postgres))
+                started.append(start_server(folder, env={"GROUPBOX_ENV": "development", **env}))
+            yield started
+        finally:
+            for server in started:
+                stop_server(server)
 
 
-def test_a_person_connects_their_home_server_to_a_group_server_and_lives_with_it(servers, new_context):
+def test_a_person_connects_their_home_server_to_a_group_server_and_lives_with_it(servers, new_context, postgres):
     home, group_server = servers
     world = seed(group_server, build_world)
     samir, gid, group_name = world.people["member"], world.group["id"], world.group["name"]
@@ -189,8 +189,5 @@ def test_a_person_connects_their_home_server_to_a_group_server_and_lives_with_it
     assert a_html and all(token not in text for text in a_html)
     assert all(token not in c["value"] for c in on_a.cookies() + desktop.cookies())
     assert token not in home.log.read_text()
-    files = list(home.data_dir.glob("groupbox.sqlite3*"))  # the database, its -wal and -shm
-    assert files
-    for path in files:
-        assert token.encode() not in path.read_bytes()
+    assert all(token.encode() not in stored for stored in stored_bytes(home.data_dir, postgres))
     assert httpx.get(f"{home.url}/api/health").status_code == 200

@@ -5,17 +5,19 @@ keeps serving."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
 from datetime import timedelta
 
 import httpx
 import pytest
 
+from groupbox.config import load_config
 from groupbox.db.engine import DB
 from groupbox.util import now
 from tests.conftest import run_async, seed, start_server, stop_server
 from tests.factories import build_world, owner_person
+from tests.remote_seed import server_folder, stored_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -29,29 +31,27 @@ def _client(server, person) -> httpx.Client:
 
 def _cached(server) -> dict[tuple[str, str], dict]:
     async def go():
-        async with DB.session(server.data_dir / "groupbox.sqlite3"):
+        async with DB.session(load_config(server.data_dir, env={}).database):
             return await DB.fetch("SELECT type, id, stub, data FROM remote_object")
 
     return {(r["type"], r["id"]): r for r in run_async(go)}
 
 
 @pytest.fixture
-def two_servers(template_data, tmp_path):
-    folders = []
-    for name in ("a", "b"):
-        folders.append(tmp_path / name / "data")
-        shutil.copytree(template_data, folders[-1])
+def two_servers(template_data, tmp_path, postgres):
     servers = []
-    try:
-        for folder in folders:
-            servers.append(start_server(folder, env={"GROUPBOX_ENV": "development"}))
-        yield servers
-    finally:
-        for server in servers:
-            stop_server(server)
+    with contextlib.ExitStack() as stack:
+        try:
+            for name in ("a", "b"):
+                folder = stack.enter_context(server_folder(template_data, tmp_path / name / "data", postgres))
+                servers.append(start_server(folder, env={"GROUPBOX_ENV": "development"}))
+            yield servers
+        finally:
+            for server in servers:
+                stop_server(server)
 
 
-def test_a_home_server_reads_a_group_server_through_a_token(two_servers):
+def test_a_home_server_reads_a_group_server_through_a_token(two_servers, postgres):
     home, group_server = two_servers
     if httpx.get(f"{group_server.url}/.well-known/group-platform.json").status_code != 200:
         pytest.skip("the group server side (/.well-known, /api/sync) is not in this tree yet")
@@ -104,6 +104,5 @@ def test_a_home_server_reads_a_group_server_through_a_token(two_servers):
     assert owner.get("/").status_code == 200
     page = owner.get("/me/servers")
     assert page.status_code == 200 and "Token revoked or expired" in page.text and token not in page.text
-    for path in home.data_dir.glob("groupbox.sqlite3*"):
-        assert token.encode() not in path.read_bytes()
+    assert all(token.encode() not in stored for stored in stored_bytes(home.data_dir, postgres))
     assert token not in home.log.read_text()
