@@ -207,6 +207,7 @@ def test_a_signed_in_browser_does_not_start_pairing(client, csrf, world):
     assert response.status_code == 409
 
 
+@pytest.mark.sqlite_only("reads the SQLite database file and its write-ahead log")
 def test_no_plaintext_code_or_secret_in_the_database(client, call, csrf, world, config):
     started = _start(client, csrf)
     _approve(client, csrf, world.owner.session_token, started["code"])

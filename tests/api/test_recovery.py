@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from groupbox.db.engine import DB
 from groupbox.domain.identity import recovery
 from groupbox.util import now
@@ -188,6 +190,7 @@ def test_the_sent_page_names_the_outbox_in_development_only(make_config, csrf):
             assert (str(config.outbox_dir) in client.get("/recover/sent").text) is shown
 
 
+@pytest.mark.sqlite_only("reads the SQLite database file and its write-ahead log")
 def test_no_plaintext_recovery_token_in_the_database(client, call, csrf, world, config):
     call(_confirm, world.owner.profile_id, "anna@example.org")
     _ask(client, csrf, "anna@example.org")

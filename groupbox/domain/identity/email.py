@@ -12,11 +12,14 @@ from datetime import timedelta
 from groupbox.access import Actor, require_whole_profile
 from groupbox.config import Config
 from groupbox.db.engine import DB
+from groupbox.domain.groups import store as groups_store
+from groupbox.domain.identity.store import emails, profiles
 from groupbox.domain.notify import mail
 from groupbox.errors import Gone, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import as_utc, new_id, new_token, now, token_hash
 
+PURPOSE = "verify"
 VERIFY_TTL = timedelta(hours=24)
 _EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
@@ -39,16 +42,9 @@ async def email_start(actor: Actor, raw_email: str, config: Config) -> str:
     token = new_token()
     stamp = now()
     async with DB.write():
-        await DB.execute(
-            "UPDATE profile SET email = ?, email_verified_at = CASE WHEN email = ? THEN email_verified_at END"
-            " WHERE id = ?",
-            email, email, actor.profile_id,
-        )
-        await DB.execute(
-            "INSERT INTO email_token (id, profile_id, email, purpose, token_hash, created_at, expires_at)"
-            " VALUES (?,?,?,?,?,?,?)",
-            new_id(), actor.profile_id, email, "verify", token_hash(token), stamp, stamp + VERIFY_TTL,
-        )
+        await profiles.profile_set_email(actor.profile_id, email)
+        await emails.email_token_add(new_id(), profile_id=actor.profile_id, email=email, purpose=PURPOSE,
+                                     token_hash=token_hash(token), stamp=stamp, expires_at=stamp + VERIFY_TTL)
     link = f"{config.base_url}/email/verify/{token}"
     text = _("Hello {name},\n\nplease confirm that this is your address for groupbox:\n\n{link}\n\n"
              "The link works once, for 24 hours. If you did not ask for this, ignore this mail.",
@@ -58,9 +54,7 @@ async def email_start(actor: Actor, raw_email: str, config: Config) -> str:
 
 
 async def _token_row(token: str) -> dict:
-    row = await DB.fetchone(
-        "SELECT * FROM email_token WHERE token_hash = ? AND purpose = 'verify'", token_hash(token or "")
-    )
+    row = await emails.email_token_get(token_hash(token or ""), PURPOSE)
     if row is None:
         raise NotFound(_("This confirmation link is not valid."))
     if row["used_at"] is not None:
@@ -79,19 +73,14 @@ async def verify(token: str) -> str:
     """Spend a verification link: the address becomes verified (if it is still the profile's)."""
     async with DB.write():
         row = await _token_row(token)
-        await DB.execute("UPDATE email_token SET used_at = ? WHERE id = ?", now(), row["id"])
-        changed = await DB.execute(
-            "UPDATE profile SET email_verified_at = ? WHERE id = ? AND email = ?", now(), row["profile_id"],
-            row["email"],
-        )
-        if not changed:
+        stamp = now()
+        await emails.email_token_spend(row["id"], stamp)
+        if not await profiles.profile_verify_email(row["profile_id"], row["email"], stamp):
             raise Gone(_("Your address changed since this link was sent. Use the newest link."))
-        await DB.execute(
-            "UPDATE member SET notifications_on = 1 WHERE profile_id = ? AND status = 'active'", row["profile_id"]
-        )
+        await groups_store.member_set_notifications_on_for_profile(row["profile_id"])
     return row["email"]
 
 
 async def email_remove(actor: Actor) -> None:
     require_whole_profile(actor)
-    await DB.execute("UPDATE profile SET email = NULL, email_verified_at = NULL WHERE id = ?", actor.profile_id)
+    await profiles.profile_clear_email(actor.profile_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from groupbox import i18n
 from groupbox.access import Actor, require_whole_profile
 from groupbox.db.engine import DB
+from groupbox.domain.identity.store import profiles
 from groupbox.errors import Invalid
 from groupbox.i18n import _
 
@@ -34,11 +35,10 @@ async def language_set(actor: Actor, raw: str | None) -> str:
     require_whole_profile(actor)
     language = clean_language(raw)
     async with DB.write():
-        await DB.execute("UPDATE profile SET language = ? WHERE id = ?", language, actor.profile_id)
+        await profiles.profile_set_language(actor.profile_id, language)
     return language
 
 
 async def language_of(profile_id: str) -> str:
     """The person's stored choice ('' = none)."""
-    row = await DB.fetchone("SELECT language FROM profile WHERE id = ?", profile_id)
-    return (row or {}).get("language") or BROWSER
+    return await profiles.profile_language(profile_id) or BROWSER

@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
 from groupbox.access import Actor
-from groupbox.config import parse_rate
 from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
 from groupbox.domain.identity import ratelimit
 from groupbox.domain.identity.service import device_label, load_actor, start_browser
+from groupbox.domain.identity.store import pairings, sessions
 from groupbox.errors import Conflict, Forbidden, Gone, Invalid, NotFound, RateLimited
 from groupbox.i18n import _
 from groupbox.util import as_utc, new_id, new_token, now, token_hash
@@ -134,28 +133,20 @@ async def start(user_agent: str | None, *, key: str, ip: str, rate: str, replace
     stamp = now()
     label = device_label(user_agent)
     async with DB.write():
-        await DB.execute("DELETE FROM device_pairing WHERE expires_at < ?", stamp - SWEEP_AFTER)
+        await pairings.pairings_sweep(stamp - SWEEP_AFTER)
         if replaces:
-            await DB.execute("UPDATE device_pairing SET stopped_at = ? WHERE secret_hash = ? AND stopped_at IS NULL"
-                             " AND completed_at IS NULL", stamp, token_hash(replaces))
+            await pairings.pairing_stop_by_secret(token_hash(replaces), stamp)
         while True:
             # A first half is unique among unexpired pairings, so a wrong code finds at most one.
             secret = new_token()
             code = code_for(key, secret)
             lookup_hash, code_hash = _hashes(key, code)
-            clash = await DB.fetchone(
-                "SELECT 1 FROM device_pairing WHERE code_hash = ? OR (lookup_hash = ? AND expires_at > ?)",
-                code_hash, lookup_hash, stamp,
-            )
-            if clash is None:
+            if not await pairings.pairing_code_taken(code_hash, lookup_hash, stamp):
                 break
         pairing_id = new_id()
-        await DB.execute(
-            "INSERT INTO device_pairing (id, secret_hash, lookup_hash, code_hash, label, user_agent, created_at,"
-            " expires_at) VALUES (?,?,?,?,?,?,?,?)",
-            pairing_id, token_hash(secret), lookup_hash, code_hash, label, (user_agent or "")[:400], stamp,
-            stamp + TTL,
-        )
+        await pairings.pairing_add(pairing_id, secret_hash=token_hash(secret), lookup_hash=lookup_hash,
+                                   code_hash=code_hash, label=label, user_agent=(user_agent or "")[:400], stamp=stamp,
+                                   expires_at=stamp + TTL)
         await audit.record("device.link.start", actor_name=label, target_type="pairing", target_id=pairing_id,
                            target_name=label)
     return Started(secret, format_code(code), stamp + TTL)
@@ -165,7 +156,7 @@ async def status(secret: str | None, *, key: str) -> dict | None:
     """What the new device shows: {state, code, expires_at, label}, or None for no pairing."""
     if not secret or len(secret) > 200:
         return None
-    row = await DB.fetchone("SELECT * FROM device_pairing WHERE secret_hash = ?", token_hash(secret))
+    row = await pairings.pairing_by_secret(token_hash(secret))
     if row is None:
         return None
     return {"state": _state(row, now()), "code": format_code(code_for(key, secret)),
@@ -175,7 +166,7 @@ async def status(secret: str | None, *, key: str) -> dict | None:
 async def complete(secret: str | None, *, session_days: int = 365) -> Completed:
     """The new device, once approved, becomes a device of the approver's profile."""
     async with DB.write():  # one transaction: two presses of Continue cannot both get a session
-        row = await DB.fetchone("SELECT * FROM device_pairing WHERE secret_hash = ?", token_hash(secret or ""))
+        row = await pairings.pairing_by_secret(token_hash(secret or ""))
         if row is None or not secret or len(secret) > 200:
             raise NotFound(_("This pairing is not known here. Open the link page again to show a new code."))
         state = _state(row, now())
@@ -184,14 +175,11 @@ async def complete(secret: str | None, *, session_days: int = 365) -> Completed:
                              "confirm; then continue here."))
         if state != APPROVED:
             raise gone_for_new_device(state)
-        approver = await DB.fetchone("SELECT id FROM device WHERE id = ? AND revoked_at IS NULL",
-                                     row["approved_device_id"])
-        if approver is None:
+        if not await sessions.device_is_live(row["approved_device_id"]):
             raise Gone(_("The device that approved this code was signed out meanwhile. Show a new code."))
         profile_id = row["approved_profile_id"]
         device_id, session_token = await start_browser(profile_id, row["user_agent"], session_days)
-        await DB.execute("UPDATE device_pairing SET completed_at = ?, device_id = ? WHERE id = ?", now(), device_id,
-                         row["id"])
+        await pairings.pairing_complete(row["id"], device_id, now())
         actor = await load_actor(profile_id, device_id)
         await audit.record("device.link.complete", actor=actor, target_type="device", target_id=device_id,
                            target_name=row["label"])
@@ -210,10 +198,8 @@ def may_approve(actor: Actor) -> None:
 async def _refuse_if_limited(ip: str, rate: str) -> None:
     """Past the limit of wrong codes, no code is even looked at: a right guess must not be told
     apart from a wrong one."""
-    limit, seconds = parse_rate(rate)
-    row = await DB.fetchone("SELECT hits FROM rate_hit WHERE bucket = ? AND window_start = ?", f"pairing:{ip}",
-                            int(time.time()) // seconds * seconds)
-    if row is not None and row["hits"] >= limit:
+    hits, limit = await ratelimit.hits(f"pairing:{ip}", rate)
+    if hits >= limit:
         raise RateLimited(_("Too many wrong codes from here. Please wait a minute and try again."))
 
 
@@ -223,13 +209,7 @@ async def _wrong_code(row: dict | None, *, ip: str, rate: str, count: bool) -> N
     stopped = row is not None and _state(row, stamp) == STOPPED
     if row is not None and count and _state(row, stamp) == WAITING:
         async with DB.write():
-            await DB.execute(
-                "UPDATE device_pairing SET wrong_codes = wrong_codes + 1,"
-                " stopped_at = CASE WHEN wrong_codes + 1 >= ? THEN ? END WHERE id = ? AND stopped_at IS NULL",
-                MAX_WRONG, stamp, row["id"],
-            )
-            fresh = await DB.fetchone("SELECT stopped_at FROM device_pairing WHERE id = ?", row["id"])
-        stopped = fresh["stopped_at"] is not None
+            stopped = await pairings.pairing_count_wrong(row["id"], MAX_WRONG, stamp)
     await ratelimit.hit(f"pairing:{ip}", rate)
     if stopped:
         raise _gone_for_approver(STOPPED)
@@ -242,12 +222,9 @@ async def _locate(actor: Actor, raw_code: str | None, *, key: str, ip: str, rate
     code = clean_code(raw_code)
     stamp = now()
     lookup_hash, code_hash = _hashes(key, code)
-    row = await DB.fetchone("SELECT * FROM device_pairing WHERE code_hash = ?", code_hash)
+    row = await pairings.pairing_by_code(code_hash)
     if row is None:
-        meant = await DB.fetchone(
-            "SELECT * FROM device_pairing WHERE lookup_hash = ? AND expires_at > ? ORDER BY created_at DESC LIMIT 1",
-            lookup_hash, stamp,
-        )
+        meant = await pairings.pairing_meant(lookup_hash, stamp)
         await _wrong_code(meant, ip=ip, rate=rate, count=count)
     state = _state(row, stamp)
     if state in (USED, STOPPED, EXPIRED):
@@ -277,13 +254,10 @@ async def approve(actor: Actor, raw_code: str | None, *, key: str, ip: str, rate
         return _shown(row)
     async with DB.write():
         stamp = now()
-        changed = await DB.execute(
-            "UPDATE device_pairing SET approved_at = ?, approved_profile_id = ?, approved_device_id = ?"
-            " WHERE id = ? AND approved_at IS NULL AND stopped_at IS NULL AND completed_at IS NULL AND expires_at > ?",
-            stamp, actor.profile_id, actor.device_id, row["id"], stamp,
-        )
+        changed = await pairings.pairing_approve(row["id"], profile_id=actor.profile_id, device_id=actor.device_id,
+                                                 stamp=stamp)
         if not changed:  # stopped, expired or approved by someone else since it was read
-            latest = _state(await DB.fetchone("SELECT * FROM device_pairing WHERE id = ?", row["id"]), stamp)
+            latest = _state(await pairings.pairing_get(row["id"]), stamp)
             raise _gone_for_approver(latest if latest in (STOPPED, EXPIRED) else USED)
         await audit.record("device.link.approve", actor=actor, target_type="pairing", target_id=row["id"],
                            target_name=row["label"])

@@ -34,6 +34,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
 from groupbox.domain.identity import ratelimit
 from groupbox.domain.identity import service as identity
+from groupbox.domain.identity.store import passkeys as keys
 from groupbox.errors import Conflict, DomainError, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import as_utc, new_id, now
@@ -118,12 +119,8 @@ def _hash(challenge: bytes) -> str:
 async def _store_challenge(challenge: bytes, purpose: str, profile_id: str | None) -> None:
     stamp = now()
     async with DB.write():
-        await DB.execute("DELETE FROM passkey_challenge WHERE expires_at < ?", stamp)
-        await DB.execute(
-            "INSERT INTO passkey_challenge (challenge_hash, purpose, profile_id, created_at, expires_at)"
-            " VALUES (?,?,?,?,?)",
-            _hash(challenge), purpose, profile_id, stamp, stamp + CHALLENGE_TTL,
-        )
+        await keys.challenge_add(_hash(challenge), purpose=purpose, profile_id=profile_id, stamp=stamp,
+                                 expires_at=stamp + CHALLENGE_TTL)
 
 
 def _b64(value: Any) -> bytes:
@@ -147,24 +144,13 @@ async def _take_challenge(credential: dict, purpose: str, profile_id: str | None
     """Spend the challenge the answer is for (single use), or refuse."""
     challenge = _client_challenge(credential)
     async with DB.write():
-        row = await DB.fetchone("SELECT * FROM passkey_challenge WHERE challenge_hash = ? AND purpose = ?",
-                                _hash(challenge), purpose)
-        if row is not None:
-            await DB.execute("DELETE FROM passkey_challenge WHERE challenge_hash = ?", row["challenge_hash"])
+        row = await keys.challenge_take(_hash(challenge), purpose)
     if row is None or as_utc(row["expires_at"]) <= now() or row["profile_id"] != profile_id:
         raise PasskeyRefused(_("This passkey request has expired or was already used. Please try again."))
     return challenge
 
 
 # -- registering --------------------------------------------------------------------------------
-async def _rows(profile_id: str) -> list[dict]:
-    return await DB.fetch(
-        "SELECT id, name, credential_id, transports, backed_up, created_at, last_used_at FROM passkey"
-        " WHERE profile_id = ? ORDER BY created_at DESC",
-        profile_id,
-    )
-
-
 def _transports(text: str) -> list[AuthenticatorTransport]:
     from webauthn.helpers.structs import AuthenticatorTransport
 
@@ -185,7 +171,7 @@ async def register_options(actor: Actor, config: Config, *, ip: str) -> dict:
     require_whole_profile(actor)
     rp = _rp(config)
     await ratelimit.hit(f"passkey:{ip}", config.passkey_rate_limit)
-    existing = await _rows(actor.profile_id)
+    existing = await keys.passkeys_of(actor.profile_id)
     options = webauthn.generate_registration_options(
         rp_id=rp.id,
         rp_name=rp.name,
@@ -232,15 +218,13 @@ async def register_verify(actor: Actor, config: Config, credential: dict, *, nam
     transports = ",".join(t for t in transports if isinstance(t, str))[:200] if isinstance(transports, list) else ""
     passkey_id = new_id()
     async with DB.write():
-        if await DB.fetchone("SELECT id FROM passkey WHERE credential_id = ?", credential_id):
+        if await keys.passkey_by_credential(credential_id):
             raise Conflict(_("This passkey is already registered."))
-        await DB.execute(
-            "INSERT INTO passkey (id, profile_id, credential_id, public_key, sign_count, name, aaguid, transports,"
-            " backed_up, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            passkey_id, actor.profile_id, credential_id, bytes_to_base64url(verified.credential_public_key),
-            verified.sign_count, label, str(verified.aaguid)[:36], transports, bool(verified.credential_backed_up),
-            now(),
-        )
+        await keys.passkey_add(passkey_id, profile_id=actor.profile_id, credential_id=credential_id,
+                               public_key=bytes_to_base64url(verified.credential_public_key),
+                               sign_count=verified.sign_count, name=label, aaguid=str(verified.aaguid)[:36],
+                               transports=transports, backed_up=bool(verified.credential_backed_up),
+                               created_at=now())
         await audit.record("passkey.register", actor=actor, target_type="passkey", target_id=passkey_id,
                            target_name=label)
     return await _own(actor, passkey_id)
@@ -312,7 +296,7 @@ async def login_verify(config: Config, credential: dict, *, current: Actor | Non
     rp = _rp(config)
     await ratelimit.hit(f"passkey:{ip}", config.passkey_rate_limit)
     challenge = await _take_challenge(credential, "login", None)
-    passkey = await DB.fetchone("SELECT * FROM passkey WHERE credential_id = ?", _credential_key(credential))
+    passkey = await keys.passkey_by_credential(_credential_key(credential))
     if passkey is None:
         raise PasskeyRefused(_("This passkey is not registered here (it may have been removed). Sign in another "
                                "way, then add it again on your Me page."))
@@ -339,8 +323,8 @@ async def login_verify(config: Config, credential: dict, *, current: Actor | Non
         raise Conflict(_("This browser is signed in as someone else. Sign out first, then use your passkey."))
     stamp = now()
     async with DB.write():
-        await DB.execute("UPDATE passkey SET sign_count = ?, last_used_at = ?, backed_up = ? WHERE id = ?",
-                         verified.new_sign_count, stamp, bool(verified.credential_backed_up), passkey["id"])
+        await keys.passkey_used(passkey["id"], sign_count=verified.new_sign_count,
+                                backed_up=bool(verified.credential_backed_up), stamp=stamp)
         if current is not None and current.whole_profile:
             return PasskeySignIn(current.profile_id, current.device_id, None, "/")
         device_id = await identity.create_device(passkey["profile_id"], user_agent)
@@ -356,7 +340,7 @@ async def passkeys(actor: Actor) -> list[dict]:
     """This person's passkeys, newest first (none for a one-group device)."""
     if not actor.whole_profile:
         return []
-    return [_public(r) for r in await _rows(actor.profile_id)]
+    return [_public(r) for r in await keys.passkeys_of(actor.profile_id)]
 
 
 def _public(row: dict) -> dict:
@@ -366,10 +350,7 @@ def _public(row: dict) -> dict:
 
 async def _own(actor: Actor, passkey_id: str) -> dict:
     require_whole_profile(actor)
-    row = await DB.fetchone(
-        "SELECT id, name, credential_id, transports, backed_up, created_at, last_used_at FROM passkey"
-        " WHERE id = ? AND profile_id = ?", passkey_id, actor.profile_id,
-    )
+    row = await keys.passkey_of(passkey_id, actor.profile_id)
     if row is None:
         raise NotFound(_("That passkey is not in your list."))
     return _public(row)
@@ -378,8 +359,7 @@ async def _own(actor: Actor, passkey_id: str) -> dict:
 async def passkey_rename(actor: Actor, passkey_id: str, name: str) -> dict:
     await _own(actor, passkey_id)
     clean = clean_passkey_name(name)
-    await DB.execute("UPDATE passkey SET name = ? WHERE id = ? AND profile_id = ?", clean, passkey_id,
-                     actor.profile_id)
+    await keys.passkey_set_name(passkey_id, actor.profile_id, clean)
     return await _own(actor, passkey_id)
 
 
@@ -388,11 +368,11 @@ async def passkey_remove(actor: Actor, passkey_id: str) -> None:
     password manager stays there until the person deletes it)."""
     row = await _own(actor, passkey_id)
     async with DB.write():
-        await DB.execute("DELETE FROM passkey WHERE id = ? AND profile_id = ?", passkey_id, actor.profile_id)
+        await keys.passkey_delete(passkey_id, actor.profile_id)
         await audit.record("passkey.remove", actor=actor, target_type="passkey", target_id=passkey_id,
                            target_name=row["name"])
 
 
 async def has_passkey(profile_id: str) -> bool:
     """For trust levels and "resend access": does this profile have a passkey?"""
-    return await DB.fetchone("SELECT 1 AS one FROM passkey WHERE profile_id = ? LIMIT 1", profile_id) is not None
+    return await keys.passkey_exists(profile_id)

@@ -28,6 +28,7 @@ from groupbox.domain.audit import service as audit
 from groupbox.domain.identity import ratelimit
 from groupbox.domain.identity.email import clean_email
 from groupbox.domain.identity.service import SignInResult, device_label, get_profile, start_browser
+from groupbox.domain.identity.store import emails, profiles
 from groupbox.domain.notify import mail
 from groupbox.errors import Conflict, Gone, NotFound
 from groupbox.i18n import _
@@ -57,19 +58,11 @@ async def recovery_request(raw_email: str | None, *, config: Config, ip: str) ->
     stamp = now()
     requested = Requested()
     async with DB.write():
-        await DB.execute("DELETE FROM email_token WHERE purpose = ? AND expires_at < ?", PURPOSE, stamp - SWEEP_AFTER)
-        profiles = await DB.fetch(
-            "SELECT id, display_name, email FROM profile WHERE email = ? COLLATE NOCASE"
-            " AND email_verified_at IS NOT NULL",
-            email,
-        )
-        for profile in profiles:
+        await emails.email_tokens_sweep(PURPOSE, stamp - SWEEP_AFTER)
+        for profile in await profiles.profiles_with_verified_email(email):
             token = new_token()
-            await DB.execute(
-                "INSERT INTO email_token (id, profile_id, email, purpose, token_hash, created_at, expires_at)"
-                " VALUES (?,?,?,?,?,?,?)",
-                new_id(), profile["id"], profile["email"], PURPOSE, token_hash(token), stamp, stamp + TTL,
-            )
+            await emails.email_token_add(new_id(), profile_id=profile["id"], email=profile["email"], purpose=PURPOSE,
+                                         token_hash=token_hash(token), stamp=stamp, expires_at=stamp + TTL)
             await audit.record("recovery.request", actor_name=profile["display_name"], target_type="profile",
                                target_id=profile["id"], target_name=profile["display_name"])
             requested.mails.append(_mail(config, profile, token))
@@ -97,11 +90,7 @@ async def recovery_deliver(config: Config, requested: Requested) -> None:
 
 
 async def _link_row(token: str) -> dict:
-    row = await DB.fetchone(
-        "SELECT t.*, p.display_name, p.email AS profile_email, p.email_verified_at FROM email_token t"
-        " JOIN profile p ON p.id = t.profile_id WHERE t.token_hash = ? AND t.purpose = ?",
-        token_hash(token or ""), PURPOSE,
-    )
+    row = await emails.email_token_with_profile(token_hash(token or ""), PURPOSE)
     if row is None or not token or len(token) > 200:
         raise NotFound(_("This recovery link is not valid. Ask for a new one."))
     if row["used_at"] is not None:
@@ -135,8 +124,7 @@ async def recovery_consume(token: str, *, current: Actor | None, user_agent: str
         row = await _link_row(token)
         _refuse_someone_else(row, current)
         profile_id = row["profile_id"]
-        await DB.execute("UPDATE email_token SET used_at = ? WHERE profile_id = ? AND purpose = ? AND used_at IS NULL",
-                         now(), profile_id, PURPOSE)
+        await emails.email_tokens_spend_of_profile(profile_id, PURPOSE, now())
         if current is not None and current.whole_profile:
             return SignInResult(profile_id, None, "/")
         device_id, session_token = await start_browser(profile_id, user_agent, session_days)

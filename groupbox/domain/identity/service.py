@@ -19,6 +19,8 @@ from groupbox.access import Actor, Membership
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.audit import service as audit
+from groupbox.domain.groups import store as groups_store
+from groupbox.domain.identity.store import profiles, sessions
 from groupbox.errors import Conflict, Gone, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.util import as_utc, new_id, new_token, now, token_hash
@@ -70,19 +72,16 @@ def device_label(user_agent: str | None) -> str:
 
 # -- profiles -----------------------------------------------------------------------------------
 async def owner_profile() -> dict | None:
-    return await DB.fetchone("SELECT * FROM profile WHERE is_owner = 1 LIMIT 1")
+    return await profiles.profile_owner()
 
 
 async def get_profile(profile_id: str) -> dict | None:
-    return await DB.fetchone("SELECT * FROM profile WHERE id = ?", profile_id)
+    return await profiles.profile_get(profile_id)
 
 
 async def create_profile(display_name: str, *, is_owner: bool = False, email: str | None = None) -> str:
     profile_id = new_id()
-    await DB.execute(
-        "INSERT INTO profile (id, display_name, is_owner, email, created_at) VALUES (?,?,?,?,?)",
-        profile_id, display_name, is_owner, email, now(),
-    )
+    await profiles.profile_add(profile_id, display_name, is_owner=is_owner, email=email, created_at=now())
     return profile_id
 
 
@@ -102,22 +101,16 @@ async def create_owner(display_name: str, email: str | None = None) -> str:
 async def create_device(profile_id: str, user_agent: str | None, member_id: str | None = None) -> str:
     """A device of `profile_id`; with `member_id`, one that holds that membership only."""
     device_id = new_id()
-    stamp = now()
-    await DB.execute(
-        "INSERT INTO device (id, profile_id, member_id, label, user_agent, created_at, last_seen_at)"
-        " VALUES (?,?,?,?,?,?,?)",
-        device_id, profile_id, member_id, device_label(user_agent), (user_agent or "")[:400], stamp, stamp,
-    )
+    await sessions.device_add(device_id, profile_id=profile_id, member_id=member_id, label=device_label(user_agent),
+                              user_agent=(user_agent or "")[:400], stamp=now())
     return device_id
 
 
 async def create_session(device_id: str, session_days: int = 365) -> str:
     token = new_token()
     stamp = now()
-    await DB.execute(
-        "INSERT INTO session (id, token_hash, device_id, created_at, last_seen_at, expires_at) VALUES (?,?,?,?,?,?)",
-        new_id(), token_hash(token), device_id, stamp, stamp, stamp + timedelta(days=session_days),
-    )
+    await sessions.session_add(new_id(), token_hash=token_hash(token), device_id=device_id, stamp=stamp,
+                               expires_at=stamp + timedelta(days=session_days))
     return token
 
 
@@ -132,10 +125,7 @@ async def start_browser(profile_id: str, user_agent: str | None, session_days: i
 
 
 async def memberships(profile_id: str) -> dict[str, Membership]:
-    rows = await DB.fetch(
-        "SELECT id, group_id, role, display_name FROM member WHERE profile_id = ? AND status = 'active'",
-        profile_id,
-    )
+    rows = await groups_store.memberships_active(profile_id)
     return {r["group_id"]: Membership(r["id"], r["group_id"], r["role"], r["display_name"]) for r in rows}
 
 
@@ -165,50 +155,31 @@ async def actor_for_session(token: str | None, session_days: int = 365) -> Actor
     """The person behind a session cookie, or None (unknown, expired, revoked, device revoked)."""
     if not token or len(token) > 200:
         return None
-    row = await DB.fetchone(
-        "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, d.id AS device_id, d.profile_id, d.member_id"
-        " FROM session s JOIN device d ON d.id = s.device_id"
-        " WHERE s.token_hash = ? AND s.revoked_at IS NULL AND d.revoked_at IS NULL",
-        token_hash(token),
-    )
+    row = await sessions.session_by_token(token_hash(token))
     if row is None:
         return None
     stamp = now()
     if as_utc(row["expires_at"]) <= stamp:
         return None
     if stamp - as_utc(row["last_seen_at"]) > LAST_SEEN_EVERY:
-        async with best_effort("a session seen"), DB.write() as tx:
-            await tx.connection.execute(
-                "UPDATE session SET last_seen_at = ?, expires_at = ? WHERE id = ?",
-                (stamp, stamp + timedelta(days=session_days), row["session_id"]),
-            )
-            await tx.connection.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", (stamp, row["device_id"]))
+        async with best_effort("a session seen"), DB.write():
+            await sessions.session_seen(row["session_id"], row["device_id"], stamp,
+                                        stamp + timedelta(days=session_days))
     return await load_actor(row["profile_id"], row["device_id"], row["session_id"], row["member_id"])
 
 
-def _visible_devices(actor: Actor) -> tuple[str, list]:
-    """SQL condition and parameters for the devices this request may see: the profile's, or only
-    itself for a device bound to one membership."""
-    if actor.whole_profile:
-        return "profile_id = ?", [actor.profile_id]
-    return "id = ?", [actor.device_id]
-
-
 async def devices(actor: Actor) -> list[dict]:
-    where, params = _visible_devices(actor)
-    rows = await DB.fetch(
-        f"SELECT id, label, user_agent, created_at, last_seen_at, member_id IS NOT NULL AS one_group FROM device"
-        f" WHERE {where} AND revoked_at IS NULL ORDER BY last_seen_at DESC",
-        *params,
-    )
+    """The devices this request may see: the profile's, or only itself for a device bound to one
+    membership."""
+    rows = await sessions.devices_live(actor.profile_id, actor.device_id, whole_profile=actor.whole_profile)
     for row in rows:
         row["current"] = row["id"] == actor.device_id
     return rows
 
 
 async def _own_device(actor: Actor, device_id: str) -> dict:
-    where, params = _visible_devices(actor)
-    row = await DB.fetchone(f"SELECT * FROM device WHERE id = ? AND {where} AND revoked_at IS NULL", device_id, *params)
+    row = await sessions.device_live(device_id, profile_id=actor.profile_id, own_device_id=actor.device_id,
+                                     whole_profile=actor.whole_profile)
     if row is None:
         raise NotFound(_("That device is not in your list."))
     return row
@@ -219,23 +190,15 @@ async def device_rename(actor: Actor, device_id: str, label: str) -> None:
     clean = " ".join((label or "").split())
     if not clean or len(clean) > 60 or re.search(r"[<>]", clean):
         raise Invalid(_("Give the device a name of 1 to 60 characters."), field="label")
-    await DB.execute("UPDATE device SET label = ? WHERE id = ?", clean, device_id)
+    await sessions.device_set_label(device_id, clean)
 
 
 async def revoke_devices(device_ids: list[str]) -> None:
     """Revoke devices and every session they hold (inside the caller's transaction, if any)."""
     if not device_ids:
         return
-    stamp = now()
-    marks = ",".join("?" * len(device_ids))
-    async with DB.write() as tx:
-        await tx.connection.execute(
-            f"UPDATE device SET revoked_at = ? WHERE id IN ({marks}) AND revoked_at IS NULL", (stamp, *device_ids)
-        )
-        await tx.connection.execute(
-            f"UPDATE session SET revoked_at = ? WHERE device_id IN ({marks}) AND revoked_at IS NULL",
-            (stamp, *device_ids),
-        )
+    async with DB.write():
+        await sessions.devices_revoke(device_ids, now())
 
 
 async def device_revoke(actor: Actor, device_id: str) -> None:
@@ -248,14 +211,13 @@ async def device_revoke(actor: Actor, device_id: str) -> None:
 
 async def signout(actor: Actor, everywhere: bool = False) -> None:
     if everywhere:
-        where, params = _visible_devices(actor)
-        rows = await DB.fetch(f"SELECT id FROM device WHERE {where} AND revoked_at IS NULL", *params)
+        rows = await sessions.devices_live(actor.profile_id, actor.device_id, whole_profile=actor.whole_profile)
         async with DB.write():
             await revoke_devices([r["id"] for r in rows])
             await audit.record("session.signout_everywhere", actor=actor, target_type="profile",
                                target_id=actor.profile_id, target_name=actor.display_name)
     elif actor.session_id:
-        await DB.execute("UPDATE session SET revoked_at = ? WHERE id = ?", now(), actor.session_id)
+        await sessions.session_revoke(actor.session_id, now())
 
 
 # -- one-time sign-in links ---------------------------------------------------------------------
@@ -270,16 +232,13 @@ async def issue_signin_link(*, profile_id: str | None = None, member_id: str | N
         raise ValueError("only a member's link can be bound to the member")
     token = new_token()
     stamp = now()
-    await DB.execute(
-        "INSERT INTO signin_token (id, token_hash, profile_id, member_id, created_by, created_at, expires_at, bound)"
-        " VALUES (?,?,?,?,?,?,?,?)",
-        new_id(), token_hash(token), profile_id, member_id, created_by, stamp, stamp + ttl, bound,
-    )
+    await sessions.signin_add(new_id(), token_hash=token_hash(token), profile_id=profile_id, member_id=member_id,
+                              created_by=created_by, stamp=stamp, expires_at=stamp + ttl, bound=bound)
     return token
 
 
 async def _signin_row(token: str) -> dict:
-    row = await DB.fetchone("SELECT * FROM signin_token WHERE token_hash = ?", token_hash(token or ""))
+    row = await sessions.signin_by_token(token_hash(token or ""))
     if row is None:
         raise NotFound(_("This sign-in link is not valid. Ask for a new one."))
     if row["used_at"] is not None:
@@ -293,13 +252,11 @@ async def signin_link_state(token: str) -> dict:
     """What the GET page shows: whose link it is. Raises NotFound/Gone; never spends it."""
     row = await _signin_row(token)
     if row["member_id"]:
-        member = await DB.fetchone(
-            "SELECT m.display_name, g.name AS group_name FROM member m JOIN grp g ON g.id = m.group_id"
-            " WHERE m.id = ?", row["member_id"],
-        )
+        member = await groups_store.member_with_group(row["member_id"])
         if member is None:
             raise Gone(_("This sign-in link is no longer valid. Ask for a new one."))
-        return {"display_name": member["display_name"], "group_name": member["group_name"], "one_group": row["bound"]}
+        return {"display_name": member["display_name"], "group_name": member["group_name"],
+                "one_group": bool(row["bound"])}
     profile = await get_profile(row["profile_id"])
     return {"display_name": profile["display_name"] if profile else "", "group_name": None, "one_group": False}
 
@@ -314,7 +271,7 @@ async def _member_signin(row: dict, member: dict, current: Actor | None, user_ag
     keeps its session and is told so — a link never moves a membership between people."""
     if member["profile_id"] is None:
         profile_id = current.profile_id if current is not None else await create_profile(member["display_name"])
-        await DB.execute("UPDATE member SET profile_id = ? WHERE id = ?", profile_id, member["id"])
+        await groups_store.member_set_profile(member["id"], profile_id)
         if current is not None:
             return profile_id, None
         return profile_id, (await start_browser(profile_id, user_agent, session_days))[1]
@@ -333,9 +290,9 @@ async def consume_signin(token: str, *, current: Actor | None, user_agent: str |
     """Spend a sign-in link: sign this browser in as the link's person."""
     async with DB.write():
         row = await _signin_row(token)
-        await DB.execute("UPDATE signin_token SET used_at = ? WHERE id = ?", now(), row["id"])
+        await sessions.signin_spend(row["id"], now())
         if row["member_id"]:
-            member = await DB.fetchone("SELECT * FROM member WHERE id = ?", row["member_id"])
+            member = await groups_store.member_get(row["member_id"])
             if member is None or member["status"] not in ("active", "pending"):
                 raise Gone(_("This sign-in link is no longer valid. Ask for a new one."))
             profile_id, session_token = await _member_signin(row, member, current, user_agent, session_days)

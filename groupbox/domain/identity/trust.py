@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from groupbox.access import Actor, require_whole_profile
-from groupbox.db.engine import DB
+from groupbox.domain.identity.store import profiles, sessions
 from groupbox.i18n import N_, _
 from groupbox.util import now
 
@@ -50,13 +50,10 @@ class Trust:
 async def trust(actor: Actor) -> Trust:
     """Where this person stands (for a whole-profile device; a one-group device is "invite
     member" with no step: its steps belong to the person's own device)."""
-    row = await DB.fetchone(
-        "SELECT (SELECT COUNT(*) FROM device WHERE profile_id = p.id AND revoked_at IS NULL AND member_id IS NULL)"
-        " AS devices, (SELECT COUNT(*) FROM passkey WHERE profile_id = p.id) AS passkeys,"
-        " p.email_verified_at IS NOT NULL AS verified FROM profile p WHERE p.id = ?", actor.profile_id)
-    saved = await DB.fetchone("SELECT saved_at FROM device WHERE id = ?", actor.device_id) if actor.device_id else None
-    devices, passkeys, verified = row["devices"], row["passkeys"], bool(row["verified"])
-    device_saved = bool(saved and saved["saved_at"]) or devices > 1
+    row = await profiles.profile_trust_counts(actor.profile_id)
+    saved_at = await sessions.device_saved_at(actor.device_id) if actor.device_id else None
+    devices, passkeys, verified = int(row["devices"]), int(row["passkeys"]), bool(row["verified"])
+    device_saved = saved_at is not None or devices > 1
     if passkeys and verified and devices > 1:
         level = "home profile"
     elif passkeys:
@@ -96,5 +93,4 @@ async def save_device(actor: Actor, label: str | None = None) -> None:
     require_whole_profile(actor)
     if label:
         await identity.device_rename(actor, actor.device_id, label)
-    await DB.execute("UPDATE device SET saved_at = COALESCE(saved_at, ?) WHERE id = ? AND profile_id = ?", now(),
-                     actor.device_id, actor.profile_id)
+    await sessions.device_mark_saved(actor.device_id, actor.profile_id, now())
