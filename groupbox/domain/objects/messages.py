@@ -9,8 +9,10 @@ from collections.abc import Iterable
 from groupbox.access import Actor, can, require
 from groupbox.db import bus
 from groupbox.db.engine import DB
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.store import threads as store
 from groupbox.domain.objects.threads import (
     BODY_MAX,
     EMOJI,
@@ -42,9 +44,7 @@ def clean_emoji(raw: str | None) -> str:
 
 # -- reading ------------------------------------------------------------------------------------
 async def _message_row(message_id: str) -> dict | None:
-    return await DB.fetchone(
-        "SELECT m.*, a.display_name AS author_display, a.status AS author_status FROM message m"
-        " LEFT JOIN member a ON a.id = m.author_id WHERE m.id = ?", message_id)
+    return await store.message_row(message_id)
 
 
 def _message_out(row: dict) -> dict:
@@ -80,18 +80,14 @@ async def message_post(actor: Actor, thread_id: str, body: str | None) -> dict:
     async with DB.write():
         seq = await common.next_seq(thread["group_id"])
         message_id, mentioned = await _insert_message(thread, me.member_id, text, stamp, seq, members)
-        await DB.execute(
-            "UPDATE thread SET last_message_at = ?, updated_at = ?, message_count = message_count + 1, seq = ?"
-            " WHERE id = ?", stamp, stamp, seq, thread_id,
-        )
+        await store.thread_add_messages(thread_id, 1, stamp, seq, stamp)
         await _mark_read(thread_id, me.member_id, stamp)
         url = f"/threads/{thread_id}#m-{message_id}"
         await notify.notify(mentioned, "mention", group_id=thread["group_id"], url=url,
                             title=lazy("{who} mentioned you in “{title}”", who=me.display_name, title=thread["title"]),
                             body=plain_excerpt(text, 200), object_type="thread", object_id=thread_id,
                             exclude_member=me.member_id)
-        took_part = {r["author_id"] for r in await DB.fetch(
-            "SELECT DISTINCT author_id FROM message WHERE thread_id = ? AND author_id IS NOT NULL", thread_id)}
+        took_part = await store.message_authors(thread_id)
         if thread["author_id"]:
             took_part.add(thread["author_id"])
         others = [m for m in took_part if m not in mentioned]
@@ -116,12 +112,8 @@ async def message_delete(actor: Actor, message_id: str) -> dict:
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(row["group_id"])
-        await DB.execute("UPDATE message SET body = '', deleted_at = ?, deleted_by = ?, seq = ? WHERE id = ?",
-                         stamp, me.member_id, seq, message_id)
-        await DB.execute("DELETE FROM mention WHERE message_id = ?", message_id)
-        await DB.execute("DELETE FROM reaction WHERE message_id = ?", message_id)
-        await DB.execute("UPDATE thread SET message_count = MAX(message_count - 1, 0), updated_at = ?, seq = ?"
-                         " WHERE id = ?", stamp, seq, row["thread_id"])
+        await store.message_erase(message_id, me.member_id, seq, stamp)
+        await store.thread_drop_message(row["thread_id"], seq, stamp)
         await common.tombstone(row["group_id"], "message", message_id)
     return _message_out(await _message_row(message_id))
 
@@ -140,11 +132,9 @@ async def reaction_toggle(actor: Actor, message_id: str, emoji: str | None) -> d
     if _is_readonly(thread):
         raise Conflict(legacy_note(thread, group["timezone"]))
     async with DB.write():
-        removed = await DB.execute("DELETE FROM reaction WHERE message_id = ? AND member_id = ? AND emoji = ?",
-                                   message_id, me.member_id, chosen)
+        removed = await store.reaction_remove(message_id, me.member_id, chosen)
         if not removed:
-            await DB.execute("INSERT INTO reaction (message_id, member_id, emoji, created_at) VALUES (?,?,?,?)",
-                             message_id, me.member_id, chosen, now())
+            await store.reaction_add(message_id, me.member_id, chosen, now())
             if row["author_id"]:
                 await notify.notify([row["author_id"]], "reaction", group_id=row["group_id"],
                                     url=f"/threads/{row['thread_id']}#m-{message_id}",
@@ -152,11 +142,8 @@ async def reaction_toggle(actor: Actor, message_id: str, emoji: str | None) -> d
                                             who=me.display_name, emoji=chosen, title=thread["title"]),
                                     object_type="thread", object_id=row["thread_id"], exclude_member=me.member_id)
         seq = await common.next_seq(row["group_id"])
-        await DB.execute("UPDATE message SET seq = ? WHERE id = ?", seq, message_id)
-    counts = await DB.fetch(
-        "SELECT emoji, COUNT(*) AS n, MAX(member_id = ?) AS mine FROM reaction WHERE message_id = ? GROUP BY emoji",
-        me.member_id, message_id,
-    )
+        await store.message_set_seq(message_id, seq)
+    counts = await store.reaction_counts(me.member_id, [message_id])
     order = {e: i for i, e in enumerate(EMOJI)}
     reactions = sorted(({"emoji": r["emoji"], "count": r["n"], "mine": bool(r["mine"])} for r in counts),
                        key=lambda r: order.get(r["emoji"], 99))
@@ -169,7 +156,7 @@ async def messages_import(actor: Actor, thread_id: str, items: Iterable[dict]) -
     Nobody is notified, nothing is parsed for mentions. Returns how many were added."""
     thread, group = await _visible_thread(actor, thread_id)
     require(actor, "group.admin", group)
-    members = {m["id"] for m in await DB.fetch("SELECT id FROM member WHERE group_id = ?", thread["group_id"])}
+    members = set(await groups_store.member_ids_all(thread["group_id"]))
     added = 0
     latest = thread["last_message_at"]
     batch: list[tuple] = []
@@ -178,15 +165,12 @@ async def messages_import(actor: Actor, thread_id: str, items: Iterable[dict]) -
         nonlocal added, latest
         if not batch:
             return
-        async with DB.write() as tx:
+        async with DB.write():
             seq = await common.next_seq(thread["group_id"])
-            await tx.connection.executemany(
-                "INSERT INTO message (id, thread_id, group_id, author_id, author_name, body, source, created_at, seq)"
-                " VALUES (?,?,?,?,?,?,'import',?,?)", [(*row, seq) for row in batch])
+            await store.messages_import(batch, seq)
             newest = max(row[6] for row in batch)
             latest = max(as_utc(latest), newest) if latest else newest
-            await DB.execute("UPDATE thread SET message_count = message_count + ?, last_message_at = ?, seq = ?,"
-                             " updated_at = ? WHERE id = ?", len(batch), latest, seq, now(), thread_id)
+            await store.thread_add_messages(thread_id, len(batch), latest, seq, now())
         added += len(batch)
         batch.clear()
 

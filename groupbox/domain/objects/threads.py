@@ -32,8 +32,10 @@ from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.store import threads as store
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import _, lazy
 from groupbox.text import plain_excerpt
@@ -148,7 +150,7 @@ def legacy_note(thread: dict, tz: str) -> str:
 
 
 async def _thread_row(thread_id: str) -> dict | None:
-    return await DB.fetchone("SELECT * FROM thread WHERE id = ?", thread_id)
+    return await store.thread_row(thread_id)
 
 
 async def _visible_thread(actor: Actor, thread_id: str) -> tuple[dict, dict]:
@@ -160,22 +162,14 @@ async def _visible_thread(actor: Actor, thread_id: str) -> tuple[dict, dict]:
 
 
 async def _my_floor(member_id: str) -> datetime:
-    row = await DB.fetchone("SELECT joined_at FROM member WHERE id = ?", member_id)
+    row = await groups_store.member_get(member_id)
     return row["joined_at"] if row else now()
 
 
 async def _last_messages(thread_ids: list[str]) -> dict[str, dict]:
     if not thread_ids:
         return {}
-    marks = ",".join("?" * len(thread_ids))
-    rows = await DB.fetch(
-        f"SELECT m.thread_id, m.id, m.body, m.author_id, m.author_name, m.created_at,"
-        f" a.display_name AS author_display, a.status AS author_status"
-        f" FROM message m LEFT JOIN member a ON a.id = m.author_id"
-        f" WHERE m.id IN (SELECT (SELECT x.id FROM message x WHERE x.thread_id = t.id AND x.deleted_at IS NULL"
-        f"   ORDER BY x.created_at DESC, x.rowid DESC LIMIT 1) FROM thread t WHERE t.id IN ({marks}))",
-        *thread_ids,
-    )
+    rows = await store.last_messages(thread_ids)
     result = {}
     for row in rows:
         name, _former = _author(row)
@@ -188,15 +182,7 @@ async def threads_list(actor: Actor, group_id: str, limit: int | None = None) ->
     """The group's threads, newest activity first, with message and unread counts (mine)."""
     group = await groups.group_get(actor, group_id)
     me = require(actor, "group.view", group)
-    rows = await DB.fetch(
-        "SELECT t.*, tr.last_read_at,"
-        " (SELECT COUNT(*) FROM message x WHERE x.thread_id = t.id AND x.deleted_at IS NULL"
-        "   AND x.created_at > COALESCE(tr.last_read_at, ?) AND (x.author_id IS NULL OR x.author_id != ?)) AS unread"
-        " FROM thread t LEFT JOIN thread_read tr ON tr.thread_id = t.id AND tr.member_id = ?"
-        " WHERE t.group_id = ? AND t.deleted_at IS NULL"
-        " ORDER BY t.last_message_at DESC, t.rowid DESC LIMIT ?",
-        await _my_floor(me.member_id), me.member_id, me.member_id, group_id, limit or -1,
-    )
+    rows = await store.threads_of_group(group_id, me.member_id, await _my_floor(me.member_id), limit)
     last = await _last_messages([r["id"] for r in rows])
     for row in rows:
         _decorate_thread(row, group)
@@ -221,32 +207,15 @@ async def thread_messages(actor: Actor, thread_id: str, before: datetime | None 
     are earlier ones."""
     thread, group = await _visible_thread(actor, thread_id)
     me = require(actor, "group.view", group)
-    where, params = "m.thread_id = ?", [thread_id]
-    if before is not None:
-        where += " AND m.created_at < ?"
-        params.append(as_utc(before))
-    rows = await DB.fetch(
-        f"SELECT m.id, m.thread_id, m.group_id, m.author_id, m.author_name, m.body, m.source, m.created_at,"
-        f" m.edited_at, m.deleted_at, m.deleted_by, m.seq, a.display_name AS author_display, a.status AS author_status"
-        f" FROM message m LEFT JOIN member a ON a.id = m.author_id WHERE {where}"
-        f" ORDER BY m.created_at DESC, m.rowid DESC LIMIT ?",
-        *params, limit + 1,
-    )
+    rows = await store.messages_of_thread(thread_id, as_utc(before) if before is not None else None, limit + 1)
     has_earlier = len(rows) > limit
     rows = list(reversed(rows[:limit]))
     ids = [r["id"] for r in rows]
     reactions: dict[str, list[dict]] = {}
-    mentioned_me: set[str] = set()
-    if ids:
-        marks = ",".join("?" * len(ids))
-        for row in await DB.fetch(
-            f"SELECT message_id, emoji, COUNT(*) AS n, MAX(member_id = ?) AS mine FROM reaction"
-            f" WHERE message_id IN ({marks}) GROUP BY message_id, emoji", me.member_id, *ids,
-        ):
-            reactions.setdefault(row["message_id"], []).append(
-                {"emoji": row["emoji"], "count": row["n"], "mine": bool(row["mine"])})
-        mentioned_me = {r["message_id"] for r in await DB.fetch(
-            f"SELECT message_id FROM mention WHERE member_id = ? AND message_id IN ({marks})", me.member_id, *ids)}
+    for row in await store.reaction_counts(me.member_id, ids):
+        reactions.setdefault(row["message_id"], []).append(
+            {"emoji": row["emoji"], "count": row["n"], "mine": bool(row["mine"])})
+    mentioned_me = await store.mentioned_among(me.member_id, ids)
     readonly = _is_readonly(thread)
     may_act = can(actor, "act", thread, group) and not readonly
     order = {e: i for i, e in enumerate(EMOJI)}
@@ -271,36 +240,27 @@ async def thread_mark_read(actor: Actor, thread_id: str) -> None:
 
 async def legacy_thread(group_id: str) -> dict | None:
     """The group's legacy channel, if it has one (no permission check: callers have one)."""
-    return await DB.fetchone(
-        "SELECT * FROM thread WHERE group_id = ? AND legacy_channel AND deleted_at IS NULL"
-        " ORDER BY created_at LIMIT 1", group_id)
+    return await store.legacy_thread(group_id)
 
 
 # -- writing ------------------------------------------------------------------------------------
 async def _active_members(group_id: str) -> list[dict]:
-    return await DB.fetch("SELECT id, display_name FROM member WHERE group_id = ? AND status = 'active'", group_id)
+    return await groups_store.members_active(group_id)
 
 
 async def _insert_message(thread: dict, author_id: str | None, body: str, stamp: datetime, seq: int,
                           members: list[dict]) -> tuple[str, list[str]]:
     message_id = new_id()
-    await DB.execute(
-        "INSERT INTO message (id, thread_id, group_id, author_id, body, created_at, seq) VALUES (?,?,?,?,?,?,?)",
-        message_id, thread["id"], thread["group_id"], author_id, body, stamp, seq,
-    )
+    await store.message_insert(message_id=message_id, thread_id=thread["id"], group_id=thread["group_id"],
+                               author_id=author_id, body=body, stamp=stamp, seq=seq)
     mentioned = [m for m in parse_mentions(body, [(r["id"], r["display_name"]) for r in members]) if m != author_id]
     for member_id in mentioned:
-        await DB.execute("INSERT INTO mention (message_id, member_id) VALUES (?,?) ON CONFLICT DO NOTHING",
-                         message_id, member_id)
+        await store.mention_add(message_id, member_id)
     return message_id, mentioned
 
 
 async def _mark_read(thread_id: str, member_id: str, stamp: datetime) -> None:
-    await DB.execute(
-        "INSERT INTO thread_read (thread_id, member_id, last_read_at) VALUES (?,?,?)"
-        " ON CONFLICT (thread_id, member_id) DO UPDATE SET last_read_at = excluded.last_read_at",
-        thread_id, member_id, stamp,
-    )
+    await store.read_mark(thread_id, member_id, stamp)
 
 
 async def thread_create(actor: Actor, group_id: str, title: str | None, body: str | None, *,
@@ -315,11 +275,8 @@ async def thread_create(actor: Actor, group_id: str, title: str | None, body: st
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(group_id)
-        await DB.execute(
-            "INSERT INTO thread (id, group_id, author_id, title, off_topic, created_at, updated_at, last_message_at,"
-            " message_count, seq) VALUES (?,?,?,?,?,?,?,?,1,?)",
-            thread_id, group_id, me.member_id, clean, bool(off_topic), stamp, stamp, stamp, seq,
-        )
+        await store.thread_insert(thread_id=thread_id, group_id=group_id, author_id=me.member_id, title=clean,
+                                  off_topic=bool(off_topic), stamp=stamp, seq=seq)
         thread = {"id": thread_id, "group_id": group_id}
         message_id, mentioned = await _insert_message(thread, me.member_id, text, stamp, seq, members)
         await _mark_read(thread_id, me.member_id, stamp)
@@ -347,11 +304,8 @@ async def thread_set_legacy(actor: Actor, thread_id: str, legacy: bool, readonly
     async with DB.write():
         seq = await common.next_seq(thread["group_id"])
         if legacy:
-            await DB.execute("UPDATE thread SET legacy_channel = false, readonly_from = NULL, seq = ?, updated_at = ?"
-                             " WHERE group_id = ? AND legacy_channel AND id != ?", seq, stamp, thread["group_id"],
-                             thread_id)
-        await DB.execute("UPDATE thread SET legacy_channel = ?, readonly_from = ?, seq = ?, updated_at = ? WHERE id = ?",
-                         bool(legacy), when, seq, stamp, thread_id)
+            await store.legacy_clear_others(thread["group_id"], thread_id, seq, stamp)
+        await store.thread_set_legacy(thread_id, bool(legacy), when, seq, stamp)
         await audit.record("thread.legacy" if legacy else "thread.unlegacy", actor=actor, group_id=thread["group_id"],
                            target_type="thread", target_id=thread_id, target_name=thread["title"],
                            detail=f"read-only from {when.isoformat()}" if when else "")
@@ -366,24 +320,14 @@ async def catch_up(actor: Actor, group_ids: Iterable[str] | None, since: datetim
     result: dict[str, dict] = {}
     since = as_utc(since)
     for group_id, member_id in mine.items():
-        rows = await DB.fetch(
-            "SELECT m.thread_id AS id, t.title, COUNT(*) AS count, MAX(m.created_at) AS latest"
-            " FROM message m JOIN thread t ON t.id = m.thread_id"
-            " WHERE m.group_id = ? AND m.created_at > ? AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
-            " AND (m.author_id IS NULL OR m.author_id != ?) AND m.source = 'post'"
-            " GROUP BY m.thread_id ORDER BY count DESC, latest DESC",
-            group_id, since, member_id,
-        )
-        mentions = await DB.fetchone(
-            "SELECT COUNT(*) AS n FROM mention x JOIN message m ON m.id = x.message_id"
-            " WHERE x.member_id = ? AND m.created_at > ? AND m.deleted_at IS NULL", member_id, since,
-        )
+        rows = await store.busy_threads(group_id, member_id, since)
+        mentions = await store.mention_count_since(member_id, since)
         result[group_id] = {
             "messages": sum(r["count"] for r in rows),
             "threads": [{"id": r["id"], "title": r["title"], "count": r["count"], "url": f"/threads/{r['id']}"}
                         for r in rows[:3]],
             "thread_count": len(rows),
-            "mentions": mentions["n"] if mentions else 0,
+            "mentions": mentions,
             "url": f"/groups/{group_id}/discussions",
         }
     return result
