@@ -13,12 +13,12 @@ from groupbox.config import load_config
 
 async def _actor(member: str | None):
     """The instance owner's home profile, or the person behind a member id."""
-    from groupbox.domain.groups import service as groups
+    from groupbox.domain.groups import store as groups_store
     from groupbox.domain.identity import service as identity
 
     if member:
-        row = await groups.member_row(member)
-        if row is None or row["status"] != "active" or not row["profile_id"]:
+        row = await groups_store.active_member(member)
+        if row is None or not row["profile_id"]:
             fail(f"no active member with id {member!r}")
         return await identity.load_actor(row["profile_id"])
     owner = await identity.owner_profile()

@@ -22,7 +22,7 @@ def token_create(
     json_: JsonOpt = False,
 ) -> None:
     """Print a scoped connection token (shown once) for a member's home server."""
-    from groupbox.domain.groups import service as groups
+    from groupbox.domain.groups import store as groups_store
     from groupbox.domain.groups.invites import parse_duration_hours
     from groupbox.domain.identity import service as identity
     from groupbox.domain.remote import tokens
@@ -33,8 +33,8 @@ def token_create(
 
     async def go():
         async with opened(config):
-            row = await groups.member_row(member)
-            if row is None or row["status"] != "active" or not row["profile_id"]:
+            row = await groups_store.active_member(member)
+            if row is None or not row["profile_id"]:
                 fail(f"no active member with id {member!r}")
             actor = await identity.load_actor(row["profile_id"])
             return await tokens.token_create(actor, scope, days, group_ids=[row["group_id"]], label=label)

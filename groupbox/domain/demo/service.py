@@ -115,7 +115,12 @@ async def _mark_profile(meta: dict) -> str | None:
     """Coach Mark's profile (recorded since the demo shows the admin side; found by name before)."""
     if meta.get("mark"):
         return meta["mark"]
-    return await store.active_profile_named((meta.get("groups") or {}).get("fc", ""), MARK)
+    from groupbox.domain.groups import store as groups_store
+
+    for member in await groups_store.members_active((meta.get("groups") or {}).get("fc", "")):
+        if member["display_name"] == MARK:
+            return (await groups_store.member_get(member["id"]))["profile_id"]
+    return None
 
 
 async def doors(config: Config, meta: dict) -> dict[str, str | None]:
@@ -174,9 +179,9 @@ class Loader:
             result = await invites.invite_claim(token, name, actor=actor, user_agent="Demo browser",
                                                 ip="demo", rate="100000/minute")
         if name not in self.people:
-            from groupbox.domain.groups import service as groups
+            from groupbox.domain.groups import store as groups_store
 
-            self.people[name] = (await groups.member_row(result.member_id))["profile_id"]
+            self.people[name] = (await groups_store.member_get(result.member_id))["profile_id"]
         self.members[(key, name)] = result.member_id
         return result.member_id
 

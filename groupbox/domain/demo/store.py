@@ -7,8 +7,6 @@ from groupbox.db.engine import DB
 TABLES: tuple[str, ...] = ()
 READS = {
     "instance_meta": "whether the demo was loaded, and its record (one key; db core has no meta lookup yet)",
-    "member": "an older demo's record lacks Coach Mark's profile: found by name in FC Kreuzberg U12"
-              " (one lookup; groups.store has no lookup by name yet)",
 }
 FOREIGN_WRITES = {
     "instance_meta": "the demo records itself once, under its own key; groupbox/db should offer"
@@ -23,10 +21,3 @@ async def record_get(key: str) -> str | None:
 
 async def record_add(key: str, value: str) -> None:
     await DB.execute("INSERT INTO instance_meta (key, value) VALUES (?, ?)", key, value)
-
-
-async def active_profile_named(group_id: str, display_name: str) -> str | None:
-    """The profile of the group's active member with this name."""
-    row = await DB.fetchone("SELECT profile_id FROM member WHERE group_id = ? AND display_name = ?"
-                            " AND status = 'active'", group_id, display_name)
-    return row["profile_id"] if row else None

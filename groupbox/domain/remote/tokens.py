@@ -18,7 +18,7 @@ from datetime import timedelta
 from groupbox.access import Actor, Membership, can, require, require_whole_profile
 from groupbox.db.engine import DB
 from groupbox.domain.audit import service as audit
-from groupbox.domain.groups import service as groups
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.remote.store import tokens as store
 from groupbox.errors import Forbidden, Invalid, NotFound
 from groupbox.i18n import _
@@ -61,7 +61,7 @@ async def token_create(actor: Actor, scopes: list[str] | None = None, expires_in
     if group_ids:
         memberships: list[Membership] = []
         for gid in dict.fromkeys(group_ids):
-            group = await groups.group_row(gid)
+            group = await groups_store.group_get(gid)
             if group is None:
                 raise NotFound(_("Not found"))
             memberships.append(require(actor, "token.create", group))
