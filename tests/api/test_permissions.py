@@ -28,6 +28,7 @@ import pytest
 
 from groupbox.domain.groups import invites
 from groupbox.domain.groups import service as groups
+from tests import pg
 from tests.conftest import csrf_headers
 from tests.factories import Person, World, build_world, join
 
@@ -139,8 +140,9 @@ class Instance:
 
 
 @pytest.fixture(scope="module", name="instance")
-def shared_instance(template_data, tmp_path_factory):
-    """A running app on its own copy of the data folder, with one world, for a whole module."""
+def shared_instance(template_data, tmp_path_factory, postgres):
+    """A running app on its own copy of the data folder, with one world, for a whole module. On
+    PostgreSQL the copy gets its own database too (the template's folder names the template's)."""
     from litestar.testing import TestClient
 
     from groupbox.config import load_config
@@ -148,10 +150,18 @@ def shared_instance(template_data, tmp_path_factory):
 
     data = tmp_path_factory.mktemp("permissions") / "data"
     shutil.copytree(template_data, data)
-    config = load_config(data, env={}).with_values(background_jobs=False)
-    app = create_app(config)
-    with TestClient(app=app, base_url="http://127.0.0.1:8000") as client:
-        yield Instance(app, client, config, client.blocking_portal.call(build_world))
+    database = None
+    if postgres is not None:
+        database = postgres.create_database(template="groupbox_template")
+        pg.point_data_dir(data, postgres.url(database))
+    try:
+        config = load_config(data, env={}).with_values(background_jobs=False)
+        app = create_app(config)
+        with TestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+            yield Instance(app, client, config, client.blocking_portal.call(build_world))
+    finally:
+        if database is not None:
+            postgres.drop_database(database)
 
 
 Targets = Callable[[Instance, str, set[str]], Awaitable[dict[str, str]]]
