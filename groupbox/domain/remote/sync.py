@@ -271,9 +271,9 @@ class _Shaper:
     async def announcements(self, rows: list[dict]) -> list[dict]:
         ids = [r["id"] for r in rows]
         mids = list(self.members.values())
-        acked = await feed.my_announcements("announcement_ack", ids, mids)
+        acked = await feed.mine_among("announcement_ack", ids, mids)
         self.mine["announcement"] = acked
-        read = await feed.my_announcements("announcement_read", ids, mids)
+        read = await feed.mine_among("announcement_read", ids, mids)
         out = []
         for r in rows:
             if r["stays_here"]:
@@ -289,7 +289,7 @@ class _Shaper:
     async def files(self, rows: list[dict]) -> list[dict]:
         ids = [r["id"] for r in rows]
         mids = list(self.members.values())
-        acked = await feed.my_file_acks(ids, mids)
+        acked = await feed.mine_among("file_ack", ids, mids)
         self.mine["file"] = acked
         out = []
         for r in rows:
@@ -342,7 +342,7 @@ class _Shaper:
     async def tasks(self, rows: list[dict]) -> list[dict]:
         ids = [r["id"] for r in rows]
         mids = list(self.members.values())
-        assigned = await feed.my_assignments(ids, mids)
+        assigned = await feed.mine_among("task_assignee", ids, mids)
         self.mine["task"] = assigned
         out = []
         for r in rows:

@@ -112,23 +112,21 @@ async def my_rsvps(event_ids: list[str], member_ids: list[str]) -> dict[str, str
     return {r["event_id"]: r["status"] for r in rows}
 
 
-async def my_announcements(table: str, announcement_ids: list[str], member_ids: list[str]) -> set[str]:
-    """The announcements the members acknowledged (`announcement_ack`) or read (`announcement_read`)."""
-    if table not in ("announcement_ack", "announcement_read"):
-        raise ValueError(table)
-    if not announcement_ids or not member_ids:
-        return set()
-    rows = await DB.fetch(f"SELECT announcement_id FROM {table} WHERE announcement_id IN ({_marks(announcement_ids)})"
-                          f" AND member_id IN ({_marks(member_ids)})", *announcement_ids, *member_ids)
-    return {r["announcement_id"] for r in rows}
+# table -> the column naming the object: rows of "this member did it" (acknowledged, read, assigned)
+_MINE = {"announcement_ack": "announcement_id", "announcement_read": "announcement_id", "file_ack": "file_id",
+         "task_assignee": "task_id"}
 
 
-async def my_file_acks(file_ids: list[str], member_ids: list[str]) -> set[str]:
-    if not file_ids or not member_ids:
+async def mine_among(table: str, object_ids: list[str], member_ids: list[str]) -> set[str]:
+    """Which of these objects have a row in `table` for one of the members: the announcements
+    they acknowledged (`announcement_ack`) or read (`announcement_read`), the files they
+    acknowledged (`file_ack`), the tasks assigned to them (`task_assignee`)."""
+    column = _MINE[table]
+    if not object_ids or not member_ids:
         return set()
-    rows = await DB.fetch(f"SELECT file_id FROM file_ack WHERE file_id IN ({_marks(file_ids)})"
-                          f" AND member_id IN ({_marks(member_ids)})", *file_ids, *member_ids)
-    return {r["file_id"] for r in rows}
+    rows = await DB.fetch(f"SELECT {column} AS id FROM {table} WHERE {column} IN ({_marks(object_ids)})"
+                          f" AND member_id IN ({_marks(member_ids)})", *object_ids, *member_ids)
+    return {r["id"] for r in rows}
 
 
 async def thread_openings(thread_ids: list[str]) -> dict[str, str]:
@@ -158,12 +156,3 @@ async def my_votes(poll_ids: list[str], member_ids: list[str]) -> list[dict]:
         "SELECT v.poll_id, v.option_id FROM poll_vote v JOIN poll_option o ON o.id = v.option_id"
         f" WHERE v.poll_id IN ({_marks(poll_ids)}) AND v.member_id IN ({_marks(member_ids)})"
         " ORDER BY v.poll_id, o.position", *poll_ids, *member_ids)
-
-
-async def my_assignments(task_ids: list[str], member_ids: list[str]) -> set[str]:
-    """The tasks assigned to the members."""
-    if not task_ids or not member_ids:
-        return set()
-    rows = await DB.fetch(f"SELECT task_id FROM task_assignee WHERE task_id IN ({_marks(task_ids)})"
-                          f" AND member_id IN ({_marks(member_ids)})", *task_ids, *member_ids)
-    return {r["task_id"] for r in rows}
