@@ -3,10 +3,13 @@
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from groupbox.db import migrate
 from groupbox.util import new_id, now
 
 
+@pytest.mark.sqlite_only("SQLite pragmas on the engine's own connections")
 async def test_pragmas_are_applied_on_the_persistent_connections(db):
     assert (await db.fetchone("PRAGMA journal_mode"))["journal_mode"] == "wal"
     assert (await db.fetchone("PRAGMA foreign_keys"))["foreign_keys"] == 1
@@ -26,6 +29,7 @@ async def test_fifty_concurrent_writers_never_see_database_is_locked(db):
     assert rows[0]["n"] == 50
 
 
+@pytest.mark.sqlite_only("another process writing the SQLite file directly (its busy timeout)")
 async def test_writes_from_another_process_queue_on_the_busy_timeout(db, config):
     import sqlite3
 

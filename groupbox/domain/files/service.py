@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from groupbox.access import Actor, can, require, role_filter
+from groupbox.access import Actor, can, require, roles_that
 from groupbox.config import Config
 from groupbox.db.engine import DB
-from groupbox.domain.files import sniff
-from groupbox.domain.files.storage import _FILE_SELECT, _file_row, store_file, stored_path
+from groupbox.domain.files import sniff, store
+from groupbox.domain.files.storage import store_file, stored_path
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.objects import common
 from groupbox.errors import Conflict, Forbidden, Invalid, NotFound
 from groupbox.i18n import _
@@ -91,12 +92,7 @@ async def _eligible(group_ids: list[str]) -> dict[str, set[str]]:
     """group id -> member ids who are asked to acknowledge (active, not guests)."""
     if not group_ids:
         return {}
-    marks = ",".join("?" * len(group_ids))
-    may_act, roles = role_filter("act")
-    rows = await DB.fetch(
-        f"SELECT id, group_id FROM member WHERE group_id IN ({marks}) AND status = 'active' AND {may_act}",
-        *group_ids, *roles,
-    )
+    rows = await groups_store.members_active_in_groups(group_ids, list(roles_that("act")))
     result: dict[str, set[str]] = {gid: set() for gid in group_ids}
     for row in rows:
         result[row["group_id"]].add(row["id"])
@@ -107,8 +103,7 @@ async def _acks(file_ids: list[str]) -> dict[str, dict[str, Any]]:
     """file id -> {member id: acked_at}."""
     if not file_ids:
         return {}
-    marks = ",".join("?" * len(file_ids))
-    rows = await DB.fetch(f"SELECT file_id, member_id, acked_at FROM file_ack WHERE file_id IN ({marks})", *file_ids)
+    rows = await store.acks_of(file_ids)
     result: dict[str, dict[str, Any]] = {fid: {} for fid in file_ids}
     for row in rows:
         result[row["file_id"]][row["member_id"]] = row["acked_at"]
@@ -118,11 +113,9 @@ async def _acks(file_ids: list[str]) -> dict[str, dict[str, Any]]:
 async def _groups_brief(group_ids: list[str]) -> dict[str, dict]:
     if not group_ids:
         return {}
-    ids = list(dict.fromkeys(group_ids))
-    marks = ",".join("?" * len(ids))
-    rows = await DB.fetch(f"SELECT id, name, color_index, timezone, members_upload, members_post_official"
-                          f" FROM grp WHERE id IN ({marks})", *ids)
-    return {r["id"]: r for r in rows}
+    rows = await groups_store.groups_get(list(group_ids))
+    return {r["id"]: {key: r[key] for key in ("id", "name", "color_index", "timezone", "members_upload",
+                                             "members_post_official")} for r in rows}
 
 
 async def _decorate(actor: Actor, rows: list[dict], groups_by_id: dict[str, dict] | None = None) -> list[dict]:
@@ -171,7 +164,7 @@ async def _decorate_one(actor: Actor, row: dict, group: dict | None = None) -> d
 
 async def _visible(actor: Actor, file_id: str) -> tuple[dict, dict]:
     """The raw row and its group, if the actor is in that group and the file is not deleted."""
-    row = await _file_row(file_id)
+    row = await store.file_row(file_id)
     if row is None or row["deleted_at"] is not None:
         raise NotFound(_("Not found"))
     group = await groups.group_get(actor, row["group_id"])
@@ -181,10 +174,7 @@ async def _visible(actor: Actor, file_id: str) -> tuple[dict, dict]:
 async def files_list(actor: Actor, group_id: str, limit: int = 200) -> list[dict]:
     """The group's files, newest first."""
     group = await groups.group_get(actor, group_id)
-    rows = await DB.fetch(
-        f"{_FILE_SELECT} WHERE f.group_id = ? AND f.deleted_at IS NULL AND f.source != 'import' ORDER BY f.created_at DESC LIMIT ?",
-        group_id, limit,
-    )
+    rows = await store.files_of_groups([group_id], limit)
     return await _decorate(actor, rows, {group_id: group})
 
 
@@ -193,11 +183,7 @@ async def files_for_person(actor: Actor, limit: int = 100) -> list[dict]:
     ids = actor.group_ids
     if not ids:
         return []
-    marks = ",".join("?" * len(ids))
-    rows = await DB.fetch(
-        f"{_FILE_SELECT} WHERE f.group_id IN ({marks}) AND f.deleted_at IS NULL AND f.source != 'import' ORDER BY f.created_at DESC LIMIT ?",
-        *ids, limit,
-    )
+    rows = await store.files_of_groups(list(ids), limit)
     return await _decorate(actor, rows)
 
 
@@ -223,10 +209,7 @@ async def file_ack(actor: Actor, file_id: str) -> dict:
     if not row["ack_required"]:
         raise Conflict(_("This file doesn't ask anyone to confirm it."))
     async with DB.write():
-        added = await DB.execute(
-            "INSERT INTO file_ack (file_id, member_id, acked_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
-            file_id, me.member_id, now(),
-        )
+        added = await store.ack_add(file_id, me.member_id, now())
         if added:
             await common.touch("file", [row])
     return await _decorate_one(actor, row, group)
@@ -238,14 +221,7 @@ async def file_acks(actor: Actor, file_id: str) -> dict[str, list[dict]]:
     me = require(actor, "group.view", group)
     if not (row["uploader_id"] == me.member_id or can(actor, "group.admin", group)):
         raise Forbidden(_("Only admins and the person who shared the file see who confirmed it."))
-    may_act, roles = role_filter("act", "m.role")
-    members = await DB.fetch(
-        f"SELECT m.id, m.display_name, a.acked_at FROM member m"
-        f" LEFT JOIN file_ack a ON a.member_id = m.id AND a.file_id = ?"
-        f" WHERE m.group_id = ? AND m.status = 'active' AND {may_act} AND m.id != ?"
-        f" ORDER BY m.display_name COLLATE NOCASE",
-        file_id, row["group_id"], *roles, row["uploader_id"] or "",
-    )
+    members = await store.askees(file_id, row["group_id"], list(roles_that("act")), row["uploader_id"] or "")
     done = sorted((m for m in members if m["acked_at"] is not None), key=lambda m: m["acked_at"])
     return {
         "acknowledged": [{"member_id": m["id"], "display_name": m["display_name"], "acked_at": m["acked_at"]}
@@ -263,9 +239,7 @@ async def file_delete(actor: Actor, file_id: str, config: Config) -> dict:
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(row["group_id"])
-        await DB.execute("UPDATE file SET deleted_at = ?, updated_at = ?, seq = ? WHERE id = ?",
-                         stamp, stamp, seq, file_id)
-        await DB.execute("DELETE FROM attachment WHERE file_id = ?", file_id)
+        await store.file_mark_deleted(file_id, seq, stamp)
         await common.tombstone(row["group_id"], "file", file_id)
     try:
         stored_path(config, row["stored_name"]).unlink(missing_ok=True)
@@ -281,32 +255,22 @@ async def attach(group_id: str, object_type: str, object_id: str, file_ids: list
     ids = list(dict.fromkeys(file_ids or []))
     if not ids:
         return
-    marks = ",".join("?" * len(ids))
-    rows = await DB.fetch(
-        f"SELECT id FROM file WHERE id IN ({marks}) AND group_id = ? AND deleted_at IS NULL AND source != 'import'", *ids, group_id
-    )
-    if len(rows) != len(ids):
+    if len(await store.file_ids_shown(group_id, ids)) != len(ids):
         raise Invalid(_("One of the attached files does not exist in this group."), field="file_ids")
-    async with DB.write() as tx:
-        for position, file_id in enumerate(ids):
-            await tx.connection.execute(
-                "INSERT INTO attachment (file_id, object_type, object_id, position) VALUES (?,?,?,?)"
-                " ON CONFLICT DO NOTHING",
-                (file_id, object_type, object_id, position),
-            )
+    await store.attachments_add(object_type, object_id, ids)
+
+
+async def detach_all(object_type: str, object_id: str) -> None:
+    """Take every file off an object (inside the caller's write transaction), e.g. before
+    attaching a new list."""
+    await store.attachments_clear(object_type, object_id)
 
 
 async def attachments(object_type: str, object_ids: list[str]) -> dict[str, list[dict]]:
     """object id -> its files (id, display_name, content_type, size, ack_required)."""
     if not object_ids:
         return {}
-    marks = ",".join("?" * len(object_ids))
-    rows = await DB.fetch(
-        f"SELECT a.object_id, f.id, f.display_name, f.content_type, f.size, f.ack_required"
-        f" FROM attachment a JOIN file f ON f.id = a.file_id"
-        f" WHERE a.object_type = ? AND a.object_id IN ({marks}) AND f.deleted_at IS NULL ORDER BY a.position",
-        object_type, *object_ids,
-    )
+    rows = await store.attachments_of(object_type, object_ids)
     result: dict[str, list[dict]] = {}
     for row in rows:
         result.setdefault(row.pop("object_id"), []).append(row)
@@ -315,9 +279,4 @@ async def attachments(object_type: str, object_ids: list[str]) -> dict[str, list
 
 async def group_files_brief(group_id: str) -> list[dict]:
     """The group's files for an "attach" picker: id, display_name, content_type, newest first."""
-    return await DB.fetch(
-        "SELECT id, display_name, content_type, size FROM file WHERE group_id = ? AND deleted_at IS NULL"
-        " AND source != 'import'"
-        " ORDER BY created_at DESC LIMIT 200",
-        group_id,
-    )
+    return await store.files_brief(group_id, 200)

@@ -30,7 +30,8 @@ from pathlib import Path
 
 from groupbox.config import Config
 from groupbox.db.engine import DB
-from groupbox.domain.files import sniff
+from groupbox.domain.files import sniff, store
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.errors import Invalid, NotFound, TooLarge
@@ -174,18 +175,16 @@ async def store_file(group_id: str, uploader_id: str | None, filename: str | Non
         stamp = now()
         async with DB.write():
             seq = await common.next_seq(group_id)
-            await DB.execute(
-                "INSERT INTO file (id, group_id, uploader_id, display_name, stored_name, content_type, size, sha256,"
-                " ack_required, stays_here, source, seq, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                file_id, group_id, uploader_id, display, stored, kind.content_type, staged.size, staged.sha256,
-                ack_required, bool(stays_here), source, seq, stamp, stamp,
+            await store.file_insert(
+                file_id=file_id, group_id=group_id, uploader_id=uploader_id, display_name=display, stored_name=stored,
+                content_type=kind.content_type, size=staged.size, sha256=staged.sha256,
+                ack_required=bool(ack_required), stays_here=bool(stays_here), source=source, seq=seq, stamp=stamp,
             )
             if notify_members:
                 uploader = await common.member_names([uploader_id]) if uploader_id else {}
                 who = uploader.get(uploader_id, {}).get("display_name") or _("Someone")
-                members = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
                 await notify.notify(
-                    [m["id"] for m in members], "new_file", group_id=group_id,
+                    await groups_store.member_ids_active(group_id), "new_file", group_id=group_id,
                     title=lazy("{who} shared “{name}”", who=who, name=display), url=f"/files/{file_id}",
                     object_type="file", object_id=file_id, exclude_member=uploader_id,
                 )
@@ -196,18 +195,4 @@ async def store_file(group_id: str, uploader_id: str | None, filename: str | Non
         if final is not None:
             final.unlink(missing_ok=True)
         raise
-    return await _file_row(file_id)
-
-
-# -- the row ------------------------------------------------------------------------------------
-# What `store_file` returns; `service.py` reads files with the same columns.
-_FILE_SELECT = (
-    "SELECT f.id, f.group_id, f.uploader_id, f.display_name, f.stored_name, f.content_type, f.size, f.sha256,"
-    " f.ack_required, f.stays_here, f.source, f.seq, f.created_at, f.updated_at, f.deleted_at,"
-    " m.display_name AS uploader_name, m.status AS uploader_status"
-    " FROM file f LEFT JOIN member m ON m.id = f.uploader_id"
-)
-
-
-async def _file_row(file_id: str) -> dict | None:
-    return await DB.fetchone(f"{_FILE_SELECT} WHERE f.id = ?", file_id)
+    return await store.file_row(file_id)

@@ -21,9 +21,11 @@ from groupbox.access import Actor, can, require
 from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.files import service as files
+from groupbox.domain.groups import store as groups_store
 from groupbox.domain.groups.service import group_get, group_row
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.store import announcements as store
 from groupbox.errors import Invalid
 from groupbox.i18n import _
 from groupbox.text import plain_excerpt
@@ -73,19 +75,12 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
     if not rows:
         return rows
     ids = [r["id"] for r in rows]
-    marks = ",".join("?" * len(ids))
     membership = actor.membership(group["id"])
     me = membership.member_id if membership else ""
     names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
-    reads = {r["announcement_id"] for r in await DB.fetch(
-        f"SELECT announcement_id FROM announcement_read WHERE member_id = ? AND announcement_id IN ({marks})",
-        me, *ids)}
-    acks = {r["announcement_id"]: r["acked_at"] for r in await DB.fetch(
-        f"SELECT announcement_id, acked_at FROM announcement_ack WHERE member_id = ? AND announcement_id IN ({marks})",
-        me, *ids)}
-    counts = {r["announcement_id"]: r["n"] for r in await DB.fetch(
-        f"SELECT k.announcement_id, COUNT(*) AS n FROM announcement_ack k JOIN member m ON m.id = k.member_id"
-        f" WHERE m.status = 'active' AND k.announcement_id IN ({marks}) GROUP BY k.announcement_id", *ids)}
+    reads = await store.read_ids(me, ids) if me else set()
+    acks = await store.acked_at(me, ids) if me else {}
+    counts = await store.ack_counts(ids)
     expected = None
     attached = await files.attachments(OBJECT_TYPE, ids)
     for row in rows:
@@ -117,13 +112,8 @@ async def announcements_list(actor: Actor, group_id: str, *, official_only: bool
                              limit: int | None = None) -> list[dict]:
     """The group's announcements, newest first (everyone in the group)."""
     group = await group_get(actor, group_id)
-    sql = "SELECT * FROM announcement WHERE group_id = ? AND deleted_at IS NULL"
-    if official_only:
-        sql += " AND official"
-    sql += " ORDER BY created_at DESC, seq DESC"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return await _decorate(await DB.fetch(sql, group_id), actor, group)
+    rows = await store.announcements_of_group(group_id, official_only, limit)
+    return await _decorate(rows, actor, group)
 
 
 async def announcement_get(actor: Actor, announcement_id: str) -> dict:
@@ -134,11 +124,7 @@ async def announcement_get(actor: Actor, announcement_id: str) -> dict:
     (row,) = await _decorate([row], actor, group)
     row["can_edit"] = can(actor, "object.edit", row, group)
     if row["ack_required"] and can(actor, "group.admin", group):
-        acked = await DB.fetch(
-            "SELECT m.id, m.display_name, k.acked_at FROM announcement_ack k JOIN member m ON m.id = k.member_id"
-            " WHERE k.announcement_id = ? AND m.status = 'active' ORDER BY k.acked_at",
-            announcement_id,
-        )
+        acked = await store.ackers(announcement_id)
         done = {m["id"] for m in acked}
         row["acked_members"] = acked
         row["not_acked_members"] = [m for m in await _expected_ackers(group["id"])
@@ -152,18 +138,13 @@ async def announcement_view(actor: Actor, announcement_id: str) -> dict:
     membership = actor.membership(row["group_id"])
     if membership and not row["read"]:
         async with best_effort("an announcement read"):
-            await DB.execute(
-                "INSERT INTO announcement_read (announcement_id, member_id, read_at) VALUES (?,?,?)"
-                " ON CONFLICT DO NOTHING",
-                announcement_id, membership.member_id, now(),
-            )
+            await store.read_add(announcement_id, membership.member_id, now())
     return row
 
 
 # -- writing ------------------------------------------------------------------------------------
 async def _active_member_ids(group_id: str) -> list[str]:
-    rows = await DB.fetch("SELECT id FROM member WHERE group_id = ? AND status = 'active'", group_id)
-    return [r["id"] for r in rows]
+    return await groups_store.member_ids_active(group_id)
 
 
 def _category(official: bool, urgent: bool) -> str:
@@ -189,11 +170,10 @@ async def announcement_create(actor: Actor, group_id: str, *, title: str, body: 
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(group_id)
-        await DB.execute(
-            "INSERT INTO announcement (id, group_id, author_id, title, body, official, urgent, ack_required,"
-            " stays_here, created_at, updated_at, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            announcement_id, group_id, me.member_id, values["title"], values["body"], bool(official), bool(urgent),
-            bool(ack_required), bool(stays_here), stamp, stamp, seq,
+        await store.announcement_insert(
+            announcement_id=announcement_id, group_id=group_id, author_id=me.member_id, title=values["title"],
+            body=values["body"], official=bool(official), urgent=bool(urgent), ack_required=bool(ack_required),
+            stays_here=bool(stays_here), stamp=stamp, seq=seq,
         )
         await files.attach(group_id, OBJECT_TYPE, announcement_id, values["file_ids"])
         await notify.notify(
@@ -233,12 +213,9 @@ async def announcement_update(actor: Actor, announcement_id: str, **changes: Any
     async with DB.write():
         values["seq"] = await common.next_seq(row["group_id"])
         values["updated_at"] = now()
-        assignments = ", ".join(f"{key} = ?" for key in values)
-        await DB.execute(f"UPDATE announcement SET {assignments} WHERE id = ?", *values.values(), announcement_id)
+        await store.announcement_set(announcement_id, values)
         if file_ids is not None:
-            # The attachment table belongs to files; replacing the list means dropping ours first.
-            await DB.execute("DELETE FROM attachment WHERE object_type = ? AND object_id = ?", OBJECT_TYPE,
-                             announcement_id)
+            await files.detach_all(OBJECT_TYPE, announcement_id)
             await files.attach(row["group_id"], OBJECT_TYPE, announcement_id, file_ids)
     return await announcement_get(actor, announcement_id)
 
@@ -259,19 +236,11 @@ async def announcement_ack(actor: Actor, announcement_id: str) -> dict:
     me = require(actor, "act:acknowledge", row, group)
     stamp = now()
     async with DB.write():
-        existing = await DB.fetchone(
-            "SELECT * FROM announcement_ack WHERE announcement_id = ? AND member_id = ?", announcement_id, me.member_id
-        )
+        existing = await store.ack_get(announcement_id, me.member_id)
         if existing is None:
             seq = await common.next_seq(row["group_id"])
-            await DB.execute(
-                "INSERT INTO announcement_ack (announcement_id, member_id, acked_at, seq) VALUES (?,?,?,?)",
-                announcement_id, me.member_id, stamp, seq,
-            )
-        await DB.execute(
-            "INSERT INTO announcement_read (announcement_id, member_id, read_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
-            announcement_id, me.member_id, stamp,
-        )
+            await store.ack_add(announcement_id, me.member_id, stamp, seq)
+        await store.read_add(announcement_id, me.member_id, stamp)
     return await announcement_get(actor, announcement_id)
 
 
@@ -281,12 +250,7 @@ async def official_updates(actor: Actor, group_ids: list[str] | None = None, lim
     mine = actor.members_in(group_ids)
     if not mine:
         return []
-    gmarks = ",".join("?" * len(mine))
-    rows = await DB.fetch(
-        f"SELECT a.* FROM announcement a WHERE a.group_id IN ({gmarks}) AND a.official AND a.deleted_at IS NULL"
-        f" ORDER BY a.created_at DESC LIMIT {int(limit)}",
-        *mine,
-    )
+    rows = await store.official_of_groups(list(mine), limit)
     result = []
     for group_id in dict.fromkeys(r["group_id"] for r in rows):
         group = await group_row(group_id)
