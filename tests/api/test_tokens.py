@@ -5,9 +5,11 @@ import json
 from groupbox.access import can
 from groupbox.domain.remote import tokens
 from tests.conftest import run_cli
+from tests.remote_seed import stored_bytes
 
 
-def test_member_creates_a_scoped_token_shown_once_and_revokes_it(client, call, world, as_person, csrf, config):
+def test_member_creates_a_scoped_token_shown_once_and_revokes_it(client, call, world, as_person, csrf, config,
+                                                                 postgres):
     as_person(world.people["member"])
     response = client.post("/api/connection-tokens", json={"scopes": ["read:events", "act:rsvp"],
                                                            "expires_in_days": 30, "label": "Samir's home"},
@@ -15,7 +17,7 @@ def test_member_creates_a_scoped_token_shown_once_and_revokes_it(client, call, w
     assert response.status_code == 201
     body = response.json()
     assert set(body) >= {"token", "expires_at", "scopes"} and body["scopes"] == ["read:events", "act:rsvp"]
-    assert body["token"].encode() not in config.db_path.read_bytes()
+    assert all(body["token"].encode() not in stored for stored in stored_bytes(config.data_dir, postgres))
     listed = client.get("/api/connection-tokens").json()["items"]
     assert listed[0]["active"] and "token" not in listed[0]
 
