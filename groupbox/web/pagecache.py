@@ -25,8 +25,7 @@ from markupsafe import Markup, escape
 
 from groupbox import i18n
 from groupbox.access import Actor
-from groupbox.db.engine import DB
-from groupbox.db.sql import text_agg
+from groupbox.domain.actions import store as actions_store
 from groupbox.i18n import _, _n
 from groupbox.web.support import FLASH_COOKIE, Viewer, config_of, read_flash
 
@@ -59,32 +58,13 @@ class PageCache:
             self.entries.popitem(last=False)
 
 
-def _marks(values: list[str]) -> str:
-    return ",".join("?" * len(values))
-
-
 async def state_key(actor: Actor, group_ids: list[str], *parts: Any) -> str:
     """Everything a dashboard of these groups shows for this person, as one digest."""
-    member_ids = [m.member_id for gid, m in actor.memberships.items() if gid in group_ids] or [""]
-    gids = group_ids or [""]
-    groups_seq = text_agg("id || ':' || seq")
-    remote_state = text_agg("id || ':' || state || ':' || scopes || ':' || COALESCE(CAST(changed_at AS TEXT), '')")
-    row = await DB.fetchone(
-        f"SELECT (SELECT {groups_seq} FROM grp WHERE id IN ({_marks(gids)})) AS groups,"
-        f" (SELECT MAX(last_read_at) FROM thread_read WHERE member_id IN ({_marks(member_ids)})) AS threads_read,"
-        f" (SELECT MAX(seen_at) FROM event_seen WHERE member_id IN ({_marks(member_ids)})) AS events_seen,"
-        f" (SELECT MAX(read_at) FROM announcement_read WHERE member_id IN ({_marks(member_ids)})) AS read,"
-        f" (SELECT COALESCE(CAST(last_visit_at AS TEXT), '') || '/' || COALESCE(CAST(prev_visit_at AS TEXT), '')"
-        f" FROM profile WHERE id = ?)"
-        f" AS visits,"
-        # What the person's connected servers sent (a sync, an answer given from here: domain/remote).
-        f" (SELECT {remote_state}"
-        f" FROM remote_server WHERE profile_id = ?) AS remote",
-        *gids, *member_ids, *member_ids, *member_ids, actor.profile_id, actor.profile_id,
-    )
+    member_ids = [m.member_id for gid, m in actor.memberships.items() if gid in group_ids]
+    row = await actions_store.dashboard_state(group_ids, member_ids, actor.profile_id)
     memberships = sorted((m.group_id, m.member_id, m.role) for m in actor.memberships.values())
     # The language too: the same person reads German after choosing it on /me, or from another browser.
-    raw = repr((actor.profile_id, actor.display_name, memberships, dict(row or {}), int(time.time() // 60),
+    raw = repr((actor.profile_id, actor.display_name, memberships, row, int(time.time() // 60),
                 i18n.current(), parts))
     return hashlib.sha256(raw.encode()).hexdigest()
 

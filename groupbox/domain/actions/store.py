@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from groupbox.db.engine import DB
+from groupbox.db.sql import text_agg
 
 TABLES: tuple[str, ...] = ()  # action items are derived, never stored
 READS = {
@@ -24,6 +25,10 @@ READS = {
     "thread": "a thread's title for mentions and the catch-up", "thread_read": "whether I read a mention",
     "message": "mentions of me; the catch-up: messages by others since my visit, per group and thread",
     "mention": "who is mentioned in which message",
+    "grp": "the page cache's key: my groups' change numbers",
+    "event_seen": "the page cache's key: when I last saw an event",
+    "announcement_read": "the page cache's key: when I last read an announcement",
+    "remote_server": "the page cache's key: what my connected servers last sent",
 }
 FOREIGN_WRITES = {
     "profile": "the home page records the visit (last_visit_at, prev_visit_at); identity.store should offer"
@@ -42,6 +47,27 @@ async def _fetch_mine(pairs: list[tuple[str, str]], sql: str, *params) -> list[d
     values = ",".join("(CAST(? AS TEXT), CAST(? AS TEXT))" for _ in pairs)
     return await DB.fetch(f"WITH mine(group_id, member_id) AS (VALUES {values}) {sql}",
                           *[v for pair in pairs for v in pair], *params)
+
+
+# -- the page cache's key -----------------------------------------------------------------------
+async def dashboard_state(group_ids: list[str], member_ids: list[str], profile_id: str) -> dict:
+    """Everything personal a dashboard of these groups depends on, in one row: the groups' change
+    numbers, my read and seen marks, my visits and my connected servers' state (web/pagecache.py)."""
+    gids = group_ids or [""]
+    mids = member_ids or [""]
+    groups_seq = text_agg("id || ':' || seq")
+    remote_state = text_agg("id || ':' || state || ':' || scopes || ':' || COALESCE(CAST(changed_at AS TEXT), '')")
+    row = await DB.fetchone(
+        f"SELECT (SELECT {groups_seq} FROM grp WHERE id IN ({_marks(gids)})) AS groups,"
+        f" (SELECT MAX(last_read_at) FROM thread_read WHERE member_id IN ({_marks(mids)})) AS threads_read,"
+        f" (SELECT MAX(seen_at) FROM event_seen WHERE member_id IN ({_marks(mids)})) AS events_seen,"
+        f" (SELECT MAX(read_at) FROM announcement_read WHERE member_id IN ({_marks(mids)})) AS read,"
+        " (SELECT COALESCE(CAST(last_visit_at AS TEXT), '') || '/' || COALESCE(CAST(prev_visit_at AS TEXT), '')"
+        " FROM profile WHERE id = ?) AS visits,"
+        f" (SELECT {remote_state} FROM remote_server WHERE profile_id = ?) AS remote",
+        *gids, *mids, *mids, *mids, profile_id, profile_id,
+    )
+    return dict(row or {})
 
 
 # -- the visit ----------------------------------------------------------------------------------

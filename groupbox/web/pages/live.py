@@ -13,7 +13,6 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from groupbox.access import Actor
 from groupbox.db.bus import BUS
-from groupbox.db.engine import DB
 from groupbox.web.support import SIGNED_IN
 
 HEARTBEAT = 25.0
@@ -48,6 +47,7 @@ async def _stream(state, first: dict | None = None) -> AsyncIterator[ServerSentE
 
 @get("/live/thread/{thread_id:str}", guards=SIGNED_IN, include_in_schema=False)
 async def live_thread(request: Request, actor: Actor | None, thread_id: str) -> ServerSentEvent:
+    from groupbox.domain.objects.store.threads import thread_marks
     from groupbox.domain.objects.threads import _visible_thread
 
     _session_only(request)
@@ -56,7 +56,7 @@ async def live_thread(request: Request, actor: Actor | None, thread_id: str) -> 
     await _visible_thread(actor, thread_id)  # 404 unless I may see it
 
     async def state() -> dict:
-        row = await DB.fetchone("SELECT seq, message_count FROM thread WHERE id = ?", thread_id)
+        row = await thread_marks(thread_id)
         return {"seq": row["seq"], "messages": row["message_count"]} if row else {}
 
     return ServerSentEvent(_stream(state), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -64,19 +64,16 @@ async def live_thread(request: Request, actor: Actor | None, thread_id: str) -> 
 
 @get("/live/me", guards=SIGNED_IN, include_in_schema=False)
 async def live_me(request: Request, actor: Actor | None) -> ServerSentEvent:
+    from groupbox.domain.groups import store as groups_store
     from groupbox.domain.notify import service as notify
 
     _session_only(request)
     if actor is None:
         raise NotAuthorizedException()
     group_ids = sorted(actor.memberships)
-    marks = ",".join("?" * len(group_ids))
 
     async def state() -> dict:
-        seq = 0
-        if group_ids:
-            row = await DB.fetchone(f"SELECT COALESCE(SUM(seq), 0) AS s FROM grp WHERE id IN ({marks})", *group_ids)
-            seq = row["s"] if row else 0
+        seq = await groups_store.group_seq_sum(group_ids)
         return {"groups": seq, "notifications": await notify.unread_count(actor)}
 
     return ServerSentEvent(_stream(state), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
