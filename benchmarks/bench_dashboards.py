@@ -536,9 +536,12 @@ class Seeder:
 
     async def _task(self, refs, actor, gid, key, title, assignee_ids, due, rng):
         from groupbox.domain.objects import tasks
+        from groupbox.domain.objects.schemas import TaskCreate
 
-        row = await tasks.task_create(actor, gid, title, _paragraphs(rng, 1) if rng.random() < 0.5 else "",
-                                      assignee_ids=assignee_ids, due_at=due)
+        description = _paragraphs(rng, 1) if rng.random() < 0.5 else ""
+        row = await tasks.task_create(actor, gid, TaskCreate(title=title, description=description,
+                                                             assignee_ids=assignee_ids,
+                                                             due_at=due.isoformat() if due else None))
         refs[key] = row["id"]
         return row
 

@@ -10,6 +10,7 @@ import pytest
 
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import polls, signups, tasks
+from groupbox.domain.objects.schemas import TaskCreate
 from tests.api.test_permissions import (  # noqa: F401 - `shared_instance` is the module's fixture
     EVERYONE,
     MODERATORS,
@@ -59,9 +60,9 @@ async def _targets(instance, role, wanted) -> dict:
     names = {"group": group}
     if "task" in wanted:
         assignee = [world.member_id(role)] if role in NOT_GUESTS else []
-        names["task"] = (await tasks.task_create(owner, group, f"Task for {role}", assignee_ids=assignee))["id"]
+        names["task"] = (await tasks.task_create(owner, group, TaskCreate(title=f"Task for {role}", assignee_ids=assignee)))["id"]
     if "others_task" in wanted:
-        names["others_task"] = (await tasks.task_create(owner, group, f"Nobody's task ({role})"))["id"]
+        names["others_task"] = (await tasks.task_create(owner, group, TaskCreate(title=f"Nobody's task ({role})")))["id"]
     if "poll" in wanted:
         poll = await polls.poll_create(owner, group, f"Poll for {role}?", ["Yes", "No"])
         names.update(poll=poll["id"], option=poll["options"][0]["id"])

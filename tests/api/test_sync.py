@@ -11,6 +11,7 @@ import pytest
 
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import announcements, events, polls, tasks, threads
+from groupbox.domain.objects.schemas import TaskCreate
 from groupbox.domain.remote import tokens
 from groupbox.util import clock_at, now
 
@@ -59,7 +60,7 @@ async def _objects(world, *, soon=None) -> dict:
         "announcement": await announcements.announcement_create(admin, group, title="Kit day", body="Bring socks",
                                                                 official=True, ack_required=True),
         "poll": await polls.poll_create(admin, group, "Pizza or pasta?", ["Pizza", "Pasta"]),
-        "task": await tasks.task_create(admin, group, "Wash the shirts", assignee_ids=[samir]),
+        "task": await tasks.task_create(admin, group, TaskCreate(title="Wash the shirts", assignee_ids=[samir])),
         "thread": await threads.thread_create(admin, group, "Carpool", "Who drives on Saturday?"),
     }
     outsider = await world.outsider.actor()

@@ -6,6 +6,7 @@ import pytest
 
 from groupbox.db.engine import DB
 from groupbox.domain.objects import tasks
+from groupbox.domain.objects.schemas import TaskCreate
 from groupbox.util import now
 
 
@@ -268,7 +269,7 @@ async def test_overdue_is_marked_for_open_tasks_only(db):
     world = await build_world()
     actor = await world.owner.actor()
     past = (now() - timedelta(days=1)).isoformat()
-    task = await tasks.task_create(actor, world.group["id"], "Late", due_at=past)
+    task = await tasks.task_create(actor, world.group["id"], TaskCreate(title="Late", due_at=past))
     assert task["overdue"]
     task = await tasks.task_set_status(actor, task["id"], "done")
     assert not task["overdue"]

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 
 async def three_groups_with_work():
     from groupbox.domain.objects import events, polls, tasks
+    from groupbox.domain.objects.schemas import TaskCreate
     from groupbox.util import now
     from tests.factories import build_world, create_group, join
 
@@ -27,8 +28,8 @@ async def three_groups_with_work():
     await polls.poll_create(owner, world.other_group["id"], "Which heating contractor?", ["Müller", "Schmidt"],
                             closes_at=now() + timedelta(days=6))
     owner = await world.owner.actor()  # now a member of the third group too
-    await tasks.task_create(owner, third["id"], "Pick up crates from the market",
-                            assignee_ids=[samir.member_ids[third["id"]]], due_at=now() + timedelta(days=3))
+    await tasks.task_create(owner, third["id"], TaskCreate(title="Pick up crates from the market",
+                            assignee_ids=[samir.member_ids[third["id"]]], due_at=(now() + timedelta(days=3)).isoformat()))
     return samir
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from groupbox.domain.actions import service as actions
 from groupbox.domain.objects import announcements, events, polls, signups, tasks
+from groupbox.domain.objects.schemas import TaskCreate
 from groupbox.util import now
 from tests.factories import build_world
 
@@ -60,8 +61,9 @@ async def test_unanswered_poll_appears_until_voted_or_closed(world):
 async def test_assigned_task_appears_until_done(world):
     owner = await world.owner.actor()
     samir = world.people["member"]
-    task = await tasks.task_create(owner, world.group["id"], "Pick up crates from the market",
-                                   assignee_ids=[world.member_id("member")], due_at=now() + timedelta(days=1))
+    task = await tasks.task_create(owner, world.group["id"], TaskCreate(
+        title="Pick up crates from the market", assignee_ids=[world.member_id("member")],
+        due_at=(now() + timedelta(days=1)).isoformat()))
     assert ("task", "Pick up crates from the market") in await kinds(samir)
     assert ("task", "Pick up crates from the market") not in await kinds(world.people["moderator"])
     await tasks.task_set_status(await samir.actor(), task["id"], "done")

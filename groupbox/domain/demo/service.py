@@ -535,6 +535,7 @@ async def _tenants(l: Loader) -> None:  # noqa: E741
 
 async def _food_bank(l: Loader) -> None:  # noqa: E741
     from groupbox.domain.objects import events, signups, tasks
+    from groupbox.domain.objects.schemas import TaskCreate
 
     t, gid = l.t, l.groups["food"]["id"]
     helga = await l.actor(HELGA)
@@ -551,12 +552,14 @@ async def _food_bank(l: Loader) -> None:  # noqa: E741
         await signups.commit(await l.actor(ANNA), sheet["slots"][1]["id"])
         await signups.commit(await l.actor(PRIYA), sheet["slots"][0]["id"])
     with clock_at(t.ago(days=2)):
-        await tasks.task_create(helga, gid, "Pick up crates from the market",
-                                description="The market on Maybachufer saves us 10 crates of vegetables. "
-                                            "Car needed; ask Yusuf for the key.",
-                                assignee_ids=[l.members[("food", ANNA)]], due_at=t.at(friday, 11).isoformat())
-        await tasks.task_create(helga, gid, "Order new gloves (size M and L)", assignee_ids=[l.members[("food", HELGA)]],
-                                due_at=t.days(10, 12).isoformat())
+        await tasks.task_create(helga, gid, TaskCreate(
+            title="Pick up crates from the market",
+            description="The market on Maybachufer saves us 10 crates of vegetables. "
+                        "Car needed; ask Yusuf for the key.",
+            assignee_ids=[l.members[("food", ANNA)]], due_at=t.at(friday, 11).isoformat()))
+        await tasks.task_create(helga, gid, TaskCreate(
+            title="Order new gloves (size M and L)", assignee_ids=[l.members[("food", HELGA)]],
+            due_at=t.days(10, 12).isoformat()))
     await l.thread("food", "Volunteer supplies", [
         ("Yusuf Kaya", "We're out of gloves in size M.", t.ago(days=2)),
         (HELGA, "Ordered, arriving next week. Use L until then.", t.ago(days=1)),

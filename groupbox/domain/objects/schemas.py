@@ -41,3 +41,36 @@ class EventCreate(EventInput, kw_only=True):
 
     title: str
     starts_at: str
+
+
+class Input(msgspec.Struct, kw_only=True):
+    """What the input types below share. In them `null` counts as absent (an edit leaves that
+    field as it is), except in the fields an edit may clear."""
+
+    def given(self, *, clears: tuple[str, ...] = ()) -> dict:
+        """The fields present, by name (an edit changes only these); None only for `clears`."""
+        return {name: value for name in self.__struct_fields__
+                if (value := getattr(self, name)) is not UNSET and (value is not None or name in clears)}
+
+    def get(self, name: str, default: object = None) -> object:
+        """The field's value, or `default` when it is absent or null (what a new object takes)."""
+        value = getattr(self, name)
+        return default if value is UNSET or value is None else value
+
+
+class TaskInput(Input, kw_only=True):
+    """A task to create or an edit of one. `status` alone is what assignees may change (moving
+    their task); editors may change the rest. `due_at`: ISO 8601 with an offset, naive in the
+    group's zone, or a bare date (the end of that day); on an edit `null` clears it."""
+
+    title: str | None | Unset = UNSET
+    description: str | None | Unset = UNSET
+    assignee_ids: list[str] | None | Unset = UNSET
+    due_at: str | None | Unset = UNSET
+    status: str | None | Unset = UNSET
+
+
+class TaskCreate(TaskInput, kw_only=True):
+    """A new task: a title is required (the rest as in `TaskInput`; a new task is open)."""
+
+    title: str

@@ -21,6 +21,7 @@ from groupbox.domain.groups import service as groups
 from groupbox.domain.groups import store as groups_store
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.schemas import TaskCreate, TaskInput
 from groupbox.domain.objects.store import tasks as store
 from groupbox.errors import Forbidden, Invalid
 from groupbox.i18n import _, lazy
@@ -151,16 +152,16 @@ async def my_open_tasks(actor: Actor, group_ids: list[str] | None = None) -> lis
 
 
 # -- writing ------------------------------------------------------------------------------------
-async def task_create(actor: Actor, group_id: str, title: str | None, description: str | None = "",
-                      assignee_ids: list[str] | None = None, due_at: str | datetime | None = None) -> dict:
+async def task_create(actor: Actor, group_id: str, data: TaskCreate) -> dict:
+    """Add a task from `data` (the form's, the API's or the CLI's input); it starts open."""
     group = await groups.group_get(actor, group_id)
     me = require(actor, "object.create", group)
     clean = {
-        "title": clean_title(title),
-        "description": clean_description(description),
-        "due_at": clean_due_at(due_at, group["timezone"]),
+        "title": clean_title(data.title),
+        "description": clean_description(data.get("description", "")),
+        "due_at": clean_due_at(data.get("due_at"), group["timezone"]),
     }
-    assignees = await clean_assignees(group_id, assignee_ids)
+    assignees = await clean_assignees(group_id, data.get("assignee_ids"))
     task_id = new_id()
     stamp = now()
     async with DB.write():
@@ -181,20 +182,18 @@ async def _tell_assignees(member_ids: list[str], group_id: str, task_id: str, ti
 
 async def task_set_status(actor: Actor, task_id: str, status: str | None) -> dict:
     """Move a task: its assignees may, and anyone who may edit it."""
-    return await task_update(actor, task_id, status=status)
+    return await task_update(actor, task_id, TaskInput(status=status))
 
 
-_UNSET = object()
-
-
-async def task_update(actor: Actor, task_id: str, *, status: str | None = None, title: str | None = None,
-                      description: str | None = None, assignee_ids: list[str] | None = None,
-                      due_at=_UNSET) -> dict:
-    """Change a task. `status` alone is what assignees may do; the rest needs `object.edit`.
-    `due_at=None` clears the due date; leaving it out keeps it."""
+async def task_update(actor: Actor, task_id: str, data: TaskInput) -> dict:
+    """Change a task: only the fields present in `data`. `status` alone is what assignees may do;
+    the rest needs `object.edit`. A null `due_at` clears the due date; leaving it out keeps it."""
+    changes = data.given(clears=("due_at",))
+    status, title, description = changes.get("status"), changes.get("title"), changes.get("description")
+    assignee_ids = changes.get("assignee_ids")
     row, group = await _visible(actor, task_id)
     me = actor.membership(row["group_id"])
-    editing = title is not None or description is not None or assignee_ids is not None or due_at is not _UNSET
+    editing = any(name in changes for name in ("title", "description", "assignee_ids", "due_at"))
     if editing:
         require(actor, "object.edit", row, group)
     if status is not None and not can(actor, "object.edit", row, group):
@@ -207,8 +206,8 @@ async def task_update(actor: Actor, task_id: str, *, status: str | None = None, 
         values["title"] = clean_title(title)
     if description is not None:
         values["description"] = clean_description(description)
-    if due_at is not _UNSET:
-        values["due_at"] = clean_due_at(due_at, group["timezone"])
+    if "due_at" in changes:
+        values["due_at"] = clean_due_at(changes["due_at"], group["timezone"])
     if status is not None:
         new_status = clean_status(status)
         if new_status != row["status"]:

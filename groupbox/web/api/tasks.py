@@ -9,30 +9,13 @@ from litestar import delete, get, patch, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import tasks
+from groupbox.domain.objects.schemas import TaskCreate, TaskInput
 from groupbox.web.support import SIGNED_IN
 
 
 class PersonOut(msgspec.Struct):
     id: str
     display_name: str
-
-
-class TaskIn(msgspec.Struct):
-    title: str
-    description: str = ""
-    assignee_ids: list[str] = msgspec.field(default_factory=list)
-    due_at: str | None = None
-
-
-class TaskPatch(msgspec.Struct):
-    """Only `status` is needed to move a task (what assignees may do); editors may change the
-    rest. `"due_at": null` clears the due date."""
-
-    status: str | None = None
-    title: str | None = None
-    description: str | None = None
-    assignee_ids: list[str] | None = None
-    due_at: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class TaskOut(msgspec.Struct):
@@ -81,9 +64,8 @@ async def tasks_list(actor: Actor, group_id: str, mine: bool = False, status: st
 
 
 @post("/api/groups/{group_id:str}/tasks", guards=SIGNED_IN, tags=["tasks"])
-async def tasks_create(actor: Actor, group_id: str, data: TaskIn) -> TaskOut:
-    row = await tasks.task_create(actor, group_id, data.title, data.description, data.assignee_ids, data.due_at)
-    return task_out(row)
+async def tasks_create(actor: Actor, group_id: str, data: TaskCreate) -> TaskOut:
+    return task_out(await tasks.task_create(actor, group_id, data))
 
 
 @get("/api/tasks/{task_id:str}", guards=SIGNED_IN, tags=["tasks"])
@@ -92,11 +74,10 @@ async def tasks_get(actor: Actor, task_id: str) -> TaskOut:
 
 
 @patch("/api/tasks/{task_id:str}", guards=SIGNED_IN, tags=["tasks"])
-async def tasks_update(actor: Actor, task_id: str, data: TaskPatch) -> TaskOut:
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None and v is not msgspec.UNSET}
-    if data.due_at is None:
-        changes["due_at"] = None
-    return task_out(await tasks.task_update(actor, task_id, **changes))
+async def tasks_update(actor: Actor, task_id: str, data: TaskInput) -> TaskOut:
+    """Only `status` is needed to move a task (what assignees may do); editors may change the
+    rest. `"due_at": null` clears the due date."""
+    return task_out(await tasks.task_update(actor, task_id, data))
 
 
 @delete("/api/tasks/{task_id:str}", guards=SIGNED_IN, tags=["tasks"])

@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 from groupbox.access import Actor, can, role_may
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import tasks
+from groupbox.domain.objects.schemas import TaskCreate, TaskInput
 from groupbox.errors import DomainError, Forbidden, Invalid
 from groupbox.i18n import N_, _
 from groupbox.timefmt import local
@@ -67,8 +68,9 @@ async def task_create(request: Request, actor: Actor, group_id: str) -> Template
     form = await form_data(request)
     values = {**form, "assignee_ids": raw.getall("assignee_ids", [])}
     try:
-        task = await tasks.task_create(actor, group_id, form.get("title"), form.get("description"),
-                                       values["assignee_ids"], form.get("due_at"))
+        task = await tasks.task_create(actor, group_id, TaskCreate(
+            title=form.get("title", ""), description=form.get("description", ""),
+            assignee_ids=values["assignee_ids"], due_at=form.get("due_at")))
     except Invalid as exc:
         return await _form_page(request, actor, group, values=values, status_code=422, **form_error_page(exc))
     return redirect(request, f"/groups/{group_id}/tasks", _("Task added: {title}.", title=task["title"]))
@@ -94,8 +96,9 @@ async def task_save(request: Request, actor: Actor, task_id: str) -> Template | 
     form = await form_data(request)
     values = {**form, "assignee_ids": raw.getall("assignee_ids", [])}
     try:
-        await tasks.task_update(actor, task_id, title=form.get("title", ""), description=form.get("description", ""),
-                                assignee_ids=values["assignee_ids"], due_at=form.get("due_at") or None)
+        await tasks.task_update(actor, task_id, TaskInput(
+            title=form.get("title", ""), description=form.get("description", ""),
+            assignee_ids=values["assignee_ids"], due_at=form.get("due_at") or None))
     except Invalid as exc:
         return await _form_page(request, actor, group, values=values, task=task, status_code=422,
                                 **form_error_page(exc))
