@@ -221,7 +221,7 @@ class Seeder:
         rng = random.Random(self.rng_seed + index)
         owner = await self.actor(self.owner_profile, reload=True)
         group = await self.timed(self.at(-200), "group", lambda: groups.group_create(
-            owner, GROUP_NAMES[index], "Everything the group plans, decides and shares.", TZ))
+            owner, name=GROUP_NAMES[index], purpose="Everything the group plans, decides and shares.", timezone=TZ))
         gid = group["id"]
         self.groups.append(gid)
         owner = await self.actor(self.owner_profile, reload=True)

@@ -60,7 +60,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     async with opened(config):
         owner = await identity.owner_profile()
         actor = await identity.load_actor(owner["id"])
-        group = await groups.group_create(actor, "Bench U12")
+        group = await groups.group_create(actor, name="Bench U12")
         actor = await identity.load_actor(owner["id"])
         rss_before = peak_rss_mib()
         t0 = time.perf_counter()

@@ -56,7 +56,7 @@ async def join(person_or_none: Person | None, group_id: str, name: str, *, admin
 
 
 async def create_group(owner: Person, name: str, purpose: str = "") -> dict:
-    group = await groups.group_create(await owner.actor(), name, purpose)
+    group = await groups.group_create(await owner.actor(), name=name, purpose=purpose)
     owner.member_ids[group["id"]] = (await owner.actor()).membership(group["id"]).member_id
     return group
 

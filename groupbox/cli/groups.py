@@ -55,6 +55,7 @@ def group_create(
 ) -> None:
     """Create a group owned by the instance owner."""
     from groupbox.domain.groups import service as groups
+    from groupbox.domain.groups.schemas import GroupCreate
     from groupbox.instance import opened
 
     config = load_config(data)
@@ -64,7 +65,8 @@ def group_create(
     async def go() -> dict:
         async with opened(config):
             actor = await shell_actor()
-            return await groups.group_create(actor, name, purpose, timezone, default_timezone=config.timezone)
+            return await groups.group_create(actor, GroupCreate(name=name, purpose=purpose, timezone=timezone),
+                                             default_timezone=config.timezone)
 
     group = run(go())
     if json_:

@@ -191,7 +191,7 @@ class Loader:
         from groupbox.domain.groups import service as groups
 
         with clock_at(when):
-            group = await groups.group_create(owner_actor, name, purpose, TZ)
+            group = await groups.group_create(owner_actor, name=name, purpose=purpose, timezone=TZ)
         self.groups[key] = group
         owner_profile = owner_actor.profile_id
         self.people.setdefault("__owner__", owner_profile)

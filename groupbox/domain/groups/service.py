@@ -23,6 +23,7 @@ from groupbox.db.engine import DB
 from groupbox.domain import areas
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import store
+from groupbox.domain.groups.schemas import GroupCreate, GroupSettings
 from groupbox.domain.identity import passkeys
 from groupbox.domain.identity import service as identity
 from groupbox.domain.notify import service as notify
@@ -89,13 +90,16 @@ async def group_get(actor: Actor | None, group_id: str) -> dict:
     return group
 
 
-async def group_create(actor: Actor, name: str, purpose: str = "", timezone: str | None = None, *,
-                       default_timezone: str = "Europe/Berlin") -> dict:
+async def group_create(actor: Actor, data: GroupCreate | None = None, *, default_timezone: str = "Europe/Berlin",
+                       **fields: Any) -> dict:
+    """Create a group from `data` (the form's, the API's or the CLI's input; or the same fields as
+    keywords); the creator becomes its owner. No timezone: `default_timezone`, the server's."""
+    data = data if data is not None else GroupCreate(**fields)
     if not can(actor, "group.create", None):
         raise Forbidden(_("Only the server's owner and group admins can create groups."))
-    clean_name = clean_group_name(name)
-    clean_purp = clean_purpose(purpose)
-    tz = clean_timezone(timezone, default_timezone)
+    clean_name = clean_group_name(data.name)
+    clean_purp = clean_purpose(data.purpose)
+    tz = clean_timezone(data.timezone, default_timezone)
     group_id = new_id()
     stamp = now()
     async with DB.write():
@@ -129,21 +133,23 @@ async def groups_visible(actor: Actor) -> list[dict]:
     return [row for row in rows if can(actor, "group.view", row)]
 
 
-async def group_update(actor: Actor, group_id: str, **changes: Any) -> dict:
-    """Admins edit name, purpose, timezone, settings and the expected size (for the funnel)."""
+async def group_update(actor: Actor, group_id: str, data: GroupSettings | None = None, **fields: Any) -> dict:
+    """Admins edit name, purpose, timezone, settings and the expected size (for the funnel), with
+    `data` or the same fields as keywords: only the fields given change."""
+    changes = (data if data is not None else GroupSettings(**fields)).given()
     group = await group_get(actor, group_id)
     require(actor, "group.admin", group)
     values: dict[str, Any] = {}
-    if changes.get("name") is not None:
+    if "name" in changes:
         values["name"] = clean_group_name(changes["name"])
-    if changes.get("purpose") is not None:
+    if "purpose" in changes:
         values["purpose"] = clean_purpose(changes["purpose"])
-    if changes.get("timezone") is not None:
+    if "timezone" in changes:
         values["timezone"] = clean_timezone(changes["timezone"], group["timezone"])
     for flag in ("members_post_official", "members_upload"):
-        if changes.get(flag) is not None:
+        if flag in changes:
             values[flag] = bool(changes[flag])
-    if "expected_size" in changes and changes["expected_size"] is not None:
+    if "expected_size" in changes:
         size = changes["expected_size"]
         if size == "" or size == 0:
             values["expected_size"] = None

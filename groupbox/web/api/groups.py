@@ -10,23 +10,9 @@ from litestar import Request, Response, delete, get, patch, post
 from groupbox.access import Actor
 from groupbox.domain.groups import invites as invite_service
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.schemas import GroupCreate, GroupSettings
 from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import SIGNED_IN, config_of
-
-
-class GroupIn(msgspec.Struct):
-    name: str
-    purpose: str = ""
-    timezone: str | None = None
-
-
-class GroupPatch(msgspec.Struct, omit_defaults=True):
-    name: str | None = None
-    purpose: str | None = None
-    timezone: str | None = None
-    members_post_official: bool | None = None
-    members_upload: bool | None = None
-    expected_size: int | None = None
 
 
 class GroupOut(msgspec.Struct):
@@ -100,9 +86,8 @@ async def groups_list(actor: Actor) -> GroupList:
 
 
 @post("/api/groups", guards=SIGNED_IN, tags=["groups"])
-async def groups_create(request: Request, actor: Actor, data: GroupIn) -> GroupOut:
-    row = await groups.group_create(actor, data.name, data.purpose, data.timezone,
-                                    default_timezone=config_of(request).timezone)
+async def groups_create(request: Request, actor: Actor, data: GroupCreate) -> GroupOut:
+    row = await groups.group_create(actor, data, default_timezone=config_of(request).timezone)
     out = group_out(row, None, 1)
     out.my_role = "owner"
     return out
@@ -115,9 +100,8 @@ async def groups_get(actor: Actor, group_id: str) -> GroupOut:
 
 
 @patch("/api/groups/{group_id:str}", guards=SIGNED_IN, tags=["groups"])
-async def groups_update(actor: Actor, group_id: str, data: GroupPatch) -> GroupOut:
-    changes = msgspec.structs.asdict(data)
-    row = await groups.group_update(actor, group_id, **changes)
+async def groups_update(actor: Actor, group_id: str, data: GroupSettings) -> GroupOut:
+    row = await groups.group_update(actor, group_id, data)
     return group_out(row, actor, await groups.member_count(group_id))
 
 

@@ -13,6 +13,7 @@ from groupbox.access import RANK, Actor, can
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import invites as invite_service
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.schemas import GroupCreate, GroupSettings
 from groupbox.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.web import areas
@@ -77,8 +78,8 @@ async def group_new(request: Request, actor: Actor) -> Template:
 async def group_create(request: Request, actor: Actor) -> Redirect | Template:
     form = await form_data(request)
     try:
-        group = await groups.group_create(actor, form.get("name", ""), form.get("purpose", ""), form.get("timezone"),
-                                          default_timezone=config_of(request).timezone)
+        data = GroupCreate(name=form.get("name", ""), purpose=form.get("purpose", ""), timezone=form.get("timezone"))
+        group = await groups.group_create(actor, data, default_timezone=config_of(request).timezone)
     except Invalid as exc:
         return await render(request, "groups/new.html", nav="groups", values=form, status_code=422,
                             page_title=_("New group"), **form_error_page(exc))
@@ -189,11 +190,11 @@ async def group_admin(request: Request, actor: Actor, group_id: str) -> Template
 async def group_settings_save(request: Request, actor: Actor, group_id: str) -> Redirect | Template:
     form = await form_data(request)
     try:
-        await groups.group_update(
-            actor, group_id, name=form.get("name"), purpose=form.get("purpose"), timezone=form.get("timezone"),
+        await groups.group_update(actor, group_id, GroupSettings(
+            name=form.get("name"), purpose=form.get("purpose"), timezone=form.get("timezone"),
             members_post_official=checked(form, "members_post_official"),
             members_upload=checked(form, "members_upload"), expected_size=form.get("expected_size", ""),
-        )
+        ))
     except Invalid as exc:
         return await _admin_with_errors(request, actor, group_id, exc, form)
     return redirect(request, f"/groups/{group_id}/admin", _("Settings saved."))
