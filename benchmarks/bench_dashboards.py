@@ -495,9 +495,10 @@ class Seeder:
 
     async def _poll(self, refs, actor, gid, plan, options, rng):
         from groupbox.domain.objects import polls
+        from groupbox.domain.objects.schemas import PollCreate
 
-        row = await polls.poll_create(
-            actor, gid, f"Which works best for {rng.choice(NOUNS)}?", options, multiple=rng.random() < 0.2,
+        row = await polls.poll_create(actor, gid, PollCreate(
+            question=f"Which works best for {rng.choice(NOUNS)}?", options=options, multiple=rng.random() < 0.2,
             anonymous=rng.random() < 0.1, results_visibility=rng.choice(["always", "always", "after_vote", "after_close"]),
             closes_at=plan["closes"], description=_paragraphs(rng, 1) if rng.random() < 0.4 else "")
         refs[plan["key"]] = row["id"]

@@ -75,11 +75,12 @@ def test_routes_list_the_errors_they_really_answer(schema):
 
 def test_an_empty_body_is_documented_and_accepted(client, call, world, as_person, csrf, schema):
     from groupbox.domain.objects import polls
+    from groupbox.domain.objects.schemas import PollCreate
 
     body = schema["paths"]["/api/polls/{poll_id}/close"]["post"]["requestBody"]
     assert body["required"] is False and body["content"]["application/json"]["schema"]["type"] == "object"
     owner = call(world.owner.actor)
-    poll = call(polls.poll_create, owner, world.group["id"], "Pizza or pasta?", ["Pizza", "Pasta"])
+    poll = call(polls.poll_create, owner, world.group["id"], PollCreate(question="Pizza or pasta?", options=["Pizza", "Pasta"]))
     as_person(world.owner)
     answer = client.post(f"/api/polls/{poll['id']}/close", json={}, headers=csrf(client))
     assert answer.status_code == 200, answer.text

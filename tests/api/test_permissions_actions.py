@@ -10,7 +10,7 @@ import pytest
 
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import polls, signups, tasks
-from groupbox.domain.objects.schemas import TaskCreate
+from groupbox.domain.objects.schemas import PollCreate, TaskCreate
 from tests.api.test_permissions import (  # noqa: F401 - `shared_instance` is the module's fixture
     EVERYONE,
     MODERATORS,
@@ -64,7 +64,7 @@ async def _targets(instance, role, wanted) -> dict:
     if "others_task" in wanted:
         names["others_task"] = (await tasks.task_create(owner, group, TaskCreate(title=f"Nobody's task ({role})")))["id"]
     if "poll" in wanted:
-        poll = await polls.poll_create(owner, group, f"Poll for {role}?", ["Yes", "No"])
+        poll = await polls.poll_create(owner, group, PollCreate(question=f"Poll for {role}?", options=["Yes", "No"]))
         names.update(poll=poll["id"], option=poll["options"][0]["id"])
     if wanted & {"signup", "slot"}:
         sheet = await signups.signup_create(owner, group, f"Sheet for {role}", [{"label": "Seats", "capacity": 10}])

@@ -11,7 +11,7 @@ import pytest
 
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import announcements, events, polls, tasks, threads
-from groupbox.domain.objects.schemas import TaskCreate
+from groupbox.domain.objects.schemas import PollCreate, TaskCreate
 from groupbox.domain.remote import tokens
 from groupbox.util import clock_at, now
 
@@ -59,7 +59,7 @@ async def _objects(world, *, soon=None) -> dict:
                                            location="Park", rsvp_required=True),
         "announcement": await announcements.announcement_create(admin, group, title="Kit day", body="Bring socks",
                                                                 official=True, ack_required=True),
-        "poll": await polls.poll_create(admin, group, "Pizza or pasta?", ["Pizza", "Pasta"]),
+        "poll": await polls.poll_create(admin, group, PollCreate(question="Pizza or pasta?", options=["Pizza", "Pasta"])),
         "task": await tasks.task_create(admin, group, TaskCreate(title="Wash the shirts", assignee_ids=[samir])),
         "thread": await threads.thread_create(admin, group, "Carpool", "Who drives on Saturday?"),
     }
@@ -387,7 +387,7 @@ def test_the_actions_are_the_group_servers_needs_me(client, call, world, as_pers
     trip = call(events.event_create, admin, group, title="Trip", rsvp_required=True,
                 starts_at=(now() + timedelta(days=8)).isoformat(), rsvp_deadline=(now() + timedelta(days=7)).isoformat())
     call(events.event_cancel, admin, trip["id"])
-    closed = call(polls.poll_create, admin, group, "Closed?", ["a", "b"])
+    closed = call(polls.poll_create, admin, group, PollCreate(question="Closed?", options=["a", "b"]))
     call(polls.poll_close, admin, closed["id"])
     samir = call(world.people["member"].actor)
     call(announcements.announcement_create, admin, group, title="Read me", body="x", ack_required=True)

@@ -17,6 +17,7 @@ async def group_with_things_to_do():
     from groupbox.db.engine import DB
     from groupbox.domain.files import service as files
     from groupbox.domain.objects import events, polls, signups, threads
+    from groupbox.domain.objects.schemas import PollCreate
     from groupbox.util import now
     from tests.factories import build_world
 
@@ -25,7 +26,7 @@ async def group_with_things_to_do():
     gid = world.group["id"]
     await events.event_create(mark, gid, title="Match vs. SV Tasmania", starts_at=now() + timedelta(days=4),
                               location="Lobeckstraße", rsvp_required=True)
-    await polls.poll_create(mark, gid, "Which snack this week?", ["Oranges", "Bananas"])
+    await polls.poll_create(mark, gid, PollCreate(question="Which snack this week?", options=["Oranges", "Bananas"]))
     await signups.signup_create(mark, gid, "Saturday helpers", [{"label": "Half-time snacks", "capacity": 2}])
     config = load_config(DB.path.rsplit("/", 1)[0])
     await files.file_upload(mark, gid, files.Upload.from_bytes("Season schedule.pdf", b"%PDF-1.4\n%%EOF\n",

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 async def three_groups_with_work():
     from groupbox.domain.objects import events, polls, tasks
-    from groupbox.domain.objects.schemas import TaskCreate
+    from groupbox.domain.objects.schemas import PollCreate, TaskCreate
     from groupbox.util import now
     from tests.factories import build_world, create_group, join
 
@@ -25,8 +25,9 @@ async def three_groups_with_work():
     await join(samir, third["id"], "Samir", admin=world.owner)
     await events.event_create(owner, world.group["id"], title="Match vs. SV Tasmania",
                               starts_at=now() + timedelta(days=2), location="Lobeckstraße", rsvp_required=True)
-    await polls.poll_create(owner, world.other_group["id"], "Which heating contractor?", ["Müller", "Schmidt"],
-                            closes_at=now() + timedelta(days=6))
+    await polls.poll_create(owner, world.other_group["id"], PollCreate(
+        question="Which heating contractor?", options=["Müller", "Schmidt"],
+        closes_at=(now() + timedelta(days=6)).isoformat()))
     owner = await world.owner.actor()  # now a member of the third group too
     await tasks.task_create(owner, third["id"], TaskCreate(title="Pick up crates from the market",
                             assignee_ids=[samir.member_ids[third["id"]]], due_at=(now() + timedelta(days=3)).isoformat()))

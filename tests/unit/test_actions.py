@@ -6,7 +6,7 @@ import pytest
 
 from groupbox.domain.actions import service as actions
 from groupbox.domain.objects import announcements, events, polls, signups, tasks
-from groupbox.domain.objects.schemas import TaskCreate
+from groupbox.domain.objects.schemas import PollCreate, TaskCreate
 from groupbox.util import now
 from tests.factories import build_world
 
@@ -50,8 +50,9 @@ async def test_cancelled_past_and_deadline_passed_events_ask_nothing(world):
 async def test_unanswered_poll_appears_until_voted_or_closed(world):
     owner = await world.owner.actor()
     samir = world.people["member"]
-    poll = await polls.poll_create(owner, world.group["id"], "Which heating contractor?", ["Müller", "Schmidt"],
-                                   closes_at=now() + timedelta(days=7))
+    poll = await polls.poll_create(owner, world.group["id"], PollCreate(
+        question="Which heating contractor?", options=["Müller", "Schmidt"],
+        closes_at=(now() + timedelta(days=7)).isoformat()))
     assert ("vote", "Which heating contractor?") in await kinds(samir)
     assert "Which heating contractor?" not in [t for _k, t in await kinds(samir, reference=now() + timedelta(days=8))]
     await polls.poll_vote(await samir.actor(), poll["id"], [poll["options"][0]["id"]])
@@ -133,8 +134,8 @@ async def test_items_from_several_groups_are_ranked_together(world):
     owner = await world.owner.actor()
     samir = world.people["member"]
     await join(samir, world.other_group["id"], "Samir", admin=world.owner)
-    await polls.poll_create(owner, world.other_group["id"], "Boiler next week?", ["Yes", "No"],
-                            closes_at=now() + timedelta(days=7))
+    await polls.poll_create(owner, world.other_group["id"], PollCreate(
+        question="Boiler next week?", options=["Yes", "No"], closes_at=(now() + timedelta(days=7)).isoformat()))
     await events.event_create(owner, world.group["id"], title="Match in two days",
                               starts_at=now() + timedelta(days=2), rsvp_required=True)
     items = await actions.derive(await samir.actor())

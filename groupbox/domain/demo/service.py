@@ -505,6 +505,7 @@ async def _school(l: Loader) -> None:  # noqa: E741
 
 async def _tenants(l: Loader) -> None:  # noqa: E741
     from groupbox.domain.objects import events, polls
+    from groupbox.domain.objects.schemas import PollCreate
 
     t, gid = l.t, l.groups["tenants"]["id"]
     admin = await l.actor(TENANT_ADMIN)
@@ -517,9 +518,10 @@ async def _tenants(l: Loader) -> None:  # noqa: E741
     ])
     await l.upload("tenants", TENANT_ADMIN, "Meeting minutes October.pdf", minutes, t.ago(days=12))
     with clock_at(t.ago(days=6)):
-        poll = await polls.poll_create(
-            admin, gid, "Which heating contractor?", ["Wärme Müller GmbH", "Schmidt & Söhne", "Stadtwerke contract"],
-            closes_at=t.days(5, 20), description="Three offers; details in the minutes.")
+        poll = await polls.poll_create(admin, gid, PollCreate(
+            question="Which heating contractor?",
+            options=["Wärme Müller GmbH", "Schmidt & Söhne", "Stadtwerke contract"],
+            closes_at=t.days(5, 20).isoformat(), description="Three offers; details in the minutes."))
     for index, name in enumerate(TENANTS[:4] + [SAMIR]):
         with clock_at(t.ago(days=5, hours=-index)):
             await polls.poll_vote(await l.actor(name), poll["id"], [poll["options"][index % 3]["id"]])

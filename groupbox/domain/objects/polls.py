@@ -24,6 +24,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.schemas import PollCreate
 from groupbox.domain.objects.store import polls as store
 from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import N_, _, lazy
@@ -207,22 +208,21 @@ async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: i
 
 
 # -- writing ------------------------------------------------------------------------------------
-async def poll_create(actor: Actor, group_id: str, question: str | None, options: list[str] | None, *,
-                      multiple: bool = False, anonymous: bool = False, results_visibility: str | None = "always",
-                      closes_at: str | datetime | None = None, description: str | None = "") -> dict:
+async def poll_create(actor: Actor, group_id: str, data: PollCreate) -> dict:
+    """Open a poll from `data` (the form's, the API's or the CLI's input); the group hears of it."""
     group = await groups.group_get(actor, group_id)
     me = require(actor, "object.create", group)
-    clean_q = clean_question(question)
-    clean_desc = clean_description(description)
-    clean_opts = clean_options(options)
-    visibility = clean_visibility(results_visibility)
-    deadline = clean_closes_at(closes_at, group["timezone"])
+    clean_q = clean_question(data.question)
+    clean_desc = clean_description(data.description)
+    clean_opts = clean_options(data.options)
+    visibility = clean_visibility(data.results_visibility)
+    deadline = clean_closes_at(data.closes_at, group["timezone"])
     poll_id = new_id()
     stamp = now()
     async with DB.write():
         seq = await common.next_seq(group_id)
         await store.poll_insert(poll_id=poll_id, group_id=group_id, author_id=me.member_id, question=clean_q,
-                                description=clean_desc, multiple=bool(multiple), anonymous=bool(anonymous),
+                                description=clean_desc, multiple=bool(data.multiple), anonymous=bool(data.anonymous),
                                 results_visibility=visibility, closes_at=deadline, seq=seq, stamp=stamp,
                                 options=clean_opts)
         await notify.notify(await common.active_member_ids(group_id), "poll_new", group_id=group_id,

@@ -74,3 +74,17 @@ class TaskCreate(TaskInput, kw_only=True):
     """A new task: a title is required (the rest as in `TaskInput`; a new task is open)."""
 
     title: str
+
+
+class PollCreate(msgspec.Struct, kw_only=True):
+    """A new poll (polls are not edited): a question and 2–20 options; single choice unless
+    `multiple`; `results_visibility` "always", "after_vote" or "after_close"; `closes_at` as for
+    events' times."""
+
+    question: str
+    options: list[str]
+    multiple: bool = False
+    anonymous: bool = False
+    results_visibility: str = "always"
+    closes_at: str | None = None
+    description: str = ""

@@ -11,6 +11,7 @@ from litestar import Request, delete, get, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import polls
+from groupbox.domain.objects.schemas import PollCreate
 from groupbox.domain.remote import sync as remote_sync
 from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import SIGNED_IN, config_of
@@ -19,16 +20,6 @@ from groupbox.web.support import SIGNED_IN, config_of
 class PersonOut(msgspec.Struct):
     id: str
     display_name: str
-
-
-class PollIn(msgspec.Struct):
-    question: str
-    options: list[str]
-    multiple: bool = False
-    anonymous: bool = False
-    results_visibility: str = "always"
-    closes_at: str | None = None
-    description: str = ""
 
 
 class VoteIn(msgspec.Struct):
@@ -100,11 +91,8 @@ async def polls_list(actor: Actor, group_id: str) -> PollList:
 
 
 @post("/api/groups/{group_id:str}/polls", guards=SIGNED_IN, tags=["polls"])
-async def polls_create(actor: Actor, group_id: str, data: PollIn) -> PollOut:
-    row = await polls.poll_create(actor, group_id, data.question, data.options, multiple=data.multiple,
-                                  anonymous=data.anonymous, results_visibility=data.results_visibility,
-                                  closes_at=data.closes_at, description=data.description)
-    return poll_out(row)
+async def polls_create(actor: Actor, group_id: str, data: PollCreate) -> PollOut:
+    return poll_out(await polls.poll_create(actor, group_id, data))
 
 
 @get("/api/polls/{poll_id:str}", guards=SIGNED_IN, tags=["polls"])

@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 from groupbox.access import Actor, can
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import polls
+from groupbox.domain.objects.schemas import PollCreate
 from groupbox.errors import Conflict, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.web.pages.groups import (
@@ -64,12 +65,12 @@ async def poll_create(request: Request, actor: Actor, group_id: str) -> Template
         values["options"] = options + ["", ""]
         return await _form_page(request, actor, group, values, {})
     try:
-        poll = await polls.poll_create(
-            actor, group_id, form.get("question"), [o for o in options if o.strip()],
+        poll = await polls.poll_create(actor, group_id, PollCreate(
+            question=form.get("question", ""), options=[o for o in options if o.strip()],
             multiple=values["multiple"], anonymous=values["anonymous"],
-            results_visibility=form.get("results_visibility"), closes_at=form.get("closes_at"),
-            description=form.get("description"),
-        )
+            results_visibility=form.get("results_visibility", ""), closes_at=form.get("closes_at"),
+            description=form.get("description", ""),
+        ))
     except Invalid as exc:
         values["options"] = options + [""] * max(0, 2 - len(options))
         return await _form_page(request, actor, group, values, status_code=422, **form_error_page(exc))
