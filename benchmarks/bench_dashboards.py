@@ -516,8 +516,10 @@ class Seeder:
     async def _signup(self, refs, actor, gid, plan, slots, rng):
         from groupbox.domain.objects import signups
 
-        row = await signups.signup_create(actor, gid, f"Who helps with {rng.choice(NOUNS)}?", slots,
-                                          description=_paragraphs(rng, 1), closes_at=plan["closes"])
+        from groupbox.domain.objects.schemas import SignupCreate, SlotInput
+        row = await signups.signup_create(actor, gid, SignupCreate(
+            title=f"Who helps with {rng.choice(NOUNS)}?", slots=[SlotInput(**s) for s in slots],
+            description=_paragraphs(rng, 1), closes_at=plan["closes"].isoformat() if plan["closes"] else None))
         refs[plan["key"]] = row["id"]
         refs[plan["key"] + ":slots"] = [(s["id"], s["capacity"]) for s in row["slots"]]
         return row

@@ -101,7 +101,7 @@ def _objects(call, world, config, role):
     from groupbox.domain.files.storage import store_file
     from groupbox.domain.groups import invites
     from groupbox.domain.objects import announcements, events, polls, signups, tasks, threads
-    from groupbox.domain.objects.schemas import PollCreate, TaskCreate
+    from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput, TaskCreate
 
     async def make():
         admin = await world.people["admin"].actor()
@@ -111,7 +111,7 @@ def _objects(call, world, config, role):
         announcement = await announcements.announcement_create(admin, gid, title="Kit", official=True,
                                                               ack_required=True)
         poll = await polls.poll_create(admin, gid, PollCreate(question="Snacks?", options=["Apples", "Bananas"]))
-        sheet = await signups.signup_create(admin, gid, "Helpers", [{"label": "Drive", "capacity": 2}])
+        sheet = await signups.signup_create(admin, gid, SignupCreate(title="Helpers", slots=[SlotInput(label="Drive", capacity=2)]))
         task = await tasks.task_create(admin, gid, TaskCreate(title="Wash kit", assignee_ids=[world.member_id("member")]))
         thread = await threads.thread_create(admin, gid, "Carpool", "Who drives?")
         message = await DB.fetchone("SELECT id FROM message WHERE thread_id = ?", thread["id"])

@@ -10,7 +10,7 @@ import pytest
 
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import polls, signups, tasks
-from groupbox.domain.objects.schemas import PollCreate, TaskCreate
+from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput, TaskCreate
 from tests.api.test_permissions import (  # noqa: F401 - `shared_instance` is the module's fixture
     EVERYONE,
     MODERATORS,
@@ -67,7 +67,8 @@ async def _targets(instance, role, wanted) -> dict:
         poll = await polls.poll_create(owner, group, PollCreate(question=f"Poll for {role}?", options=["Yes", "No"]))
         names.update(poll=poll["id"], option=poll["options"][0]["id"])
     if wanted & {"signup", "slot"}:
-        sheet = await signups.signup_create(owner, group, f"Sheet for {role}", [{"label": "Seats", "capacity": 10}])
+        sheet = await signups.signup_create(owner, group, SignupCreate(title=f"Sheet for {role}",
+                                                                    slots=[SlotInput(label="Seats", capacity=10)]))
         names.update(signup=sheet["id"], slot=sheet["slots"][0]["id"])
     return names
 

@@ -14,6 +14,7 @@ import pytest
 from groupbox.db.engine import DB
 from groupbox.domain.actions import service as actions
 from groupbox.domain.objects import signups
+from groupbox.domain.objects.schemas import SignupCreate, SlotInput
 from groupbox.errors import Conflict
 from groupbox.util import now
 from tests.conftest import start_server, stop_server
@@ -220,8 +221,8 @@ async def test_thirty_parents_at_once_fill_exactly_three_seats(db):
 
     world = await build_world()
     owner = await world.owner.actor()
-    sheet = await signups.signup_create(owner, world.group["id"], "Drive to the cup final",
-                                        [{"label": "Car seats", "capacity": 3}])
+    sheet = await signups.signup_create(owner, world.group["id"], SignupCreate(
+        title="Drive to the cup final", slots=[SlotInput(label="Car seats", capacity=3)]))
     slot_id = sheet["slots"][0]["id"]
     people = [await join(None, world.group["id"], f"Parent {i}", admin=world.owner) for i in range(30)]
     actors = [await p.actor() for p in people]

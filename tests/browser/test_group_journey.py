@@ -17,7 +17,7 @@ async def group_with_things_to_do():
     from groupbox.db.engine import DB
     from groupbox.domain.files import service as files
     from groupbox.domain.objects import events, polls, signups, threads
-    from groupbox.domain.objects.schemas import PollCreate
+    from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput
     from groupbox.util import now
     from tests.factories import build_world
 
@@ -27,7 +27,8 @@ async def group_with_things_to_do():
     await events.event_create(mark, gid, title="Match vs. SV Tasmania", starts_at=now() + timedelta(days=4),
                               location="Lobeckstraße", rsvp_required=True)
     await polls.poll_create(mark, gid, PollCreate(question="Which snack this week?", options=["Oranges", "Bananas"]))
-    await signups.signup_create(mark, gid, "Saturday helpers", [{"label": "Half-time snacks", "capacity": 2}])
+    await signups.signup_create(mark, gid, SignupCreate(title="Saturday helpers",
+                                                        slots=[SlotInput(label="Half-time snacks", capacity=2)]))
     config = load_config(DB.path.rsplit("/", 1)[0])
     await files.file_upload(mark, gid, files.Upload.from_bytes("Season schedule.pdf", b"%PDF-1.4\n%%EOF\n",
                                                                ack_required="1"), config=config)

@@ -73,7 +73,7 @@ async def _seed(world) -> None:
     from groupbox.domain.groups import invites
     from groupbox.domain.notify import service as notify
     from groupbox.domain.objects import announcements, events, polls, signups, tasks, threads
-    from groupbox.domain.objects.schemas import PollCreate, TaskCreate
+    from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput, TaskCreate
     from groupbox.util import now
 
     owner = await world.owner.actor()
@@ -83,7 +83,7 @@ async def _seed(world) -> None:
     await announcements.announcement_create(owner, group_id, title="Kit day", body="Bring boots", ack_required=True)
     await tasks.task_create(owner, group_id, TaskCreate(title="Wash shirts", assignee_ids=[world.member_id("member")]))
     await polls.poll_create(owner, group_id, PollCreate(question="Pizza or pasta?", options=["Pizza", "Pasta"]))
-    await signups.signup_create(owner, group_id, "Cakes", [{"label": "Cake", "capacity": 3}])
+    await signups.signup_create(owner, group_id, SignupCreate(title="Cakes", slots=[SlotInput(label="Cake", capacity=3)]))
     await threads.thread_create(owner, group_id, "Carpool", "Who drives on Saturday?")
     await invites.invite_create(owner, group_id)
     await notify.notify([world.member_id("member"), world.member_id("admin")], "mention", group_id=group_id,

@@ -6,7 +6,7 @@ import pytest
 
 from groupbox.domain.actions import service as actions
 from groupbox.domain.objects import announcements, events, polls, signups, tasks
-from groupbox.domain.objects.schemas import PollCreate, TaskCreate
+from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput, TaskCreate
 from groupbox.util import now
 from tests.factories import build_world
 
@@ -101,10 +101,10 @@ async def test_file_to_acknowledge_appears_until_acknowledged(world):
 async def test_commitment_coming_up_within_a_week(world):
     owner = await world.owner.actor()
     samir = world.people["member"]
-    sheet = await signups.signup_create(owner, world.group["id"], "Saturday match: who helps?", [
-        {"label": "Drive to Lobeckstraße", "capacity": 3, "starts_at": (now() + timedelta(days=2)).isoformat()},
-        {"label": "Far away shift", "capacity": 1, "starts_at": (now() + timedelta(days=20)).isoformat()},
-    ])
+    sheet = await signups.signup_create(owner, world.group["id"], SignupCreate(title="Saturday match: who helps?", slots=[
+        SlotInput(label="Drive to Lobeckstraße", capacity=3, starts_at=(now() + timedelta(days=2)).isoformat()),
+        SlotInput(label="Far away shift", capacity=1, starts_at=(now() + timedelta(days=20)).isoformat()),
+    ]))
     for slot in sheet["slots"]:
         await signups.commit(await samir.actor(), slot["id"])
     titles = [t for k, t in await kinds(samir) if k == "commitment"]

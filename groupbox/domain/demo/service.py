@@ -299,6 +299,7 @@ async def _build(l: Loader, owner: Actor) -> None:  # noqa: E741 - reads like a 
 
 async def _football(l: Loader) -> None:  # noqa: E741
     from groupbox.domain.objects import announcements, events, signups
+    from groupbox.domain.objects.schemas import SignupCreate, SlotInput
 
     t, gid = l.t, l.groups["fc"]["id"]
     mark = await l.actor(MARK)
@@ -365,12 +366,12 @@ async def _football(l: Loader) -> None:  # noqa: E741
         await events.event_cancel(mark, friendly["id"], "The pitch is closed for repairs; we'll find a new date.")
 
     with clock_at(t.ago(days=5, hours=-1)):
-        sheet = await signups.signup_create(
-            mark, gid, "Saturday match: who helps?", [
-                {"label": "Drive to Lobeckstraße (seats for 3 kids)", "capacity": 3},
-                {"label": "Half-time snacks", "capacity": 1},
-                {"label": "Wash the kit", "capacity": 1},
-            ], description="Thanks for helping out!", event_id=match["id"])
+        sheet = await signups.signup_create(mark, gid, SignupCreate(
+            title="Saturday match: who helps?", slots=[
+                SlotInput(label="Drive to Lobeckstraße (seats for 3 kids)", capacity=3),
+                SlotInput(label="Half-time snacks", capacity=1),
+                SlotInput(label="Wash the kit", capacity=1),
+            ], description="Thanks for helping out!", event_id=match["id"]))
     slots = {s["label"]: s["id"] for s in sheet["slots"]}
     for who, label in ((SAMIR, "Drive to Lobeckstraße (seats for 3 kids)"), (LISA, "Drive to Lobeckstraße (seats for 3 kids)"),
                        (PRIYA, "Half-time snacks")):
@@ -537,7 +538,7 @@ async def _tenants(l: Loader) -> None:  # noqa: E741
 
 async def _food_bank(l: Loader) -> None:  # noqa: E741
     from groupbox.domain.objects import events, signups, tasks
-    from groupbox.domain.objects.schemas import TaskCreate
+    from groupbox.domain.objects.schemas import SignupCreate, SlotInput, TaskCreate
 
     t, gid = l.t, l.groups["food"]["id"]
     helga = await l.actor(HELGA)
@@ -546,10 +547,10 @@ async def _food_bank(l: Loader) -> None:  # noqa: E741
         shift = await events.event_create(helga, gid, title="Volunteer shift: Friday distribution",
                                           starts_at=t.at(friday, 14), ends_at=t.at(friday, 17),
                                           location="Food bank, Wrangelstraße 88")
-        sheet = await signups.signup_create(helga, gid, "Friday distribution shifts", [
-            {"label": "Sorting 14:00–15:30", "capacity": 3, "starts_at": t.at(friday, 14).isoformat()},
-            {"label": "Distribution 15:30–17:00", "capacity": 4, "starts_at": t.at(friday, 15, 30).isoformat()},
-        ], event_id=shift["id"])
+        sheet = await signups.signup_create(helga, gid, SignupCreate(title="Friday distribution shifts", slots=[
+            SlotInput(label="Sorting 14:00–15:30", capacity=3, starts_at=t.at(friday, 14).isoformat()),
+            SlotInput(label="Distribution 15:30–17:00", capacity=4, starts_at=t.at(friday, 15, 30).isoformat()),
+        ], event_id=shift["id"]))
     with clock_at(t.ago(days=7)):
         await signups.commit(await l.actor(ANNA), sheet["slots"][1]["id"])
         await signups.commit(await l.actor(PRIYA), sheet["slots"][0]["id"])

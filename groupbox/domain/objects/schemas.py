@@ -88,3 +88,23 @@ class PollCreate(msgspec.Struct, kw_only=True):
     results_visibility: str = "always"
     closes_at: str | None = None
     description: str = ""
+
+
+class SlotInput(msgspec.Struct, kw_only=True):
+    """One slot of a sign-up sheet: what it is, how many people it takes (1–1000; a form's text
+    is checked by the service, which answers in words), and optionally when it starts."""
+
+    label: str
+    capacity: int = 1
+    starts_at: str | None = None
+
+
+class SignupCreate(msgspec.Struct, kw_only=True):
+    """A new sign-up sheet: a title and 1–50 slots; optionally an event of the same group it
+    belongs to, and a deadline (`closes_at`, as for events' times)."""
+
+    title: str
+    slots: list[SlotInput]
+    description: str = ""
+    event_id: str | None = None
+    closes_at: str | None = None

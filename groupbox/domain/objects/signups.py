@@ -22,6 +22,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.groups import service as groups
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.schemas import SignupCreate, SlotInput
 from groupbox.domain.objects.store import events as event_store
 from groupbox.domain.objects.store import signups as store
 from groupbox.errors import Conflict, Invalid, NotFound
@@ -60,7 +61,7 @@ def clean_closes_at(raw: str | datetime | None, tz: str) -> datetime | None:
     return value
 
 
-def clean_slots(raw: list[dict] | None, tz: str) -> list[dict]:
+def clean_slots(raw: list[SlotInput] | None, tz: str) -> list[dict]:
     """[{label, capacity, starts_at?}] → cleaned slots; 1–50 of them, capacity 1–1000."""
     slots = list(raw or [])
     if not slots:
@@ -69,19 +70,19 @@ def clean_slots(raw: list[dict] | None, tz: str) -> list[dict]:
         raise Invalid(_("Please use at most {n} slots.", n=MAX_SLOTS), field="slots")
     cleaned = []
     for slot in slots:
-        label = " ".join(str(slot.get("label") or "").split())
+        label = " ".join(str(slot.label or "").split())
         if not label:
             raise Invalid(_("Every slot needs a name."), field="slots")
         if len(label) > LABEL_MAX:
             raise Invalid(_("Keep each slot name to {n} characters.", n=LABEL_MAX), field="slots")
-        capacity = slot.get("capacity")
+        capacity = slot.capacity
         try:
             capacity = int(str(capacity).strip()) if capacity not in (None, "") else 1
         except (TypeError, ValueError):
             raise Invalid(_("“{label}”: how many people? Enter a number.", label=label), field="slots") from None
         if not 1 <= capacity <= MAX_CAPACITY:
             raise Invalid(_("“{label}”: between 1 and {n} people.", label=label, n=MAX_CAPACITY), field="slots")
-        starts_at = clean_moment(slot.get("starts_at"), tz, "slots", example="2026-05-28 10:00")
+        starts_at = clean_moment(slot.starts_at, tz, "slots", example="2026-05-28 10:00")
         cleaned.append({"label": label, "capacity": capacity, "starts_at": starts_at})
     return cleaned
 
@@ -200,16 +201,15 @@ async def slot_get(actor: Actor, slot_id: str) -> dict:
 
 
 # -- writing ------------------------------------------------------------------------------------
-async def signup_create(actor: Actor, group_id: str, title: str | None, slots: list[dict] | None, *,
-                        description: str | None = "", event_id: str | None = None,
-                        closes_at: str | datetime | None = None) -> dict:
+async def signup_create(actor: Actor, group_id: str, data: SignupCreate) -> dict:
+    """Put up a sheet from `data` (the form's, the API's or the CLI's input); the group hears of it."""
     group = await groups.group_get(actor, group_id)
     me = require(actor, "object.create", group)
-    clean_t = clean_title(title)
-    clean_desc = clean_description(description)
-    clean_s = clean_slots(slots, group["timezone"])
-    deadline = clean_closes_at(closes_at, group["timezone"])
-    event = await clean_event_id(group_id, event_id)
+    clean_t = clean_title(data.title)
+    clean_desc = clean_description(data.description)
+    clean_s = clean_slots(data.slots, group["timezone"])
+    deadline = clean_closes_at(data.closes_at, group["timezone"])
+    event = await clean_event_id(group_id, data.event_id)
     signup_id = new_id()
     stamp = now()
     async with DB.write():

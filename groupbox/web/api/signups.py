@@ -9,22 +9,9 @@ from litestar import delete, get, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import signups
+from groupbox.domain.objects.schemas import SignupCreate
 from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import SIGNED_IN
-
-
-class SlotIn(msgspec.Struct):
-    label: str
-    capacity: int = 1
-    starts_at: str | None = None
-
-
-class SignupIn(msgspec.Struct):
-    title: str
-    slots: list[SlotIn]
-    description: str = ""
-    event_id: str | None = None
-    closes_at: str | None = None
 
 
 class CommitIn(msgspec.Struct):
@@ -118,12 +105,8 @@ async def signups_list(actor: Actor, group_id: str) -> SignupList:
 
 
 @post("/api/groups/{group_id:str}/signups", guards=SIGNED_IN, tags=["signups"])
-async def signups_create(actor: Actor, group_id: str, data: SignupIn) -> SignupOut:
-    row = await signups.signup_create(
-        actor, group_id, data.title, [msgspec.structs.asdict(s) for s in data.slots],
-        description=data.description, event_id=data.event_id, closes_at=data.closes_at,
-    )
-    return signup_out(row)
+async def signups_create(actor: Actor, group_id: str, data: SignupCreate) -> SignupOut:
+    return signup_out(await signups.signup_create(actor, group_id, data))
 
 
 @get("/api/signups/{signup_id:str}", guards=SIGNED_IN, tags=["signups"])

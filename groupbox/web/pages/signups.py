@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from groupbox.access import Actor, can
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import signups
+from groupbox.domain.objects.schemas import SignupCreate, SlotInput
 from groupbox.errors import DomainError, Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import when
@@ -68,10 +69,10 @@ async def signup_create(request: Request, actor: Actor, group_id: str) -> Templa
         values["slots"] = rows + [{"label": "", "capacity": "1", "starts_at": ""} for _ in range(SLOT_ROWS)]
         return await _form_page(request, actor, group, values, {})
     try:
-        sheet = await signups.signup_create(
-            actor, group_id, form.get("title"), [r for r in rows if r["label"].strip()],
-            description=form.get("description"), event_id=form.get("event_id"), closes_at=form.get("closes_at"),
-        )
+        sheet = await signups.signup_create(actor, group_id, SignupCreate(
+            title=form.get("title", ""), slots=[SlotInput(**r) for r in rows if r["label"].strip()],
+            description=form.get("description", ""), event_id=form.get("event_id"), closes_at=form.get("closes_at"),
+        ))
     except Invalid as exc:
         return await _form_page(request, actor, group, values, status_code=422, **form_error_page(exc))
     return redirect(request, f"/signups/{sheet['id']}", _("Sign-up sheet created. People can take slots now."))
