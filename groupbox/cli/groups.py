@@ -88,6 +88,7 @@ def invite(
     """Print an invite link and a QR code in the terminal (any group on this server)."""
     from groupbox import qr
     from groupbox.domain.groups import invites
+    from groupbox.domain.groups.schemas import InviteOptions
     from groupbox.instance import opened
 
     config = load_config(data)
@@ -96,8 +97,9 @@ def invite(
     async def go():
         async with opened(config):
             actor, row = await shell_and_group(group)
-            created, token = await invites.invite_create(actor, row["id"], max_uses=uses, expires_in_hours=hours,
-                                                         role=role, needs_approval=approval, label=label)
+            options = InviteOptions(max_uses=uses, expires_in_hours=hours, role=role, needs_approval=approval,
+                                    label=label)
+            created, token = await invites.invite_create(actor, row["id"], options)
             return row, created, token
 
     row, created, token = run(go())

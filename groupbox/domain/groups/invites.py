@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from groupbox.access import Actor, require
 from groupbox.db.engine import DB
@@ -27,6 +28,7 @@ from groupbox.domain import areas
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import service as groups_service
 from groupbox.domain.groups import store
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.domain.groups.service import ASSIGNABLE_ROLES, group_get, group_row, member_count
 from groupbox.domain.identity import ratelimit
 from groupbox.domain.identity import service as identity
@@ -69,8 +71,9 @@ class ClaimResult:
         return f"/groups/{self.group_id}"
 
 
-def clean_invite_options(max_uses, expires_in_hours, role, needs_approval) -> dict:
+def clean_invite_options(options: InviteOptions) -> dict:
     """One validator for invite options, shared by the admin form, the API and the CLI."""
+    max_uses, expires_in_hours, role = options.max_uses, options.expires_in_hours, options.role
     if max_uses in ("", None):
         uses = None
     else:
@@ -92,7 +95,7 @@ def clean_invite_options(max_uses, expires_in_hours, role, needs_approval) -> di
     clean_role = (role or "member").strip().lower()
     if clean_role not in ASSIGNABLE_ROLES:
         raise Invalid(_("An invite can preset: {roles}.", roles=", ".join(ASSIGNABLE_ROLES)), field="role")
-    return {"max_uses": uses, "hours": hours, "role": clean_role, "needs_approval": bool(needs_approval)}
+    return {"max_uses": uses, "hours": hours, "role": clean_role, "needs_approval": bool(options.needs_approval)}
 
 
 def parse_duration_hours(text: str) -> int:
@@ -107,13 +110,16 @@ def parse_duration_hours(text: str) -> int:
         raise Invalid(_("Use a duration like 12h, 7d or 2w."), field="expires_in_hours") from None
 
 
-async def invite_create(actor: Actor, group_id: str, *, max_uses=None, expires_in_hours=None, role="member",
-                        needs_approval=False, label: str = "") -> tuple[dict, str]:
-    """Admins create invites; so does the instance owner from the server's shell (the CLI), in any
-    group, member or not (`access.SHELL_ACTIONS`): audited under the owner's name, "from shell"."""
+async def invite_create(actor: Actor, group_id: str, data: InviteOptions | None = None,
+                        **fields: Any) -> tuple[dict, str]:
+    """Admins create invites (with `data`, or the same fields as keywords); so does the instance
+    owner from the server's shell (the CLI), in any group, member or not (`access.SHELL_ACTIONS`):
+    audited under the owner's name, "from shell"."""
+    data = data if data is not None else InviteOptions(**fields)
     group = await group_get(actor, group_id)
     me = require(actor, "invite.create", group)
-    options = clean_invite_options(max_uses, expires_in_hours, role, needs_approval)
+    options = clean_invite_options(data)
+    label = data.label
     token = new_token()
     invite_id = new_id()
     stamp = now()

@@ -10,7 +10,7 @@ from litestar import Request, Response, delete, get, patch, post
 from groupbox.access import Actor
 from groupbox.domain.groups import invites as invite_service
 from groupbox.domain.groups import service as groups
-from groupbox.domain.groups.schemas import GroupCreate, GroupSettings
+from groupbox.domain.groups.schemas import GroupCreate, GroupSettings, InviteOptions
 from groupbox.web.openapi import NO_BODY, errors
 from groupbox.web.support import SIGNED_IN, config_of
 
@@ -30,14 +30,6 @@ class GroupOut(msgspec.Struct):
 
 class GroupList(msgspec.Struct):
     items: list[GroupOut]
-
-
-class InviteIn(msgspec.Struct):
-    max_uses: int | None = None
-    expires_in_hours: int | None = None
-    role: str = "member"
-    needs_approval: bool = False
-    label: str = ""
 
 
 class InviteOut(msgspec.Struct):
@@ -106,11 +98,8 @@ async def groups_update(actor: Actor, group_id: str, data: GroupSettings) -> Gro
 
 
 @post("/api/groups/{group_id:str}/invites", guards=SIGNED_IN, tags=["invites"])
-async def invites_create(request: Request, actor: Actor, group_id: str, data: InviteIn) -> InviteOut:
-    invite, token = await invite_service.invite_create(
-        actor, group_id, max_uses=data.max_uses, expires_in_hours=data.expires_in_hours, role=data.role,
-        needs_approval=data.needs_approval, label=data.label,
-    )
+async def invites_create(request: Request, actor: Actor, group_id: str, data: InviteOptions) -> InviteOut:
+    invite, token = await invite_service.invite_create(actor, group_id, data)
     return InviteOut(id=invite["id"], url=f"{config_of(request).base_url}/join/{token}",
                      expires_at=invite["expires_at"], max_uses=invite["max_uses"], role=invite["role"],
                      needs_approval=bool(invite["needs_approval"]))

@@ -13,7 +13,7 @@ from groupbox.access import RANK, Actor, can
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import invites as invite_service
 from groupbox.domain.groups import service as groups
-from groupbox.domain.groups.schemas import GroupCreate, GroupSettings
+from groupbox.domain.groups.schemas import GroupCreate, GroupSettings, InviteOptions
 from groupbox.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from groupbox.i18n import _
 from groupbox.web import areas
@@ -212,10 +212,10 @@ async def _admin_with_errors(request, actor, group_id, exc, form) -> Template:
 async def group_invite_create(request: Request, actor: Actor, group_id: str) -> Template:
     form = await form_data(request)
     try:
-        invite, token = await invite_service.invite_create(
-            actor, group_id, max_uses=form.get("max_uses"), expires_in_hours=form.get("expires_in_hours"),
-            role=form.get("role"), needs_approval=checked(form, "needs_approval"), label=form.get("label", ""),
-        )
+        invite, token = await invite_service.invite_create(actor, group_id, InviteOptions(
+            max_uses=form.get("max_uses"), expires_in_hours=form.get("expires_in_hours"), role=form.get("role"),
+            needs_approval=checked(form, "needs_approval"), label=form.get("label", ""),
+        ))
     except Invalid as exc:
         return await _admin_with_errors(request, actor, group_id, exc, form)
     group = await groups.group_get(actor, group_id)
