@@ -483,13 +483,14 @@ class Seeder:
 
     async def _announce(self, refs, actor, gid, plan, official, urgent, rng):
         from groupbox.domain.objects import announcements
+        from groupbox.domain.objects.schemas import AnnouncementCreate
 
         body = _paragraphs(rng, rng.randint(1, 3))
         if rng.random() < 0.3:
             body += "\n\n- **Where:** " + (rng.choice(LOCATIONS) or "tba") + "\n- **Bring:** " + rng.choice(NOUNS)
-        row = await announcements.announcement_create(
-            actor, gid, title=f"{rng.choice(['Update', 'Reminder', 'News', 'Please read'])}: {rng.choice(NOUNS)}",
-            body=body, official=official, urgent=urgent, ack_required=plan["ack"])
+        row = await announcements.announcement_create(actor, gid, AnnouncementCreate(
+            title=f"{rng.choice(['Update', 'Reminder', 'News', 'Please read'])}: {rng.choice(NOUNS)}",
+            body=body, official=official, urgent=urgent, ack_required=plan["ack"]))
         refs[plan["key"]] = row["id"]
         return row
 

@@ -101,15 +101,21 @@ def _objects(call, world, config, role):
     from groupbox.domain.files.storage import store_file
     from groupbox.domain.groups import invites
     from groupbox.domain.objects import announcements, events, polls, signups, tasks, threads
-    from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput, TaskCreate
+    from groupbox.domain.objects.schemas import (
+        AnnouncementCreate,
+        PollCreate,
+        SignupCreate,
+        SlotInput,
+        TaskCreate,
+    )
 
     async def make():
         admin = await world.people["admin"].actor()
         gid = world.group["id"]
         start = now() + timedelta(days=3)
         event = await events.event_create(admin, gid, title="Match", starts_at=start, rsvp_required=True)
-        announcement = await announcements.announcement_create(admin, gid, title="Kit", official=True,
-                                                              ack_required=True)
+        announcement = await announcements.announcement_create(admin, gid, AnnouncementCreate(
+            title="Kit", official=True, ack_required=True))
         poll = await polls.poll_create(admin, gid, PollCreate(question="Snacks?", options=["Apples", "Bananas"]))
         sheet = await signups.signup_create(admin, gid, SignupCreate(title="Helpers", slots=[SlotInput(label="Drive", capacity=2)]))
         task = await tasks.task_create(admin, gid, TaskCreate(title="Wash kit", assignee_ids=[world.member_id("member")]))

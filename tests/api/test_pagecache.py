@@ -120,11 +120,12 @@ def test_reading_the_thread_clears_a_mention(client, call, world, as_person):
 
 def test_reading_an_announcement_clears_its_new_badge(client, call, world, as_person):
     from groupbox.domain.objects import announcements
+    from groupbox.domain.objects.schemas import AnnouncementCreate
 
     owner = call(world.owner.actor)
     samir = world.people["member"]
-    news = call(announcements.announcement_create, owner, world.group["id"], title="New pitch from March",
-                body="We move to the big pitch.", official=True)
+    news = call(announcements.announcement_create, owner, world.group["id"], AnnouncementCreate(
+        title="New pitch from March", body="We move to the big pitch.", official=True))
     as_person(samir)
     url = f"/groups/{world.group['id']}"
     before = client.get(url).text

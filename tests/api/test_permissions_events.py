@@ -11,6 +11,7 @@ import pytest
 
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import announcements, events
+from groupbox.domain.objects.schemas import AnnouncementCreate
 from groupbox.util import now
 from tests.api.test_permissions import (  # noqa: F401 - `shared_instance` is the module's fixture
     EVERYONE,
@@ -49,8 +50,8 @@ async def _targets(instance, role, wanted) -> dict[str, str]:
         event = await events.event_create(admin, world.group["id"], title="Match", starts_at=now() + timedelta(days=3))
         names["event"] = event["id"]
     if "announcement" in wanted:
-        announcement = await announcements.announcement_create(admin, world.group["id"], title="Bring ID cards",
-                                                               ack_required=True)
+        announcement = await announcements.announcement_create(admin, world.group["id"], AnnouncementCreate(
+            title="Bring ID cards", ack_required=True))
         names["announcement"] = announcement["id"]
     return names
 

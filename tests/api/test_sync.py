@@ -11,7 +11,7 @@ import pytest
 
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import announcements, events, polls, tasks, threads
-from groupbox.domain.objects.schemas import PollCreate, TaskCreate
+from groupbox.domain.objects.schemas import AnnouncementCreate, PollCreate, TaskCreate
 from groupbox.domain.remote import tokens
 from groupbox.util import clock_at, now
 
@@ -57,8 +57,8 @@ async def _objects(world, *, soon=None) -> dict:
     made = {
         "event": await events.event_create(admin, group, title="Saturday match", starts_at=soon.isoformat(),
                                            location="Park", rsvp_required=True),
-        "announcement": await announcements.announcement_create(admin, group, title="Kit day", body="Bring socks",
-                                                                official=True, ack_required=True),
+        "announcement": await announcements.announcement_create(admin, group, AnnouncementCreate(
+            title="Kit day", body="Bring socks", official=True, ack_required=True)),
         "poll": await polls.poll_create(admin, group, PollCreate(question="Pizza or pasta?", options=["Pizza", "Pasta"])),
         "task": await tasks.task_create(admin, group, TaskCreate(title="Wash the shirts", assignee_ids=[samir])),
         "thread": await threads.thread_create(admin, group, "Carpool", "Who drives on Saturday?"),
@@ -390,7 +390,7 @@ def test_the_actions_are_the_group_servers_needs_me(client, call, world, as_pers
     closed = call(polls.poll_create, admin, group, PollCreate(question="Closed?", options=["a", "b"]))
     call(polls.poll_close, admin, closed["id"])
     samir = call(world.people["member"].actor)
-    call(announcements.announcement_create, admin, group, title="Read me", body="x", ack_required=True)
+    call(announcements.announcement_create, admin, group, AnnouncementCreate(title="Read me", body="x", ack_required=True))
     call(tasks.task_set_status, samir, made["task"]["id"], "doing")
     as_person(world.people["admin"])
     client.post(f"/api/groups/{group}/files", headers=csrf(client), data={"ack_required": "1"},
@@ -470,8 +470,8 @@ def test_long_texts_make_smaller_pages_not_one_too_big(client, call, world, monk
 
     monkeypatch.setattr(service, "MAX_PAGE_BYTES", 30_000)
     admin = call(world.people["admin"].actor)
-    made = [call(announcements.announcement_create, admin, world.group["id"], title=f"Minutes {n}",
-                 body="Ü" * 9_000, ack_required=True)["id"] for n in range(6)]
+    made = [call(announcements.announcement_create, admin, world.group["id"], AnnouncementCreate(
+        title=f"Minutes {n}", body="Ü" * 9_000, ack_required=True))["id"] for n in range(6)]
     token = make_token(call, world.people["member"])
     pages, cursor, sizes = [], None, []
     while cursor is None or pages[-1]["has_more"]:
@@ -522,8 +522,8 @@ def test_a_token_cannot_answer_an_item_that_stays_here(client, call, world, conf
     admin = call(world.people["admin"].actor)
     kept = call(events.event_create, admin, world.group["id"], title="Board vote", rsvp_required=True,
                 starts_at=(now() + timedelta(days=2)).isoformat(), stays_here=True)
-    note = call(announcements.announcement_create, admin, world.group["id"], title="Salaries", body="numbers",
-                ack_required=True, stays_here=True)
+    note = call(announcements.announcement_create, admin, world.group["id"], AnnouncementCreate(
+        title="Salaries", body="numbers", ack_required=True, stays_here=True))
     token = make_token(call, world.people["member"])
     for path, body in ((f"/api/events/{kept['id']}/rsvp", {"status": "yes"}),
                        (f"/api/announcements/{note['id']}/ack", {})):

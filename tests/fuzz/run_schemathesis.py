@@ -73,14 +73,21 @@ async def _seed(world) -> None:
     from groupbox.domain.groups import invites
     from groupbox.domain.notify import service as notify
     from groupbox.domain.objects import announcements, events, polls, signups, tasks, threads
-    from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput, TaskCreate
+    from groupbox.domain.objects.schemas import (
+        AnnouncementCreate,
+        PollCreate,
+        SignupCreate,
+        SlotInput,
+        TaskCreate,
+    )
     from groupbox.util import now
 
     owner = await world.owner.actor()
     group_id = world.group["id"]
     await events.event_create(owner, group_id, title="Training", starts_at=now() + timedelta(days=3),
                               rsvp_required=True, location="Park")
-    await announcements.announcement_create(owner, group_id, title="Kit day", body="Bring boots", ack_required=True)
+    await announcements.announcement_create(owner, group_id, AnnouncementCreate(title="Kit day", body="Bring boots",
+                                                                                ack_required=True))
     await tasks.task_create(owner, group_id, TaskCreate(title="Wash shirts", assignee_ids=[world.member_id("member")]))
     await polls.poll_create(owner, group_id, PollCreate(question="Pizza or pasta?", options=["Pizza", "Pasta"]))
     await signups.signup_create(owner, group_id, SignupCreate(title="Cakes", slots=[SlotInput(label="Cake", capacity=3)]))

@@ -6,7 +6,13 @@ import pytest
 
 from groupbox.domain.actions import service as actions
 from groupbox.domain.objects import announcements, events, polls, signups, tasks
-from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput, TaskCreate
+from groupbox.domain.objects.schemas import (
+    AnnouncementCreate,
+    PollCreate,
+    SignupCreate,
+    SlotInput,
+    TaskCreate,
+)
 from groupbox.util import now
 from tests.factories import build_world
 
@@ -74,8 +80,8 @@ async def test_assigned_task_appears_until_done(world):
 async def test_announcement_to_acknowledge_appears_until_acknowledged(world):
     owner = await world.owner.actor()
     samir = world.people["member"]
-    item = await announcements.announcement_create(owner, world.group["id"], title="Bring ID cards",
-                                                   official=True, urgent=True, ack_required=True)
+    item = await announcements.announcement_create(owner, world.group["id"], AnnouncementCreate(
+        title="Bring ID cards", official=True, urgent=True, ack_required=True))
     found = [i for i in await actions.derive(await samir.actor()) if i.id == item["id"]]
     assert found and found[0].kind == "acknowledge" and found[0].weight == actions.URGENT_ACK_WEIGHT
     await announcements.announcement_ack(await samir.actor(), item["id"])

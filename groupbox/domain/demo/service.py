@@ -299,13 +299,13 @@ async def _build(l: Loader, owner: Actor) -> None:  # noqa: E741 - reads like a 
 
 async def _football(l: Loader) -> None:  # noqa: E741
     from groupbox.domain.objects import announcements, events, signups
-    from groupbox.domain.objects.schemas import SignupCreate, SlotInput
+    from groupbox.domain.objects.schemas import AnnouncementCreate, SignupCreate, SlotInput
 
     t, gid = l.t, l.groups["fc"]["id"]
     mark = await l.actor(MARK)
     with clock_at(t.ago(days=23)):
-        await announcements.announcement_create(
-            mark, gid, title="Welcome to our new group space", official=True,
+        await announcements.announcement_create(mark, gid, AnnouncementCreate(
+            title="Welcome to our new group space", official=True,
             body="Dear parents,\n\nfrom now on **training times, matches and carpools** live here. "
                  "The WhatsApp group stays for small talk, but please answer RSVPs here so I can plan the team.\n\n"
                  "Thanks! Mark")
@@ -379,8 +379,8 @@ async def _football(l: Loader) -> None:  # noqa: E741
             await signups.commit(await l.actor(who), slots[label])
 
     with clock_at(t.ago(hours=1)):
-        await announcements.announcement_create(
-            mark, gid, title="Saturday: bring ID cards for the league check", official=True, urgent=True,
+        await announcements.announcement_create(mark, gid, AnnouncementCreate(
+            title="Saturday: bring ID cards for the league check", official=True, urgent=True,
             ack_required=True,
             body="The league checks player passes before the match. **Every child needs their ID card** "
                  "(or a copy of the passport). No card, no game — sorry!")
@@ -463,6 +463,7 @@ def _old_chat(t: Timeline) -> str:
 
 async def _school(l: Loader) -> None:  # noqa: E741
     from groupbox.domain.objects import announcements, events
+    from groupbox.domain.objects.schemas import AnnouncementCreate
 
     t, gid = l.t, l.groups["class"]["id"]
     schulz = await l.actor(SCHULZ)
@@ -475,8 +476,8 @@ async def _school(l: Loader) -> None:  # noqa: E741
     with clock_at(t.ago(hours=2)):
         moved = await events.event_update(schulz, evening["id"], starts_at=t.days(7, 19, 30),
                                           ends_at=t.days(7, 21))
-        await announcements.announcement_create(
-            schulz, gid, title=f"Parent evening moved to {day(moved['starts_at'], TZ)}", official=True,
+        await announcements.announcement_create(schulz, gid, AnnouncementCreate(
+            title=f"Parent evening moved to {day(moved['starts_at'], TZ)}", official=True,
             body=f"Because of the school's staff day the parent evening moves to **{day(moved['starts_at'], TZ)} at "
                  f"19:30**. Same room. Topics: museum trip, winter sports day, reading club.")
     slip = text_pdf("Permission slip - museum trip", [

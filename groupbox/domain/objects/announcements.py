@@ -25,6 +25,7 @@ from groupbox.domain.groups import store as groups_store
 from groupbox.domain.groups.service import group_get, group_row
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
+from groupbox.domain.objects.schemas import AnnouncementCreate, AnnouncementInput
 from groupbox.domain.objects.store import announcements as store
 from groupbox.errors import Invalid
 from groupbox.i18n import _
@@ -35,6 +36,7 @@ OBJECT_TYPE = "announcement"
 TITLE_MAX = 120
 BODY_MAX = 10000
 FILES_MAX = 20
+FLAGS = ("official", "urgent", "ack_required", "stays_here")
 
 
 # -- validation (shared by forms, API and CLI) --------------------------------------------------
@@ -151,15 +153,15 @@ def _category(official: bool, urgent: bool) -> str:
     return "urgent_announcement" if official and urgent else "announcement"
 
 
-async def announcement_create(actor: Actor, group_id: str, *, title: str, body: str = "", official: bool = False,
-                              urgent: bool = False, ack_required: bool = False, file_ids: Any = None,
-                              stays_here: bool = False) -> dict:
+async def announcement_create(actor: Actor, group_id: str, data: AnnouncementCreate) -> dict:
+    """Post an announcement from `data` (the form's, the API's or the CLI's input); the group hears of it."""
+    flags = {flag: bool(data.get(flag, False)) for flag in FLAGS}
     group = await group_get(actor, group_id)
     me = require(actor, "object.create", group)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
-    for name, cleaner, raw in (("title", clean_title, title), ("body", clean_body, body),
-                               ("file_ids", clean_file_ids, file_ids)):
+    for name, cleaner, raw in (("title", clean_title, data.title), ("body", clean_body, data.get("body", "")),
+                               ("file_ids", clean_file_ids, data.get("file_ids"))):
         try:
             values[name] = cleaner(raw)
         except Invalid as exc:
@@ -172,36 +174,37 @@ async def announcement_create(actor: Actor, group_id: str, *, title: str, body: 
         seq = await common.next_seq(group_id)
         await store.announcement_insert(
             announcement_id=announcement_id, group_id=group_id, author_id=me.member_id, title=values["title"],
-            body=values["body"], official=bool(official), urgent=bool(urgent), ack_required=bool(ack_required),
-            stays_here=bool(stays_here), stamp=stamp, seq=seq,
+            body=values["body"], stamp=stamp, seq=seq, **flags,
         )
         await files.attach(group_id, OBJECT_TYPE, announcement_id, values["file_ids"])
         await notify.notify(
-            await _active_member_ids(group_id), _category(bool(official), bool(urgent)), group_id=group_id,
+            await _active_member_ids(group_id), _category(flags["official"], flags["urgent"]), group_id=group_id,
             title=values["title"], body=plain_excerpt(values["body"], 200), url=url_of(announcement_id),
             object_type=OBJECT_TYPE, object_id=announcement_id, exclude_member=me.member_id,
         )
     return await announcement_get(actor, announcement_id)
 
 
-async def announcement_update(actor: Actor, announcement_id: str, **changes: Any) -> dict:
-    """Edit title, body, flags or files (None = unchanged; `file_ids` replaces the list)."""
+async def announcement_update(actor: Actor, announcement_id: str, data: AnnouncementInput) -> dict:
+    """Edit title, body, flags or files: only the fields present in `data` change (None =
+    unchanged; `file_ids` replaces the list)."""
+    changes = data.given()
     row = await _row(announcement_id)
     group = await group_get(actor, row["group_id"])
     require(actor, "object.edit", row, group)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, cleaner in (("title", clean_title), ("body", clean_body)):
-        if changes.get(name) is not None:
+        if name in changes:
             try:
                 values[name] = cleaner(changes[name])
             except Invalid as exc:
                 errors.update(exc.errors)
-    for flag in ("official", "urgent", "ack_required", "stays_here"):
-        if changes.get(flag) is not None:
+    for flag in FLAGS:
+        if flag in changes:
             values[flag] = bool(changes[flag])
     file_ids = None
-    if changes.get("file_ids") is not None:
+    if "file_ids" in changes:
         try:
             file_ids = clean_file_ids(changes["file_ids"])
         except Invalid as exc:

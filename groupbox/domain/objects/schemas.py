@@ -108,3 +108,22 @@ class SignupCreate(msgspec.Struct, kw_only=True):
     description: str = ""
     event_id: str | None = None
     closes_at: str | None = None
+
+
+class AnnouncementInput(Input, kw_only=True):
+    """An announcement to post or an edit of one: on an edit only the fields present change
+    (`null` leaves a field as it is); `file_ids` replaces the attached files."""
+
+    title: str | None | Unset = UNSET
+    body: str | None | Unset = UNSET
+    official: bool | None | Unset = UNSET
+    urgent: bool | None | Unset = UNSET
+    ack_required: bool | None | Unset = UNSET
+    file_ids: list[str] | None | Unset = UNSET
+    stays_here: bool | None | Unset = UNSET
+
+
+class AnnouncementCreate(AnnouncementInput, kw_only=True):
+    """A new announcement: a title is required (the rest as in `AnnouncementInput`)."""
+
+    title: str

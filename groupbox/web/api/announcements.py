@@ -10,30 +10,11 @@ from litestar import Request, delete, get, patch, post
 
 from groupbox.access import Actor
 from groupbox.domain.objects import announcements
+from groupbox.domain.objects.schemas import AnnouncementCreate, AnnouncementInput
 from groupbox.domain.remote import sync as remote_sync
 from groupbox.web.api.events import FileOut, MemberBrief, file_out
 from groupbox.web.openapi import NO_BODY
 from groupbox.web.support import SIGNED_IN, config_of
-
-
-class AnnouncementIn(msgspec.Struct):
-    title: str
-    body: str = ""
-    official: bool = False
-    urgent: bool = False
-    ack_required: bool = False
-    file_ids: list[str] = []
-    stays_here: bool = False
-
-
-class AnnouncementPatch(msgspec.Struct, omit_defaults=True):
-    title: str | None = None
-    body: str | None = None
-    official: bool | None = None
-    urgent: bool | None = None
-    ack_required: bool | None = None
-    file_ids: list[str] | None = None
-    stays_here: bool | None = None
 
 
 class AckedMember(msgspec.Struct):
@@ -95,12 +76,8 @@ async def announcements_list(actor: Actor, group_id: str, official: bool = False
 
 
 @post("/api/groups/{group_id:str}/announcements", guards=SIGNED_IN, tags=["announcements"])
-async def announcements_create(actor: Actor, group_id: str, data: AnnouncementIn) -> AnnouncementOut:
-    row = await announcements.announcement_create(
-        actor, group_id, title=data.title, body=data.body, official=data.official, urgent=data.urgent,
-        ack_required=data.ack_required, file_ids=data.file_ids, stays_here=data.stays_here,
-    )
-    return announcement_out(row)
+async def announcements_create(actor: Actor, group_id: str, data: AnnouncementCreate) -> AnnouncementOut:
+    return announcement_out(await announcements.announcement_create(actor, group_id, data))
 
 
 @get("/api/announcements/{announcement_id:str}", guards=SIGNED_IN, tags=["announcements"])
@@ -109,9 +86,8 @@ async def announcements_get(actor: Actor, announcement_id: str) -> AnnouncementO
 
 
 @patch("/api/announcements/{announcement_id:str}", guards=SIGNED_IN, tags=["announcements"])
-async def announcements_update(actor: Actor, announcement_id: str, data: AnnouncementPatch) -> AnnouncementOut:
-    changes = msgspec.structs.asdict(data)
-    return announcement_out(await announcements.announcement_update(actor, announcement_id, **changes))
+async def announcements_update(actor: Actor, announcement_id: str, data: AnnouncementInput) -> AnnouncementOut:
+    return announcement_out(await announcements.announcement_update(actor, announcement_id, data))
 
 
 @delete("/api/announcements/{announcement_id:str}", guards=SIGNED_IN, tags=["announcements"])

@@ -11,6 +11,8 @@ from groupbox.access import Actor, can
 from groupbox.domain.files import service as files
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import announcements
+from groupbox.domain.objects.announcements import FLAGS
+from groupbox.domain.objects.schemas import AnnouncementCreate, AnnouncementInput
 from groupbox.errors import Forbidden, Invalid
 from groupbox.i18n import _
 from groupbox.web.pages.groups import (
@@ -28,13 +30,18 @@ from groupbox.web.support import (
 )
 
 OFFICIAL_ON_DASHBOARD = 3
-FLAGS = ("official", "urgent", "ack_required", "stays_here")
 
 
 async def _form_values(request: Request) -> dict:
     raw = await request.form()
     form = await form_data(request)
     return {**form, "file_ids": raw.getall("file_ids", []), **{flag: checked(form, flag) for flag in FLAGS}}
+
+
+def _input(values: dict, kind: type[AnnouncementInput] = AnnouncementInput) -> AnnouncementInput:
+    """The form's fields as the input the API and the CLI give too (every field: the form shows them all)."""
+    return kind(title=values.get("title", ""), body=values.get("body", ""), file_ids=values["file_ids"],
+                **{flag: values[flag] for flag in FLAGS})
 
 
 async def _form_page(request: Request, actor: Actor, group: dict, *, values: dict, errors: dict,
@@ -68,10 +75,7 @@ async def announcement_create(request: Request, actor: Actor, group_id: str) -> 
     group = await groups.group_get(actor, group_id)
     values = await _form_values(request)
     try:
-        row = await announcements.announcement_create(
-            actor, group_id, title=values.get("title", ""), body=values.get("body", ""),
-            file_ids=values["file_ids"], **{flag: values[flag] for flag in FLAGS},
-        )
+        row = await announcements.announcement_create(actor, group_id, _input(values, AnnouncementCreate))
     except Invalid as exc:
         return await _form_page(request, actor, group, values=values, status_code=422, **form_error_page(exc))
     return redirect(request, row["url"], _("Posted. Everyone in the group was told."))
@@ -94,10 +98,7 @@ async def announcement_save(request: Request, actor: Actor, announcement_id: str
     group = await groups.group_row(row["group_id"])
     values = await _form_values(request)
     try:
-        await announcements.announcement_update(
-            actor, announcement_id, title=values.get("title", ""), body=values.get("body", ""),
-            file_ids=values["file_ids"], **{flag: values[flag] for flag in FLAGS},
-        )
+        await announcements.announcement_update(actor, announcement_id, _input(values))
     except Invalid as exc:
         return await _form_page(request, actor, group, values=values, announcement=row, status_code=422,
                                 **form_error_page(exc))
