@@ -48,7 +48,7 @@ test: $(VENV)/.installed-test /usr/bin/chromium
 
 # The API and e2e suites again on a real PostgreSQL that the harness starts itself (tests/pg.py:
 # initdb + pg_ctl in a temp folder on a free port, a fresh database per test); Debian's binaries
-# are installed when missing. Not in .ci/run until it is green: CONTRIBUTING.md, "PostgreSQL status".
+# are installed when missing. .ci/run calls it after `make test`.
 test-postgres: $(VENV)/.installed-test
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "Installing Debian's postgresql for the PostgreSQL tests"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null || \

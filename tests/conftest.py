@@ -45,7 +45,6 @@ DESKTOP = {"width": 1280, "height": 800}
 
 # Tests never read the developer's environment: a GROUPBOX_* variable would change behaviour.
 TEST_DB = os.environ.get(pg.ENV, "sqlite")  # except the ones that pick the engine
-PG_COMPAT = pg.compat()
 KEPT_ENV = {"GROUPBOX_BOUNDARY_ONLY"}  # read by tests/unit/test_storage_boundary.py, never by the app
 for _name in list(os.environ):
     if _name.startswith("GROUPBOX_") and _name not in KEPT_ENV:
@@ -92,8 +91,6 @@ def template_data(tmp_path_factory, postgres) -> Path:
     path = tmp_path_factory.mktemp("template") / "data"
     if postgres is not None:
         url = postgres.url(postgres.create_database("groupbox_template"))
-        if PG_COMPAT:
-            postgres.sql(pg.COMPAT, "groupbox_template")
         os.environ["GROUPBOX_DATABASE_URL"] = url  # init_instance reads the environment
         try:
             run_async(init_instance, path, admin="Olivia Owner", name="Test Server")

@@ -39,26 +39,6 @@ SETTINGS = {
 }
 
 
-# Transitional, tests only (GROUPBOX_TEST_PG_COMPAT=0 turns it off): SQLite's integer booleans
-# (`WHERE is_owner = 1`, `VALUES (…, 1, …)` into a BOOLEAN) are accepted in the template database,
-# so that one such query on the sign-in path does not hide every other difference. The SQL must
-# stop relying on it (CONTRIBUTING.md, "PostgreSQL status"); then this goes.
-COMPAT_ENV = "GROUPBOX_TEST_PG_COMPAT"
-COMPAT = """
-CREATE FUNCTION compat_bool_eq_int(boolean, integer) RETURNS boolean LANGUAGE sql IMMUTABLE
-    AS 'SELECT $1 = ($2 <> 0)';
-CREATE FUNCTION compat_bool_ne_int(boolean, integer) RETURNS boolean LANGUAGE sql IMMUTABLE
-    AS 'SELECT $1 <> ($2 <> 0)';
-CREATE OPERATOR = (LEFTARG = boolean, RIGHTARG = integer, FUNCTION = compat_bool_eq_int);
-CREATE OPERATOR <> (LEFTARG = boolean, RIGHTARG = integer, FUNCTION = compat_bool_ne_int);
-UPDATE pg_cast SET castcontext = 'a' WHERE castsource = 'integer'::regtype AND casttarget = 'boolean'::regtype;
-"""
-
-
-def compat() -> bool:
-    return os.environ.get(COMPAT_ENV, "1") != "0"
-
-
 def enabled(option: str | None = None) -> bool:
     """Do the tests run on PostgreSQL (`--db=postgres` or GROUPBOX_TEST_DB=postgres)?"""
     return (option or os.environ.get(ENV, "sqlite")).lower() in {"postgres", "postgresql", "pg"}

@@ -13,7 +13,7 @@ def post(client, csrf, group_id, **body):
     return response.json()
 
 
-def count(call, table, where="1", *params):
+def count(call, table, where="TRUE", *params):
     async def go():
         return (await DB.fetchone(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", *params))["n"]
 

@@ -4,12 +4,11 @@ the outbox are readable by the server's user only."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from litestar.testing import TestClient
 
 from groupbox import scratch
+from groupbox.db.engine import DB
 from groupbox.domain.migration import archive_import
 from groupbox.web.app import create_app
 from tests.api.test_archive_import import NOTHING, good_zip, leftovers
@@ -58,11 +57,9 @@ def test_a_half_finished_import_is_cleaned_up_when_the_server_starts(config, tmp
             call(archive_import.import_export, call(owner.actor), group["id"], good_zip(tmp_path, extra_lines=2500),
                  files_dir=config.files_dir, max_bytes=config.import_max_bytes, progress=die)
         monkeypatch.undo()
+        import_id = call(DB.fetchone, "SELECT id FROM archive_import")["id"]
     assert leftovers(config)["messages"] == 2000 and leftovers(config)["files"] == 1
 
-    with sqlite3.connect(config.db_path) as db:
-        import_id = db.execute("SELECT id FROM archive_import").fetchone()[0]
-    db.close()
     with scratch.holding(config.data_dir, f"import-{import_id}.lock"):  # as if another process still ran it
         _start(config)
         assert leftovers(config)["messages"] == 2000
