@@ -501,7 +501,8 @@ class Seeder:
         row = await polls.poll_create(actor, gid, PollCreate(
             question=f"Which works best for {rng.choice(NOUNS)}?", options=options, multiple=rng.random() < 0.2,
             anonymous=rng.random() < 0.1, results_visibility=rng.choice(["always", "always", "after_vote", "after_close"]),
-            closes_at=plan["closes"], description=_paragraphs(rng, 1) if rng.random() < 0.4 else "")
+            closes_at=plan["closes"].isoformat() if plan["closes"] else None,
+            description=_paragraphs(rng, 1) if rng.random() < 0.4 else ""))
         refs[plan["key"]] = row["id"]
         refs[plan["key"] + ":options"] = [o["id"] for o in row["options"]]
         refs[plan["key"] + ":multiple"] = bool(row["multiple"])
@@ -516,8 +517,8 @@ class Seeder:
 
     async def _signup(self, refs, actor, gid, plan, slots, rng):
         from groupbox.domain.objects import signups
-
         from groupbox.domain.objects.schemas import SignupCreate, SlotInput
+
         row = await signups.signup_create(actor, gid, SignupCreate(
             title=f"Who helps with {rng.choice(NOUNS)}?", slots=[SlotInput(**s) for s in slots],
             description=_paragraphs(rng, 1), closes_at=plan["closes"].isoformat() if plan["closes"] else None))

@@ -308,7 +308,7 @@ async def _football(l: Loader) -> None:  # noqa: E741
             title="Welcome to our new group space", official=True,
             body="Dear parents,\n\nfrom now on **training times, matches and carpools** live here. "
                  "The WhatsApp group stays for small talk, but please answer RSVPs here so I can plan the team.\n\n"
-                 "Thanks! Mark")
+                 "Thanks! Mark"))
     schedule = text_pdf("FC Kreuzberg U12 - Season schedule 2026/27", [
         "Training: Tuesdays and Thursdays 17:00-18:30",
         "Winter (from December): Sporthalle Wrangelstraße",
@@ -383,7 +383,7 @@ async def _football(l: Loader) -> None:  # noqa: E741
             title="Saturday: bring ID cards for the league check", official=True, urgent=True,
             ack_required=True,
             body="The league checks player passes before the match. **Every child needs their ID card** "
-                 "(or a copy of the passport). No card, no game — sorry!")
+                 "(or a copy of the passport). No card, no game — sorry!"))
 
     await l.thread("fc", "Carpool planning", [
         (SAMIR, "Who drives on Saturday? I can take 3 kids from Kottbusser Tor at 8:45.", t.ago(days=3)),
@@ -479,7 +479,7 @@ async def _school(l: Loader) -> None:  # noqa: E741
         await announcements.announcement_create(schulz, gid, AnnouncementCreate(
             title=f"Parent evening moved to {day(moved['starts_at'], TZ)}", official=True,
             body=f"Because of the school's staff day the parent evening moves to **{day(moved['starts_at'], TZ)} at "
-                 f"19:30**. Same room. Topics: museum trip, winter sports day, reading club.")
+                 f"19:30**. Same room. Topics: museum trip, winter sports day, reading club."))
     slip = text_pdf("Permission slip - museum trip", [
         "Class 4B visits the Museum für Naturkunde.",
         f"Date: {day(t.days(12), lang='en')}, 8:30-13:00, by public transport.",
