@@ -1,7 +1,7 @@
 """THE permission function. Nothing else in groupbox decides who may do what.
 
 `can(actor, action, target)` answers for a signed-in person (an `Actor`), an action name from
-`ACTIONS`, and a target that belongs to a group (a group row, or any object with a `group_id`).
+`ACTIONS`, and a `Target` that belongs to a group (a group row, or any row with a `group_id`).
 `require(...)` is the form services use: a person who is not in the target's group gets
 `NotFound` (they must not learn it exists), a member whose role is too low gets `Forbidden`.
 
@@ -31,9 +31,9 @@ the groups they are in. Everything else still needs a membership.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from groupbox.errors import Forbidden, NotFound
 from groupbox.i18n import N_, _
@@ -92,60 +92,89 @@ class Actor:
         return {g: self.memberships[g].member_id for g in wanted if g in self.memberships}
 
 
-def _get(target: Any, name: str, default: Any = None) -> Any:
-    if isinstance(target, Mapping):
-        return target.get(name, default)
-    return getattr(target, name, default)
+# -- targets ------------------------------------------------------------------------------------
+class GroupRow(TypedDict, total=False):
+    """What the rules read of a group: its id and the settings that let members post or upload."""
+
+    id: str
+    timezone: str
+    members_post_official: bool
+    members_upload: bool
 
 
-def group_id_of(target: Any) -> str:
+class ObjectRow(TypedDict, total=False):
+    """What the rules read of anything in a group (an event, a message, a file, ...): its group
+    and, for "own" rules, the member who made it."""
+
+    id: str
+    group_id: str
+    author_id: str | None
+
+
+# A target is a row as the stores return it (or a literal like `{"id": group_id}`): a group row or
+# an object row. Rows carry more columns than the rules read, hence the plain mapping beside them.
+Target = GroupRow | ObjectRow | Mapping[str, Any]
+
+
+def _get(target: Target | None, name: str, default: Any = None) -> Any:
+    return default if target is None else target.get(name, default)
+
+
+def group_id_of(target: Target) -> str:
     """A group row has `id` and `timezone`; every other target carries `group_id`."""
-    gid = _get(target, "group_id")
-    if gid:
-        return gid
-    return _get(target, "id")
+    return _get(target, "group_id") or _get(target, "id") or ""
 
 
 def _at_least(role: str, minimum: str) -> bool:
     return RANK.get(role, -1) >= RANK[minimum]
 
 
-def _object_create(role: str, group: Any, target: Any) -> bool:
+# A rule answers for a role in a group (its settings), a target in it (None when asked for a role
+# alone) and the acting member's id (for "their own" rules).
+Rule = Callable[[str, Target, Target | None, str], bool]
+
+
+def _role(minimum: str) -> Rule:
+    """A rule that asks for a role of at least `minimum` and nothing else."""
+    return lambda role, group, target, member_id: _at_least(role, minimum)
+
+
+def _object_create(role: str, group: Target, target: Target | None, member_id: str) -> bool:
     if _at_least(role, "moderator"):
         return True
     return role == "member" and bool(_get(group, "members_post_official", False))
 
 
-def _file_upload(role: str, group: Any, target: Any) -> bool:
+def _file_upload(role: str, group: Target, target: Target | None, member_id: str) -> bool:
     if _at_least(role, "moderator"):
         return True
     return role == "member" and bool(_get(group, "members_upload", True))
 
 
-def _object_edit(role: str, group: Any, target: Any, member_id: str = "") -> bool:
+def _object_edit(role: str, group: Target, target: Target | None, member_id: str) -> bool:
     """Moderators and up edit any object; an author edits their own while they may still create."""
     if _at_least(role, "moderator"):
         return True
-    return _get(target, "author_id") == member_id and _object_create(role, group, target)
+    return _get(target, "author_id") == member_id and _object_create(role, group, target, member_id)
 
 
-def _message_delete(role: str, group: Any, target: Any, member_id: str = "") -> bool:
+def _message_delete(role: str, group: Target, target: Target | None, member_id: str) -> bool:
     if _at_least(role, "moderator"):
         return True
     return _at_least(role, "member") and _get(target, "author_id") == member_id
 
 
-ACTIONS: dict[str, Any] = {
-    "group.view": lambda role, group, target: _at_least(role, "guest"),
-    "group.admin": lambda role, group, target: _at_least(role, "admin"),
-    "invite.create": lambda role, group, target: _at_least(role, "admin"),
+ACTIONS: dict[str, Rule] = {
+    "group.view": _role("guest"),
+    "group.admin": _role("admin"),
+    "invite.create": _role("admin"),
     "object.create": _object_create,
     "object.edit": _object_edit,
-    "act": lambda role, group, target: _at_least(role, "member"),
+    "act": _role("member"),
     "file.upload": _file_upload,
     "message.delete": _message_delete,
-    "token.create": lambda role, group, target: _at_least(role, "member"),
-    "owner.transfer": lambda role, group, target: role == "owner",
+    "token.create": _role("member"),
+    "owner.transfer": lambda role, group, target, member_id: role == "owner",
 }
 
 # What the instance owner may do from the server's shell in any group, member or not.
@@ -155,7 +184,7 @@ SHELL_ACTIONS = frozenset({"group.view", "invite.create"})
 SCOPE_FOR_ACTION = {"act.rsvp": "act:rsvp", "act.vote": "act:vote", "act.acknowledge": "act:acknowledge"}
 
 
-def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> bool:
+def can(actor: Actor | None, action: str, target: Target | None, group: Target | None = None) -> bool:
     """May `actor` do `action` on `target`? `group` is the target's group row when the target
     is an object (for group settings); it defaults to the target itself.
 
@@ -173,6 +202,8 @@ def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> boo
         raise KeyError(f"unknown action {action!r}")
     if actor.shell and actor.is_owner and action in SHELL_ACTIONS:
         return True
+    if target is None:
+        return False  # only `group.create` (above) is asked without a target
     membership = actor.membership(group_id_of(target))
     if membership is None:
         return False
@@ -184,25 +215,22 @@ def can(actor: Actor | None, action: str, target: Any, group: Any = None) -> boo
             return False
     if actor.scopes is not None and base_action not in {"group.view", "act"}:
         return False
-    group = group if group is not None else target
-    if base_action in ("message.delete", "object.edit"):
-        return rule(membership.role, group, target, membership.member_id)
-    return bool(rule(membership.role, group, target))
+    return rule(membership.role, group if group is not None else target, target, membership.member_id)
 
 
 # -- the twin for lists ---------------------------------------------------------------------------
-def role_may(role: str, action: str, group: Any = None) -> bool:
+def role_may(role: str, action: str, group: Target | None = None) -> bool:
     """Does the role allow `action` (for rules that depend on the role and group settings only:
     `act`, `group.admin`, `object.create`, `file.upload`, `token.create`, …)?"""
-    return bool(ACTIONS[action](role, group if group is not None else {}, None))
+    return ACTIONS[action](role, group if group is not None else {}, None, "")
 
 
-def roles_that(action: str, group: Any = None) -> tuple[str, ...]:
+def roles_that(action: str, group: Target | None = None) -> tuple[str, ...]:
     """The roles that may do `action` in `group`: what `can` answers, for queries over people."""
     return tuple(role for role in ROLES if role_may(role, action, group))
 
 
-def role_filter(action: str, column: str = "role", group: Any = None) -> tuple[str, list[str]]:
+def role_filter(action: str, column: str = "role", group: Target | None = None) -> tuple[str, list[str]]:
     """SQL for "members who may do `action`": (`"<column> IN (?,…)"`, the roles as parameters).
     Lists of people (who is asked to answer, who counts, who may be assigned) filter with this,
     so the rule stays in this module."""
@@ -223,7 +251,7 @@ def require_whole_profile(actor: Actor) -> None:
                           "not open here."))
 
 
-def require(actor: Actor | None, action: str, target: Any, group: Any = None) -> Membership:
+def require(actor: Actor | None, action: str, target: Target, group: Target | None = None) -> Membership:
     """Like `can`, but raises: NotFound for people outside the group, Forbidden otherwise.
     Returns the actor's membership in the target's group (None only for the server shell in a
     group the owner is not in, and only for `SHELL_ACTIONS`)."""
