@@ -613,7 +613,7 @@ def build_rows(run: Run) -> list[dict[str, str]]:
             f"ceiling app {_mib(ceiling['rss_mib'])}", _mib(syn["rss_mib"]) if syn else "",
             f"≤ {RSS_MIB:g} MiB, ≤ {RSS_OF_CEILING:g}× ceiling, ≤ {RSS_OF_SYNAPSE:.0%} of Synapse: ≤ {limit:.1f} MiB",
             gb["rss_mib"] <= limit)
-        limit_s = min(START_OF_CEILING * ceiling["start_s"], *([START_OF_SYNAPSE * syn["start_s"]] if syn else []))
+        limit_s = min([START_OF_CEILING * ceiling["start_s"], *([START_OF_SYNAPSE * syn["start_s"]] if syn else [])])
         add("start to first 200", f"{gb['start_s']:.2f} s", f"ceiling app {ceiling['start_s']:.2f} s",
             f"{syn['start_s']:.2f} s" if syn else "",
             f"≤ {START_OF_CEILING:g}× ceiling, ≤ {START_OF_SYNAPSE:g}× Synapse: ≤ {limit_s:.2f} s",

@@ -9,9 +9,11 @@ this process's streams at once. Other workers and processes learn of it two ways
 - On PostgreSQL, `publish()` also sends `NOTIFY groupbox_bus` and every worker LISTENs on one
   connection of its own (not the pool's), so a message posted through one process wakes the
   streams of every other at once.
-- On both engines ONE task per worker polls a tiny fingerprint (the groups' change numbers and
-  the notifications) every POLL seconds: it catches the writes that publish nothing (an RSVP,
-  a notification) and stands in while the PostgreSQL listener reconnects.
+- On both engines ONE task per worker polls a tiny fingerprint (the groups' change numbers, the
+  newest notification and the newest read one: index lookups) every POLL seconds while this
+  worker has a stream open: it catches the writes that publish nothing (an RSVP, a notification)
+  and stands in while the PostgreSQL listener reconnects. A worker without open streams reads
+  nothing.
 
 A woken stream re-reads its own cheap state (the thread's change number; my unread count and my
 groups' change numbers) and sends an event only when it changed, so a spurious wakeup costs one
@@ -30,13 +32,13 @@ from groupbox.db.engine import DB
 
 POLL = 0.3
 CHANNEL = "groupbox_bus"
-# What the poll compares; portable (no rowid): a new or deleted notification moves the count
-# or the newest time, reading one moves the unread count. (SUM of a BIGINT is NUMERIC on
-# PostgreSQL: cast back.)
+# What the poll compares; portable (no rowid), and cheap (m0024's indexes): a new notification
+# moves the newest time, reading one the newest read time (reading sets it to now; nothing
+# unreads), deleting them goes with a member leaving, which moves the groups' change numbers.
+# (SUM of a BIGINT is NUMERIC on PostgreSQL: cast back.)
 FINGERPRINT = ("SELECT (SELECT CAST(COALESCE(SUM(seq), 0) AS BIGINT) FROM grp) AS s,"
-               " (SELECT COUNT(*) FROM notification) AS n,"
                " (SELECT MAX(created_at) FROM notification) AS t,"
-               " (SELECT COUNT(*) FROM notification WHERE read_at IS NULL) AS u")
+               " (SELECT MAX(read_at) FROM notification) AS r")
 
 log = logging.getLogger("groupbox.bus")
 
@@ -48,6 +50,7 @@ class Bus:
         self._poller: asyncio.Task | None = None
         self._fingerprint: tuple | None = None
         self.closing = False
+        self.streams = 0  # open live streams in this worker: the poll reads only while there are some
         # PostgreSQL only: the LISTEN connection, and the one task that sends NOTIFYs on it.
         self._listener: Any = None
         self._sender: asyncio.Task | None = None
@@ -161,12 +164,17 @@ class Bus:
         while not self.closing:
             await self._listen()
             await asyncio.sleep(POLL)
+            if not self.streams:
+                self._fingerprint = None  # nobody to wake; the first stream's round wakes it once
+                continue
             try:
                 row = await DB.fetchone(FINGERPRINT)
             except Exception:  # the database is closing or busy: try again next round
                 continue
             fingerprint = tuple(row.values()) if row else None
-            if self._fingerprint is not None and fingerprint != self._fingerprint:
+            if fingerprint != self._fingerprint:
+                # Also on the first round after streams opened: a change between a stream reading
+                # its state and this baseline is not lost (a spurious wake costs one small read).
                 self._wake()
             self._fingerprint = fingerprint
 

@@ -27,22 +27,26 @@ def _session_only(request: Request) -> None:
 
 async def _stream(state, first: dict | None = None) -> AsyncIterator[ServerSentEventMessage]:
     """Send `changed` whenever `state()` differs from before; a comment every HEARTBEAT seconds."""
-    last = await state()
-    version = BUS.version
-    loop = asyncio.get_running_loop()
-    beat = loop.time() + HEARTBEAT
-    yield ServerSentEventMessage(comment="live", retry=RETRY_MS)
-    while not BUS.closing:
-        version = await BUS.wait(version, max(0.0, beat - loop.time()))
-        if BUS.closing:
-            break
-        if loop.time() >= beat:
-            beat = loop.time() + HEARTBEAT
-            yield ServerSentEventMessage(comment="keep-alive")
-        current = await state()
-        if current != last:
-            last = current
-            yield ServerSentEventMessage(event="changed", data=json.dumps(current))
+    BUS.streams += 1  # the bus polls for other workers' writes only while streams are open
+    try:
+        last = await state()
+        version = BUS.version
+        loop = asyncio.get_running_loop()
+        beat = loop.time() + HEARTBEAT
+        yield ServerSentEventMessage(comment="live", retry=RETRY_MS)
+        while not BUS.closing:
+            version = await BUS.wait(version, max(0.0, beat - loop.time()))
+            if BUS.closing:
+                break
+            if loop.time() >= beat:
+                beat = loop.time() + HEARTBEAT
+                yield ServerSentEventMessage(comment="keep-alive")
+            current = await state()
+            if current != last:
+                last = current
+                yield ServerSentEventMessage(event="changed", data=json.dumps(current))
+    finally:
+        BUS.streams -= 1
 
 
 @get("/live/thread/{thread_id:str}", guards=SIGNED_IN, include_in_schema=False)
