@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -105,17 +104,8 @@ def template_data(tmp_path_factory, postgres) -> Path:
 
 @pytest.fixture
 def data_dir(template_data, tmp_path, postgres) -> Iterator[Path]:
-    target = tmp_path / "data"
-    shutil.copytree(template_data, target)
-    if postgres is None:
+    with pg.data_copy(template_data, tmp_path / "data", postgres) as target:
         yield target
-        return
-    name = postgres.create_database(template="groupbox_template")
-    pg.point_data_dir(target, postgres.url(name))
-    try:
-        yield target
-    finally:
-        postgres.drop_database(name)
 
 
 @pytest.fixture

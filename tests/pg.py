@@ -24,6 +24,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ENV = "GROUPBOX_TEST_DB"
@@ -129,3 +130,20 @@ def point_data_dir(data_dir: Path, url: str) -> None:
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("database_url =")]
     lines.append(f'database_url = "{url}"')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def data_copy(template_data: Path, folder: Path, postgres: PostgresServer | None) -> Iterator[Path]:
+    """A data folder of its own: a copy of the template and, on PostgreSQL, a database of its own
+    (a plain copy would name the template's database: two servers or tests in one, and the
+    template busy for every later copy), dropped afterwards."""
+    shutil.copytree(template_data, folder)
+    if postgres is None:
+        yield folder
+        return
+    name = postgres.create_database(template="groupbox_template")
+    point_data_dir(folder, postgres.url(name))
+    try:
+        yield folder
+    finally:
+        postgres.drop_database(name)

@@ -6,9 +6,6 @@ tests/api/test_remote_connect.py and tests/e2e/test_two_servers.py."""
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -89,21 +86,8 @@ async def seed_connection(config, profile_id: str, *, url: str = "http://b.examp
     return cid
 
 
-@contextlib.contextmanager
-def server_folder(template_data: Path, folder: Path, postgres: pg.PostgresServer | None) -> Iterator[Path]:
-    """A data folder of its own for a second server: a copy of the template and, on PostgreSQL, a
-    database of its own (a copy would name the template's database: both servers in one, and the
-    template busy for every later test)."""
-    shutil.copytree(template_data, folder)
-    if postgres is None:
-        yield folder
-        return
-    name = postgres.create_database(template="groupbox_template")
-    pg.point_data_dir(folder, postgres.url(name))
-    try:
-        yield folder
-    finally:
-        postgres.drop_database(name)
+# A second server's data folder: a copy of the template and, on PostgreSQL, a database of its own.
+server_folder = pg.data_copy
 
 
 def stored_bytes(data_dir: Path, postgres: pg.PostgresServer | None) -> list[bytes]:

@@ -1,5 +1,6 @@
 """Jobs that every server worker runs (the digest, the nightly backup, remote syncs): the first worker to
-claim the day in `instance_meta` does the work, the others see the claim and skip it."""
+claim the day in `instance_meta` does the work, the others see the claim and skip it. The same
+table holds the instance's few other records by key (`meta_get`/`meta_add`: the demo's)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,14 @@ async def claim_row(table: str, row_id: str, until: datetime, reference: datetim
     changed = await DB.execute(f"UPDATE {table} SET {column} = ? WHERE id = ? AND ({column} IS NULL OR {column} <= ?)",
                                until, row_id, moment)
     return changed == 1
+
+
+async def meta_get(key: str) -> str | None:
+    """The instance's record under `key` (e.g. "demo"), or None."""
+    row = await DB.fetchone("SELECT value FROM instance_meta WHERE key = ?", key)
+    return row["value"] if row else None
+
+
+async def meta_add(key: str, value: str) -> None:
+    """Record `value` under a new `key` (a second record under one key is a constraint error)."""
+    await DB.execute("INSERT INTO instance_meta (key, value) VALUES (?, ?)", key, value)

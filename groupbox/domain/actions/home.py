@@ -14,6 +14,7 @@ from groupbox.access import Actor
 from groupbox.db.full import best_effort
 from groupbox.domain.actions import service as actions
 from groupbox.domain.actions import store
+from groupbox.domain.identity.store import profiles as profiles_store
 from groupbox.domain.remote import aggregate as remote_items
 from groupbox.util import as_utc, now
 
@@ -25,14 +26,14 @@ UPCOMING_DAYS = 14
 async def visit_window(actor: Actor, reference: datetime | None = None, record: bool = True) -> datetime:
     """The start of "since my last visit"; records this visit when `record`."""
     reference = reference or now()
-    profile = await store.profile_visits(actor.profile_id)
+    profile = await profiles_store.profile_visits(actor.profile_id)
     last = as_utc(profile["last_visit_at"]) if profile and profile["last_visit_at"] else None
     prev = as_utc(profile["prev_visit_at"]) if profile and profile["prev_visit_at"] else None
     if last is None or reference - last > VISIT_GAP:
         prev, last = last, reference
         if record:
             async with best_effort("a visit"):
-                await store.profile_visits_set(actor.profile_id, prev, last)
+                await profiles_store.profile_visits_set(actor.profile_id, prev, last)
     return prev or reference - FIRST_WINDOW
 
 

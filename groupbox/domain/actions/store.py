@@ -10,7 +10,7 @@ from groupbox.db.sql import text_agg
 TABLES: tuple[str, ...] = ()  # action items are derived, never stored
 READS = {
     "member": "author names of the items, my membership in a changed item's group (joins, not a lookup per item)",
-    "profile": "my last and previous home visit (the window of 'since my last visit')",
+    "profile": "the page cache's key: my last and previous home visit",
     "event": "RSVPs I owe (the catch-up CTE of my (group, member) pairs); moved or cancelled events",
     "event_change": "what changed on an event since my visit, the latest change per event",
     "rsvp": "'have I answered?': a NOT EXISTS probe per event, inside the one query",
@@ -30,10 +30,7 @@ READS = {
     "announcement_read": "the page cache's key: when I last read an announcement",
     "remote_server": "the page cache's key: what my connected servers last sent",
 }
-FOREIGN_WRITES = {
-    "profile": "the home page records the visit (last_visit_at, prev_visit_at); identity.store should offer"
-               " profile_visit_set(profile_id, prev, last)",
-}
+FOREIGN_WRITES: dict[str, str] = {}
 
 
 def _marks(values: list) -> str:
@@ -68,15 +65,6 @@ async def dashboard_state(group_ids: list[str], member_ids: list[str], profile_i
         *gids, *mids, *mids, *mids, profile_id, profile_id,
     )
     return dict(row or {})
-
-
-# -- the visit ----------------------------------------------------------------------------------
-async def profile_visits(profile_id: str) -> dict | None:
-    return await DB.fetchone("SELECT last_visit_at, prev_visit_at FROM profile WHERE id = ?", profile_id)
-
-
-async def profile_visits_set(profile_id: str, prev: datetime | None, last: datetime) -> None:
-    await DB.execute("UPDATE profile SET prev_visit_at = ?, last_visit_at = ? WHERE id = ?", prev, last, profile_id)
 
 
 # -- what changed ---------------------------------------------------------------------------------

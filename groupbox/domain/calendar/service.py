@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from groupbox.access import Actor, require_whole_profile
-from groupbox.domain.calendar import store
+from groupbox.domain.identity.store import profiles as profiles_store
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import N_, _, translator
 from groupbox.util import as_utc, now, token_hash
@@ -120,7 +120,7 @@ async def feed_token(actor: Actor, instance_secret: str) -> str:
     """The person's feed token (created on first use). The feed shows every group of the profile,
     so a device signed in to one group has none."""
     require_whole_profile(actor)
-    person_secret = await store.feed_secret(actor.profile_id)
+    person_secret = await profiles_store.profile_ics_secret(actor.profile_id)
     if not person_secret:
         return await reset_feed(actor, instance_secret)
     return _derive(instance_secret, actor.profile_id, person_secret)
@@ -131,14 +131,14 @@ async def reset_feed(actor: Actor, instance_secret: str) -> str:
     require_whole_profile(actor)
     person_secret = secrets.token_urlsafe(24)
     token = _derive(instance_secret, actor.profile_id, person_secret)
-    await store.feed_set(actor.profile_id, person_secret, token_hash(token))
+    await profiles_store.profile_ics_set(actor.profile_id, person_secret, token_hash(token))
     return token
 
 
 async def actor_for_feed(token: str) -> Actor:
     from groupbox.domain.identity import service as identity
 
-    profile_id = await store.feed_profile_id(token_hash(token or ""))
+    profile_id = await profiles_store.profile_id_for_ics(token_hash(token or ""))
     if profile_id is None:
         raise NotFound("Not found")
     return await identity.load_actor(profile_id)

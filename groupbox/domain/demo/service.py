@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from groupbox.access import Actor
 from groupbox.config import Config
-from groupbox.domain.demo import store
+from groupbox.db import claims
 from groupbox.domain.demo.pdf import text_pdf
 from groupbox.domain.identity import service as identity
 from groupbox.timefmt import day, local, zone
@@ -93,12 +93,12 @@ def _fernet(config: Config) -> Fernet:
 
 
 async def _meta() -> dict | None:
-    value = await store.record_get(META_KEY)
+    value = await claims.meta_get(META_KEY)
     return json.loads(value) if value else None
 
 
 async def _save_meta(value: dict) -> None:
-    await store.record_add(META_KEY, json.dumps(value))
+    await claims.meta_add(META_KEY, json.dumps(value))
 
 
 async def links(config: Config, meta: dict) -> tuple[str, str]:

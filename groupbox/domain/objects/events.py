@@ -357,8 +357,7 @@ async def event_update(actor: Actor, event_id: str, data: EventInput | None = No
         if saved != 1:  # another edit landed since we read the event: roll back, tell the editor
             raise _stale(await _row(event_id), tz)
         if file_ids is not None:
-            # The attachment table belongs to files; replacing the list means dropping ours first.
-            await store.attachments_clear(OBJECT_TYPE, event_id)
+            await files.detach_all(OBJECT_TYPE, event_id)  # a new list replaces the old one
             await files.attach(row["group_id"], OBJECT_TYPE, event_id, file_ids)
         if "version" in updates:
             await _mark_seen(event_id, me.member_id, updates["version"])

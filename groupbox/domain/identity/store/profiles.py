@@ -1,4 +1,5 @@
-"""Profiles: the people of this server, their name, address, language and owner flag."""
+"""Profiles: the people of this server, their name, address, language and owner flag, their
+home-page visits and their calendar feed's secret."""
 
 from __future__ import annotations
 
@@ -87,3 +88,29 @@ async def profile_trust_counts(profile_id: str) -> dict | None:
 async def profile_export(profile_id: str) -> dict | None:
     return await DB.fetchone("SELECT id, display_name, email, email_verified_at, is_owner, language, created_at"
                              " FROM profile WHERE id = ?", profile_id)
+
+
+# -- the home page's visits (actions/home.py: "since my last visit") ------------------------------
+async def profile_visits(profile_id: str) -> dict | None:
+    return await DB.fetchone("SELECT last_visit_at, prev_visit_at FROM profile WHERE id = ?", profile_id)
+
+
+async def profile_visits_set(profile_id: str, prev: datetime | None, last: datetime) -> None:
+    await DB.execute("UPDATE profile SET prev_visit_at = ?, last_visit_at = ? WHERE id = ?", prev, last, profile_id)
+
+
+# -- the calendar feed's per-person secret (calendar/service.py) ---------------------------------
+async def profile_ics_secret(profile_id: str) -> str | None:
+    row = await DB.fetchone("SELECT ics_secret FROM profile WHERE id = ?", profile_id)
+    return row["ics_secret"] if row else None
+
+
+async def profile_ics_set(profile_id: str, secret: str, token_hash: str) -> None:
+    await DB.execute("UPDATE profile SET ics_secret = ?, ics_token_hash = ? WHERE id = ?", secret, token_hash,
+                     profile_id)
+
+
+async def profile_id_for_ics(token_hash: str) -> str | None:
+    """Whose feed this URL's token hash is."""
+    row = await DB.fetchone("SELECT id FROM profile WHERE ics_token_hash = ?", token_hash)
+    return row["id"] if row else None

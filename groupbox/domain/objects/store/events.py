@@ -14,10 +14,7 @@ READS = {
               "lookup per answer)",
     "grp": "calendar rows across groups carry the group's name, colour and time zone",
 }
-FOREIGN_WRITES = {
-    "attachment": "replacing an event's file list drops its attachments first; files should own "
-                  "`attachments_clear(object_type, object_id)`",
-}
+FOREIGN_WRITES: dict[str, str] = {}
 
 # Columns an edit may set (the names come from the service, never from input).
 _EDITABLE = frozenset({
@@ -65,10 +62,6 @@ async def event_change_insert(*, change_id: str, event_id: str, version: int, be
         change_id, event_id, version, before["starts_at"], before["ends_at"], before["location"],
         after["starts_at"], after["ends_at"], after["location"], cancelled, changed_by, changed_at,
     )
-
-
-async def attachments_clear(object_type: str, object_id: str) -> None:
-    await DB.execute("DELETE FROM attachment WHERE object_type = ? AND object_id = ?", object_type, object_id)
 
 
 async def events_of_group(group_id: str, *, past: bool, upcoming_from: datetime, at: datetime,
