@@ -217,11 +217,12 @@ class Seeder:
     async def group(self, index: int) -> None:
         from groupbox.domain.groups import invites
         from groupbox.domain.groups import service as groups
+        from groupbox.domain.groups.schemas import GroupCreate, InviteOptions
 
         rng = random.Random(self.rng_seed + index)
         owner = await self.actor(self.owner_profile, reload=True)
-        group = await self.timed(self.at(-200), "group", lambda: groups.group_create(
-            owner, name=GROUP_NAMES[index], purpose="Everything the group plans, decides and shares.", timezone=TZ))
+        group = await self.timed(self.at(-200), "group", lambda: groups.group_create(owner, GroupCreate(
+            name=GROUP_NAMES[index], purpose="Everything the group plans, decides and shares.", timezone=TZ)))
         gid = group["id"]
         self.groups.append(gid)
         owner = await self.actor(self.owner_profile, reload=True)
@@ -237,12 +238,12 @@ class Seeder:
         # 300: ~6 M notification rows would take longer to seed than everything else together.
         mods: list[tuple[str, str]] = []  # (profile id, member id)
         for m in range(MODERATORS):
-            _row, token = await self.timed(self.at(-199.9), "invite", lambda: invites.invite_create(
-                owner, gid, role="moderator", max_uses=1))
+            _row, token = await self.timed(self.at(-199.9), "invite", lambda: invites.invite_create(owner, gid, InviteOptions(
+                role="moderator", max_uses=1)))
             mods.append(await claim(token, f"{['Coach', 'Ms', 'Mr'][m]} {LAST[(index * 3 + m) % len(LAST)]}",
                                     self.at(-199.8)))
-        _row, token = await self.timed(self.at(-199.7), "invite", lambda: invites.invite_create(
-            owner, gid, role="member", max_uses=1))
+        _row, token = await self.timed(self.at(-199.7), "invite", lambda: invites.invite_create(owner, gid, InviteOptions(
+            role="member", max_uses=1)))
         anna_actor = await self.actor(self.anna_profile, reload=True) if self.anna_profile else None
         anna_profile, anna_member = await claim(token, ANNA, self.at(-199.6), actor=anna_actor)
         self.anna_profile = anna_profile
@@ -331,8 +332,8 @@ class Seeder:
             await self.timed(when, kind, fn)
 
         # Everyone else joins through one shared link (joined_at long ago; see above).
-        _row, shared = await self.timed(self.at(-199), "invite", lambda: invites.invite_create(
-            owner, gid, role="member", expires_in_hours=366 * 24))
+        _row, shared = await self.timed(self.at(-199), "invite", lambda: invites.invite_create(owner, gid, InviteOptions(
+            role="member", expires_in_hours=366 * 24)))
         members: list[tuple[Any, str]] = []  # (Actor, member id)
         taken = {ANNA}
         for n in range(MEMBERS - 2 - MODERATORS):

@@ -37,6 +37,7 @@ from bench_dashboards import SERVER_ENV, measure
 from common import PYTHON, ROOT, BenchError, Server, grid, signed_in_cookie
 
 sys.path.insert(0, str(ROOT))
+from groupbox.domain.groups.schemas import InviteOptions  # noqa: E402
 from tests import pg  # noqa: E402 - the test harness's PostgreSQL, from the repository root
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -94,7 +95,7 @@ class Instance:
             inviter = await identity.load_actor(admin["profile_id"])
             tokens = []
             for n in range(RSVP_CLIENTS):
-                _invite, token = await invites.invite_create(inviter, event["group_id"], role="member")
+                _invite, token = await invites.invite_create(inviter, event["group_id"], InviteOptions(role="member"))
                 joined = await invites.invite_claim(token, f"Bench parent {n:02d}", actor=None, user_agent="bench",
                                                     ip=f"bench-{n}", rate="1000/minute")
                 tokens.append(joined.session_token)

@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from whatsapp_parse import write_export  # noqa: E402
 
+from groupbox.domain.groups.schemas import GroupCreate  # noqa: E402
+
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 20_000 + b"\xff\xd9"
 
 
@@ -60,7 +62,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     async with opened(config):
         owner = await identity.owner_profile()
         actor = await identity.load_actor(owner["id"])
-        group = await groups.group_create(actor, name="Bench U12")
+        group = await groups.group_create(actor, GroupCreate(name="Bench U12"))
         actor = await identity.load_actor(owner["id"])
         rss_before = peak_rss_mib()
         t0 = time.perf_counter()

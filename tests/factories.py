@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from groupbox.domain.groups import invites
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.schemas import GroupCreate, InviteOptions
 from groupbox.domain.identity import service as identity
 
 
@@ -43,7 +44,8 @@ async def join(person_or_none: Person | None, group_id: str, name: str, *, admin
                approval: bool = False) -> Person:
     """`name` joins `group_id` through a fresh invite made by `admin` (as a real claim does)."""
     admin_actor = await admin.actor()
-    _invite, token = await invites.invite_create(admin_actor, group_id, role=role, needs_approval=approval)
+    _invite, token = await invites.invite_create(admin_actor, group_id, InviteOptions(
+        role=role, needs_approval=approval))
     actor = await person_or_none.actor() if person_or_none else None
     result = await invites.invite_claim(token, name, actor=actor, user_agent="pytest",
                                         ip=f"test-{hashlib.sha256(name.encode()).hexdigest()[:12]}",
@@ -56,7 +58,7 @@ async def join(person_or_none: Person | None, group_id: str, name: str, *, admin
 
 
 async def create_group(owner: Person, name: str, purpose: str = "") -> dict:
-    group = await groups.group_create(await owner.actor(), name=name, purpose=purpose)
+    group = await groups.group_create(await owner.actor(), GroupCreate(name=name, purpose=purpose))
     owner.member_ids[group["id"]] = (await owner.actor()).membership(group["id"]).member_id
     return group
 

@@ -3,6 +3,7 @@
 import html
 
 from groupbox.db.engine import DB
+from groupbox.domain.groups.schemas import GroupSettings
 from tests.factories import needs
 
 
@@ -133,7 +134,7 @@ def test_author_edits_and_a_moderator_deletes_leaving_a_tombstone(client, call, 
 async def _allow_members_to_post(world):
     from groupbox.domain.groups import service as groups
 
-    await groups.group_update(await world.owner.actor(), world.group["id"], members_post_official=True)
+    await groups.group_update(await world.owner.actor(), world.group["id"], GroupSettings(members_post_official=True))
 
 
 def test_an_empty_title_or_unknown_file_is_refused_and_nothing_is_written(client, call, world, as_person, csrf):

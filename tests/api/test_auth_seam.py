@@ -4,6 +4,7 @@ to one session and are re-issued whenever a session starts or ends."""
 
 import pytest
 
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.domain.remote import tokens
 from tests.conftest import csrf_headers
 
@@ -58,7 +59,7 @@ def test_joining_hands_out_a_csrf_token_for_the_new_session(client, call, world)
     from groupbox.domain.groups import invites
 
     owner = call(world.owner.actor)
-    _row, token = call(invites.invite_create, owner, world.group["id"])
+    _row, token = call(invites.invite_create, owner, world.group["id"], InviteOptions())
     client.cookies.clear()
     response = client.post(f"/api/auth/invite/{token}/claim", json={"display_name": "Nadia"},
                            headers=csrf_headers(client))

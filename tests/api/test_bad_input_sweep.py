@@ -19,6 +19,7 @@ from datetime import timedelta
 import pytest
 
 from groupbox.db.engine import DB
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.util import now
 
 JUNK_QUERY = {
@@ -121,7 +122,7 @@ def _objects(call, world, config, role):
         task = await tasks.task_create(admin, gid, TaskCreate(title="Wash kit", assignee_ids=[world.member_id("member")]))
         thread = await threads.thread_create(admin, gid, "Carpool", "Who drives?")
         message = await DB.fetchone("SELECT id FROM message WHERE thread_id = ?", thread["id"])
-        invite, token = await invites.invite_create(admin, gid)
+        invite, token = await invites.invite_create(admin, gid, InviteOptions())
 
         async def pdf():
             yield b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

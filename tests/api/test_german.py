@@ -13,6 +13,7 @@ import pytest
 
 from groupbox.db.engine import DB
 from groupbox.domain.groups import invites
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.domain.identity import language as languages
 from groupbox.domain.notify import mail
 from groupbox.domain.objects import events
@@ -82,7 +83,7 @@ def test_an_english_browser_stays_english(client, world, match, as_person):
 
 def test_the_join_page_speaks_the_browsers_language(client, call, world, match):
     actor = call(world.owner.actor)
-    _row, token = call(invites.invite_create, actor, world.group["id"])
+    _row, token = call(invites.invite_create, actor, world.group["id"], InviteOptions())
     german = client.get(f"/join/{token}", headers=GERMAN)
     assert html_lang(german.text) == "de"
     words = text_of(german.text)

@@ -8,13 +8,14 @@ import pytest
 
 from groupbox.domain.groups import invites
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.schemas import InviteOptions
 
 
 @pytest.fixture
 def invite(call, world):
     def make(**options):
         actor = call(world.owner.actor)
-        return call(invites.invite_create, actor, world.group["id"], **options)
+        return call(invites.invite_create, actor, world.group["id"], InviteOptions(**options))
 
     return make
 
@@ -50,8 +51,8 @@ def test_viewing_the_join_page_spends_nothing(client, call, world, invite):
 
 def test_second_group_joins_under_the_same_device(client, call, world, csrf):
     actor = call(world.owner.actor)
-    _r1, first = call(invites.invite_create, actor, world.group["id"])
-    _r2, second = call(invites.invite_create, actor, world.other_group["id"])
+    _r1, first = call(invites.invite_create, actor, world.group["id"], InviteOptions())
+    _r2, second = call(invites.invite_create, actor, world.other_group["id"], InviteOptions())
     client.post(f"/join/{first}", data={"display_name": "Anna"}, headers=csrf(client))
     device_before = client.get("/api/me").json()["device_id"]
     response = client.post(f"/join/{second}", data={"display_name": "Anna"}, headers=csrf(client),
@@ -158,7 +159,8 @@ def test_raising_the_claim_limit_lifts_it(make_config, call):
     with TestClient(app=create_app(make_config(claim_rate_limit="100/minute"))) as client:
         world = client.blocking_portal.call(build_world)
         actor = client.blocking_portal.call(world.owner.actor)
-        _row, token = client.blocking_portal.call(lambda: invites.invite_create(actor, world.group["id"]))
+        _row, token = client.blocking_portal.call(lambda: invites.invite_create(actor, world.group["id"], InviteOptions(
+            )))
         for i in range(30):
             client.cookies.delete("gb_session")
             assert client.post(f"/api/auth/invite/{token}/claim", json={"display_name": f"P{i}"},

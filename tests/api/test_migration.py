@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from groupbox.domain.groups import invites
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.timefmt import zone
 from groupbox.util import now
 from tests.factories import create_group, owner_person
@@ -148,7 +149,7 @@ def test_bad_reminder_request_is_a_clear_422(client, csrf, coach, body, field):
 def test_a_link_of_another_group_is_refused(client, call, csrf, coach):
     owner, group = coach
     other = call(create_group, owner, "Tenant Association")
-    _invite, token = call(invites.invite_create, call(owner.actor), other["id"])
+    _invite, token = call(invites.invite_create, call(owner.actor), other["id"], InviteOptions())
     response = client.post(f"/api/groups/{group['id']}/migration/reminder-copy",
                            json={"language": "en", "invite_url": f"http://127.0.0.1:8000/join/{token}"},
                            headers=csrf(client))

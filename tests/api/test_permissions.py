@@ -28,6 +28,7 @@ import pytest
 
 from groupbox.domain.groups import invites
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.schemas import InviteOptions
 from tests import pg
 from tests.conftest import csrf_headers
 from tests.factories import Person, World, build_world, join
@@ -227,7 +228,7 @@ async def _targets(instance: Instance, role: str, wanted: set[str]) -> dict[str,
         waiting = await join(None, group, f"Waiting for {role}", admin=world.owner, approval=True)
         names["pending"] = waiting.member_ids[group]
     if "invite" in wanted:
-        invite, _token = await invites.invite_create(await world.owner.actor(), group)
+        invite, _token = await invites.invite_create(await world.owner.actor(), group, InviteOptions())
         names["invite"] = invite["id"]
     if "removed" in wanted:
         gone = (await join(None, group, f"Removed for {role}", admin=world.owner)).member_ids[group]

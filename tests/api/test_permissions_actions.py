@@ -9,6 +9,7 @@ anonymous requests 401. The harness is in tests/api/test_permissions.py.
 import pytest
 
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.schemas import GroupSettings
 from groupbox.domain.objects import polls, signups, tasks
 from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput, TaskCreate
 from tests.api.test_permissions import (  # noqa: F401 - `shared_instance` is the module's fixture
@@ -82,7 +83,7 @@ def test_action_matrix(row, instance):
 def test_members_create_and_edit_when_the_group_lets_them(row, instance):
     instance = instance.fresh()
     owner = instance.call(instance.world.owner.actor)
-    instance.call(groups.group_update, owner, instance.world.group["id"], members_post_official=True)
+    instance.call(groups.group_update, owner, instance.world.group["id"], GroupSettings(members_post_official=True))
     # Editing here is someone else's object (the owner's): the setting lets members create, not edit others'.
     allowed = row.allowed | {"member"} if row in CREATE_ROWS else row.allowed
     check_row(instance, Row(row.action, row.method, row.path, row.body, allowed), _targets)
@@ -92,12 +93,12 @@ def test_members_edit_their_own_objects_only_while_they_may_create(instance):
     instance = instance.fresh()
     world, client = instance.world, instance.client
     owner = instance.call(world.owner.actor)
-    instance.call(groups.group_update, owner, world.group["id"], members_post_official=True)
+    instance.call(groups.group_update, owner, world.group["id"], GroupSettings(members_post_official=True))
     instance.as_person(world.people["member"])
     task = client.post(f"/api/groups/{world.group['id']}/tasks", json={"title": "Mine"},
                        headers=instance.csrf()).json()
     assert client.patch(f"/api/tasks/{task['id']}", json={"title": "Still mine"},
                         headers=instance.csrf()).status_code == 200
-    instance.call(groups.group_update, owner, world.group["id"], members_post_official=False)
+    instance.call(groups.group_update, owner, world.group["id"], GroupSettings(members_post_official=False))
     assert client.patch(f"/api/tasks/{task['id']}", json={"title": "Not any more"},
                         headers=instance.csrf()).status_code == 403

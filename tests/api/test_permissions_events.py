@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.schemas import GroupSettings
 from groupbox.domain.objects import announcements, events
 from groupbox.domain.objects.schemas import AnnouncementCreate
 from groupbox.util import now
@@ -63,7 +64,7 @@ def test_permission_matrix_for_events_and_announcements(row, instance):
 
 def _members_may_post(instance, allowed: bool) -> None:
     owner = instance.call(instance.world.owner.actor)
-    instance.call(groups.group_update, owner, instance.world.group["id"], members_post_official=allowed)
+    instance.call(groups.group_update, owner, instance.world.group["id"], GroupSettings(members_post_official=allowed))
 
 
 @pytest.mark.parametrize("allowed", [False, True], ids=["setting off", "setting on"])

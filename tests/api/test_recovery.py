@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from groupbox.db.engine import DB
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.domain.identity import recovery
 from groupbox.util import now
 
@@ -218,7 +219,7 @@ def test_lost_access_is_linked_wherever_people_land_without_access(client, call,
     assert 'href="/recover"' in client.get("/").text  # the signed-out start page
     assert 'href="/recover"' in client.get("/signin/not-a-link").text
     assert 'href="/recover"' in client.get("/groups").text  # "Please sign in first."
-    _invite, token = call(invites.invite_create, call(world.owner.actor), world.group["id"])
+    _invite, token = call(invites.invite_create, call(world.owner.actor), world.group["id"], InviteOptions())
     assert 'href="/recover"' in client.get(f"/join/{token}").text
     form = client.get("/recover").text
     assert "Lost access?" in form and 'name="email"' in form and 'autocomplete="email"' in form

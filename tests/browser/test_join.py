@@ -5,6 +5,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from groupbox.domain.groups.schemas import InviteOptions
 from tests.conftest import PHONE, screenshot, seed
 
 pytestmark = pytest.mark.browser
@@ -73,7 +74,7 @@ async def group_with_a_match(approval: bool = False):
     event = await events.event_create(actor, group["id"], title="Match vs. SV Tasmania",
                                       starts_at=now() + timedelta(days=3), location="Sportplatz Lobeckstraße",
                                       rsvp_required=True, rsvp_deadline=now() + timedelta(days=2))
-    _invite, token = await invites.invite_create(actor, group["id"], needs_approval=approval)
+    _invite, token = await invites.invite_create(actor, group["id"], InviteOptions(needs_approval=approval))
     return f"/join/{token}", group["id"], event["id"]
 
 

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from groupbox.db.engine import DB  # noqa: E402
+from groupbox.domain.groups.schemas import InviteOptions  # noqa: E402
 from groupbox.instance import init_instance  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
 from tests.factories import build_world  # noqa: E402
@@ -92,7 +93,7 @@ async def _seed(world) -> None:
     await polls.poll_create(owner, group_id, PollCreate(question="Pizza or pasta?", options=["Pizza", "Pasta"]))
     await signups.signup_create(owner, group_id, SignupCreate(title="Cakes", slots=[SlotInput(label="Cake", capacity=3)]))
     await threads.thread_create(owner, group_id, "Carpool", "Who drives on Saturday?")
-    await invites.invite_create(owner, group_id)
+    await invites.invite_create(owner, group_id, InviteOptions())
     await notify.notify([world.member_id("member"), world.member_id("admin")], "mention", group_id=group_id,
                         title="Olivia mentioned you", url=f"/groups/{group_id}")
 

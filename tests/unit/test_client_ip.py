@@ -5,6 +5,7 @@ import pytest
 from litestar import Request
 
 from groupbox.config import ConfigError
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.web.app import create_app
 from groupbox.web.support import client_ip
 
@@ -45,7 +46,8 @@ def test_rotating_the_header_does_not_reset_the_claim_limit(make_config):
     with TestClient(app=create_app(make_config(claim_rate_limit="3/minute"))) as client:
         world = client.blocking_portal.call(build_world)
         owner = client.blocking_portal.call(world.owner.actor)
-        _row, token = client.blocking_portal.call(lambda: invites.invite_create(owner, world.group["id"]))
+        _row, token = client.blocking_portal.call(lambda: invites.invite_create(owner, world.group["id"], InviteOptions(
+            )))
         statuses = []
         for i in range(6):
             client.cookies.delete("gb_session")

@@ -7,6 +7,7 @@ import pytest
 from groupbox import timefmt
 from groupbox.db.engine import DB
 from groupbox.domain.groups import invites
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.domain.objects import events
 from groupbox.errors import Conflict, Invalid
 from groupbox.util import now
@@ -183,7 +184,7 @@ async def test_calendar_entries_carry_my_answer_and_changes(world):
 
 async def test_the_join_preview_names_no_people(world):
     await make(world, title="Match")
-    _invite, token = await invites.invite_create(await world.owner.actor(), world.group["id"])
+    _invite, token = await invites.invite_create(await world.owner.actor(), world.group["id"], InviteOptions())
     preview = await invites.invite_preview(token)
     assert [item["title"] for item in preview["upcoming"]] == ["Match"]
     assert set(preview["upcoming"][0]) == {"title", "when"}

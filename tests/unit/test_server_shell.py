@@ -9,6 +9,7 @@ from groupbox.access import Actor, Membership, can, require
 from groupbox.domain.audit import service as audit
 from groupbox.domain.groups import invites
 from groupbox.domain.groups import service as groups
+from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.errors import NotFound
 from tests.factories import build_world, create_group
 
@@ -57,11 +58,11 @@ async def test_owner_invites_from_the_shell_into_a_group_they_are_not_in(outside
     world, group = outsiders_group
     owner = await world.owner.actor()
     with pytest.raises(NotFound):  # the owner's browser: the group does not exist for them
-        await invites.invite_create(owner, group["id"])
+        await invites.invite_create(owner, group["id"], InviteOptions())
     assert group["id"] not in [g["id"] for g in await groups.groups_visible(owner)]
 
     shell = dataclasses.replace(owner, shell=True)
-    invite, token = await invites.invite_create(shell, group["id"], max_uses=3)
+    invite, token = await invites.invite_create(shell, group["id"], InviteOptions(max_uses=3))
     assert invite["created_by"] is None and invite["max_uses"] == 3
     assert (await invites.invite_by_token(token))[1]["id"] == group["id"]
     entry = (await audit.group_log(await world.outsider.actor(), group))[0]

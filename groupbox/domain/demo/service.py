@@ -24,6 +24,7 @@ from groupbox.access import Actor
 from groupbox.config import Config
 from groupbox.db import claims
 from groupbox.domain.demo.pdf import text_pdf
+from groupbox.domain.groups.schemas import GroupCreate, GroupSettings, InviteOptions
 from groupbox.domain.identity import service as identity
 from groupbox.timefmt import day, local, zone
 from groupbox.util import clock_at, now
@@ -173,8 +174,8 @@ class Loader:
 
         with clock_at(when):
             inviter_actor = await self.actor(inviter)
-            _invite, token = await invites.invite_create(inviter_actor, self.groups[key]["id"], role=role,
-                                                         max_uses=1, label=f"for {name}")
+            _invite, token = await invites.invite_create(inviter_actor, self.groups[key]["id"], InviteOptions(
+                role=role, max_uses=1, label=f"for {name}"))
             actor = await self.actor(name) if name in self.people else None
             result = await invites.invite_claim(token, name, actor=actor, user_agent="Demo browser",
                                                 ip="demo", rate="100000/minute")
@@ -191,7 +192,7 @@ class Loader:
         from groupbox.domain.groups import service as groups
 
         with clock_at(when):
-            group = await groups.group_create(owner_actor, name=name, purpose=purpose, timezone=TZ)
+            group = await groups.group_create(owner_actor, GroupCreate(name=name, purpose=purpose, timezone=TZ))
         self.groups[key] = group
         owner_profile = owner_actor.profile_id
         self.people.setdefault("__owner__", owner_profile)
@@ -250,8 +251,8 @@ async def _demo_invite(loader: Loader) -> str:
 
     mark = await loader.actor(MARK)
     with clock_at(loader.t.ago(days=23)):
-        row, token = await invites.invite_create(mark, loader.groups["fc"]["id"], expires_in_hours=366 * 24,
-                                                 label="Old WhatsApp group")
+        row, token = await invites.invite_create(mark, loader.groups["fc"]["id"], InviteOptions(
+            expires_in_hours=366 * 24, label="Old WhatsApp group"))
     for index in range(OPENED_OLD_CHAT_LINK):
         with clock_at(loader.t.ago(days=22, hours=-index * 5)):
             await invites.record_view(row["id"], f"demo-browser-{index}")
@@ -412,7 +413,7 @@ async def _moving_over(l: Loader) -> None:  # noqa: E741
 
     t, gid = l.t, l.groups["fc"]["id"]
     with clock_at(t.ago(days=23, hours=1)):
-        await groups.group_update(await l.actor(MARK), gid, expected_size=FC_FAMILIES)
+        await groups.group_update(await l.actor(MARK), gid, GroupSettings(expected_size=FC_FAMILIES))
     for index, name in enumerate([LISA, SAMIR, PRIYA, *FC_PARENTS[:3]]):
         with clock_at(t.ago(days=18, hours=index)):
             await identity.start_browser(l.people[name], "Demo tablet")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from groupbox.access import Actor, require
 from groupbox.db.engine import DB
@@ -110,12 +109,10 @@ def parse_duration_hours(text: str) -> int:
         raise Invalid(_("Use a duration like 12h, 7d or 2w."), field="expires_in_hours") from None
 
 
-async def invite_create(actor: Actor, group_id: str, data: InviteOptions | None = None,
-                        **fields: Any) -> tuple[dict, str]:
-    """Admins create invites (with `data`, or the same fields as keywords); so does the instance
-    owner from the server's shell (the CLI), in any group, member or not (`access.SHELL_ACTIONS`):
-    audited under the owner's name, "from shell"."""
-    data = data if data is not None else InviteOptions(**fields)
+async def invite_create(actor: Actor, group_id: str, data: InviteOptions) -> tuple[dict, str]:
+    """Admins create invites with `data` (the form's, the API's or the CLI's options); so does the
+    instance owner from the server's shell (the CLI), in any group, member or not
+    (`access.SHELL_ACTIONS`): audited under the owner's name, "from shell"."""
     group = await group_get(actor, group_id)
     me = require(actor, "invite.create", group)
     options = clean_invite_options(data)

@@ -90,11 +90,9 @@ async def group_get(actor: Actor | None, group_id: str) -> dict:
     return group
 
 
-async def group_create(actor: Actor, data: GroupCreate | None = None, *, default_timezone: str = "Europe/Berlin",
-                       **fields: Any) -> dict:
-    """Create a group from `data` (the form's, the API's or the CLI's input; or the same fields as
-    keywords); the creator becomes its owner. No timezone: `default_timezone`, the server's."""
-    data = data if data is not None else GroupCreate(**fields)
+async def group_create(actor: Actor, data: GroupCreate, *, default_timezone: str = "Europe/Berlin") -> dict:
+    """Create a group from `data` (the form's, the API's or the CLI's input); the creator becomes
+    its owner. No timezone: `default_timezone`, the server's."""
     if not can(actor, "group.create", None):
         raise Forbidden(_("Only the server's owner and group admins can create groups."))
     clean_name = clean_group_name(data.name)
@@ -133,10 +131,10 @@ async def groups_visible(actor: Actor) -> list[dict]:
     return [row for row in rows if can(actor, "group.view", row)]
 
 
-async def group_update(actor: Actor, group_id: str, data: GroupSettings | None = None, **fields: Any) -> dict:
-    """Admins edit name, purpose, timezone, settings and the expected size (for the funnel), with
-    `data` or the same fields as keywords: only the fields given change."""
-    changes = (data if data is not None else GroupSettings(**fields)).given()
+async def group_update(actor: Actor, group_id: str, data: GroupSettings) -> dict:
+    """Admins edit name, purpose, timezone, settings and the expected size (for the funnel): only
+    the fields given in `data` change."""
+    changes = data.given()
     group = await group_get(actor, group_id)
     require(actor, "group.admin", group)
     values: dict[str, Any] = {}

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from groupbox.access import Actor, can, require
 from groupbox.domain.groups import invites
+from groupbox.domain.groups.schemas import GroupSettings, InviteOptions
 from groupbox.domain.groups.service import group_get, group_update
 from groupbox.domain.migration import copy, store
 from groupbox.errors import Gone, Invalid, NotFound
@@ -120,14 +121,14 @@ async def funnel_brief(group: dict) -> dict:
 
 async def expected_size_set(actor: Actor, group_id: str, size: Any) -> dict:
     """'24 families': how many people the admin expects, so the funnel shows who never opened."""
-    return await group_update(actor, group_id, expected_size=size if size not in (None, "") else 0)
+    return await group_update(actor, group_id, GroupSettings(expected_size=size if size not in (None, "") else 0))
 
 
 # -- the old chat's invite link -------------------------------------------------------------------
 async def link_create(actor: Actor, group_id: str) -> tuple[dict, str]:
     """A dedicated invite for the old chat: unlimited uses, valid `OLD_CHAT_DAYS` days."""
-    return await invites.invite_create(actor, group_id, max_uses=None, expires_in_hours=OLD_CHAT_DAYS * 24,
-                                       role="member", label=OLD_CHAT_LABEL)
+    return await invites.invite_create(actor, group_id, InviteOptions(
+        max_uses=None, expires_in_hours=OLD_CHAT_DAYS * 24, role="member", label=OLD_CHAT_LABEL))
 
 
 async def link_check(actor: Actor, group_id: str, token_or_link: str) -> tuple[dict, str]:
