@@ -463,10 +463,11 @@ class Seeder:
     # -- the service calls ----------------------------------------------------------------------
     async def _event(self, refs, actor, gid, plan, ends, title, location, description):
         from groupbox.domain.objects import events
+        from groupbox.domain.objects.schemas import EventInput
 
-        row = await events.event_create(actor, gid, title=title, starts_at=plan["start"], ends_at=ends,
-                                        location=location, description=description,
-                                        rsvp_required=plan["rsvp_required"], rsvp_deadline=plan["deadline"])
+        row = await events.event_create(actor, gid, EventInput(
+            title=title, starts_at=plan["start"], ends_at=ends, location=location, description=description,
+            rsvp_required=plan["rsvp_required"], rsvp_deadline=plan["deadline"]))
         refs[plan["key"]] = row["id"]
         return row
 
@@ -477,8 +478,9 @@ class Seeder:
 
     async def _move(self, refs, actor, plan, shift):
         from groupbox.domain.objects import events
+        from groupbox.domain.objects.schemas import EventInput
 
-        row = await events.event_update(actor, refs[plan["key"]], starts_at=plan["start"] + shift)
+        row = await events.event_update(actor, refs[plan["key"]], EventInput(starts_at=plan["start"] + shift))
         plan["start"] = plan["start"] + shift
         return row
 

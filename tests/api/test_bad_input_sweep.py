@@ -20,6 +20,7 @@ import pytest
 
 from groupbox.db.engine import DB
 from groupbox.domain.groups.schemas import InviteOptions
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.util import now
 
 JUNK_QUERY = {
@@ -114,7 +115,7 @@ def _objects(call, world, config, role):
         admin = await world.people["admin"].actor()
         gid = world.group["id"]
         start = now() + timedelta(days=3)
-        event = await events.event_create(admin, gid, title="Match", starts_at=start, rsvp_required=True)
+        event = await events.event_create(admin, gid, EventInput(title="Match", starts_at=start, rsvp_required=True))
         announcement = await announcements.announcement_create(admin, gid, AnnouncementCreate(
             title="Kit", official=True, ack_required=True))
         poll = await polls.poll_create(admin, gid, PollCreate(question="Snacks?", options=["Apples", "Bananas"]))

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from icalendar import Calendar
 
 from groupbox.domain.objects import events
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.util import now
 from tests.factories import join
 
@@ -26,11 +27,12 @@ def test_feed_has_my_events_from_every_group_and_follows_moves_and_cancels(clien
     samir = world.people["member"]
     call(join, samir, world.other_group["id"], "Samir", admin=world.owner)
     base = now().replace(second=0, microsecond=0)
-    match = call(events.event_create, owner, world.group["id"], title="Match", starts_at=base + timedelta(days=3),
-                 location="Park")
-    call(events.event_create, owner, world.other_group["id"], title="Tenant meeting",
-         starts_at=now() + timedelta(days=5))
-    friendly = call(events.event_create, owner, world.group["id"], title="Friendly", starts_at=now() + timedelta(days=4))
+    match = call(events.event_create, owner, world.group["id"], EventInput(
+        title="Match", starts_at=base + timedelta(days=3), location="Park"))
+    call(events.event_create, owner, world.other_group["id"], EventInput(
+        title="Tenant meeting", starts_at=now() + timedelta(days=5)))
+    friendly = call(events.event_create, owner, world.group["id"], EventInput(
+        title="Friendly", starts_at=now() + timedelta(days=4)))
 
     as_person(samir)
     path = _feed_path(client)
@@ -41,8 +43,8 @@ def test_feed_has_my_events_from_every_group_and_follows_moves_and_cancels(clien
     first_start = found["Match"].decoded("dtstart")
     first_sequence = int(found["Match"].get("sequence"))
 
-    call(events.event_update, owner, match["id"], starts_at=(base + timedelta(days=3, hours=1)).isoformat(),
-         location="Sporthalle")
+    call(events.event_update, owner, match["id"], EventInput(
+        starts_at=(base + timedelta(days=3, hours=1)).isoformat(), location="Sporthalle"))
     call(events.event_cancel, owner, friendly["id"], "Pitch closed")
     found = _events(client.get(path).content)
     assert found["Match"].decoded("dtstart") == first_start + timedelta(hours=1)
@@ -65,8 +67,8 @@ def test_feed_has_my_events_from_every_group_and_follows_moves_and_cancels(clien
 
 def test_calendar_list_and_json_twin(client, call, world, as_person):
     owner = call(world.owner.actor)
-    call(events.event_create, owner, world.group["id"], title="Training", starts_at=now() + timedelta(days=1),
-         location="Görlitzer Park", rsvp_required=True)
+    call(events.event_create, owner, world.group["id"], EventInput(
+        title="Training", starts_at=now() + timedelta(days=1), location="Görlitzer Park", rsvp_required=True))
     as_person(world.people["member"])
     page = client.get("/calendar")
     assert "Training" in page.text and "Görlitzer Park" in page.text and "No answer" in page.text
@@ -92,10 +94,11 @@ def test_month_grid_shows_my_events_in_their_cells_and_refuses_a_bad_month(clien
     today = now().astimezone(berlin).date()
     first = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
     start = datetime.combine(first.replace(day=15), time(18, 30), berlin)
-    call(events.event_create, owner, world.group["id"], title="Parents' evening", starts_at=start)
-    cancelled = call(events.event_create, owner, world.group["id"], title="Friendly", starts_at=start + timedelta(days=1))
+    call(events.event_create, owner, world.group["id"], EventInput(title="Parents' evening", starts_at=start))
+    cancelled = call(events.event_create, owner, world.group["id"], EventInput(
+        title="Friendly", starts_at=start + timedelta(days=1)))
     call(events.event_cancel, owner, cancelled["id"], "Pitch closed")
-    call(events.event_create, owner, world.other_group["id"], title="Not my group", starts_at=start)
+    call(events.event_create, owner, world.other_group["id"], EventInput(title="Not my group", starts_at=start))
 
     as_person(world.people["member"])
     page = client.get("/calendar/month", params={"m": first.strftime("%Y-%m")})
@@ -123,7 +126,8 @@ def test_month_grid_shows_my_events_in_their_cells_and_refuses_a_bad_month(clien
 
 def test_feed_answers_head_and_says_its_charset_once(client, call, world, as_person):
     owner = call(world.owner.actor)
-    call(events.event_create, owner, world.group["id"], title="Grillfest – Grüße", starts_at=now() + timedelta(days=2))
+    call(events.event_create, owner, world.group["id"], EventInput(
+        title="Grillfest – Grüße", starts_at=now() + timedelta(days=2)))
     as_person(world.people["member"])
     path = _feed_path(client)
     got = client.get(path)
@@ -142,7 +146,8 @@ def test_feed_answers_head_and_says_its_charset_once(client, call, world, as_per
 def test_cancelled_summary_and_reason_come_in_the_persons_language(client, call, world):
     from groupbox.domain.calendar import service as calendar
     owner = call(world.owner.actor)
-    event = call(events.event_create, owner, world.group["id"], title="Training", starts_at=now() + timedelta(days=2))
+    event = call(events.event_create, owner, world.group["id"], EventInput(
+        title="Training", starts_at=now() + timedelta(days=2)))
     call(events.event_cancel, owner, event["id"], "Halle gesperrt")
     samir = call(world.people["member"].actor)
     german = _events(call(calendar.ics, samir, "http://127.0.0.1:8000", "Test", "de"))

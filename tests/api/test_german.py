@@ -17,6 +17,7 @@ from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.domain.identity import language as languages
 from groupbox.domain.notify import mail
 from groupbox.domain.objects import events
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.util import now
 
 GERMAN = {"accept-language": "de-DE,de;q=0.9,en;q=0.8"}
@@ -42,8 +43,8 @@ def match(call, world):
     start = now() + timedelta(days=9)
     start += timedelta(days=(5 - start.weekday()) % 7)  # a Saturday
     start = start.replace(hour=9, minute=30, second=0, microsecond=0)  # 10:30 in Berlin (winter)
-    return call(events.event_create, owner, world.group["id"], title="Spiel gegen SV Tasmania", starts_at=start,
-                location="Lobeckstraße", rsvp_required=True)
+    return call(events.event_create, owner, world.group["id"], EventInput(
+        title="Spiel gegen SV Tasmania", starts_at=start, location="Lobeckstraße", rsvp_required=True))
 
 
 def _pages(world, event):
@@ -259,7 +260,8 @@ def test_the_calendar_feed_says_abgesagt_to_someone_who_chose_deutsch(client, ca
     from icalendar import Calendar
 
     owner = call(world.owner.actor)
-    event = call(events.event_create, owner, world.group["id"], title="Training", starts_at=now() + timedelta(days=2))
+    event = call(events.event_create, owner, world.group["id"], EventInput(
+        title="Training", starts_at=now() + timedelta(days=2)))
     call(events.event_cancel, owner, event["id"], "Halle gesperrt")
     person = world.people["member"]
     call(languages.language_set, call(person.actor), "de")

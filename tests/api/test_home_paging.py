@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 from groupbox.domain.objects import events
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.util import now
 from groupbox.web.pages.calendar import PAGE_EVENTS
 
@@ -19,8 +20,8 @@ def test_a_busy_calendar_pages_by_whole_days_and_loses_nothing(client, call, wor
     made = []
     for n in range(PAGE_EVENTS + 10):  # 7 a day for 10 days
         title = f"E{n:02d}"
-        call(events.event_create, owner, world.group["id"], title=title,
-             starts_at=start + timedelta(days=n // 7, minutes=n % 7))
+        call(events.event_create, owner, world.group["id"], EventInput(
+            title=title, starts_at=start + timedelta(days=n // 7, minutes=n % 7)))
         made.append(title)
     as_person(world.people["member"])
     first = client.get("/calendar")
@@ -45,8 +46,8 @@ def test_a_calendar_day_that_is_not_a_day_is_told(client, world, as_person):
 def test_api_home_carries_the_top_actions_and_links_the_rest(client, call, world, as_person):
     owner = call(world.owner.actor)
     for n in range(25):
-        call(events.event_create, owner, world.group["id"], title=f"Match {n}",
-             starts_at=now() + timedelta(days=2, hours=n), rsvp_required=True)
+        call(events.event_create, owner, world.group["id"], EventInput(
+            title=f"Match {n}", starts_at=now() + timedelta(days=2, hours=n), rsvp_required=True))
     as_person(world.people["member"])
     home = client.get("/api/home").json()
     assert len(home["actions"]) == 20 and home["actions_total"] == 25

@@ -9,6 +9,7 @@ import pytest
 
 from groupbox.domain.groups import invites
 from groupbox.domain.groups.schemas import InviteOptions
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.timefmt import zone
 from groupbox.util import now
 from tests.factories import create_group, owner_person
@@ -92,12 +93,14 @@ def test_funnel_counts_invited_opened_joined_verified_notified_and_copy_names_th
     actor = call(owner.actor)
     saturday = _next_saturday(group["timezone"])
     thursday = saturday - timedelta(days=2) + timedelta(hours=8)
-    call(events.event_create, actor, gid, title="Training (no RSVP)", starts_at=saturday - timedelta(days=1))
-    cancelled = call(events.event_create, actor, gid, title="Friendly at Spandau", rsvp_required=True,
-                     starts_at=saturday - timedelta(days=1, hours=2))
+    call(events.event_create, actor, gid, EventInput(
+        title="Training (no RSVP)", starts_at=saturday - timedelta(days=1)))
+    cancelled = call(events.event_create, actor, gid, EventInput(
+        title="Friendly at Spandau", rsvp_required=True, starts_at=saturday - timedelta(days=1, hours=2)))
     call(events.event_cancel, actor, cancelled["id"], "Pitch closed")
-    call(events.event_create, actor, gid, title="League match vs. Hertha", rsvp_required=True,
-         starts_at=saturday.isoformat(), rsvp_deadline=thursday.isoformat())
+    call(events.event_create, actor, gid, EventInput(
+        title="League match vs. Hertha", rsvp_required=True, starts_at=saturday.isoformat(),
+        rsvp_deadline=thursday.isoformat()))
 
     english = client.post(f"/api/groups/{gid}/migration/reminder-copy", json={"language": "en"},
                           headers=csrf(client))

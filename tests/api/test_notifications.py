@@ -8,6 +8,7 @@ from email.parser import BytesParser
 from groupbox.db.engine import DB
 from groupbox.domain.notify import mail
 from groupbox.domain.notify import service as notify
+from groupbox.domain.objects.schemas import EventInput
 from tests.api.test_mail_format import every_mail_is_well_formed  # noqa: F401 - autouse: every .eml parses
 
 
@@ -152,17 +153,18 @@ def test_one_update_is_singular_and_deleted_things_are_not_linked(client, call, 
     call(_verify, samir.profile_id, "samir@example.org")
     owner = call(world.owner.actor)
     gid = world.group["id"]
-    kept = call(events.event_create, owner, gid, title="Summer party", starts_at=now() + timedelta(days=9))
+    kept = call(events.event_create, owner, gid, EventInput(title="Summer party", starts_at=now() + timedelta(days=9)))
     assert call(mail.deliver_digest, config) == 1
     [first] = _outbox(config)
     assert first["Subject"] == "Your groupbox digest: 1 update"
     assert f"/events/{kept['id']}" in first.get_body(("plain",)).get_content()
 
     # An event announced, then cancelled and removed: the digest neither lists nor links it.
-    gone = call(events.event_create, owner, gid, title="Friendly match", starts_at=now() + timedelta(days=5))
+    gone = call(events.event_create, owner, gid, EventInput(
+        title="Friendly match", starts_at=now() + timedelta(days=5)))
     call(events.event_cancel, owner, gone["id"], "Pitch frozen")
     call(events.event_delete, owner, gone["id"])
-    call(events.event_create, owner, gid, title="Kit day", starts_at=now() + timedelta(days=6))
+    call(events.event_create, owner, gid, EventInput(title="Kit day", starts_at=now() + timedelta(days=6)))
     assert call(mail.deliver_digest, config) == 1
     second = _outbox(config)[-1]
     text = second.get_body(("plain",)).get_content()

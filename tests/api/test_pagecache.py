@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 from groupbox.domain.objects import events
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.util import now
 
 
@@ -13,8 +14,8 @@ def _csrf_in_page(html):
 
 def test_home_is_cached_until_an_answer_changes_it(client, app, call, world, as_person, csrf):
     owner = call(world.owner.actor)
-    event = call(events.event_create, owner, world.group["id"], title="Match", starts_at=now() + timedelta(days=2),
-                 rsvp_required=True)
+    event = call(events.event_create, owner, world.group["id"], EventInput(
+        title="Match", starts_at=now() + timedelta(days=2), rsvp_required=True))
     as_person(world.people["member"])
     cache = app.state.page_cache
     first = client.get("/").text
@@ -32,8 +33,8 @@ def test_home_is_cached_until_an_answer_changes_it(client, app, call, world, as_
 
 def test_each_person_and_browser_gets_their_own_page(client, app, call, world, as_person):
     owner = call(world.owner.actor)
-    call(events.event_create, owner, world.group["id"], title="Match", starts_at=now() + timedelta(days=2),
-         rsvp_required=True)  # a form on everyone's home page
+    call(events.event_create, owner, world.group["id"], EventInput(
+        title="Match", starts_at=now() + timedelta(days=2), rsvp_required=True))  # a form on everyone's home page
     as_person(world.people["member"])
     samir = client.get("/").text
     as_person(world.people["moderator"])
@@ -82,12 +83,12 @@ def test_opening_a_moved_event_clears_its_changed_mark(client, call, world, as_p
 
     owner = call(world.owner.actor)
     samir = world.people["member"]
-    event = call(events.event_create, owner, world.group["id"], title="Summer party",
-                 starts_at=now() + timedelta(days=3))
+    event = call(events.event_create, owner, world.group["id"], EventInput(
+        title="Summer party", starts_at=now() + timedelta(days=3)))
     call(events.event_view, call(samir.actor), event["id"])  # Samir saw it at its first time
     as_person(samir)
     client.get("/")
-    call(events.event_update, owner, event["id"], starts_at=now() + timedelta(days=4))
+    call(events.event_update, owner, event["id"], EventInput(starts_at=now() + timedelta(days=4)))
     # Two visits later the move is older than "since your last visit": only "seen" still says it.
     later = now() + timedelta(minutes=31)
     call(home_service.visit_window, call(samir.actor), later)

@@ -12,7 +12,7 @@ import pytest
 from groupbox.domain.groups import service as groups
 from groupbox.domain.groups.schemas import GroupSettings
 from groupbox.domain.objects import announcements, events
-from groupbox.domain.objects.schemas import AnnouncementCreate
+from groupbox.domain.objects.schemas import AnnouncementCreate, EventInput
 from groupbox.util import now
 from tests.api.test_permissions import (  # noqa: F401 - `shared_instance` is the module's fixture
     EVERYONE,
@@ -48,7 +48,8 @@ async def _targets(instance, role, wanted) -> dict[str, str]:
     admin = await world.people["admin"].actor()
     names = {"group": world.group["id"]}
     if "event" in wanted:
-        event = await events.event_create(admin, world.group["id"], title="Match", starts_at=now() + timedelta(days=3))
+        event = await events.event_create(admin, world.group["id"], EventInput(
+            title="Match", starts_at=now() + timedelta(days=3)))
         names["event"] = event["id"]
     if "announcement" in wanted:
         announcement = await announcements.announcement_create(admin, world.group["id"], AnnouncementCreate(

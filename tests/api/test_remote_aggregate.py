@@ -10,6 +10,7 @@ from datetime import timedelta
 from icalendar import Calendar
 
 from groupbox.domain.objects import events
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.domain.remote import client as remote_client
 from groupbox.domain.remote import connections
 from groupbox.timefmt import local
@@ -23,10 +24,10 @@ def _setup(client, call, config, world, as_person):
     """Anna (the group's member) with a connection; RSVP-required local events in 4 and 5 days
     (the first is a new joiner's first RSVP, which leads whatever else there is)."""
     admin = call(world.people["admin"].actor)
-    call(events.event_create, admin, world.group["id"], title="Training", starts_at=now() + timedelta(days=4),
-         rsvp_required=True)
-    local = call(events.event_create, admin, world.group["id"], title="Away match", starts_at=now() + timedelta(days=5),
-                 rsvp_required=True)
+    call(events.event_create, admin, world.group["id"], EventInput(
+        title="Training", starts_at=now() + timedelta(days=4), rsvp_required=True))
+    local = call(events.event_create, admin, world.group["id"], EventInput(
+        title="Away match", starts_at=now() + timedelta(days=5), rsvp_required=True))
     anna = world.people["member"]
     cid = call(seed_connection, config, anna.profile_id)
     as_person(anna)

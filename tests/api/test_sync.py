@@ -11,7 +11,7 @@ import pytest
 
 from groupbox.domain.groups import service as groups
 from groupbox.domain.objects import announcements, events, polls, tasks, threads
-from groupbox.domain.objects.schemas import AnnouncementCreate, PollCreate, TaskCreate
+from groupbox.domain.objects.schemas import AnnouncementCreate, EventInput, PollCreate, TaskCreate
 from groupbox.domain.remote import tokens
 from groupbox.util import clock_at, now
 
@@ -55,8 +55,8 @@ async def _objects(world, *, soon=None) -> dict:
     soon = soon or now() + timedelta(days=2)
     samir = world.member_id("member")
     made = {
-        "event": await events.event_create(admin, group, title="Saturday match", starts_at=soon.isoformat(),
-                                           location="Park", rsvp_required=True),
+        "event": await events.event_create(admin, group, EventInput(
+            title="Saturday match", starts_at=soon.isoformat(), location="Park", rsvp_required=True)),
         "announcement": await announcements.announcement_create(admin, group, AnnouncementCreate(
             title="Kit day", body="Bring socks", official=True, ack_required=True)),
         "poll": await polls.poll_create(admin, group, PollCreate(question="Pizza or pasta?", options=["Pizza", "Pasta"])),
@@ -64,8 +64,8 @@ async def _objects(world, *, soon=None) -> dict:
         "thread": await threads.thread_create(admin, group, "Carpool", "Who drives on Saturday?"),
     }
     outsider = await world.outsider.actor()
-    made["secret"] = await events.event_create(outsider, world.other_group["id"], title="Secret meeting",
-                                               starts_at=soon.isoformat(), rsvp_required=True)
+    made["secret"] = await events.event_create(outsider, world.other_group["id"], EventInput(
+        title="Secret meeting", starts_at=soon.isoformat(), rsvp_required=True))
     return made
 
 
@@ -157,8 +157,8 @@ def test_a_second_sync_is_empty_and_then_brings_only_what_changed(client, call, 
     assert again["groups"] == first["groups"]
 
     admin = call(world.people["admin"].actor)
-    new = call(events.event_create, admin, world.group["id"], title="Parents' evening",
-               starts_at=(now() + timedelta(days=5)).isoformat(), rsvp_required=True)
+    new = call(events.event_create, admin, world.group["id"], EventInput(
+        title="Parents' evening", starts_at=(now() + timedelta(days=5)).isoformat(), rsvp_required=True))
     later = sync(client, token, since=again["cursor"])
     assert ids(later, "events") == {new["id"]} and later["announcements"] == [] and later["polls"] == []
     assert ids(later, "actions") == {f"rsvp:{new['id']}"} and later["tombstones"] == []
@@ -223,8 +223,9 @@ def test_a_member_who_leaves_or_is_removed_loses_the_group(client, call, world, 
 def test_an_item_that_stays_here_is_a_stub(client, call, world, as_person, csrf):
     admin = call(world.people["admin"].actor)
     soon = (now() + timedelta(days=3)).isoformat()
-    event = call(events.event_create, admin, world.group["id"], title="Confidential board meeting", starts_at=soon,
-                 location="Room 12", rsvp_required=True, stays_here=True)
+    event = call(events.event_create, admin, world.group["id"], EventInput(
+        title="Confidential board meeting", starts_at=soon, location="Room 12", rsvp_required=True,
+        stays_here=True))
     as_person(world.people["admin"])
     note = client.post(f"/api/groups/{world.group['id']}/announcements", headers=csrf(client),
                        json={"title": "Private salary list", "body": "numbers", "ack_required": True,
@@ -365,8 +366,8 @@ def test_stays_here_is_set_in_the_forms_and_the_upload_and_shown_on_the_pages(cl
         "id": event_id, "group": {"id": group, "name": world.group["name"]},
         "url": f"http://127.0.0.1:8000/events/{event_id}", "updated_at": page["events"][0]["updated_at"], "stub": True}
     # Marking it later turns the synced copy into a stub; clearing the flag brings the content back.
-    made = call(events.event_create, call(world.people["admin"].actor), group, title="Summer party",
-                starts_at=(now() + timedelta(days=9)).isoformat())
+    made = call(events.event_create, call(world.people["admin"].actor), group, EventInput(
+        title="Summer party", starts_at=(now() + timedelta(days=9)).isoformat()))
     first = sync(client, token, since=page["cursor"])
     assert first["events"][0]["title"] == "Summer party"
     patched = client.patch(f"/api/events/{made['id']}", json={"stays_here": True}, headers=csrf(client))
@@ -382,10 +383,11 @@ def test_the_actions_are_the_group_servers_needs_me(client, call, world, as_pers
     made = call(_objects, world)
     admin = call(world.people["admin"].actor)
     group = world.group["id"]
-    call(events.event_create, admin, group, title="Cancelled trip", rsvp_required=True,
-         starts_at=(now() + timedelta(days=6)).isoformat())
-    trip = call(events.event_create, admin, group, title="Trip", rsvp_required=True,
-                starts_at=(now() + timedelta(days=8)).isoformat(), rsvp_deadline=(now() + timedelta(days=7)).isoformat())
+    call(events.event_create, admin, group, EventInput(
+        title="Cancelled trip", rsvp_required=True, starts_at=(now() + timedelta(days=6)).isoformat()))
+    trip = call(events.event_create, admin, group, EventInput(
+        title="Trip", rsvp_required=True, starts_at=(now() + timedelta(days=8)).isoformat(),
+        rsvp_deadline=(now() + timedelta(days=7)).isoformat()))
     call(events.event_cancel, admin, trip["id"])
     closed = call(polls.poll_create, admin, group, PollCreate(question="Closed?", options=["a", "b"]))
     call(polls.poll_close, admin, closed["id"])
@@ -441,8 +443,8 @@ def test_paging_crosses_groups_and_each_group_keeps_its_own_position(client, cal
     assert {made["event"]["id"], made["secret"]["id"]} <= seen
     assert {g["id"] for g in pages[-1]["groups"]} == {world.group["id"], world.other_group["id"]}
     outsider = call(world.outsider.actor)
-    later = call(events.event_create, outsider, world.other_group["id"], title="Garden day",
-                 starts_at=(now() + timedelta(days=3)).isoformat())
+    later = call(events.event_create, outsider, world.other_group["id"], EventInput(
+        title="Garden day", starts_at=(now() + timedelta(days=3)).isoformat()))
     after = sync(client, token, since=cursor)
     assert ids(after, "events") == {later["id"]} and after["groups"] == pages[-1]["groups"]
 
@@ -489,9 +491,9 @@ def test_a_first_sync_in_pages_takes_back_what_changed_meanwhile_and_skips_old_d
     admin = call(world.people["admin"].actor)
     group = world.group["id"]
     soon = (now() + timedelta(days=2)).isoformat()
-    old = call(events.event_create, admin, group, title="Old", starts_at=soon, rsvp_required=True)
+    old = call(events.event_create, admin, group, EventInput(title="Old", starts_at=soon, rsvp_required=True))
     call(events.event_delete, admin, old["id"])
-    made = [call(events.event_create, admin, group, title=f"Match {n}", starts_at=soon, rsvp_required=True)
+    made = [call(events.event_create, admin, group, EventInput(title=f"Match {n}", starts_at=soon, rsvp_required=True))
             for n in range(3)]
     token = make_token(call, world.people["member"])
     page = sync(client, token, limit=1)
@@ -520,8 +522,9 @@ def test_when_someone_who_answered_leaves_the_counts_follow(client, call, world,
 
 def test_a_token_cannot_answer_an_item_that_stays_here(client, call, world, config):
     admin = call(world.people["admin"].actor)
-    kept = call(events.event_create, admin, world.group["id"], title="Board vote", rsvp_required=True,
-                starts_at=(now() + timedelta(days=2)).isoformat(), stays_here=True)
+    kept = call(events.event_create, admin, world.group["id"], EventInput(
+        title="Board vote", rsvp_required=True, starts_at=(now() + timedelta(days=2)).isoformat(),
+        stays_here=True))
     note = call(announcements.announcement_create, admin, world.group["id"], AnnouncementCreate(
         title="Salaries", body="numbers", ack_required=True, stays_here=True))
     token = make_token(call, world.people["member"])

@@ -17,15 +17,16 @@ async def group_with_things_to_do():
     from groupbox.db.engine import DB
     from groupbox.domain.files import service as files
     from groupbox.domain.objects import events, polls, signups, threads
-    from groupbox.domain.objects.schemas import PollCreate, SignupCreate, SlotInput
+    from groupbox.domain.objects.schemas import EventInput, PollCreate, SignupCreate, SlotInput
     from groupbox.util import now
     from tests.factories import build_world
 
     world = await build_world()
     mark = await world.people["admin"].actor()
     gid = world.group["id"]
-    await events.event_create(mark, gid, title="Match vs. SV Tasmania", starts_at=now() + timedelta(days=4),
-                              location="Lobeckstraße", rsvp_required=True)
+    await events.event_create(mark, gid, EventInput(
+        title="Match vs. SV Tasmania", starts_at=now() + timedelta(days=4), location="Lobeckstraße",
+        rsvp_required=True))
     await polls.poll_create(mark, gid, PollCreate(question="Which snack this week?", options=["Oranges", "Bananas"]))
     await signups.signup_create(mark, gid, SignupCreate(title="Saturday helpers",
                                                         slots=[SlotInput(label="Half-time snacks", capacity=2)]))

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 async def three_groups_with_work():
     from groupbox.domain.objects import events, polls, tasks
-    from groupbox.domain.objects.schemas import PollCreate, TaskCreate
+    from groupbox.domain.objects.schemas import EventInput, PollCreate, TaskCreate
     from groupbox.util import now
     from tests.factories import build_world, create_group, join
 
@@ -23,8 +23,9 @@ async def three_groups_with_work():
     third = await create_group(world.owner, "Food Bank Volunteers")
     await join(samir, world.other_group["id"], "Samir", admin=world.owner)
     await join(samir, third["id"], "Samir", admin=world.owner)
-    await events.event_create(owner, world.group["id"], title="Match vs. SV Tasmania",
-                              starts_at=now() + timedelta(days=2), location="Lobeckstraße", rsvp_required=True)
+    await events.event_create(owner, world.group["id"], EventInput(
+        title="Match vs. SV Tasmania", starts_at=now() + timedelta(days=2), location="Lobeckstraße",
+        rsvp_required=True))
     await polls.poll_create(owner, world.other_group["id"], PollCreate(
         question="Which heating contractor?", options=["Müller", "Schmidt"],
         closes_at=(now() + timedelta(days=6)).isoformat()))

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from groupbox.domain.groups.schemas import InviteOptions
+from groupbox.domain.objects.schemas import EventInput
 from tests.conftest import PHONE, screenshot, seed
 
 pytestmark = pytest.mark.browser
@@ -71,9 +72,9 @@ async def group_with_a_match(approval: bool = False):
     owner = await owner_person()
     group = await create_group(owner, "FC Kreuzberg U12 Parents", "Training, matches and carpools")
     actor = await owner.actor()
-    event = await events.event_create(actor, group["id"], title="Match vs. SV Tasmania",
-                                      starts_at=now() + timedelta(days=3), location="Sportplatz Lobeckstraße",
-                                      rsvp_required=True, rsvp_deadline=now() + timedelta(days=2))
+    event = await events.event_create(actor, group["id"], EventInput(
+        title="Match vs. SV Tasmania", starts_at=now() + timedelta(days=3), location="Sportplatz Lobeckstraße",
+        rsvp_required=True, rsvp_deadline=now() + timedelta(days=2)))
     _invite, token = await invites.invite_create(actor, group["id"], InviteOptions(needs_approval=approval))
     return f"/join/{token}", group["id"], event["id"]
 

@@ -24,11 +24,12 @@ async def world_with_thread():
 
 async def plan_event(person, group_id):
     from groupbox.domain.objects import events
+    from groupbox.domain.objects.schemas import EventInput
     from groupbox.util import now
 
     actor = await person.actor()
-    await events.event_create(actor, group_id, title="Away match in Spandau", starts_at=now() + timedelta(days=4),
-                              rsvp_required=True)
+    await events.event_create(actor, group_id, EventInput(
+        title="Away match in Spandau", starts_at=now() + timedelta(days=4), rsvp_required=True))
 
 
 def signed_in_page(new_context, server, person):

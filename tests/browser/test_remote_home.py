@@ -17,14 +17,15 @@ READ_ONLY = ("read:events", "read:announcements", "read:files", "read:polls", "a
 async def anna_with_servers(data_dir, scopes):
     from groupbox.config import load_config
     from groupbox.domain.objects import events
+    from groupbox.domain.objects.schemas import EventInput
     from groupbox.util import now
     from tests.factories import build_world
     from tests.remote_seed import seed_connection
 
     world = await build_world()
     admin = await world.people["admin"].actor()
-    await events.event_create(admin, world.group["id"], title="Away match", starts_at=now() + timedelta(days=5),
-                              rsvp_required=True, location="Sportpark Nord")
+    await events.event_create(admin, world.group["id"], EventInput(
+        title="Away match", starts_at=now() + timedelta(days=5), rsvp_required=True, location="Sportpark Nord"))
     anna = world.people["member"]
     await seed_connection(load_config(data_dir), anna.profile_id, scopes=scopes)
     return anna

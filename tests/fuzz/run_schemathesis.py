@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from groupbox.db.engine import DB  # noqa: E402
 from groupbox.domain.groups.schemas import InviteOptions  # noqa: E402
+from groupbox.domain.objects.schemas import EventInput  # noqa: E402
 from groupbox.instance import init_instance  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
 from tests.factories import build_world  # noqa: E402
@@ -85,8 +86,8 @@ async def _seed(world) -> None:
 
     owner = await world.owner.actor()
     group_id = world.group["id"]
-    await events.event_create(owner, group_id, title="Training", starts_at=now() + timedelta(days=3),
-                              rsvp_required=True, location="Park")
+    await events.event_create(owner, group_id, EventInput(
+        title="Training", starts_at=now() + timedelta(days=3), rsvp_required=True, location="Park"))
     await announcements.announcement_create(owner, group_id, AnnouncementCreate(title="Kit day", body="Bring boots",
                                                                                 ack_required=True))
     await tasks.task_create(owner, group_id, TaskCreate(title="Wash shirts", assignee_ids=[world.member_id("member")]))

@@ -8,6 +8,7 @@ from groupbox.domain.actions import service as actions
 from groupbox.domain.objects import announcements, events, polls, signups, tasks
 from groupbox.domain.objects.schemas import (
     AnnouncementCreate,
+    EventInput,
     PollCreate,
     SignupCreate,
     SlotInput,
@@ -29,9 +30,10 @@ async def kinds(person, **kwargs):
 async def test_missing_rsvp_appears_and_leaves_once_answered(world):
     owner = await world.owner.actor()
     samir = world.people["member"]
-    event = await events.event_create(owner, world.group["id"], title="Match vs. SV Tasmania",
-                                      starts_at=now() + timedelta(days=2), rsvp_required=True)
-    await events.event_create(owner, world.group["id"], title="No RSVP needed", starts_at=now() + timedelta(days=2))
+    event = await events.event_create(owner, world.group["id"], EventInput(
+        title="Match vs. SV Tasmania", starts_at=now() + timedelta(days=2), rsvp_required=True))
+    await events.event_create(owner, world.group["id"], EventInput(
+        title="No RSVP needed", starts_at=now() + timedelta(days=2)))
     assert ("rsvp", "Match vs. SV Tasmania") in await kinds(samir)
     assert ("rsvp", "No RSVP needed") not in await kinds(samir)
     assert await kinds(world.people["guest"]) == []  # guests have nothing to answer
@@ -42,11 +44,12 @@ async def test_missing_rsvp_appears_and_leaves_once_answered(world):
 async def test_cancelled_past_and_deadline_passed_events_ask_nothing(world):
     owner = await world.owner.actor()
     samir = world.people["member"]
-    cancelled = await events.event_create(owner, world.group["id"], title="Cancelled",
-                                          starts_at=now() + timedelta(days=3), rsvp_required=True)
+    cancelled = await events.event_create(owner, world.group["id"], EventInput(
+        title="Cancelled", starts_at=now() + timedelta(days=3), rsvp_required=True))
     await events.event_cancel(owner, cancelled["id"], "Pitch flooded")
-    await events.event_create(owner, world.group["id"], title="Deadline soon", starts_at=now() + timedelta(days=3),
-                              rsvp_required=True, rsvp_deadline=now() + timedelta(hours=1))
+    await events.event_create(owner, world.group["id"], EventInput(
+        title="Deadline soon", starts_at=now() + timedelta(days=3), rsvp_required=True,
+        rsvp_deadline=now() + timedelta(hours=1)))
     titles = [t for _k, t in await kinds(samir)]
     assert "Cancelled" not in titles and "Deadline soon" in titles
     later = now() + timedelta(hours=2)
@@ -142,8 +145,8 @@ async def test_items_from_several_groups_are_ranked_together(world):
     await join(samir, world.other_group["id"], "Samir", admin=world.owner)
     await polls.poll_create(owner, world.other_group["id"], PollCreate(
         question="Boiler next week?", options=["Yes", "No"], closes_at=(now() + timedelta(days=7)).isoformat()))
-    await events.event_create(owner, world.group["id"], title="Match in two days",
-                              starts_at=now() + timedelta(days=2), rsvp_required=True)
+    await events.event_create(owner, world.group["id"], EventInput(
+        title="Match in two days", starts_at=now() + timedelta(days=2), rsvp_required=True))
     items = await actions.derive(await samir.actor())
     assert [i.title for i in items][:2] == ["Match in two days", "Boiler next week?"]
     assert {i.group_id for i in items} == {world.group["id"], world.other_group["id"]}

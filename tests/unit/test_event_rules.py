@@ -9,6 +9,7 @@ from groupbox.db.engine import DB
 from groupbox.domain.groups import invites
 from groupbox.domain.groups.schemas import InviteOptions
 from groupbox.domain.objects import events
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.errors import Conflict, Invalid
 from groupbox.util import now
 from tests.factories import build_world, needs
@@ -26,15 +27,15 @@ async def actor(world, role):
 async def make(world, **fields):
     admin = await actor(world, "admin")
     values = {"title": "Training", "starts_at": now() + timedelta(days=3), "location": "Park", **fields}
-    return await events.event_create(admin, world.group["id"], **values)
+    return await events.event_create(admin, world.group["id"], EventInput(**values))
 
 
 async def test_a_member_who_saw_the_old_time_sees_the_change_one_who_never_saw_it_does_not(world):
     event = await make(world)
     samir, lisa = await actor(world, "member"), await actor(world, "moderator")
     await events.event_view(samir, event["id"])  # Samir saw version 1; Lisa never opened it
-    moved = await events.event_update(await actor(world, "admin"), event["id"], location="Hall",
-                                      starts_at=event["starts_at"] + timedelta(hours=1))
+    moved = await events.event_update(await actor(world, "admin"), event["id"], EventInput(
+        location="Hall", starts_at=event["starts_at"] + timedelta(hours=1)))
     assert moved["version"] == 2
 
     seen_by_samir = await events.event_get(samir, event["id"])
@@ -54,8 +55,8 @@ async def test_answering_counts_as_having_seen_and_two_moves_show_the_first_old_
     samir = await actor(world, "member")
     admin = await actor(world, "admin")
     await events.rsvp(samir, event["id"], "yes")
-    await events.event_update(admin, event["id"], location="Hall")
-    await events.event_update(admin, event["id"], location="Gym")
+    await events.event_update(admin, event["id"], EventInput(location="Hall"))
+    await events.event_update(admin, event["id"], EventInput(location="Gym"))
     changes = await events.unseen_changes([world.member_id("member"), "someone-else"], [event["id"]])
     assert changes[event["id"]]["old_location"] == "Park" and changes[event["id"]]["new_location"] == "Gym"
     assert await events.unseen_changes(world.member_id("moderator"), [event["id"]]) == {}
@@ -64,7 +65,8 @@ async def test_answering_counts_as_having_seen_and_two_moves_show_the_first_old_
 async def test_moving_the_start_keeps_the_length(world):
     start = now() + timedelta(days=3)
     event = await make(world, starts_at=start, ends_at=start + timedelta(hours=2))
-    moved = await events.event_update(await actor(world, "admin"), event["id"], starts_at=start + timedelta(days=1))
+    moved = await events.event_update(await actor(world, "admin"), event["id"], EventInput(
+        starts_at=start + timedelta(days=1)))
     assert moved["ends_at"] - moved["starts_at"] == timedelta(hours=2)
     change = (await DB.fetch("SELECT * FROM event_change WHERE event_id = ?", event["id"]))[0]
     assert change["old_ends_at"] == event["ends_at"] and change["new_ends_at"] == moved["ends_at"]
@@ -74,8 +76,8 @@ async def test_editing_only_the_description_is_not_a_change(world):
     event = await make(world)
     samir = await actor(world, "member")
     await events.event_view(samir, event["id"])
-    edited = await events.event_update(await actor(world, "admin"), event["id"], description="Bring water",
-                                       location="Park")
+    edited = await events.event_update(await actor(world, "admin"), event["id"], EventInput(
+        description="Bring water", location="Park"))
     assert edited["version"] == 1 and edited["seq"] > event["seq"]
     assert (await events.event_get(samir, event["id"]))["changed"] is False
     assert await DB.fetch("SELECT * FROM event_change WHERE event_id = ?", event["id"]) == []
@@ -92,7 +94,7 @@ async def test_cancelling_keeps_the_event_marks_it_changed_and_stops_answers(wor
     assert [e["id"] for e in listed] == [event["id"]] and listed[0]["change"]["cancelled"] is True
     with pytest.raises(Conflict):
         await events.rsvp(samir, event["id"], "yes")
-    again = await events.event_update(await actor(world, "admin"), event["id"], cancelled=False)
+    again = await events.event_update(await actor(world, "admin"), event["id"], EventInput(cancelled=False))
     assert again["cancelled"] is False and again["version"] == 3
 
 
@@ -177,7 +179,7 @@ async def test_calendar_entries_carry_my_answer_and_changes(world):
     event = await make(world)
     samir = await actor(world, "member")
     await events.rsvp(samir, event["id"], "yes")
-    await events.event_update(await actor(world, "admin"), event["id"], location="Hall")
+    await events.event_update(await actor(world, "admin"), event["id"], EventInput(location="Hall"))
     (entry,) = await events.events_between(samir, None, end=now() + timedelta(days=30))
     assert entry["my_rsvp"] == "yes" and entry["changed"] is True and entry["cancelled"] is False
 

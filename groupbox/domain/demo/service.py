@@ -26,6 +26,7 @@ from groupbox.db import claims
 from groupbox.domain.demo.pdf import text_pdf
 from groupbox.domain.groups.schemas import GroupCreate, GroupSettings, InviteOptions
 from groupbox.domain.identity import service as identity
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.timefmt import day, local, zone
 from groupbox.util import clock_at, now
 
@@ -333,26 +334,27 @@ async def _football(l: Loader) -> None:  # noqa: E741
     # Past trainings and this week's training, which Mark moved yesterday.
     for weeks in (3, 2, 1):
         with clock_at(t.ago(days=7 * weeks + 3)):
-            past = await events.event_create(mark, gid, title="Training", starts_at=t.days(-7 * weeks + 1, 17),
-                                             ends_at=t.days(-7 * weeks + 1, 18, 30), location="Görlitzer Park")
+            past = await events.event_create(mark, gid, EventInput(
+                title="Training", starts_at=t.days(-7 * weeks + 1, 17), ends_at=t.days(-7 * weeks + 1, 18, 30),
+                location="Görlitzer Park"))
             await events.rsvp(await l.actor(ANNA), past["id"], "yes")
     with clock_at(t.ago(days=5)):
-        training = await events.event_create(
-            mark, gid, title="Training", starts_at=t.days(1, 17), ends_at=t.days(1, 18, 30),
-            location="Görlitzer Park", description="Bring warm clothes, it gets dark early.")
+        training = await events.event_create(mark, gid, EventInput(
+            title="Training", starts_at=t.days(1, 17), ends_at=t.days(1, 18, 30), location="Görlitzer Park",
+            description="Bring warm clothes, it gets dark early."))
     with clock_at(t.ago(days=4)):
         await events.rsvp(await l.actor(ANNA), training["id"], "yes")
         await events.event_view(await l.actor(ANNA), training["id"])
     with clock_at(t.ago(hours=20)):
-        await events.event_update(mark, training["id"], starts_at=t.days(1, 17, 30),
-                                  location="Sporthalle Wrangelstraße")
+        await events.event_update(mark, training["id"], EventInput(
+            starts_at=t.days(1, 17, 30), location="Sporthalle Wrangelstraße"))
 
     with clock_at(t.ago(days=6)):
-        match = await events.event_create(
-            mark, gid, title="Match vs. SV Tasmania", starts_at=t.at(t.match_day, 10), ends_at=t.at(t.match_day, 12),
+        match = await events.event_create(mark, gid, EventInput(
+            title="Match vs. SV Tasmania", starts_at=t.at(t.match_day, 10), ends_at=t.at(t.match_day, 12),
             location="Sportplatz Lobeckstraße", rsvp_required=True,
             rsvp_deadline=t.at(t.match_day - timedelta(days=1), 18),
-            description="Meet at 9:15 at the pitch. Kit: red shirts, black shorts.")
+            description="Meet at 9:15 at the pitch. Kit: red shirts, black shorts."))
     answers = {LISA: ("yes", 1), SAMIR: ("yes", 0), PRIYA: ("maybe", 0), "Tom Schneider": ("no", 0),
                "Elif Yılmaz": ("yes", 0), "Jan Kowalski": ("yes", 2), "Sophie Wagner": ("yes", 0),
                "Mehmet Arslan": ("maybe", 0), "Claire Dubois": ("yes", 0), "Lukas Hoffmann": ("yes", 1)}
@@ -361,8 +363,9 @@ async def _football(l: Loader) -> None:  # noqa: E741
             await events.rsvp(await l.actor(name), match["id"], status, guests=guests)
 
     with clock_at(t.ago(days=9)):
-        friendly = await events.event_create(mark, gid, title="Friendly vs. Hertha 03 Zehlendorf",
-                                             starts_at=t.days(9, 16), location="Sportplatz Lobeckstraße")
+        friendly = await events.event_create(mark, gid, EventInput(
+            title="Friendly vs. Hertha 03 Zehlendorf", starts_at=t.days(9, 16),
+            location="Sportplatz Lobeckstraße"))
     with clock_at(t.ago(days=2)):
         await events.event_cancel(mark, friendly["id"], "The pitch is closed for repairs; we'll find a new date.")
 
@@ -469,14 +472,15 @@ async def _school(l: Loader) -> None:  # noqa: E741
     t, gid = l.t, l.groups["class"]["id"]
     schulz = await l.actor(SCHULZ)
     with clock_at(t.ago(days=10)):
-        evening = await events.event_create(schulz, gid, title="Parent evening", starts_at=t.days(5, 19),
-                                            ends_at=t.days(5, 20, 30), location="Classroom 4B, first floor")
+        evening = await events.event_create(schulz, gid, EventInput(
+            title="Parent evening", starts_at=t.days(5, 19), ends_at=t.days(5, 20, 30),
+            location="Classroom 4B, first floor"))
     with clock_at(t.ago(days=9)):
         await events.event_view(await l.actor(ANNA), evening["id"])
         await events.rsvp(await l.actor(ANNA), evening["id"], "yes")
     with clock_at(t.ago(hours=2)):
-        moved = await events.event_update(schulz, evening["id"], starts_at=t.days(7, 19, 30),
-                                          ends_at=t.days(7, 21))
+        moved = await events.event_update(schulz, evening["id"], EventInput(
+            starts_at=t.days(7, 19, 30), ends_at=t.days(7, 21)))
         await announcements.announcement_create(schulz, gid, AnnouncementCreate(
             title=f"Parent evening moved to {day(moved['starts_at'], TZ)}", official=True,
             body=f"Because of the school's staff day the parent evening moves to **{day(moved['starts_at'], TZ)} at "
@@ -529,8 +533,9 @@ async def _tenants(l: Loader) -> None:  # noqa: E741
         with clock_at(t.ago(days=5, hours=-index)):
             await polls.poll_vote(await l.actor(name), poll["id"], [poll["options"][index % 3]["id"]])
     with clock_at(t.ago(days=6)):
-        await events.event_create(admin, gid, title="Tenant assembly: heating vote deadline", starts_at=t.days(5, 19),
-                                  ends_at=t.days(5, 20, 30), location="Courtyard room, Wrangelstraße 14")
+        await events.event_create(admin, gid, EventInput(
+            title="Tenant assembly: heating vote deadline", starts_at=t.days(5, 19), ends_at=t.days(5, 20, 30),
+            location="Courtyard room, Wrangelstraße 14"))
     await l.thread("tenants", "Maintenance: entrance door won't lock", [
         ("Gisela Hartmann", "The front door at no. 14 doesn't lock again since Monday.", t.ago(days=4)),
         (TENANT_ADMIN, "Reported to the property manager, ticket 4471. I'll chase them on Friday.", t.ago(days=3)),
@@ -546,9 +551,9 @@ async def _food_bank(l: Loader) -> None:  # noqa: E741
     helga = await l.actor(HELGA)
     friday = t.match_day - timedelta(days=1)
     with clock_at(t.ago(days=8)):
-        shift = await events.event_create(helga, gid, title="Volunteer shift: Friday distribution",
-                                          starts_at=t.at(friday, 14), ends_at=t.at(friday, 17),
-                                          location="Food bank, Wrangelstraße 88")
+        shift = await events.event_create(helga, gid, EventInput(
+            title="Volunteer shift: Friday distribution", starts_at=t.at(friday, 14), ends_at=t.at(friday, 17),
+            location="Food bank, Wrangelstraße 88"))
         sheet = await signups.signup_create(helga, gid, SignupCreate(title="Friday distribution shifts", slots=[
             SlotInput(label="Sorting 14:00–15:30", capacity=3, starts_at=t.at(friday, 14).isoformat()),
             SlotInput(label="Distribution 15:30–17:00", capacity=4, starts_at=t.at(friday, 15, 30).isoformat()),

@@ -229,10 +229,8 @@ def _field(data: EventInput, name: str, default: Any = None) -> Any:
     return default if value is UNSET else value
 
 
-async def event_create(actor: Actor, group_id: str, data: EventInput | None = None, **fields: Any) -> dict:
-    """Create an event from `data` (the form's, the API's or the CLI's input; or the same fields
-    as keywords)."""
-    data = data if data is not None else EventInput(**fields)
+async def event_create(actor: Actor, group_id: str, data: EventInput) -> dict:
+    """Create an event from `data` (the form's, the API's or the CLI's input)."""
     title, starts_at, ends_at = _field(data, "title"), _field(data, "starts_at"), _field(data, "ends_at")
     location, description = _field(data, "location", ""), _field(data, "description", "")
     rsvp_required, rsvp_deadline = _field(data, "rsvp_required", False), _field(data, "rsvp_deadline")
@@ -280,21 +278,19 @@ def _stale(row: dict, tz: str) -> Conflict:
                       "Reload to see their version.", title=row["title"], when=time_place(row, tz)))
 
 
-async def event_update(actor: Actor, event_id: str, data: EventInput | None = None, *,
-                       base_revision: int | None = None, **changes: Any) -> dict:
+async def event_update(actor: Actor, event_id: str, data: EventInput) -> dict:
     """Edit an event with `data` (only the fields present change; None or "" clears `ends_at` and
-    `rsvp_deadline`), or with the fields as keywords (then None leaves a field as it is).
+    `rsvp_deadline`).
     A new start without a new end keeps the length; `file_ids` replaces the list.
     `cancelled=True` (with `reason`) cancels, `cancelled=False` brings a cancelled event back.
 
     No lost updates: the edit is made from the revision read here (or `base_revision`, the one
     the editor's form showed) and saves only if the event is still at it; otherwise Conflict."""
-    if data is not None:
-        changes = data.given()
-        for key in ("ends_at", "rsvp_deadline"):
-            if key in changes and changes[key] is None:
-                changes[key] = ""  # null clears
-        base_revision = changes.pop("base_revision", base_revision)
+    changes = data.given()
+    for key in ("ends_at", "rsvp_deadline"):
+        if key in changes and changes[key] is None:
+            changes[key] = ""  # null clears
+    base_revision = changes.pop("base_revision", None)
     row = await _row(event_id)
     group = await group_get(actor, row["group_id"])
     me = require(actor, "object.edit", row, group)
@@ -384,7 +380,7 @@ async def _notify_change(before: dict, after: dict, tz: str, editor: str, cancel
 
 
 async def event_cancel(actor: Actor, event_id: str, reason: str = "") -> dict:
-    return await event_update(actor, event_id, cancelled=True, reason=reason)
+    return await event_update(actor, event_id, EventInput(cancelled=True, reason=reason))
 
 
 async def event_delete(actor: Actor, event_id: str) -> dict:

@@ -159,7 +159,7 @@ async def event_cancel(request: Request, actor: Actor, event_id: str) -> Templat
 
 @post("/events/{event_id:str}/reinstate", guards=SIGNED_IN, include_in_schema=False)
 async def event_reinstate(request: Request, actor: Actor, event_id: str) -> Redirect:
-    event = await events.event_update(actor, event_id, cancelled=False)
+    event = await events.event_update(actor, event_id, EventInput(cancelled=False))
     return redirect(request, event["url"], _("The event is on again. Everyone was told."))
 
 
