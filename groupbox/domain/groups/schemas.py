@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import msgspec
 
-UNSET = msgspec.UNSET
-Unset = msgspec.UnsetType
+from groupbox.domain.inputs import UNSET, Input, Unset
 
 
 class GroupCreate(msgspec.Struct, kw_only=True):
@@ -19,7 +18,7 @@ class GroupCreate(msgspec.Struct, kw_only=True):
     timezone: str | None = None
 
 
-class GroupSettings(msgspec.Struct, kw_only=True):
+class GroupSettings(Input, kw_only=True):
     """An admin's edit of a group. Only the fields present change (`null` leaves one as it is);
     `expected_size` (how many people should join, for the migration funnel) is cleared by 0 or ""."""
 
@@ -29,11 +28,6 @@ class GroupSettings(msgspec.Struct, kw_only=True):
     members_post_official: bool | None | Unset = UNSET
     members_upload: bool | None | Unset = UNSET
     expected_size: int | str | None | Unset = UNSET
-
-    def given(self) -> dict:
-        """The fields present with a value, by name (an edit changes only these)."""
-        return {name: value for name in self.__struct_fields__
-                if (value := getattr(self, name)) is not UNSET and value is not None}
 
 
 class InviteOptions(msgspec.Struct, kw_only=True):

@@ -30,6 +30,7 @@ from groupbox.db.engine import DB
 from groupbox.db.full import best_effort
 from groupbox.domain.files import service as files
 from groupbox.domain.groups.service import group_get
+from groupbox.domain.inputs import UNSET
 from groupbox.domain.notify import service as notify
 from groupbox.domain.objects import common
 from groupbox.domain.objects.announcements import clean_file_ids
@@ -41,7 +42,7 @@ from groupbox.domain.objects.rsvps import clean_status as clean_status
 from groupbox.domain.objects.rsvps import counts_for
 from groupbox.domain.objects.rsvps import forget_member_rsvps as forget_member_rsvps
 from groupbox.domain.objects.rsvps import rsvp as rsvp
-from groupbox.domain.objects.schemas import UNSET, EventInput
+from groupbox.domain.objects.schemas import EventInput
 from groupbox.domain.objects.store import events as store
 from groupbox.errors import Conflict, Invalid
 from groupbox.i18n import _, deferred, lazy
@@ -286,7 +287,7 @@ async def event_update(actor: Actor, event_id: str, data: EventInput) -> dict:
 
     No lost updates: the edit is made from the revision read here (or `base_revision`, the one
     the editor's form showed) and saves only if the event is still at it; otherwise Conflict."""
-    changes = data.given()
+    changes = data.given(clears=("ends_at", "rsvp_deadline"))
     for key in ("ends_at", "rsvp_deadline"):
         if key in changes and changes[key] is None:
             changes[key] = ""  # null clears

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import msgspec
 
-UNSET = msgspec.UNSET
-Unset = msgspec.UnsetType
+from groupbox.domain.inputs import UNSET, Input, Unset
 
 
-class EventInput(msgspec.Struct, kw_only=True):
+class EventInput(Input, kw_only=True):
     """An event to create or an edit of one. Times are ISO 8601 with an offset, or naive in the
     group's zone (a form's datetime-local). On an edit only the fields present change; `null`
     (or "") clears `ends_at` and `rsvp_deadline`; `{"cancelled": true, "reason": "..."}` cancels,
@@ -31,31 +30,12 @@ class EventInput(msgspec.Struct, kw_only=True):
     reason: str | Unset = UNSET
     base_revision: int | Unset = UNSET
 
-    def given(self) -> dict:
-        """The fields present, by name (an edit changes only these)."""
-        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
-
 
 class EventCreate(EventInput, kw_only=True):
     """A new event: a title and a start are required (the rest as in `EventInput`)."""
 
     title: str
     starts_at: str
-
-
-class Input(msgspec.Struct, kw_only=True):
-    """What the input types below share. In them `null` counts as absent (an edit leaves that
-    field as it is), except in the fields an edit may clear."""
-
-    def given(self, *, clears: tuple[str, ...] = ()) -> dict:
-        """The fields present, by name (an edit changes only these); None only for `clears`."""
-        return {name: value for name in self.__struct_fields__
-                if (value := getattr(self, name)) is not UNSET and (value is not None or name in clears)}
-
-    def get(self, name: str, default: object = None) -> object:
-        """The field's value, or `default` when it is absent or null (what a new object takes)."""
-        value = getattr(self, name)
-        return default if value is UNSET or value is None else value
 
 
 class TaskInput(Input, kw_only=True):
