@@ -154,6 +154,12 @@ def wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path == "/api" or path.startswith("/.well-known/")
 
 
+def live_refresh(request: Request) -> bool:
+    """A page fetched in the background by static/live.js (`X-Live: 1`) to swap a section or the
+    bell: the person has not looked at the page again, so nothing counts as seen or visited."""
+    return request.headers.get("x-live") == "1"
+
+
 async def form_data(request: Request) -> dict[str, str]:
     """The posted form as a plain dict of strings (the last value wins)."""
     form = await request.form()

@@ -116,6 +116,23 @@ def test_coach_moves_the_event_and_everyone_but_the_coach_is_told(client, call, 
     assert client.get(f"/api/events/{event['id']}").json()["changed"] is False, "seen now"
 
 
+def test_a_background_refresh_of_an_open_event_page_is_not_a_look_at_the_change(client, world, as_person, csrf):
+    """live.js refetches the open page (`X-Live: 1`) when a notification arrives, to update the
+    bell: the move made meanwhile must stay "changed" until the parent opens the event again."""
+    as_person(world.people["admin"])
+    event = create_event(client, csrf, world.group["id"])
+    as_person(world.people["member"])
+    client.get(f"/events/{event['id']}")
+    as_person(world.people["admin"])
+    assert client.patch(f"/api/events/{event['id']}", json={"location": "Hall"}, headers=csrf(client)).status_code == 200
+    as_person(world.people["member"])
+    refreshed = client.get(f"/events/{event['id']}", headers={"X-Live": "1"})
+    assert refreshed.status_code == 200 and "<del>" in refreshed.text
+    assert client.get(f"/api/events/{event['id']}").json()["changed"] is True, "still news"
+    client.get(f"/events/{event['id']}")
+    assert client.get(f"/api/events/{event['id']}").json()["changed"] is False, "opened: seen now"
+
+
 def test_coach_cancels_and_the_event_stays_visible_struck_with_the_reason(client, call, world, as_person, csrf):
     group = world.group["id"]
     as_person(world.people["admin"])

@@ -134,3 +134,20 @@ def test_reading_an_announcement_clears_its_new_badge(client, call, world, as_pe
     call(announcements.announcement_view, call(samir.actor), news["id"])
     after = client.get(url).text
     assert "New pitch from March" in after and ">New<" not in after
+
+
+def test_a_background_refresh_of_home_is_no_visit(client, call, world, as_person):
+    """live.js refetches home (`X-Live: 1`) to swap "Needs you": that must not move the start of
+    "since your last visit", or a tab left open would swallow what changed meanwhile."""
+    from groupbox.domain.identity.store import profiles
+
+    samir = world.people["member"]
+    profile_id = call(samir.actor).profile_id
+    hours_ago = now() - timedelta(hours=3)
+    call(profiles.profile_visits_set, profile_id, None, hours_ago)
+    as_person(samir)
+    assert client.get("/", headers={"X-Live": "1"}).status_code == 200
+    assert call(profiles.profile_visits, profile_id)["last_visit_at"] is not None
+    assert abs(call(profiles.profile_visits, profile_id)["last_visit_at"] - hours_ago) < timedelta(seconds=1)
+    client.get("/")
+    assert call(profiles.profile_visits, profile_id)["prev_visit_at"] is not None, "a real visit moves the window"

@@ -22,6 +22,7 @@ from groupbox.web.support import (
     checked,
     form_data,
     form_error_page,
+    live_refresh,
     local_path,
     redirect,
     render,
@@ -181,7 +182,10 @@ async def _event_page(request: Request, actor: Actor, event: dict, *, status_cod
 
 @get("/events/{event_id:str}", guards=SIGNED_IN, include_in_schema=False)
 async def event_page(request: Request, actor: Actor, event_id: str) -> Template:
-    return await _event_page(request, actor, await events.event_view(actor, event_id))
+    # A background refresh (live.js, for the bell) is not a look at the event: a change made
+    # meanwhile stays "changed" until the person opens the event again.
+    view = events.event_get if live_refresh(request) else events.event_view
+    return await _event_page(request, actor, await view(actor, event_id))
 
 
 @post("/events/{event_id:str}/rsvp", guards=SIGNED_IN, include_in_schema=False)

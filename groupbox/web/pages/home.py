@@ -10,7 +10,7 @@ from groupbox.domain.actions import home as home_service
 from groupbox.timefmt import local
 from groupbox.util import now
 from groupbox.web.pagecache import cached_page, state_key
-from groupbox.web.support import PUBLIC, config_of, render
+from groupbox.web.support import PUBLIC, config_of, live_refresh, render
 
 # Words before a name that are not what friends call you: "Hi Coach Mark", not "Hi Coach".
 _TITLES = {"coach", "dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "frau", "herr", "prof", "prof."}
@@ -41,7 +41,8 @@ async def _demo_links(request: Request) -> dict | None:
 async def home(request: Request, actor: Actor | None) -> Template | Response:
     if actor is None:
         return await render(request, "home/landing.html", demo_links=await _demo_links(request))
-    since = await home_service.visit_window(actor)  # records this visit first: it is part of the key
+    # Records this visit first (it is part of the key); a background refresh is no visit.
+    since = await home_service.visit_window(actor, record=not live_refresh(request))
     config = config_of(request)
 
     async def build() -> dict:
