@@ -56,6 +56,13 @@ async def _mail_and_digest(config: Config) -> None:
 
 
 async def _nightly_backup(config: Config) -> None:
+    # The backup's code (tarfile, the sealing) is imported in the one hour of the night it may
+    # run, not into every worker at start (issue 17: idle RSS); `backup.nightly` decides the rest.
+    from groupbox.timefmt import local
+    from groupbox.util import now
+
+    if config.backup_hour < 0 or config.postgres or local(now(), config.timezone).hour != config.backup_hour:
+        return
     from groupbox import backup
 
     result = await backup.nightly(config)

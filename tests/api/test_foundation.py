@@ -33,6 +33,18 @@ def test_security_headers_on_unknown_routes_and_wrong_methods(client):
         _assert_security_headers(response.headers)
 
 
+def test_options_is_a_method_like_any_other_a_path_does_not_have(client):
+    """Pages and API are same-origin: no CORS preflight, so no OPTIONS handler per path (issue 17:
+    a fifth of a worker's start). It answers 405 in the usual shape, and the path still works."""
+    response = client.options("/api/health")
+    assert response.status_code == 405
+    assert response.json() == {"detail": response.json()["detail"], "status_code": 405}
+    page = client.options("/")
+    assert page.status_code == 405 and page.headers["content-type"].startswith("text/html")
+    _assert_security_headers(page.headers)
+    assert client.get("/api/health").status_code == 200
+
+
 def test_hsts_only_for_https_on_a_public_domain(make_config):
     from litestar.testing import TestClient
 

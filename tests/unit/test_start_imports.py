@@ -7,9 +7,11 @@ import sys
 
 # Not needed by a worker that has just started: the CLI (typer, rich, click), Litestar's pydantic
 # and attrs plugins (groupbox has msgspec Structs only), the old ORM, Markdown (first text shown),
-# mail (smtplib), dates in words (babel), passkeys, QR codes, backups' cryptography, calendar feeds.
+# mail (smtplib), dates in words (babel), passkeys, QR codes, backups' cryptography, calendar feeds;
+# and what Litestar imports for features groupbox does not use (YAML schemas, `Annotated` limits on
+# handler parameters, the debugger): groupbox/web/lazy.py stands in for those until first used.
 NOT_AT_START = ["piccolo", "pydantic", "attr", "typer", "rich", "click", "markdown_it", "nh3", "smtplib", "babel",
-                "webauthn", "segno", "cryptography", "icalendar", "granian"]
+                "webauthn", "segno", "cryptography", "icalendar", "granian", "yaml", "annotated_types", "pdb"]
 
 WORKER = """
 import asyncio, json, sys
@@ -32,7 +34,8 @@ async def first_request():
     return sent[0]["status"]
 
 status = asyncio.run(first_request())
-print(json.dumps({"status": status, "modules": sorted({m.split(".")[0] for m in sys.modules})}))
+loaded = {name for name, module in sys.modules.items() if type(module).__name__ != "_Deferred"}
+print(json.dumps({"status": status, "modules": sorted({m.split(".")[0] for m in loaded})}))
 """
 
 
