@@ -94,10 +94,11 @@ async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Resp
         sections = []
         token = _SHOWN.set(set())
         try:
-            for section in areas.dashboard_sections():
-                context = await section.load(actor, group)
-                if context is not None:
-                    sections.append({"key": section.key, "template": section.template, "context": context})
+            with groups.rows_known(group):
+                for section in areas.dashboard_sections():
+                    context = await section.load(actor, group)
+                    if context is not None:
+                        sections.append({"key": section.key, "template": section.template, "context": context})
             # What "Important now" carries with its action: the sections below show such an item
             # without a second button, with a note pointing up (one place per item per page).
             important = set(shown_above())
