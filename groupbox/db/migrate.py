@@ -56,4 +56,6 @@ async def migrate(db: Database) -> list[str]:
                 "INSERT INTO schema_migration (id, applied_at) VALUES (?, ?)", (name, now())
             )
         ran.append(name)
+    if ran:
+        await db.analyze()  # new tables and indexes: the planner's statistics to match
     return ran

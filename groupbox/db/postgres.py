@@ -309,6 +309,13 @@ class PostgresDatabase(Database):
             self.__class__ = Database  # back to the embedded default until the next connect
             self.path = ":memory:"
 
+    async def analyze(self) -> None:
+        """Nothing to do: PostgreSQL's autovacuum keeps the planner's statistics."""
+        return None
+
+    async def reload_statistics(self) -> None:
+        return None
+
     async def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL's own checkpoints and VACUUM handle erased rows."""
         return None

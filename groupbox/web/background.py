@@ -71,6 +71,26 @@ async def _nightly_backup(config: Config) -> None:
                  result.seconds)
 
 
+_statistics_seen: list[str | None] = [None]  # the day of the statistics this process's readers use
+
+
+async def _planner_statistics(config: Config) -> None:
+    """Once a day, by the first worker to claim it: the query planner's statistics follow the data
+    as it grows (`Database.analyze`; PostgreSQL's autovacuum does this itself). The other workers
+    and processes see the new day in the claim and reload them into their readers."""
+    from groupbox.db import claims
+    from groupbox.db.engine import DB
+
+    if DB.dialect != "sqlite":
+        return
+    if await claims.claim_day("last_analyze_date", 0, config.timezone) is not None:
+        await DB.analyze()
+    day = await claims.meta_get("last_analyze_date")
+    if day != _statistics_seen[0]:
+        await DB.reload_statistics()
+        _statistics_seen[0] = day
+
+
 async def _remote_sync(config: Config) -> None:
     """Connected servers whose time has come (every sync_interval_minutes, jittered per
     connection), each claimed so that one worker or process does it."""
@@ -96,7 +116,8 @@ class Background:
     async def run(self) -> None:
         last_run: dict[int, float] = {}
         while True:
-            jobs = [(30.0, _mail_and_digest), (300.0, _nightly_backup), (60.0, _remote_sync), *PERIODIC]
+            jobs = [(30.0, _mail_and_digest), (300.0, _nightly_backup), (60.0, _remote_sync),
+                    (900.0, _planner_statistics), *PERIODIC]
             for index, (interval, job) in enumerate(jobs):
                 if self.wakeup.is_set() or time.monotonic() - last_run.get(index, 0) >= interval:
                     last_run[index] = time.monotonic()
