@@ -237,7 +237,7 @@ async def nightly(config: Config, reference: datetime | None = None) -> BackupRe
 
     from groupbox.db import claims
 
-    if config.backup_hour < 0 or config.postgres:  # on PostgreSQL, pg_dump's job (see `backup`)
+    if not config.nightly_backups:  # off, or on PostgreSQL: pg_dump's job (see `backup`)
         return None
     moment = await claims.claim_day("last_backup_date", config.backup_hour, config.timezone, reference, hours=1)
     if moment is None:

@@ -160,6 +160,12 @@ class Config:
         return bool(self.values.get("database_url"))
 
     @property
+    def nightly_backups(self) -> bool:
+        """Does this server take its own nightly backups? Not when `backup_hour` is -1, and not on
+        PostgreSQL (pg_dump's job there)."""
+        return self.backup_hour >= 0 and not self.postgres
+
+    @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
 

@@ -9,11 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from groupbox.web import lazy
-
-lazy.defer("yaml", "annotated_types", "pdb")  # before litestar imports them (see groupbox/web/lazy.py)
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: E402
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
@@ -285,8 +281,8 @@ class _Litestar(Litestar):
             super().__init__(**kwargs)
         finally:
             self._collecting = False
-        from litestar.routes import HTTPRoute, WebSocketRoute
         from litestar._asgi.utils import get_route_handlers
+        from litestar.routes import HTTPRoute, WebSocketRoute
 
         for route in self.routes:
             if isinstance(route, HTTPRoute):

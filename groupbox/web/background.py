@@ -57,11 +57,12 @@ async def _mail_and_digest(config: Config) -> None:
 
 async def _nightly_backup(config: Config) -> None:
     # The backup's code (tarfile, the sealing) is imported in the one hour of the night it may
-    # run, not into every worker at start (issue 17: idle RSS); `backup.nightly` decides the rest.
+    # run, not into every worker at start (issue 17: idle RSS); `backup.nightly` decides the rest
+    # (the hour is its claim's window, `claim_day(..., hours=1)`).
     from groupbox.timefmt import local
     from groupbox.util import now
 
-    if config.backup_hour < 0 or config.postgres or local(now(), config.timezone).hour != config.backup_hour:
+    if not config.nightly_backups or local(now(), config.timezone).hour != config.backup_hour:
         return
     from groupbox import backup
 
@@ -83,11 +84,13 @@ async def _planner_statistics(config: Config) -> None:
 
     if DB.dialect != "sqlite":
         return
-    if await claims.claim_day("last_analyze_date", 0, config.timezone) is not None:
-        await DB.analyze()
+    analyzed = await claims.claim_day("last_analyze_date", 0, config.timezone) is not None
+    if analyzed:
+        await DB.analyze()  # reloads this process's readers itself
     day = await claims.meta_get("last_analyze_date")
     if day != _statistics_seen[0]:
-        await DB.reload_statistics()
+        if not analyzed:
+            await DB.reload_statistics()
         _statistics_seen[0] = day
 
 
