@@ -741,7 +741,7 @@ class PartTimer:
         setattr(module, name, self.wrap(label or f"{module.__name__.rsplit('.', 1)[-1]}.{name}", getattr(module, name)))
 
 
-def profile_pages(data_dir: Path, meta: dict, requests: int) -> None:
+def profile_pages(data_dir: Path, meta: dict, requests: int, page_cache: bool) -> None:
     import jinja2
     from litestar.testing import TestClient
 
@@ -753,7 +753,8 @@ def profile_pages(data_dir: Path, meta: dict, requests: int) -> None:
     from groupbox.web import areas, support
     from groupbox.web.app import create_app
 
-    env = {**{k: v for k, v in os.environ.items() if k.startswith("GROUPBOX_")}, **SERVER_ENV}
+    env = {**{k: v for k, v in os.environ.items() if k.startswith("GROUPBOX_")}, **SERVER_ENV,
+           "GROUPBOX_PAGE_CACHE": "1" if page_cache else "0"}
     config = load_config(data_dir, env=env)
     app = create_app(config)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the test client would log every request
@@ -933,7 +934,7 @@ def main() -> int:
                 print("  " + line)
             print("(noise between runs is ±25%: compare rows of this run with each other, not with other runs)")
         if args.profile:
-            profile_pages(data_dir, meta, args.profile_requests)
+            profile_pages(data_dir, meta, args.profile_requests, page_cache=not args.no_page_cache)
     print(f"\ntotal runtime {time.monotonic() - began:.0f} s")
     return 0
 

@@ -44,7 +44,12 @@ PRAGMAS = (
     # Deleted content is overwritten, not left in free pages: "delete me" means gone (SPEC §16).
     "PRAGMA secure_delete=ON",
 )
-READERS = 4  # each is a connection and a thread; more than the cores buys little
+# Each reader is a connection and a thread. Two, not one per core: a row's values are converted
+# in Python, so a reader takes the GIL back for every row it steps to, and more threads than two
+# only queue for it (issue 17, wrk on Anna's home with one worker on 2 cores: 4 readers 61 req/s
+# p50 129 ms, 2 readers 73 req/s p50 108 ms, 1 reader 73 req/s; the group page 68 / 84 / 91).
+# The second keeps a quick read from waiting behind a slow one (an archive page).
+READERS = 2
 
 
 # -- values in and out ---------------------------------------------------------------------------

@@ -212,6 +212,24 @@ class _SafeCSRFTemplate:
         return self.template.render(*args, **kwargs)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _RowsEnvironment(Environment):
+    """`{{ e.title }}` on a dict (every row the pages show is one) looks the key up first. Jinja
+    tries the attribute first, and on a dict that raises and catches an AttributeError each time:
+    the most frequent line of a page's render (issue 17: a third of /calendar's template time).
+    The same answers as Jinja's: a dict has no attributes but its methods, which still win."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 class GroupboxTemplateEngine(JinjaTemplateEngine):
     def get_template(self, template_name: str) -> Any:
         return _SafeCSRFTemplate(super().get_template(template_name))
@@ -231,7 +249,7 @@ def _template_engine(config: Config) -> Callable[[], GroupboxTemplateEngine]:
     def build() -> GroupboxTemplateEngine:
         from groupbox.web import filters
 
-        env = Environment(
+        env = _RowsEnvironment(
             loader=FileSystemLoader(str(templates_dir())),
             autoescape=select_autoescape(default=True),
             trim_blocks=True,
@@ -344,7 +362,7 @@ def create_app(config: Config | None = None) -> Litestar:
     from groupbox.web.pagecache import PageCache
 
     areas.check()  # every area's tab, section and card resolves now, not on a first page view
-    state = State({"config": config, "unread_counter": routes.unread_counter(), "page_cache": PageCache()})
+    state = State({"config": config, "secret": secret, "unread_counter": routes.unread_counter(), "page_cache": PageCache()})
     app = _Litestar(
         route_handlers=[static_router, *routes.handlers()],
         dependencies={"actor": Provide(provide_actor)},

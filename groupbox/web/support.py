@@ -27,6 +27,12 @@ def config_of(connection: ASGIConnection) -> Config:
     return connection.app.state.config
 
 
+def secret_of(connection: ASGIConnection) -> str:
+    """The instance secret, read once when the app was made (as its CSRF check uses it), not
+    from the key file on every request."""
+    return connection.app.state.secret
+
+
 def actor_of(connection: ASGIConnection) -> Actor | None:
     return connection.scope.get("state", {}).get("actor")
 

@@ -154,3 +154,64 @@ def test_cancelled_summary_and_reason_come_in_the_persons_language(client, call,
     assert "Abgesagt: Halle gesperrt" in str(german["Training (abgesagt)"].get("description"))
     english = _events(call(calendar.ics, samir, "http://127.0.0.1:8000", "Test"))
     assert "Cancelled: Halle gesperrt" in str(english["Training (cancelled)"].get("description"))
+
+
+def test_an_event_of_several_days_is_on_the_calendar_while_it_lasts(client, call, world, as_person):
+    """The calendar's query reads events starting from a day before its window on, and the long
+    ones (marked `long_span`) apart: a camp that began days ago is still on, a short event that
+    ended before the window is not, and an edit that makes an event longer (or shorter) counts."""
+    owner = call(world.owner.actor)
+    reference = now()
+    gid = world.group["id"]
+    camp = call(events.event_create, owner, gid, EventInput(
+        title="Summer camp", starts_at=reference - timedelta(days=3), ends_at=reference + timedelta(days=2)))
+    call(events.event_create, owner, gid, EventInput(
+        title="Over yesterday", starts_at=reference - timedelta(hours=30), ends_at=reference - timedelta(hours=28)))
+    night = call(events.event_create, owner, gid, EventInput(
+        title="Night hike", starts_at=reference - timedelta(hours=20), ends_at=reference + timedelta(hours=2)))
+    trip = call(events.event_create, owner, gid, EventInput(
+        title="Trip", starts_at=reference - timedelta(days=5), ends_at=reference - timedelta(days=5, hours=-2)))
+
+    def titles() -> set[str]:
+        member = call(world.people["member"].actor)
+        rows = call(events.events_between, member, start=reference, end=reference + timedelta(days=21))
+        return {r["title"] for r in rows}
+
+    assert titles() == {"Summer camp", "Night hike"}
+    # The trip is made longer: it is still going on now.
+    call(events.event_update, owner, trip["id"], EventInput(ends_at=reference + timedelta(days=1)))
+    assert titles() == {"Summer camp", "Night hike", "Trip"}
+    # The camp ends early, before the window: gone from it.
+    call(events.event_update, owner, camp["id"], EventInput(ends_at=reference - timedelta(days=2)))
+    assert titles() == {"Night hike", "Trip"}
+    # Moving the long trip's start moves its end along: it is over now.
+    call(events.event_update, owner, trip["id"], EventInput(starts_at=reference - timedelta(days=12)))
+    assert titles() == {"Night hike"}
+    assert night["title"] == "Night hike"
+
+    as_person(world.people["member"])
+    page = client.get("/calendar", params={"past": 0})
+    assert page.status_code == 200 and "Night hike" in page.text and "Summer camp" not in page.text
+
+
+def test_the_migration_marks_the_long_events_already_there(call, world):
+    """m0026 marks the events longer than a day that were made before it, on either engine."""
+    import importlib
+
+    from groupbox.db import migrate
+    from groupbox.db.engine import DB
+
+    owner = call(world.owner.actor)
+    start = now() + timedelta(days=3)
+    lengths = {"Camp": timedelta(days=2), "Day out": timedelta(hours=23), "Match": None}
+    made = {title: call(events.event_create, owner, world.group["id"], EventInput(
+        title=title, starts_at=start, ends_at=start + length if length else None)) for title, length in lengths.items()}
+
+    async def backfill() -> dict[str, bool]:
+        await DB.execute("UPDATE event SET long_span = FALSE")  # as they were before m0026
+        module = importlib.import_module("groupbox.db.migrations.m0026_event_long_span")
+        await DB.execute(migrate.statements(module, DB.dialect)[1])
+        rows = await DB.fetch("SELECT id, long_span FROM event")
+        return {title: next(r["long_span"] for r in rows if r["id"] == event["id"]) for title, event in made.items()}
+
+    assert call(backfill) == {"Camp": True, "Day out": False, "Match": False}

@@ -347,6 +347,9 @@ async def event_update(actor: Actor, event_id: str, data: EventInput) -> dict:
                 change_id=new_id(), event_id=event_id, version=updates["version"], before=row, after=after,
                 cancelled=after["cancelled_at"] is not None, changed_by=me.member_id, changed_at=stamp,
             )
+        if "starts_at" in updates or "ends_at" in updates:
+            updates["long_span"] = store.long_span(as_utc(merged["starts_at"]),
+                                                   as_utc(merged["ends_at"]) if merged["ends_at"] else None)
         updates["seq"] = await common.next_seq(row["group_id"])
         updates["updated_at"] = stamp
         updates["revision"] = row["revision"] + 1

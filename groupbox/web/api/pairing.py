@@ -13,9 +13,8 @@ from groupbox.access import Actor
 from groupbox.domain.identity import pairing
 from groupbox.errors import Conflict
 from groupbox.i18n import _
-from groupbox.instance import read_secret
 from groupbox.web.openapi import errors
-from groupbox.web.support import PUBLIC, SIGNED_IN, client_ip, config_of, session_cookie
+from groupbox.web.support import PUBLIC, SIGNED_IN, client_ip, config_of, secret_of, session_cookie
 
 SHORT = Annotated[str, msgspec.Meta(max_length=200)]
 
@@ -61,7 +60,7 @@ async def device_link_start(request: Request, data: DeviceLinkStartIn, actor: Ac
     if actor is not None:
         raise Conflict(_("This browser is already signed in. Start linking on the new device instead."))
     config = config_of(request)
-    started = await pairing.start(request.headers.get("user-agent"), key=read_secret(config), ip=client_ip(request),
+    started = await pairing.start(request.headers.get("user-agent"), key=secret_of(request), ip=client_ip(request),
                                   rate=config.pairing_rate_limit)
     return DeviceLinkStartOut(started.pairing_id, started.code, approve_url(request, started.code), started.expires_at)
 
@@ -71,7 +70,7 @@ async def device_link_start(request: Request, data: DeviceLinkStartIn, actor: Ac
 async def device_link_approve(request: Request, data: DeviceLinkApproveIn, actor: Actor) -> DeviceLinkApproveOut:
     """Approve a code from a device that holds the whole profile: the new device joins it."""
     config = config_of(request)
-    shown = await pairing.approve(actor, data.code, key=read_secret(config), ip=client_ip(request),
+    shown = await pairing.approve(actor, data.code, key=secret_of(request), ip=client_ip(request),
                                   rate=config.pairing_rate_limit)
     return DeviceLinkApproveOut(True, shown["label"], shown["expires_at"])
 

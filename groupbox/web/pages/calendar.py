@@ -15,7 +15,6 @@ from groupbox.domain.actions.service import short_name
 from groupbox.domain.calendar import service as calendar
 from groupbox.errors import Invalid, NotFound
 from groupbox.i18n import _
-from groupbox.instance import read_secret
 from groupbox.timefmt import local, zone
 from groupbox.util import now
 from groupbox.web.support import (
@@ -26,6 +25,7 @@ from groupbox.web.support import (
     local_path,
     redirect,
     render,
+    secret_of,
 )
 
 # The page shows three weeks (a phone list, not a year planner); "Later" doubles it up to 60
@@ -43,7 +43,7 @@ async def _feed_url(request: Request, actor: Actor) -> str | None:
     config = config_of(request)
     token = None
     async with best_effort("a calendar feed link"):  # made on first view: never fails the page
-        token = await calendar.feed_token(actor, read_secret(config))
+        token = await calendar.feed_token(actor, secret_of(request))
     return f"{config.base_url}/ics/{token}.ics" if token else None
 
 
@@ -139,7 +139,7 @@ async def calendar_month(request: Request, actor: Actor, m: str | None = None) -
 async def feed_reset(request: Request, actor: Actor) -> Redirect:
     """The second button of "Make a new link…" (on /calendar and /me): back where it was asked."""
     form = await form_data(request)
-    await calendar.reset_feed(actor, read_secret(config_of(request)))
+    await calendar.reset_feed(actor, secret_of(request))
     return redirect(request, local_path(form.get("next"), "/calendar#feed"),
                     _("New calendar link made. The old one no longer works."))
 

@@ -14,7 +14,6 @@ from groupbox.domain.groups import service as groups
 from groupbox.domain.identity import pairing
 from groupbox.errors import Conflict, DomainError, Forbidden, Gone, NotFound
 from groupbox.i18n import _
-from groupbox.instance import read_secret
 from groupbox.web.api.pairing import approve_url
 from groupbox.web.support import (
     PUBLIC,
@@ -24,6 +23,7 @@ from groupbox.web.support import (
     form_data,
     redirect,
     render,
+    secret_of,
     session_cookie,
 )
 
@@ -45,7 +45,7 @@ def _forget_pairing(request: Request) -> Cookie:
 
 async def _start(request: Request) -> pairing.Started:
     config = config_of(request)
-    return await pairing.start(request.headers.get("user-agent"), key=read_secret(config), ip=client_ip(request),
+    return await pairing.start(request.headers.get("user-agent"), key=secret_of(request), ip=client_ip(request),
                                rate=config.pairing_rate_limit, replaces=request.cookies.get(PAIRING_COOKIE))
 
 
@@ -69,7 +69,7 @@ async def link_page(request: Request, actor: Actor | None) -> Template:
     cookie); a reload shows the same code."""
     if actor is not None:
         return await render(request, "pairing/already_signed_in.html", page_title=_("Link another device"))
-    key = read_secret(config_of(request))
+    key = secret_of(request)
     state = await pairing.status(request.cookies.get(PAIRING_COOKIE), key=key)
     if state is not None and state["state"] in (pairing.USED, pairing.STOPPED, pairing.EXPIRED):
         return await _gone_page(request, pairing.gone_for_new_device(state["state"]).message)
@@ -96,7 +96,7 @@ async def link_new(request: Request, actor: Actor | None) -> Redirect:
 @get("/link/status", opt=PUBLIC, include_in_schema=False, cache_control=None)
 async def link_status(request: Request) -> Response:
     """For static/pairing.js: {"state": waiting|approved|used|stopped|expired|none}."""
-    state = await pairing.status(request.cookies.get(PAIRING_COOKIE), key=read_secret(config_of(request)))
+    state = await pairing.status(request.cookies.get(PAIRING_COOKIE), key=secret_of(request))
     return Response({"state": state["state"] if state else "none"}, headers={"cache-control": "no-store"})
 
 
@@ -109,7 +109,7 @@ async def link_complete(request: Request, actor: Actor | None) -> Template | Red
     try:
         done = await pairing.complete(secret, session_days=config.session_days)
     except Conflict as exc:
-        state = await pairing.status(secret, key=read_secret(config))
+        state = await pairing.status(secret, key=secret_of(request))
         return await _link_page(request, state, status_code=exc.status_code, error=exc.message)
     except (NotFound, Gone) as exc:
         return await _gone_page(request, exc.message, exc.status_code)
@@ -128,7 +128,7 @@ async def _approve_form(request: Request, *, code: str = "", error: str | None =
 async def _confirm(request: Request, actor: Actor, raw_code: str, *, count: bool) -> Template:
     config = config_of(request)
     try:
-        shown = await pairing.look(actor, raw_code, key=read_secret(config), ip=client_ip(request),
+        shown = await pairing.look(actor, raw_code, key=secret_of(request), ip=client_ip(request),
                                    rate=config.pairing_rate_limit, count=count)
     except Forbidden:
         raise
@@ -159,7 +159,7 @@ async def approve_submit(request: Request, actor: Actor) -> Template | Redirect:
         return await _confirm(request, actor, raw_code, count=True)
     config = config_of(request)
     try:
-        shown = await pairing.approve(actor, raw_code, key=read_secret(config), ip=client_ip(request),
+        shown = await pairing.approve(actor, raw_code, key=secret_of(request), ip=client_ip(request),
                                       rate=config.pairing_rate_limit)
     except Forbidden:
         raise

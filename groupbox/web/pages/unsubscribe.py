@@ -14,8 +14,7 @@ from litestar.response import Redirect, Template
 from groupbox.domain.notify import service as notify
 from groupbox.errors import NotFound
 from groupbox.i18n import _
-from groupbox.instance import read_secret
-from groupbox.web.support import PUBLIC, config_of, redirect, render
+from groupbox.web.support import PUBLIC, redirect, render, secret_of
 
 
 async def _invalid(request: Request, exc: NotFound) -> Template:
@@ -25,7 +24,7 @@ async def _invalid(request: Request, exc: NotFound) -> Template:
 @get("/email/unsubscribe/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def unsubscribe_page(request: Request, token: str) -> Template:
     try:
-        state = await notify.unsubscribe_state(read_secret(config_of(request)), token)
+        state = await notify.unsubscribe_state(secret_of(request), token)
     except NotFound as exc:
         return await _invalid(request, exc)
     return await render(request, "mail/unsubscribe.html", token=token, muted=state["muted"], labels=state["labels"],
@@ -35,7 +34,7 @@ async def unsubscribe_page(request: Request, token: str) -> Template:
 @post("/email/unsubscribe/{token:str}", opt={**PUBLIC, "exclude_from_csrf": True}, include_in_schema=False)
 async def unsubscribe_submit(request: Request, token: str) -> Template | Redirect:
     try:
-        await notify.unsubscribe(read_secret(config_of(request)), token)
+        await notify.unsubscribe(secret_of(request), token)
     except NotFound as exc:
         return await _invalid(request, exc)
     return redirect(request, f"/email/unsubscribe/{token}", _("Done. No more mails about this."))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from groupbox.db.engine import DB
@@ -19,8 +19,12 @@ FOREIGN_WRITES: dict[str, str] = {}
 # Columns an edit may set (the names come from the service, never from input).
 _EDITABLE = frozenset({
     "title", "description", "location", "starts_at", "ends_at", "rsvp_deadline", "rsvp_required", "stays_here",
-    "cancelled_at", "cancel_reason", "version", "seq", "updated_at", "revision",
+    "cancelled_at", "cancel_reason", "version", "seq", "updated_at", "revision", "long_span",
 })
+# Events longer than this (a camp, a trip) are marked `long_span` (m0026). Every other event that
+# overlaps a window starts at most this long before it, so the calendar's query reads an index
+# range from there instead of every past event of the group, and the few long ones on their own.
+LONG_SPAN = timedelta(days=1)
 _UPCOMING = "((ends_at IS NULL AND starts_at >= ?) OR (ends_at IS NOT NULL AND ends_at >= ?))"
 
 
@@ -35,11 +39,16 @@ async def event_insert(*, event_id: str, group_id: str, author_id: str | None, t
                        rsvp_deadline: datetime | None, stays_here: bool, seq: int, stamp: datetime) -> None:
     await DB.execute(
         "INSERT INTO event (id, group_id, author_id, title, description, location, starts_at, ends_at,"
-        " rsvp_required, rsvp_deadline, stays_here, version, created_at, updated_at, seq)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)",
+        " rsvp_required, rsvp_deadline, stays_here, version, created_at, updated_at, seq, long_span)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?)",
         event_id, group_id, author_id, title, description, location, starts_at, ends_at, rsvp_required,
-        rsvp_deadline, stays_here, stamp, stamp, seq,
+        rsvp_deadline, stays_here, stamp, stamp, seq, long_span(starts_at, ends_at),
     )
+
+
+def long_span(starts_at: datetime, ends_at: datetime | None) -> bool:
+    """Does an event with these times last longer than `LONG_SPAN`?"""
+    return ends_at is not None and ends_at - starts_at > LONG_SPAN
 
 
 async def event_update_at_revision(event_id: str, revision: int, updates: dict[str, Any]) -> int:
@@ -78,17 +87,20 @@ async def events_of_group(group_id: str, *, past: bool, upcoming_from: datetime,
 
 async def events_in_groups(group_ids: list[str], *, start: datetime, end: datetime | None = None,
                            limit: int | None = None) -> list[dict]:
-    """Live events of these groups overlapping [start, end), by start, with the group columns."""
+    """Live events of these groups overlapping [start, end), by start, with the group columns.
+    Two index ranges: the events starting from `LONG_SPAN` before `start` on, and the long ones
+    that started earlier and are still on (before, one query walked every past event)."""
     if not group_ids:
         return []
-    sql = ("SELECT e.*, g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
-           f" FROM event e JOIN grp g ON g.id = e.group_id WHERE e.group_id IN ({_marks(group_ids)})"
-           " AND e.deleted_at IS NULL AND COALESCE(e.ends_at, e.starts_at) >= ?")
-    params: list[Any] = [*group_ids, start]
-    if end is not None:
-        sql += " AND e.starts_at < ?"
-        params.append(end)
-    sql += " ORDER BY e.starts_at, e.id"
+    select = ("SELECT e.*, g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
+              f" FROM event e JOIN grp g ON g.id = e.group_id WHERE e.group_id IN ({_marks(group_ids)})"
+              " AND e.deleted_at IS NULL")
+    until = " AND e.starts_at < ?" if end is not None else ""
+    sql = (f"{select} AND e.starts_at >= ? AND COALESCE(e.ends_at, e.starts_at) >= ?{until}"
+           f" UNION ALL {select} AND e.long_span = TRUE AND e.starts_at < ? AND e.ends_at >= ?{until}"
+           " ORDER BY starts_at, id")
+    bound = [start - LONG_SPAN, start, *([end] if end is not None else [])]
+    params: list[Any] = [*group_ids, *bound, *group_ids, *bound]
     if limit:
         sql += f" LIMIT {int(limit)}"
     return await DB.fetch(sql, *params)
