@@ -171,10 +171,16 @@ def test_an_event_of_several_days_is_on_the_calendar_while_it_lasts(client, call
         title="Night hike", starts_at=reference - timedelta(hours=20), ends_at=reference + timedelta(hours=2)))
     trip = call(events.event_create, owner, gid, EventInput(
         title="Trip", starts_at=reference - timedelta(days=5), ends_at=reference - timedelta(days=5, hours=-2)))
+    lengths = {"Summer camp", "Over yesterday", "Night hike", "Trip"}
 
     def titles() -> set[str]:
         member = call(world.people["member"].actor)
         rows = call(events.events_between, member, start=reference, end=reference + timedelta(days=21))
+        # The group's own list of what is coming (and going on) reads the same way; past is the rest.
+        coming = call(events.events_list, member, gid)
+        past = call(events.events_list, member, gid, past=True)
+        assert {r["title"] for r in coming} == {r["title"] for r in rows}
+        assert {r["title"] for r in past} == set(lengths) - {r["title"] for r in rows}
         return {r["title"] for r in rows}
 
     assert titles() == {"Summer camp", "Night hike"}

@@ -76,13 +76,20 @@ async def event_change_insert(*, change_id: str, event_id: str, version: int, be
 async def events_of_group(group_id: str, *, past: bool, upcoming_from: datetime, at: datetime,
                           limit: int | None = None) -> list[dict]:
     """Upcoming events (ending at or after `at`; without an end, starting at or after
-    `upcoming_from`) by start, or the others, most recent first."""
-    condition = _UPCOMING if not past else f"NOT {_UPCOMING}"
-    order = "starts_at DESC" if past else "starts_at"
-    sql = f"SELECT * FROM event WHERE group_id = ? AND deleted_at IS NULL AND {condition} ORDER BY {order}, id"
+    `upcoming_from`) by start, or the others, most recent first. The upcoming ones from two index
+    ranges, as in `events_in_groups`: those starting from `LONG_SPAN` before on, and the long ones."""
+    select = "SELECT * FROM event WHERE group_id = ? AND deleted_at IS NULL"
+    if past:
+        sql = f"{select} AND NOT {_UPCOMING} ORDER BY starts_at DESC, id"
+        params: list[Any] = [group_id, upcoming_from, at]
+    else:
+        bound = min(upcoming_from, at - LONG_SPAN)
+        sql = (f"{select} AND starts_at >= ? AND {_UPCOMING}"
+               f" UNION ALL {select} AND long_span = TRUE AND starts_at < ? AND {_UPCOMING} ORDER BY starts_at, id")
+        params = [group_id, bound, upcoming_from, at, group_id, bound, upcoming_from, at]
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return await DB.fetch(sql, group_id, upcoming_from, at)
+    return await DB.fetch(sql, *params)
 
 
 async def events_in_groups(group_ids: list[str], *, start: datetime, end: datetime | None = None,
