@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from groupbox.cli.failure import CLIError, fail  # noqa: F401 - the commands' one-line errors
 from groupbox.config import DATA_ENV
 
 
@@ -35,20 +35,9 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class CLIError(Exception):
-    """A clear one-line failure: printed to stderr, exit code `code`."""
-
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    raise CLIError(message, code)
-
-
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    import asyncio  # not at import: `groupbox serve` never needs it
+
     return asyncio.run(coro)
 
 

@@ -1,89 +1,42 @@
-"""The `groupbox` command. One module per command group; each is thin: parse, call, print."""
+"""The `groupbox` command's entry point.
+
+`groupbox serve` with plain options starts without the CLI's packages (typer, rich, click: ~70 ms
+of every start, issue 17): groupbox/cli/serving.py checks the data folder and becomes granian.
+Everything else is the typer app of groupbox/cli/commands.py.
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
-
-import typer
-
-from groupbox.cli import common
-
-app = typer.Typer(
-    name="groupbox",
-    help="groupbox: structured coordination for groups, on a server you own.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-@app.callback()
-def root(data: common.RootDataOpt = None) -> None:
-    # `groupbox --data DIR doctor` as well as `groupbox doctor --data DIR`: each command's own
-    # `--data` takes this value from the root context when it is not given itself (common.DataOpt).
-    return
-
-
-def _register() -> None:
-    from groupbox.cli import (
-        backup,
-        demo,
-        doctor,
-        groups,
-        importer,
-        init,
-        notify,
-        remote,
-        serve,
-        signin,
-        tokens,
-    )
-
-    for module in (init, serve, doctor, signin, groups, notify, importer, demo, tokens, remote, backup):
-        module.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure is one line on stderr and a non-zero exit."""
-    from groupbox.config import ConfigError
-    from groupbox.errors import DomainError
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["serve"]:
+        from groupbox.cli.failure import CLIError
+        from groupbox.cli.serving import quick
+        from groupbox.config import ConfigError
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    _register()
-    try:
-        code = app(args=argv, standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
-    except common.CLIError as exc:
-        common.err.print(f"error: {exc.message}", markup=False)
-        sys.exit(exc.code)
-    except ConfigError as exc:
-        common.err.print(f"error: {exc}", markup=False)
-        sys.exit(1)
-    except DomainError as exc:
-        common.err.print(f"error: {exc.message}", markup=False)
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        common.err.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unforeseen: never a traceback
-        # groupbox.instance pulls in the database engine: not imported just to name its
-        # error; an InstanceError can only come from a command that imported it.
-        instance = sys.modules.get("groupbox.instance")
-        if instance is not None and isinstance(exc, instance.InstanceError):
-            common.err.print(f"error: {exc}", markup=False)
-            sys.exit(1)
-        # Usage errors (typer's click): they know how to say themselves.
-        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-            common.err.print(f"error: {exc.format_message()}", markup=False)
-            sys.exit(exc.exit_code)
-        common.err.print(f"error: {type(exc).__name__}: {exc}", markup=False)
-        sys.exit(1)
+        try:
+            if quick(args[1:]):
+                return  # pragma: no cover - quick() execs granian
+        except CLIError as exc:
+            _fail(exc.message, exc.code)
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except Exception as exc:  # never a traceback, as in commands.run
+            instance = sys.modules.get("groupbox.instance")
+            known = (ConfigError, instance.InstanceError) if instance is not None else (ConfigError,)
+            _fail(str(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}", 1)
+    from groupbox.cli.commands import run
+
+    run(argv)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,6 +1,7 @@
 """The CLI as a script sees it: one JSON object, one-line errors, non-zero exits."""
 
 import json
+import os
 import socket
 
 import pytest
@@ -53,9 +54,10 @@ def test_data_after_the_command_wins_over_one_before_it_and_both_over_the_env(tm
 def test_every_command_reads_data_given_before_it():
     import typer
 
-    from groupbox.cli import common, main
+    from groupbox.cli import commands as cli
+    from groupbox.cli import common
 
-    main._register()
+    cli._register()
 
     def commands(group, path=()):
         for name, command in group.commands.items():
@@ -64,7 +66,7 @@ def test_every_command_reads_data_given_before_it():
             else:
                 yield " ".join((*path, name)), command
 
-    found = dict(commands(typer.main.get_command(main.app)))
+    found = dict(commands(typer.main.get_command(cli.app)))
     assert {"doctor", "group create", "invite", "groups", "members", "token create"} <= found.keys()
     for name, command in found.items():
         data = [p for p in command.params if p.name == "data"]
@@ -88,6 +90,53 @@ def test_serve_on_a_port_in_use_fails_with_one_line(data_dir):
     assert result.returncode != 0
     assert "already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# Runs `groupbox serve ARGS` up to the moment it would become granian, and prints what it would
+# run and which top-level packages it had loaded by then.
+_UNTIL_EXEC = """
+import json, os, sys
+def stop(executable, argv):
+    print(json.dumps({"argv": argv[3:], "modules": sorted({m.split(".")[0] for m in sys.modules})}))
+    sys.exit(0)
+os.execv = stop
+if sys.argv[1] == "typer":
+    from groupbox.cli.commands import run
+else:
+    from groupbox.cli.main import main as run
+run(sys.argv[2:])
+"""
+
+
+def _serve_until_exec(data_dir, via: str, *args: str) -> dict:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _UNTIL_EXEC, via, "serve", *args], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "GROUPBOX_DATA": str(data_dir)})
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_serve_starts_without_the_cli_packages_and_reads_its_options_as_typer_does(data_dir):
+    """Plain `groupbox serve` becomes granian without importing typer, rich or click (issue 17:
+    ~70 ms of every start); what it then runs is what the typer command runs."""
+    from tests.conftest import free_port
+
+    port = str(free_port())
+    for args in (("--port", port), ("--port", port, "--workers", "2"), (f"--port={port}", "--host", "127.0.0.1"),
+                 ("--data", str(data_dir), "--workers=3", "--port", port)):
+        quick = _serve_until_exec(data_dir, "main", *args)
+        assert quick["argv"] == _serve_until_exec(data_dir, "typer", *args)["argv"], args
+        assert not {"typer", "rich", "click"} & set(quick["modules"]), quick["modules"]
+    assert quick["argv"][1:4] == ["127.0.0.1", port, "3"]
+    # What it does not read as plain options goes to typer, which answers as before.
+    unknown = run_cli("serve", "--data", str(data_dir), "--port", port, "--unknown", check=False)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("error: No such option: --unknown"), unknown.stderr
+    for zero in (("--workers", "0"), ("--port", "0")):  # refused, not taken for "the default"
+        refused = run_cli("serve", "--data", str(data_dir), *zero, check=False)
+        assert refused.returncode == 1, zero
+        assert refused.stderr == "error: --workers must be ≥ 1 and --port between 1 and 65535\n", zero
 
 
 def test_unwritable_data_folder_is_a_clear_error(tmp_path):
