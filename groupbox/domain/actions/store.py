@@ -124,13 +124,16 @@ async def official_latest(group_ids: list[str], limit: int) -> list[dict]:
 
 
 async def catch_up_threads(pairs: list[tuple[str, str]], since: datetime) -> list[dict]:
-    """Per (group, thread): how many messages others posted since `since`, and the latest."""
+    """Per (group, thread): how many messages others posted since `since`, and the latest (as
+    text). Counted from the messages' index first, then one thread lookup per thread, not per
+    message (issue 17: 945 messages in 191 threads, 1.3 -> 1.0 ms)."""
     return await _fetch_mine(
-        pairs, "SELECT m.group_id, m.thread_id AS id, t.title, COUNT(*) AS count, MAX(m.created_at) AS latest"
-        " FROM mine JOIN message m ON m.group_id = mine.group_id JOIN thread t ON t.id = m.thread_id"
-        " WHERE m.created_at > ? AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
+        pairs, "SELECT x.group_id, x.id, t.title, x.count, x.latest FROM ("
+        "SELECT m.group_id, m.thread_id AS id, COUNT(*) AS count, MAX(m.created_at) AS latest"
+        " FROM mine JOIN message m ON m.group_id = mine.group_id"
+        " WHERE m.created_at > ? AND m.deleted_at IS NULL"
         " AND (m.author_id IS NULL OR m.author_id != mine.member_id) AND m.source = 'post'"
-        " GROUP BY m.group_id, m.thread_id, t.title",
+        " GROUP BY m.group_id, m.thread_id) x JOIN thread t ON t.id = x.id WHERE t.deleted_at IS NULL",
         since,
     )
 
