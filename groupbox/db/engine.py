@@ -242,7 +242,6 @@ class Database:
     def _open_inline(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None, check_same_thread=False,
                                      detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES)
-        connection.row_factory = dict_factory
         for pragma in PRAGMAS:
             connection.execute(pragma)
         # Never wait on the loop's thread for another process's lock (rare in WAL: a recovery or an
@@ -263,7 +262,10 @@ class Database:
             return None
         try:
             self._inline_checks = INLINE_STEPS // _STEPS_PER_CHECK
-            return connection.execute(sql, params).fetchall()
+            cursor = connection.execute(sql, params)
+            rows = cursor.fetchall()  # tuples; the names once per query, not once per row
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in rows]
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT:
                 if len(self._slow) >= SLOW_REMEMBERED:

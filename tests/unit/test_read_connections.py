@@ -98,7 +98,7 @@ async def test_a_read_that_would_wait_for_a_lock_goes_to_a_reader_instead_of_wai
 
     db = Database()
     async with db.session(tmp_path / "pool.sqlite3"):
-        assert db._inline.execute("PRAGMA busy_timeout").fetchone() == {"timeout": 0}
+        assert db._inline.execute("PRAGMA busy_timeout").fetchone() == (0,)
 
         class Locked:
             def execute(self, sql, params):
