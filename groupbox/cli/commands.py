@@ -48,8 +48,7 @@ def _register() -> None:
 
 def run(argv: list[str] | None = None) -> None:
     """Every failure is one line on stderr and a non-zero exit."""
-    from groupbox.config import ConfigError
-    from groupbox.errors import DomainError
+    from groupbox.cli.failure import said
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _register()
@@ -57,15 +56,6 @@ def run(argv: list[str] | None = None) -> None:
         code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
-    except common.CLIError as exc:
-        common.err.print(f"error: {exc.message}", markup=False)
-        sys.exit(exc.code)
-    except ConfigError as exc:
-        common.err.print(f"error: {exc}", markup=False)
-        sys.exit(1)
-    except DomainError as exc:
-        common.err.print(f"error: {exc.message}", markup=False)
-        sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -73,16 +63,11 @@ def run(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unforeseen: never a traceback
-        # groupbox.instance pulls in the database engine: not imported just to name its
-        # error; an InstanceError can only come from a command that imported it.
-        instance = sys.modules.get("groupbox.instance")
-        if instance is not None and isinstance(exc, instance.InstanceError):
-            common.err.print(f"error: {exc}", markup=False)
-            sys.exit(1)
+    except Exception as exc:  # ours, click usage errors and anything unforeseen: never a traceback
         # Usage errors (typer's click): they know how to say themselves.
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-            common.err.print(f"error: {exc.format_message()}", markup=False)
-            sys.exit(exc.exit_code)
-        common.err.print(f"error: {type(exc).__name__}: {exc}", markup=False)
-        sys.exit(1)
+            message, code = exc.format_message(), exc.exit_code
+        else:
+            message, code = said(exc)
+        common.err.print(f"error: {message}", markup=False)
+        sys.exit(code)

@@ -14,7 +14,7 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn
 
 from groupbox.cli.failure import fail
 from groupbox.config import load_config
@@ -51,10 +51,6 @@ def quick(args: list[str]) -> bool:
 
 def bold(text: str) -> str:
     return f"\033[1m{text}\033[0m" if sys.stdout.isatty() else text
-
-
-def say(text: str, stream: TextIO | None = None) -> None:
-    print(text, file=stream or sys.stdout)
 
 
 def lan_addresses() -> list[str]:
@@ -149,21 +145,21 @@ def start(data: str | os.PathLike | None, host: str | None, port: int | None, wo
 
         caddy = start_caddy(config, upstream_port=port)
     shown = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    say(f"groupbox serving {config.data_dir} on {bold(shown)} (public URL {config.base_url})")
+    print(f"groupbox serving {config.data_dir} on {bold(shown)} (public URL {config.base_url})")
     if lan:
         from groupbox import qr
 
         addresses = lan_addresses()
         if not addresses:
-            say("No LAN address found; is this machine on a network?", sys.stderr)
+            print("No LAN address found; is this machine on a network?", file=sys.stderr)
         for address in addresses:
             lan_url = f"http://{address}:{port}"
-            say(f"On your phone (same Wi-Fi): {bold(lan_url)}")
+            print(f"On your phone (same Wi-Fi): {bold(lan_url)}")
             print(qr.terminal(lan_url, color=True), flush=True)
         if addresses and not config.base_url.startswith(f"http://{addresses[0]}"):
-            say(f"Tip: links in invites use {config.base_url}; set GROUPBOX_URL=http://{addresses[0]}:{port} "
-                "so phones can open them.", sys.stderr)
-    say("Press Ctrl-C to stop.")
+            print(f"Tip: links in invites use {config.base_url}; set GROUPBOX_URL=http://{addresses[0]}:{port} "
+                  "so phones can open them.", file=sys.stderr)
+    print("Press Ctrl-C to stop.")
     exec_granian(host, port, workers, caddy.pid if caddy is not None else 0)
 
 

@@ -7,9 +7,9 @@
   slow read (a long archive page) delays only the queries queued on its own connection, not every
   read of the process;
 - an *inline* reader that answers a query right on the event loop's thread when it needs less
-  than `INLINE_STEPS` of SQLite's work: most of a page's queries are index lookups of a few dozen microseconds, and
-  the hop to a reader thread and back cost several times that (issue 17: the group dashboard's
-  49 queries, 92 -> 146 req/s). A query still running at the budget is interrupted (SQLite's
+  than `INLINE_STEPS` of SQLite's work: most of a page's queries are index lookups of a few dozen
+  microseconds, and the hop to a reader thread and back cost several times that (issue 17: the
+  group dashboard's 49 queries, 92 -> 152 req/s). A query still running at the budget is interrupted (SQLite's
   progress handler) and asked again on a reader thread, so a slow read never holds the loop
   longer than the budget, and that statement goes to a reader from then on;
 - a *writer* used only inside `write()` transactions, which are `BEGIN IMMEDIATE` and serialised

@@ -25,10 +25,9 @@ from groupbox.domain.files import storage
 from groupbox.domain.remote import sync as remote_sync
 from groupbox.errors import DomainError, Invalid
 from groupbox.i18n import _
-from groupbox.instance import read_secret
 from groupbox.web.auth import credentials, csrf_matches, session_token_of
 from groupbox.web.openapi import NO_BODY, errors, upload
-from groupbox.web.support import SIGNED_IN, config_of
+from groupbox.web.support import SIGNED_IN, config_of, secret_of
 
 FIELD_MAX = 10_000  # bytes of one plain form field
 PARTS_MAX = 20
@@ -165,7 +164,7 @@ class MultipartUpload:
 
     def _verify(self, submitted: str) -> None:
         cookie = self.request.cookies.get("csrftoken")
-        if not csrf_matches(read_secret(self.config), submitted, cookie, session_token_of(self.request.scope)):
+        if not csrf_matches(secret_of(self.request), submitted, cookie, session_token_of(self.request.scope)):
             raise PermissionDeniedException("CSRF token verification failed")
 
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get
@@ -15,10 +13,9 @@ from groupbox.access import Actor
 from groupbox.domain.remote import sync as service
 from groupbox.errors import Unauthorized
 from groupbox.i18n import _
-from groupbox.instance import read_secret
 from groupbox.web.auth import credentials
 from groupbox.web.openapi import errors
-from groupbox.web.support import actor_of, config_of
+from groupbox.web.support import actor_of, config_of, secret_of
 
 BEARER = {"bearer": True}
 
@@ -32,13 +29,6 @@ def bearer_token(connection: ASGIConnection, _handler: BaseRouteHandler) -> None
         raise Unauthorized(_("This connection token is unknown, expired or revoked."))
 
 
-@lru_cache(maxsize=8)
-def _secret(keys_dir: Path) -> str:
-    from groupbox.instance import SECRET_KEY
-
-    return (keys_dir / SECRET_KEY).read_text().strip()
-
-
 @get("/api/sync", guards=[bearer_token], opt=BEARER, tags=["protocol"], responses=errors(400))
 async def sync_get(request: Request, actor: Actor, since: str | None = None,
                    limit: str | None = None) -> Response[dict[str, Any]]:
@@ -46,13 +36,9 @@ async def sync_get(request: Request, actor: Actor, since: str | None = None,
     `limit` changes (default 500, at most 1000); `has_more: true` asks for the next page at once.
     Shapes: docs/protocol.md."""
     config = config_of(request)
-    try:
-        secret = _secret(config.keys_dir)
-    except OSError:
-        secret = read_secret(config)  # names the missing file
     auth = credentials(request.scope)
-    body = await service.sync(actor, auth[1] if auth else "", since, limit, secret=secret, base_url=config.base_url,
-                              server_name=config.name)
+    body = await service.sync(actor, auth[1] if auth else "", since, limit, secret=secret_of(request),
+                              base_url=config.base_url, server_name=config.name)
     return Response(body, headers={"cache-control": "no-store"})
 
 
