@@ -87,13 +87,19 @@ def month_year(value: datetime | date | None, tz: str | None = None) -> str:
 def when(value: datetime | None, tz: str | None, lang: str | None = None, reference: datetime | None = None) -> str:
     """'Today 17:30', 'Tomorrow 10:00', 'Sat 10:00' within a week, else 'Sat 5 Dec 10:00'
     (German: 'Heute 17:30', 'Sa. 10:00', 'Sa., 5. Dez. 10:00')."""
-    dt = local(value, tz)
-    if dt is None:
+    if value is None:
         return ""
-    language = _language(lang)
-    today = local(reference or now(), tz).date()
+    place = zone(tz)
+    return _when(value, place, _language(lang), as_utc(reference or now()).astimezone(place).date())
+
+
+@lru_cache(maxsize=4096)
+def _when(value: datetime, place: ZoneInfo, language: str, today: date) -> str:
+    # A page shows the same few moments many times (a sheet's slots, an event on every card), and
+    # a render asks for dozens: the words once per moment, zone, language and day.
+    dt = as_utc(value).astimezone(place)
     delta = (dt.date() - today).days
-    time = hm(dt, tz)
+    time = f"{dt.hour:02d}:{dt.minute:02d}"
     if delta == 0:
         return i18n.gettext("Today {time}", language, time=time)
     if delta == 1:

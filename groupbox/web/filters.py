@@ -7,6 +7,16 @@ from jinja2 import Environment
 
 from groupbox import i18n, timefmt
 
+# The kinds of card (`ui.kind_label`), as msgids: the label shown is translated where it is shown,
+# not all fourteen on every card (they were half of a group dashboard's translations).
+KIND_LABELS = {
+    "rsvp": i18n.N_("RSVP"), "vote": i18n.N_("Vote"), "task": i18n.N_("Task"),
+    "acknowledge": i18n.N_("Acknowledge"), "mention": i18n.N_("Mention"), "question": i18n.N_("Question"),
+    "commitment": i18n.N_("Sign-up"), "moved": i18n.N_("Moved"), "cancelled": i18n.N_("Cancelled"),
+    "announcement": i18n.N_("Announcement"), "event": i18n.N_("Event"), "poll": i18n.N_("Poll"),
+    "file": i18n.N_("File"), "signup": i18n.N_("Sign-up"),
+}
+
 
 def install(env: Environment) -> None:
     env.filters.update(
@@ -22,7 +32,7 @@ def install(env: Environment) -> None:
     )
     # `_` and `_n` follow the request's language (a context variable), so one environment serves
     # every language; `current_language()` is for <html lang> and `hyphens: auto`.
-    env.globals.update(_=i18n._, _n=i18n._n, N_=i18n.N_, current_language=i18n.current)
+    env.globals.update(_=i18n._, _n=i18n._n, N_=i18n.N_, current_language=i18n.current, kind_labels=KIND_LABELS)
     from groupbox.domain.actions.service import fold_older
 
     env.filters["fold_older"] = fold_older  # "Needs you" cards: (current, older)

@@ -181,13 +181,14 @@ async def files_unacked(pairs: list[tuple[str, str]]) -> list[dict]:
 
 
 async def polls_unvoted(pairs: list[tuple[str, str]], reference: datetime) -> list[dict]:
+    # Polls without a deadline, then those whose deadline is ahead: two ranges of the open polls'
+    # index, not every poll of my groups (an OR of the two made SQLite walk them all: 0.69 -> 0.29 ms).
+    unvoted = ("SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at"
+               " FROM mine JOIN poll p ON p.group_id = mine.group_id"
+               " WHERE p.deleted_at IS NULL AND p.closed_at IS NULL AND {}"
+               " AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id = mine.member_id)")
     return await _fetch_mine(
-        pairs, "SELECT p.id, p.group_id, p.question, p.closes_at, p.created_at"
-        " FROM mine JOIN poll p ON p.group_id = mine.group_id"
-        " WHERE p.deleted_at IS NULL AND p.closed_at IS NULL AND (p.closes_at IS NULL OR p.closes_at > ?)"
-        " AND NOT EXISTS (SELECT 1 FROM poll_vote v WHERE v.poll_id = p.id AND v.member_id = mine.member_id)",
-        reference,
-    )
+        pairs, unvoted.format("p.closes_at IS NULL") + " UNION ALL " + unvoted.format("p.closes_at > ?"), reference)
 
 
 async def tasks_open(member_ids: list[str]) -> list[dict]:

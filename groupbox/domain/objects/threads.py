@@ -183,6 +183,23 @@ async def threads_list(actor: Actor, group_id: str, limit: int | None = None) ->
     group = await groups.group_get(actor, group_id)
     me = require(actor, "group.view", group)
     rows = await store.threads_of_group(group_id, me.member_id, await _my_floor(me.member_id), limit)
+    return await _with_last_messages(rows, group)
+
+
+async def threads_overview(actor: Actor, group_id: str, size: int) -> dict:
+    """The group dashboard's view: the `size` threads of newest activity and the old chat, each
+    with its last message and my unread count, and how many threads there are. Only the threads
+    shown are read (issue 17: not all fifty with their unread counts and last messages)."""
+    group = await groups.group_get(actor, group_id)
+    me = require(actor, "group.view", group)
+    floor = await _my_floor(me.member_id)
+    active = await store.threads_of_group(group_id, me.member_id, floor, size, legacy=False)
+    legacy = (await store.threads_of_group(group_id, me.member_id, floor, 1, legacy=True) or [None])[0]
+    await _with_last_messages(active + ([legacy] if legacy else []), group)
+    return {"threads": active, "legacy": legacy, "total": await store.thread_count(group_id)}
+
+
+async def _with_last_messages(rows: list[dict], group: dict) -> list[dict]:
     last = await _last_messages([r["id"] for r in rows])
     for row in rows:
         _decorate_thread(row, group)

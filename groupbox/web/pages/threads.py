@@ -133,14 +133,11 @@ async def thread_legacy_form(request: Request, actor: Actor, thread_id: str) -> 
 # -- the group dashboard's Discussions section ----------------------------------------------------
 async def discussions_section(actor: Actor, group: dict) -> dict | None:
     """Active threads as one list (never a feed): title, last message, unread count."""
-    rows = await threads.threads_list(actor, group["id"])
+    overview = await threads.threads_overview(actor, group["id"], SECTION_SIZE)
     can_post = can(actor, "act", group)
-    if not rows and not can_post:
+    if not overview["total"] and not can_post:
         return None
-    legacy = next((t for t in rows if t["legacy_channel"]), None)
-    active = [t for t in rows if not t["legacy_channel"]]  # newest activity first
-    return {"threads": active[:SECTION_SIZE], "legacy": legacy, "total": len(rows), "can_post": can_post,
-            "unread": sum(t["unread"] for t in rows)}
+    return {**overview, "can_post": can_post}
 
 
 HANDLERS = [group_discussions, thread_new, thread_create_form, thread_detail, message_create_form, reaction_form,

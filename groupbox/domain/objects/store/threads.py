@@ -27,19 +27,28 @@ async def thread_marks(thread_id: str) -> dict | None:
     return await DB.fetchone("SELECT seq, message_count FROM thread WHERE id = ?", thread_id)
 
 
-async def threads_of_group(group_id: str, member_id: str, floor: datetime, limit: int | None = None) -> list[dict]:
-    """The group's threads, newest activity first, with my read mark and my unread count
-    (messages by others after my mark, or after `floor` when I never read it)."""
+async def threads_of_group(group_id: str, member_id: str, floor: datetime, limit: int | None = None,
+                           legacy: bool | None = None) -> list[dict]:
+    """The group's threads (only the old chat, or all but it, with `legacy`), newest activity
+    first, with my read mark and my unread count (messages by others after my mark, or after
+    `floor` when I never read it)."""
+    which = "" if legacy is None else " AND t.legacy_channel = ?"
     tail = " LIMIT ?" if limit else ""
     return await DB.fetch(
         "SELECT t.*, tr.last_read_at,"
         " (SELECT COUNT(*) FROM message x WHERE x.thread_id = t.id AND x.deleted_at IS NULL"
         "   AND x.created_at > COALESCE(tr.last_read_at, ?) AND (x.author_id IS NULL OR x.author_id != ?)) AS unread"
         " FROM thread t LEFT JOIN thread_read tr ON tr.thread_id = t.id AND tr.member_id = ?"
-        " WHERE t.group_id = ? AND t.deleted_at IS NULL"
+        " WHERE t.group_id = ? AND t.deleted_at IS NULL" + which +
         " ORDER BY t.last_message_at DESC, t.created_at DESC, t.id DESC" + tail,
-        floor, member_id, member_id, group_id, *([limit] if limit else []),
+        floor, member_id, member_id, group_id, *([bool(legacy)] if legacy is not None else []),
+        *([limit] if limit else []),
     )
+
+
+async def thread_count(group_id: str) -> int:
+    row = await DB.fetchone("SELECT COUNT(*) AS n FROM thread WHERE group_id = ? AND deleted_at IS NULL", group_id)
+    return row["n"] if row else 0
 
 
 async def legacy_thread(group_id: str) -> dict | None:
