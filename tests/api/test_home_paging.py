@@ -67,3 +67,35 @@ def test_api_home_actions_refuses_a_page_it_cannot_give(client, world, as_person
     for params, field in (({"limit": 0}, "limit"), ({"limit": 201}, "limit"), ({"offset": -1}, "offset")):
         response = client.get("/api/home/actions", params=params)
         assert response.status_code == 422 and field in response.json()["errors"], params
+
+
+async def test_the_top_read_alone_is_the_top_of_all(db):
+    """Home and the group dashboard read only the first missing RSVPs and open tasks of many
+    (issue 17): what they get is the whole ranking's top, a new joiner's first RSVP included,
+    and the total counts everything."""
+    from groupbox.domain.actions import service as actions
+    from groupbox.domain.objects import tasks
+    from groupbox.domain.objects.schemas import TaskCreate
+    from tests.factories import build_world
+
+    world = await build_world()
+    owner = await world.owner.actor()
+    gid, member = world.group["id"], world.member_id("member")
+    soon = now() + timedelta(hours=3)
+    # The event that starts first has the latest RSVP "deadline" (its start): a new joiner's
+    # first RSVP all the same.
+    await events.event_create(owner, gid, EventInput(title="Match 0", starts_at=soon.isoformat(), rsvp_required=True))
+    for n in range(1, 16):
+        await events.event_create(owner, gid, EventInput(
+            title=f"Match {n}", starts_at=(soon + timedelta(days=n)).isoformat(), rsvp_required=True,
+            rsvp_deadline=(soon - timedelta(hours=2, minutes=n)).isoformat()))
+    for n, days in enumerate([None, -2, -1, 0.5, 1, 2, 3, None, 10, 40, None, -5, 0.1, 6, 2]):
+        due = None if days is None else (now() + timedelta(days=days)).isoformat()
+        await tasks.task_create(owner, gid, TaskCreate(title=f"Task {n}", assignee_ids=[member], due_at=due))
+    actor = await world.people["member"].actor()
+    every = await actions.derive(actor)
+    assert every[0].title == "Match 0" and every[0].due_now
+    for limit in (1, 4, 12, 40):
+        top = await actions.ranked(actor, limit=limit)
+        assert [item.id for item in top.items[:limit]] == [item.id for item in every[:limit]], limit
+        assert top.total == len(every) == 31

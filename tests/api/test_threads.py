@@ -135,6 +135,29 @@ def test_unseen_mentions_and_catch_up_for_the_home_dashboard(client, world, as_p
     assert call(needs, samir, [group], "mention") == []
 
 
+def test_the_home_pages_catch_up_counts_what_the_api_names_thread_by_thread(client, world, as_person, csrf, call):
+    """The page reads counts per group only (issue 17); they agree with the API's per-thread
+    catch-up, and neither counts a deleted thread's messages."""
+    from groupbox.domain.actions import home
+    from groupbox.domain.objects import common
+
+    group = world.group["id"]
+    since = now() - timedelta(minutes=5)
+    as_person(world.people["moderator"])
+    kept = start(client, csrf, group, "Carpool planning", "@Samir can you take two kids?")["thread"]
+    reply(client, csrf, kept["id"], "Or anyone else?")
+    gone = start(client, csrf, group, "Wrong chat", "Sorry, meant the family chat")["thread"]
+    reply(client, csrf, gone["id"], "Ignore me")
+    call(common.soft_delete, "thread", {"id": gone["id"], "group_id": group})
+
+    samir = call(world.people["member"].actor)
+    full = call(home.catch_up, samir, since)
+    light = call(home.catch_up, samir, since, threads=False)
+    assert [(c["group_id"], c["messages"], c["mentions"]) for c in full] == [(group, 2, 1)]
+    assert [(c["group_id"], c["messages"], c["mentions"], c["url"]) for c in light] == [
+        (group, 2, 1, f"/groups/{group}/discussions")]
+
+
 def test_a_script_in_a_message_is_shown_as_text(client, world, as_person, csrf):
     as_person(world.people["member"])
     thread = start(client, csrf, world.group["id"], "Hi", "<script>alert('x')</script> [link](javascript:alert(1))")

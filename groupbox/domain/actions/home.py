@@ -21,6 +21,7 @@ from groupbox.util import as_utc, now
 VISIT_GAP = timedelta(minutes=30)
 FIRST_WINDOW = timedelta(days=7)
 UPCOMING_DAYS = 14
+NEEDS_SHOWN = 12  # cards under "Needs you" before "n more"
 
 
 async def visit_window(actor: Actor, reference: datetime | None = None, record: bool = True) -> datetime:
@@ -77,16 +78,23 @@ async def official_updates(actor: Actor, limit: int = 5) -> list[dict]:
     return rows
 
 
-async def catch_up(actor: Actor, since: datetime) -> list[dict]:
+async def catch_up(actor: Actor, since: datetime, threads: bool = True) -> list[dict]:
     """Per group: what others said in discussions since my last visit — how many messages, the
-    busiest threads, mentions of me — across all my groups in two queries (what
-    `threads.catch_up` gives per group); groups with news only, mentions first."""
+    busiest threads (unless not `threads`: the home page shows counts only), mentions of me —
+    across all my groups in two queries (what `threads.catch_up` gives per group); groups with
+    news only, mentions first."""
     mine = actor.members_in(None)
     if not mine:
         return []
     since = as_utc(since)
-    rows = await store.catch_up_threads(list(mine.items()), since)
     mentions = await store.mention_counts(list(mine.values()), since)
+    if not threads:
+        counts = await store.catch_up_counts(list(mine.items()), since)
+        result = [{"group_id": gid, "messages": counts[gid], "mentions": mentions.get(mid, 0),
+                   "url": f"/groups/{gid}/discussions"} for gid, mid in mine.items() if counts.get(gid)]
+        result.sort(key=lambda r: (-r["mentions"], -r["messages"]))
+        return result
+    rows = await store.catch_up_threads(list(mine.items()), since)
     by_group: dict[str, list[dict]] = {}
     for r in rows:
         by_group.setdefault(r["group_id"], []).append(r)
@@ -128,8 +136,11 @@ def _about(announcement: dict, events: dict[str, dict]) -> dict | None:
 
 
 async def home(actor: Actor, reference: datetime | None = None, record_visit: bool = True,
-               since: datetime | None = None) -> dict[str, Any]:
-    """`needs_me` and `changed` are complete (the API's lists). The page shows each thing once:
+               since: datetime | None = None, limit: int = NEEDS_SHOWN,
+               catch_up_threads: bool = False) -> dict[str, Any]:
+    """`needs_me` is exact in its first `limit` items (`actions.ranked`; `needs_total` counts
+    them all); `changed` is complete; `catch_up` names each group's busiest threads only with
+    `catch_up_threads` (the API's; the page shows counts). The page shows each thing once:
     - a place I took on a sign-up sheet of an event that is coming up shows on that event's row
       (`my_slots`), not as a card of its own (`needs_page` leaves it out);
     - an event under "Coming up" that moved or was cancelled since my visit carries its change on
@@ -140,7 +151,8 @@ async def home(actor: Actor, reference: datetime | None = None, record_visit: bo
     reference = reference or now()
     if since is None:  # the page records the visit before it builds its cache key, and passes it
         since = await visit_window(actor, reference, record=record_visit)
-    items = await actions.derive(actor, reference)
+    needs = await actions.ranked(actor, reference, limit=limit)
+    items = needs.items
     groups = await actions.group_names(list(actor.memberships))
     coming = await upcoming(actor, reference)
     on_page = {e["id"]: e for e in coming}
@@ -170,14 +182,16 @@ async def home(actor: Actor, reference: datetime | None = None, record_visit: bo
     result = {
         "since": since,
         "needs_me": items,
+        "needs_total": needs.total,
         "needs_page": [item for item in items if item.id not in on_rows],
+        "needs_page_total": needs.total - len(on_rows),
         "upcoming": coming,
         "changed": changed,
         "changed_below": changed_below,
         "changed_above": changed_above,
         "official": official,
         "official_page": [a for a in official if as_utc(a["created_at"]) > recent],
-        "catch_up": await catch_up(actor, since),
+        "catch_up": await catch_up(actor, since, threads=catch_up_threads),
         "groups": groups,
     }
     # The person's connected servers: their items ranked in, each with its server (SPEC §8).

@@ -96,13 +96,29 @@ def rank(items: list[ActionItem], reference: datetime | None = None) -> list[Act
     )
 
 
+@dataclass
+class Ranked:
+    """The first items of a ranking and how many there are in all (`ranked`)."""
+    items: list[ActionItem]
+    total: int
+
+
 async def derive(actor: Actor, reference: datetime | None = None, group_ids: list[str] | None = None) -> list[ActionItem]:
     """Every open action item for the actor across their groups (or `group_ids`), ranked."""
+    return (await ranked(actor, reference, group_ids)).items
+
+
+async def ranked(actor: Actor, reference: datetime | None = None, group_ids: list[str] | None = None,
+                 limit: int | None = None) -> Ranked:
+    """The actor's open action items, ranked, and their `total`. With `limit`, only the first
+    `limit` of each kind that can be many (missing RSVPs, tasks) are read, so `items[:limit]` is
+    exact (however many items are left out of other lists: only commitments and older items,
+    which are all here) but later items may be missing; `total` counts them all."""
     reference = reference or now()
     # Only groups where the actor may act (guests only read): they have nothing to answer elsewhere.
     memberships = {gid: m for gid, m in acting_groups(actor).items() if group_ids is None or gid in group_ids}
     if not memberships:
-        return []
+        return Ranked([], 0)
     pairs = [(m.group_id, m.member_id) for m in memberships.values()]
     mids = [member_id for _group_id, member_id in pairs]
     joined = {r["group_id"]: as_utc(r["joined_at"]) for r in await groups_store.members_get(mids) if r["joined_at"]}
@@ -113,14 +129,26 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
         return since is not None and created_at is not None and as_utc(created_at) < since
 
     items: list[ActionItem] = []
+    left_out = 0  # items of the limited kinds not read
 
-    # RSVPs missing on RSVP-required events still ahead and still answerable.
-    rows = await store.rsvps_missing(pairs, reference)
-    first_rsvp: set[str] = set()
-    for r in sorted(rows, key=lambda r: as_utc(r["starts_at"])):
-        since = joined.get(r["group_id"])
-        new_joiner = since is not None and reference - since < NEW_JOINER and r["group_id"] not in first_rsvp
-        first_rsvp.add(r["group_id"])
+    # RSVPs missing on RSVP-required events still ahead and still answerable. A new joiner's first
+    # missing RSVP in a group comes first, wherever its date puts it.
+    rows = await store.rsvps_missing(pairs, reference, limit)
+    new_groups = [(gid, mid) for gid, mid in pairs if gid in joined and reference - joined[gid] < NEW_JOINER]
+    if limit is None:
+        firsts = {}
+        for r in sorted(rows, key=lambda r: (as_utc(r["starts_at"]), r["id"])):
+            firsts.setdefault(r["group_id"], r["id"])
+        firsts = {gid: eid for gid, eid in firsts.items() if gid in dict(new_groups)}
+    else:
+        left_out += rows[0]["total"] - len(rows) if rows else 0
+        first_rows = await store.rsvps_first(new_groups, reference) if new_groups else []
+        firsts = {r["group_id"]: r["id"] for r in first_rows}
+        shown = {r["id"] for r in rows}
+        left_out -= sum(r["id"] not in shown for r in first_rows)
+        rows += [r for r in first_rows if r["id"] not in shown]
+    for r in rows:
+        new_joiner = firsts.get(r["group_id"]) == r["id"]
         items.append(ActionItem(r["id"], "rsvp", r["group_id"], r["title"], f"/events/{r['id']}",
                                 r["rsvp_deadline"] or r["starts_at"], r["created_at"], WEIGHTS["rsvp"],
                                 {"starts_at": r["starts_at"], "location": r["location"],
@@ -155,7 +183,8 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
                                 r["created_at"], WEIGHTS["vote"]))
 
     # Tasks assigned to me and not done.
-    rows = await store.tasks_open(mids)
+    rows = await store.tasks_open(mids, limit, reference + timedelta(days=NO_DEADLINE_DAYS))
+    left_out += rows[0]["total"] - len(rows) if rows and limit else 0
     for r in rows:
         items.append(ActionItem(r["id"], "task", r["group_id"], r["title"], f"/tasks/{r['id']}", r["due_at"],
                                 r["created_at"], WEIGHTS["task"], {"status": r["status"]}))
@@ -175,7 +204,7 @@ async def derive(actor: Actor, reference: datetime | None = None, group_ids: lis
         items.append(ActionItem(r["id"], kind, r["group_id"], _("{who} in “{title}”", who=r["author_name"] or "", title=r["thread_title"]),
                                 f"/threads/{r['thread_id']}#m-{r['id']}", None, r["created_at"], WEIGHTS[kind],
                                 {"excerpt": r["body"][:140], "author": r["author_name"]}))
-    return rank(items, reference)
+    return Ranked(rank(items, reference), len(items) + left_out)
 
 
 def fold_older(items: list[ActionItem]) -> tuple[list[ActionItem], list[ActionItem]]:

@@ -403,6 +403,8 @@ async def extend_home(actor: Actor, data: dict[str, Any], reference: datetime | 
         data["needs_me"] = actions.rank([*data["needs_me"], *remote_items], reference)
         on_page = {item.id for item in data["needs_page"]} | {item.id for item in remote_items}
         data["needs_page"] = [item for item in data["needs_me"] if item.id in on_page]
+        data["needs_total"] += len(remote_items)
+        data["needs_page_total"] += len(remote_items)
     coming = await events(actor, reference, reference + timedelta(days=upcoming_days), conns, known)
     if coming:
         data["upcoming"] = sorted([*data["upcoming"], *coming],

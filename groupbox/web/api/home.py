@@ -62,13 +62,13 @@ async def home_get(request: Request, actor: Actor) -> Response:
 
 
 async def _home_json(actor: Actor) -> dict[str, Any]:
-    data = await home_service.home(actor, record_visit=False)
+    data = await home_service.home(actor, record_visit=False, limit=HOME_ACTIONS, catch_up_threads=True)
     groups = data["groups"]
     return {
         "since": _iso(data["since"]),
         "actions": [item.as_dict(groups) for item in data["needs_me"][:HOME_ACTIONS]],
-        "actions_total": len(data["needs_me"]),
-        "actions_next": _next_actions(HOME_ACTIONS, ACTIONS_PAGE, len(data["needs_me"])),
+        "actions_total": data["needs_total"],
+        "actions_next": _next_actions(HOME_ACTIONS, ACTIONS_PAGE, data["needs_total"]),
         "upcoming": [calendar.entry_json(r) for r in data["upcoming"]],
         "changed": [{**{k: (_iso(v) if isinstance(v, datetime) else v) for k, v in c.items() if k != "group_id"},
                      "group": _group(groups, c["group_id"])} for c in data["changed"]],

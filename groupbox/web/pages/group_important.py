@@ -14,12 +14,14 @@ IMPORTANT_LIMIT = 4
 async def important_now(actor: Actor, group: dict) -> dict | None:
     """The first `IMPORTANT_LIMIT` current items, and every item shared before I joined, folded
     (see `actions.service`): all of them count as shown, so no section below repeats them."""
-    items = await actions.derive(actor, group_ids=[group["id"]])
+    needs = await actions.ranked(actor, group_ids=[group["id"]], limit=IMPORTANT_LIMIT)
+    items = needs.items
     current = [item for item in items if not item.detail.get("older")]
-    shown = current[:IMPORTANT_LIMIT] + [item for item in items if item.detail.get("older")]
+    older = [item for item in items if item.detail.get("older")]
+    shown = current[:IMPORTANT_LIMIT] + older
     mark_shown(item.id for item in shown)
     return {"items": [item for item in items if item in shown], "limit": IMPORTANT_LIMIT,
-            "more": max(0, len(current) - IMPORTANT_LIMIT),
+            "more": max(0, needs.total - len(older) - IMPORTANT_LIMIT),
             "home": {"groups": {group["id"]: group}}, "next_url": f"/groups/{group['id']}#important"}
 
 

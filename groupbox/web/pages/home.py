@@ -51,7 +51,8 @@ async def home(request: Request, actor: Actor | None) -> Template | Response:
         groups = len(actor.memberships) + len(data.get("remote", {}).get("groups", ()))
         return {"today": local(now(), config.timezone), "home": data,
                 "group_count": groups, "first_name": first_name(actor.display_name),
-                "can_create_group": can(actor, "group.create", None), "page_title": None}
+                "can_create_group": can(actor, "group.create", None), "page_title": None,
+                "needs_shown": home_service.NEEDS_SHOWN}
 
     key = await state_key(actor, list(actor.memberships), "home")
     return await cached_page(request, actor, "home/dashboard.html", key, build, nav="home")
