@@ -114,11 +114,15 @@ async def official_since(group_ids: list[str], member_ids: list[str], since: dat
 
 
 async def official_latest(group_ids: list[str], limit: int) -> list[dict]:
+    """The newest official announcements of my groups. Picked in their index first, then their
+    rows: sorting whole rows (bodies and all) of every official announcement cost 0.39 ms on the
+    benchmark's 605, picking first 0.06 (issue 17)."""
     return await DB.fetch(
         f"SELECT a.id, a.title, a.group_id, a.created_at, a.urgent, a.ack_required, a.body,"
-        f" m.display_name AS author_name FROM announcement a LEFT JOIN member m ON m.id = a.author_id"
-        f" WHERE a.group_id IN ({_marks(group_ids)}) AND a.official = TRUE AND a.deleted_at IS NULL"
-        f" ORDER BY a.created_at DESC LIMIT ?",
+        f" m.display_name AS author_name FROM (SELECT id, created_at FROM announcement"
+        f" WHERE group_id IN ({_marks(group_ids)}) AND official = TRUE AND deleted_at IS NULL"
+        f" ORDER BY created_at DESC LIMIT ?) f JOIN announcement a ON a.id = f.id"
+        f" LEFT JOIN member m ON m.id = a.author_id ORDER BY f.created_at DESC",
         *group_ids, limit,
     )
 

@@ -410,7 +410,8 @@ async def events_between(actor: Actor, group_ids: list[str] | None = None, *, st
         return rows
     ids = [r["id"] for r in rows]
     members = list(mine.values())
-    answers = {r["event_id"]: r["status"] for r in await store.rsvps_of_members(members, ids)}
+    answers = {r["event_id"]: r["status"] for r in await store.rsvps_of_pairs(
+        [(row["id"], mine[row["group_id"]]) for row in rows])}
     changes = await unseen_changes(members, ids)
     for row in rows:
         row["url"] = url_of(row["id"])

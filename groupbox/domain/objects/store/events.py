@@ -99,8 +99,11 @@ async def events_in_groups(group_ids: list[str], *, start: datetime, end: dateti
     that started earlier and are still on (before, one query walked every past event)."""
     if not group_ids:
         return []
-    select = ("SELECT e.*, g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
-              f" FROM event e JOIN grp g ON g.id = e.group_id WHERE e.group_id IN ({_marks(group_ids)})"
+    columns = "e.*, g.name AS group_name, g.color_index AS group_color_index, g.timezone AS group_timezone"
+    # With a limit, the first events are picked in the index and only their rows are read: the
+    # home page's next 8 of two weeks' 211 took 0.26 ms with every row sorted, 0.06 so (issue 17).
+    select = (f"SELECT {'e.id, e.starts_at' if limit else columns} FROM event e"
+              f"{'' if limit else ' JOIN grp g ON g.id = e.group_id'} WHERE e.group_id IN ({_marks(group_ids)})"
               " AND e.deleted_at IS NULL")
     until = " AND e.starts_at < ?" if end is not None else ""
     sql = (f"{select} AND e.starts_at >= ? AND COALESCE(e.ends_at, e.starts_at) >= ?{until}"
@@ -109,7 +112,8 @@ async def events_in_groups(group_ids: list[str], *, start: datetime, end: dateti
     bound = [start - LONG_SPAN, start, *([end] if end is not None else [])]
     params: list[Any] = [*group_ids, *bound, *group_ids, *bound]
     if limit:
-        sql += f" LIMIT {int(limit)}"
+        sql = (f"SELECT {columns} FROM ({sql} LIMIT {int(limit)}) f JOIN event e ON e.id = f.id"
+               " JOIN grp g ON g.id = e.group_id ORDER BY f.starts_at, f.id")
     return await DB.fetch(sql, *params)
 
 
@@ -180,6 +184,21 @@ async def rsvp_upsert(*, event_id: str, member_id: str, status: str, note: str, 
 
 async def rsvp_get(event_id: str, member_id: str) -> dict | None:
     return await DB.fetchone("SELECT * FROM rsvp WHERE event_id = ? AND member_id = ?", event_id, member_id)
+
+
+PAIRS_OR = 50
+
+
+async def rsvps_of_pairs(pairs: list[tuple[str, str]]) -> list[dict]:
+    """The answers of these (event, member) pairs: one index probe each (an IN list of events
+    and one of members made SQLite walk each member's answers: 0.17 ms for 8 events, 0.01 so).
+    Many pairs (a calendar's) as the two lists: an OR per pair nests as deep as it is long."""
+    if len(pairs) > PAIRS_OR:
+        return await rsvps_of_members(list({m for _e, m in pairs}), [e for e, _m in pairs])
+    if not pairs:
+        return []
+    return await DB.fetch("SELECT * FROM rsvp WHERE " + " OR ".join("(event_id = ? AND member_id = ?)" for _ in pairs),
+                          *[value for pair in pairs for value in pair])
 
 
 async def rsvps_of_members(member_ids: list[str], event_ids: list[str]) -> list[dict]:
