@@ -99,3 +99,47 @@ async def test_the_top_read_alone_is_the_top_of_all(db):
         top = await actions.ranked(actor, limit=limit)
         assert [item.id for item in top.items[:limit]] == [item.id for item in every[:limit]], limit
         assert top.total == len(every) == 31
+
+
+async def test_the_top_read_alone_keeps_every_older_item_and_ranks_acks_and_polls(db):
+    """With announcements to acknowledge and polls too, the top is the whole ranking's: urgent
+    official news first, and what was shared before I joined all there (a page folds it)."""
+    from groupbox.domain.actions import service as actions
+    from groupbox.domain.objects import announcements, polls
+    from groupbox.domain.objects.schemas import AnnouncementCreate, PollCreate
+    from tests.factories import build_world, join
+
+    world = await build_world()
+    owner = await world.owner.actor()
+    gid = world.group["id"]
+
+    async def news(n: int, **flags) -> None:
+        for i in range(n):
+            await announcements.announcement_create(owner, gid, AnnouncementCreate(
+                title=f"{flags} {i}", body="Please confirm.", ack_required=True, **flags))
+
+    async def ask(n: int, days: float | None) -> None:
+        for i in range(n):
+            closes = None if days is None else (now() + timedelta(days=days + i / 10)).isoformat()
+            await polls.poll_create(owner, gid, PollCreate(question=f"Q {days} {i}?", options=["Yes", "No"],
+                                                           closes_at=closes))
+
+    await news(6)
+    await news(2, official=True, urgent=True)
+    await ask(3, None)
+    await ask(4, 1)
+    late = await join(None, gid, "Late Larry", admin=world.owner)
+    await news(7)
+    await news(1, official=True, urgent=True)
+    await ask(5, 3)
+    for person in (late, world.people["member"]):
+        actor = await person.actor()
+        every = await actions.derive(actor)
+        older = [item.id for item in every if item.detail.get("older")]
+        assert len(older) == (6 if person is late else 0)
+        for limit in (1, 4, 12):
+            top = await actions.ranked(actor, limit=limit)
+            current = [item.id for item in every if not item.detail.get("older")]
+            assert [i.id for i in top.items if not i.detail.get("older")][:limit] == current[:limit], limit
+            assert [i.id for i in top.items if i.detail.get("older")] == older
+            assert top.total == len(every) == 28
