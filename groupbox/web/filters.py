@@ -34,7 +34,8 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
     """The smallest and most called of templates/macros/ui.html's macros (`ui.icon`,
     `ui.badge`, ...), as Python: ui.html binds its names to these, so templates call them as
     before and get the same HTML. A Jinja macro call costs ~4 µs before it writes anything, a
-    page makes a hundred of them, and these are a line of markup each (issue 17)."""
+    page makes a hundred of them, and these are a line of markup each (issue 17). A msgid
+    stays outside f-strings: Babel's extraction does not look inside them."""
     static_url, field = env.globals["static_url"], env.getattr
 
     def icon(name: str, label: str | None = None) -> Markup:
@@ -89,13 +90,14 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
     def capacity(taken: int, capacity: int, label: str) -> Markup:
         if not capacity:
             return Markup("")
+        text = i18n._("{taken} of {capacity}", taken=taken, capacity=capacity)
         return Markup(f'<meter class="capacity" min="0" max="{escape(capacity)}" value="{min(taken, capacity)}"'
-                      f' aria-label="{escape(label)}">'
-                      f'{escape(i18n._("{taken} of {capacity}", taken=taken, capacity=capacity))}</meter>')
+                      f' aria-label="{escape(label)}">{escape(text)}</meter>')
 
     def server_badge(name: str) -> Markup:
+        hint = i18n._("on server")
         return Markup(f'<span class="server-badge">{icon("server")}<span class="visually-hidden">'
-                      f'{escape(i18n._("on server"))} </span>{escape(name)}</span>')
+                      f'{escape(hint)} </span>{escape(name)}</span>')
 
     # The three that wrap a {% call %} body: Jinja hands it over as `caller`.
     def card(variant: str | None = None, tag: str = "article", id: str | None = None,  # noqa: A002
@@ -107,9 +109,10 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
 
     def card_meta(group: Any = None, kind: str | None = None, server: str | None = None, official: bool = False,
                   urgent: bool = False, caller: Callable[[], str] | None = None) -> Markup:
+        marks = (badge(i18n._("Official"), "official") if official else "") + (
+            badge(i18n._("Urgent"), "urgent") if urgent else "")
         return Markup(
-            f'<p class="card__meta">{badge(i18n._("Official"), "official") if official else ""}'
-            f'{badge(i18n._("Urgent"), "urgent") if urgent else ""}{group_chip(group) if group else ""}'
+            f'<p class="card__meta">{marks}{group_chip(group) if group else ""}'
             f'{server_badge(server) if server else ""}{kind_label(kind) if kind else ""}'
             f'{caller() if caller else ""}</p>')
 
@@ -118,7 +121,8 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
                 caller: Callable[[], str] | None = None) -> Markup:
         number = (f' <span class="count{" count--urgent" if urgent else " count--muted"}">{escape(count)}</span>'
                   if count is not None and count != "" else "")
-        more = f' <a href="{escape(more_href)}">{escape(more_label or i18n._("See all"))}</a>' if more_href else ""
+        more_label = more_label or i18n._("See all")
+        more = f' <a href="{escape(more_href)}">{escape(more_label)}</a>' if more_href else ""
         heading = _quoted(f"{id}-title") if id else ""
         return Markup(
             f'<section class="section"{f" id={_quoted(id)} aria-labelledby={heading}" if id else ""}>\n'
