@@ -105,14 +105,21 @@ def test_a_new_thread_tells_the_group(client, world, as_person, csrf, call):
     assert world.member_id("admin") in told and world.member_id("member") not in told
 
 
-def test_unseen_mentions_and_catch_up_for_the_home_dashboard(client, world, as_person, csrf, call):
-    from groupbox.domain.objects import threads
-
+def carpool_question(client, csrf, world, as_person):
+    """Lisa (moderator) asks Samir (member) in a new thread and adds a reply: the group, a
+    moment before, and the thread."""
     group = world.group["id"]
     since = now() - timedelta(minutes=5)
     as_person(world.people["moderator"])
     thread = start(client, csrf, group, "Carpool planning", "@Samir can you take two kids?")["thread"]
     reply(client, csrf, thread["id"], "Or anyone else?")
+    return group, since, thread
+
+
+def test_unseen_mentions_and_catch_up_for_the_home_dashboard(client, world, as_person, csrf, call):
+    from groupbox.domain.objects import threads
+
+    group, since, thread = carpool_question(client, csrf, world, as_person)
     other = start(client, csrf, group, "Snack rota", "Oranges this week")["thread"]
 
     samir = call(world.people["member"].actor)
@@ -141,11 +148,7 @@ def test_the_home_pages_catch_up_counts_what_the_api_names_thread_by_thread(clie
     from groupbox.domain.actions import home
     from groupbox.domain.objects import common
 
-    group = world.group["id"]
-    since = now() - timedelta(minutes=5)
-    as_person(world.people["moderator"])
-    kept = start(client, csrf, group, "Carpool planning", "@Samir can you take two kids?")["thread"]
-    reply(client, csrf, kept["id"], "Or anyone else?")
+    group, since, _kept = carpool_question(client, csrf, world, as_person)
     gone = start(client, csrf, group, "Wrong chat", "Sorry, meant the family chat")["thread"]
     reply(client, csrf, gone["id"], "Ignore me")
     call(common.soft_delete, "thread", {"id": gone["id"], "group_id": group})
