@@ -3,12 +3,13 @@ times, translation, and safe Markdown."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment, Undefined
+from jinja2 import Environment
+from jinja2.filters import do_xmlattr
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from groupbox import i18n, timefmt
@@ -37,6 +38,10 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
     page makes a hundred of them, and these are a line of markup each (issue 17). A msgid
     stays outside f-strings: Babel's extraction does not look inside them."""
     static_url, field = env.globals["static_url"], env.getattr
+    evaluation = EvalContext(env)
+
+    def xmlattr(attrs: dict | None) -> str:  # Jinja's own filter, as `{{ attrs|xmlattr }}` wrote them
+        return do_xmlattr(evaluation, attrs or {})
 
     def icon(name: str, label: str | None = None) -> Markup:
         aria = f'role="img" aria-label="{escape(label)}"' if label else 'aria-hidden="true"'
@@ -136,21 +141,6 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
 
 def _quoted(value: Any) -> str:
     return f'"{escape(value)}"'
-
-
-_ATTR_KEY = re.compile(r"[\s/>=]", flags=re.ASCII)  # what Jinja's xmlattr refuses in a name
-
-
-def xmlattr(attrs: dict | None) -> str:
-    """Jinja's `xmlattr` filter: ` key="value"` for each value that is not None or undefined."""
-    items = []
-    for key, value in (attrs or {}).items():
-        if value is None or isinstance(value, Undefined):
-            continue
-        if _ATTR_KEY.search(key) is not None:
-            raise ValueError(f"Invalid character in attribute name: {key!r}")
-        items.append(f'{escape(key)}="{escape(value)}"')
-    return " " + " ".join(items) if items else ""
 
 
 def install(env: Environment) -> None:

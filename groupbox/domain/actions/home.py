@@ -88,31 +88,28 @@ async def catch_up(actor: Actor, since: datetime, threads: bool = True) -> list[
         return []
     since = as_utc(since)
     mentions = await store.mention_counts(list(mine.values()), since)
-    if not threads:
+    by_group: dict[str, list[dict]] | None = None
+    if threads:
+        by_group = {}
+        for r in await store.catch_up_threads(list(mine.items()), since):
+            by_group.setdefault(r["group_id"], []).append(r)
+        counts = {gid: sum(r["count"] for r in rows) for gid, rows in by_group.items()}
+    else:
         counts = await store.catch_up_counts(list(mine.items()), since)
-        result = [{"group_id": gid, "messages": counts[gid], "mentions": mentions.get(mid, 0),
-                   "url": f"/groups/{gid}/discussions"} for gid, mid in mine.items() if counts.get(gid)]
-        result.sort(key=lambda r: (-r["mentions"], -r["messages"]))
-        return result
-    rows = await store.catch_up_threads(list(mine.items()), since)
-    by_group: dict[str, list[dict]] = {}
-    for r in rows:
-        by_group.setdefault(r["group_id"], []).append(r)
     result = []
     for gid, mid in mine.items():
-        threads = sorted(by_group.get(gid, []), key=lambda r: str(r["latest"]), reverse=True)
-        threads.sort(key=lambda r: r["count"], reverse=True)  # stable: busiest, then latest
-        messages = sum(r["count"] for r in threads)
-        if not messages:
+        if not counts.get(gid):
             continue
-        result.append({
-            "group_id": gid, "messages": messages,
-            "threads": [{"id": r["id"], "title": r["title"], "count": r["count"], "url": f"/threads/{r['id']}"}
-                        for r in threads[:3]],
-            "thread_count": len(threads), "mentions": mentions.get(mid, 0),
-            "url": f"/groups/{gid}/discussions",
-        })
-    result.sort(key=lambda r: (-r.get("mentions", 0), -r["messages"]))
+        entry = {"group_id": gid, "messages": counts[gid], "mentions": mentions.get(mid, 0),
+                 "url": f"/groups/{gid}/discussions"}
+        if by_group is not None:
+            busiest = sorted(by_group[gid], key=lambda r: str(r["latest"]), reverse=True)
+            busiest.sort(key=lambda r: r["count"], reverse=True)  # stable: busiest, then latest
+            entry["threads"] = [{"id": r["id"], "title": r["title"], "count": r["count"],
+                                 "url": f"/threads/{r['id']}"} for r in busiest[:3]]
+            entry["thread_count"] = len(busiest)
+        result.append(entry)
+    result.sort(key=lambda r: (-r["mentions"], -r["messages"]))
     return result
 
 

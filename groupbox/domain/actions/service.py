@@ -137,11 +137,12 @@ async def ranked(actor: Actor, reference: datetime | None = None, group_ids: lis
     # missing RSVP in a group comes first, wherever its date puts it.
     rows = await store.rsvps_missing(pairs, reference, limit)
     new_groups = [(gid, mid) for gid, mid in pairs if gid in joined and reference - joined[gid] < NEW_JOINER]
+    firsts: dict[str, str] = {}  # a new joiner's group -> its soonest missing RSVP
     if limit is None:
-        firsts = {}
+        new = {gid for gid, _mid in new_groups}
         for r in sorted(rows, key=lambda r: (as_utc(r["starts_at"]), r["id"])):
-            firsts.setdefault(r["group_id"], r["id"])
-        firsts = {gid: eid for gid, eid in firsts.items() if gid in dict(new_groups)}
+            if r["group_id"] in new:
+                firsts.setdefault(r["group_id"], r["id"])
     else:
         left_out += rows[0]["total"] - len(rows) if rows else 0
         first_rows = await store.rsvps_first(new_groups, reference) if new_groups else []
