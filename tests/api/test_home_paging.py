@@ -143,3 +143,98 @@ async def test_the_top_read_alone_keeps_every_older_item_and_ranks_acks_and_poll
             assert [i.id for i in top.items if not i.detail.get("older")][:limit] == current[:limit], limit
             assert [i.id for i in top.items if i.detail.get("older")] == older
             assert top.total == len(every) == 28
+
+
+async def test_the_count_of_rsvps_owed_follows_every_change_to_an_event(db):
+    """What I owe is counted from my answers' `open_until` (m0028), kept current on write: the
+    count and the top stay the whole ranking's through answers, a changed answer, a new
+    deadline, a moved start, "no RSVP needed" and back, a cancel and its undoing, a delete."""
+    from groupbox.domain.actions import service as actions
+    from groupbox.domain.objects import rsvps
+    from tests.factories import build_world
+
+    world = await build_world()
+    owner = await world.owner.actor()
+    gid = world.group["id"]
+    soon = now() + timedelta(days=1)
+    made = [await events.event_create(owner, gid, EventInput(
+        title=f"Match {n}", starts_at=(soon + timedelta(days=n)).isoformat(), rsvp_required=True))
+        for n in range(8)]
+    ids = [event["id"] for event in made]
+    actor = await world.people["member"].actor()
+
+    async def check(owed: int) -> None:
+        every = await actions.derive(actor)
+        assert len(every) == owed
+        for limit in (1, 3):
+            top = await actions.ranked(actor, limit=limit)
+            assert top.total == owed and [i.id for i in top.items[:limit]] == [i.id for i in every[:limit]]
+
+    await check(8)
+    for event_id in ids[:4]:
+        await rsvps.rsvp(actor, event_id, "yes")
+    await rsvps.rsvp(actor, ids[0], "no")  # a changed answer is still one
+    await check(4)
+    # An answered event's deadline passes: it is neither owed nor answered-and-open any more.
+    await events.event_update(owner, ids[1], EventInput(rsvp_deadline=(now() - timedelta(hours=1)).isoformat()))
+    await events.event_update(owner, ids[5], EventInput(rsvp_deadline=(now() - timedelta(hours=1)).isoformat()))
+    await check(3)
+    await events.event_update(owner, ids[5], EventInput(rsvp_deadline=None))  # the deadline taken back
+    await events.event_update(owner, ids[1], EventInput(rsvp_deadline=None))
+    await check(4)
+    await events.event_update(owner, ids[2], EventInput(rsvp_required=False))
+    await events.event_update(owner, ids[6], EventInput(rsvp_required=False))
+    await check(3)
+    await events.event_update(owner, ids[2], EventInput(rsvp_required=True))
+    await check(3)
+    await events.event_update(owner, ids[6], EventInput(rsvp_required=True))
+    await check(4)
+    await events.event_cancel(owner, ids[3], "Pitch closed")
+    await events.event_cancel(owner, ids[7], "Pitch closed")
+    await check(3)
+    await events.event_update(owner, ids[3], EventInput(cancelled=False))
+    await events.event_update(owner, ids[7], EventInput(cancelled=False))
+    await check(4)
+    # Moved: to ahead of the others (the top changes), and answered ones too.
+    await events.event_update(owner, ids[6], EventInput(starts_at=(now() + timedelta(hours=2)).isoformat()))
+    await events.event_update(owner, ids[0], EventInput(starts_at=(now() + timedelta(hours=3)).isoformat()))
+    await check(4)
+    await events.event_delete(owner, ids[0])
+    await events.event_delete(owner, ids[4])
+    await check(3)
+
+
+async def test_the_migration_dates_the_answers_already_there(db):
+    """m0028 gives every answer its event's `open_until`, on either engine: the deadline, else the
+    start; none for an event that takes no answers (any more)."""
+    import importlib
+
+    from groupbox.db import migrate
+    from groupbox.db.engine import DB
+    from groupbox.domain.objects import rsvps
+    from groupbox.util import as_utc
+    from tests.factories import build_world
+
+    world = await build_world()
+    owner = await world.owner.actor()
+    actor = await world.people["member"].actor()
+    start = now() + timedelta(days=3)
+    deadline = start - timedelta(days=1)
+    shapes = {"Deadline": {"rsvp_deadline": deadline.isoformat()}, "Start": {}, "Cancelled": {},
+              "No RSVP": {"rsvp_required": False}}
+    made = {}
+    for title, fields in shapes.items():
+        made[title] = (await events.event_create(owner, world.group["id"], EventInput(
+            title=title, starts_at=start.isoformat(), **{"rsvp_required": True, **fields})))["id"]
+        await rsvps.rsvp(actor, made[title], "yes")
+    await events.event_cancel(owner, made["Cancelled"])
+
+    async def dated() -> dict[str, object]:
+        rows = {r["event_id"]: r["open_until"] for r in await DB.fetch("SELECT event_id, open_until FROM rsvp")}
+        return {title: rows[event_id] and as_utc(rows[event_id]) for title, event_id in made.items()}
+
+    kept = await dated()
+    await DB.execute("UPDATE rsvp SET open_until = NULL")  # as they were before m0028
+    module = importlib.import_module("groupbox.db.migrations.m0028_rsvp_open_until")
+    await DB.execute(migrate.statements(module, DB.dialect)[1])
+    assert await dated() == kept == {"Deadline": deadline, "Start": start, "Cancelled": None, "No RSVP": None}

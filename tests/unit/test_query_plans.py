@@ -39,3 +39,10 @@ async def test_missing_rsvps_walk_the_open_rsvp_index(db, monkeypatch):
 async def test_official_updates_since_my_visit_walk_their_index(db, monkeypatch):
     plan = await plan_of(monkeypatch, lambda: actions_store.official_since(["g1", "g2"], ["m1", "m2"], now(), 10))
     assert "announcement_official" in plan, plan
+
+
+async def test_the_first_missing_rsvps_walk_the_events_by_date_and_count_my_open_answers(db, monkeypatch):
+    """With a limit (m0028): the events in the order "Needs you" ranks them, and my answers to
+    open events from their own index, with no probe per event for the count."""
+    plan = await plan_of(monkeypatch, lambda: actions_store.rsvps_missing(PAIRS, now(), 12))
+    assert "SEARCH e USING INDEX event_rsvp_due" in plan and "USING COVERING INDEX rsvp_open" in plan, plan

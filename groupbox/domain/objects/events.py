@@ -392,7 +392,9 @@ async def event_delete(actor: Actor, event_id: str) -> dict:
     row = await _row(event_id)
     group = await group_get(actor, row["group_id"])
     require(actor, "object.edit", row, group)
-    await common.soft_delete(OBJECT_TYPE, row)
+    async with DB.write():
+        await common.soft_delete(OBJECT_TYPE, row)
+        await store.rsvps_reopen(event_id)  # its answers no longer count as owed to an open event
     return row
 
 

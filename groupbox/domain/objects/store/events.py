@@ -53,13 +53,32 @@ def long_span(starts_at: datetime, ends_at: datetime | None) -> bool:
 
 async def event_update_at_revision(event_id: str, revision: int, updates: dict[str, Any]) -> int:
     """Set these columns if the event is still at `revision`; 1 if saved, 0 if someone else's
-    edit landed first."""
+    edit landed first. Its answers' `open_until` follows (m0028)."""
     unknown = set(updates) - _EDITABLE
     if unknown or not updates:
         raise ValueError(f"not editable event columns: {sorted(unknown)}")
     assignments = ", ".join(f"{key} = ?" for key in updates)
-    return await DB.execute(f"UPDATE event SET {assignments} WHERE id = ? AND revision = ?",
-                            *updates.values(), event_id, revision)
+    async with DB.write():
+        saved = await DB.execute(f"UPDATE event SET {assignments} WHERE id = ? AND revision = ?",
+                                 *updates.values(), event_id, revision)
+        if saved and not _OPEN_FROM.isdisjoint(updates):
+            await rsvps_reopen(event_id)
+    return saved
+
+
+# -- until when an event takes answers, on its answers (m0028) ------------------------------------
+# What `open_until` is made of: an event's edit of one of these moves it; a delete clears it.
+_OPEN_FROM = frozenset({"starts_at", "rsvp_deadline", "rsvp_required", "cancelled_at"})
+# The RSVP deadline, else the start (whichever is first); NULL while the event takes no answers.
+_OPEN_UNTIL = ("(SELECT CASE WHEN e.rsvp_required = TRUE AND e.cancelled_at IS NULL AND e.deleted_at IS NULL"
+               " THEN CASE WHEN e.rsvp_deadline IS NOT NULL AND e.rsvp_deadline < e.starts_at"
+               " THEN e.rsvp_deadline ELSE e.starts_at END END FROM event e WHERE e.id = {})")
+
+
+async def rsvps_reopen(event_id: str) -> None:
+    """Its answers' `open_until` from the event as it is now (after an edit or a delete)."""
+    await DB.execute(f"UPDATE rsvp SET open_until = {_OPEN_UNTIL.format('rsvp.event_id')} WHERE event_id = ?",
+                     event_id)
 
 
 async def event_change_insert(*, change_id: str, event_id: str, version: int, before: dict, after: dict,
@@ -175,15 +194,21 @@ async def event_seen_mark(event_id: str, member_id: str, version: int, at: datet
 async def rsvp_upsert(*, event_id: str, member_id: str, status: str, note: str, guests: int, answered_at: datetime,
                       seq: int) -> None:
     await DB.execute(
-        "INSERT INTO rsvp (event_id, member_id, status, note, guests, answered_at, seq) VALUES (?,?,?,?,?,?,?)"
+        "INSERT INTO rsvp (event_id, member_id, status, note, guests, answered_at, seq, open_until)"
+        f" VALUES (?,?,?,?,?,?,?,{_OPEN_UNTIL.format('?')})"
         " ON CONFLICT (event_id, member_id) DO UPDATE SET status = excluded.status, note = excluded.note,"
-        " guests = excluded.guests, answered_at = excluded.answered_at, seq = excluded.seq",
-        event_id, member_id, status, note, guests, answered_at, seq,
+        " guests = excluded.guests, answered_at = excluded.answered_at, seq = excluded.seq,"
+        " open_until = excluded.open_until",
+        event_id, member_id, status, note, guests, answered_at, seq, event_id,
     )
 
 
+# An answer as pages and the API show it (not `open_until`, the dashboards' bookkeeping).
+_ANSWER = "event_id, member_id, status, note, guests, answered_at, seq"
+
+
 async def rsvp_get(event_id: str, member_id: str) -> dict | None:
-    return await DB.fetchone("SELECT * FROM rsvp WHERE event_id = ? AND member_id = ?", event_id, member_id)
+    return await DB.fetchone(f"SELECT {_ANSWER} FROM rsvp WHERE event_id = ? AND member_id = ?", event_id, member_id)
 
 
 PAIRS_OR = 50
@@ -197,7 +222,7 @@ async def rsvps_of_pairs(pairs: list[tuple[str, str]]) -> list[dict]:
         return await rsvps_of_members(list({m for _e, m in pairs}), [e for e, _m in pairs])
     if not pairs:
         return []
-    return await DB.fetch("SELECT * FROM rsvp WHERE " + " OR ".join("(event_id = ? AND member_id = ?)" for _ in pairs),
+    return await DB.fetch(f"SELECT {_ANSWER} FROM rsvp WHERE " + " OR ".join("(event_id = ? AND member_id = ?)" for _ in pairs),
                           *[value for pair in pairs for value in pair])
 
 
@@ -206,7 +231,7 @@ async def rsvps_of_members(member_ids: list[str], event_ids: list[str]) -> list[
     if not member_ids or not event_ids:
         return []
     return await DB.fetch(
-        f"SELECT * FROM rsvp WHERE member_id IN ({_marks(member_ids)}) AND event_id IN ({_marks(event_ids)})",
+        f"SELECT {_ANSWER} FROM rsvp WHERE member_id IN ({_marks(member_ids)}) AND event_id IN ({_marks(event_ids)})",
         *member_ids, *event_ids,
     )
 
