@@ -238,3 +238,49 @@ async def test_the_migration_dates_the_answers_already_there(db):
     module = importlib.import_module("groupbox.db.migrations.m0028_rsvp_open_until")
     await DB.execute(migrate.statements(module, DB.dialect)[1])
     assert await dated() == kept == {"Deadline": deadline, "Start": start, "Cancelled": None, "No RSVP": None}
+
+
+async def test_my_open_tasks_follow_every_change_to_a_task(db):
+    """My open tasks are read from my open assignments (m0029), kept current on write: done,
+    reopened, reassigned to someone else and back, deleted; the migration's backfill agrees."""
+    import importlib
+
+    from groupbox.db import migrate
+    from groupbox.db.engine import DB
+    from groupbox.domain.actions import service as actions
+    from groupbox.domain.objects import tasks
+    from groupbox.domain.objects.schemas import TaskCreate, TaskInput
+    from tests.factories import build_world
+
+    world = await build_world()
+    owner = await world.owner.actor()
+    gid, member = world.group["id"], world.member_id("member")
+    made = [(await tasks.task_create(owner, gid, TaskCreate(
+        title=f"Task {n}", assignee_ids=[member], due_at=(now() + timedelta(days=n + 1)).isoformat())))["id"]
+        for n in range(6)]
+    actor = await world.people["member"].actor()
+
+    async def check(owed: int) -> None:
+        every = [item for item in await actions.derive(actor) if item.kind == "task"]
+        assert len(every) == owed
+        top = await actions.ranked(actor, limit=2)
+        assert top.total == owed and [i.id for i in top.items[:2]] == [i.id for i in every[:2]]
+
+    await check(6)
+    await tasks.task_set_status(actor, made[0], "done")
+    await tasks.task_set_status(actor, made[1], "done")
+    await check(4)
+    await tasks.task_set_status(actor, made[1], "open")  # reopened
+    await check(5)
+    await tasks.task_update(owner, made[2], TaskInput(assignee_ids=[world.member_id("admin")]))
+    await check(4)
+    await tasks.task_update(owner, made[2], TaskInput(assignee_ids=[member]))
+    await check(5)
+    await tasks.task_delete(owner, made[3])
+    await check(4)
+    kept = await DB.fetch("SELECT task_id, member_id, open FROM task_assignee ORDER BY task_id, member_id")
+    await DB.execute("UPDATE task_assignee SET open = TRUE")  # as they were before m0029
+    module = importlib.import_module("groupbox.db.migrations.m0029_task_assignee_open")
+    await DB.execute(migrate.statements(module, DB.dialect)[1])
+    assert await DB.fetch("SELECT task_id, member_id, open FROM task_assignee ORDER BY task_id, member_id") == kept
+    await check(4)

@@ -20,7 +20,7 @@ READS = {
     "file": "files to acknowledge",
     "file_ack": "'have I acknowledged?': a NOT EXISTS probe per file",
     "poll": "open polls", "poll_vote": "'have I voted?': a NOT EXISTS probe per poll",
-    "task": "tasks assigned to me", "task_assignee": "which tasks are mine (joined to the task)",
+    "task": "tasks assigned to me", "task_assignee": "which tasks are mine and open (`open`, m0029; joined to the task)",
     "signup": "my sign-up places' sheets", "signup_slot": "my sign-up places and their times",
     "signup_commitment": "the places I took",
     "thread": "a thread's title for mentions and the catch-up", "thread_read": "whether I read a mention",
@@ -260,9 +260,11 @@ async def polls_unvoted(pairs: list[tuple[str, str]], reference: datetime) -> li
 async def tasks_open(member_ids: list[str], limit: int | None = None, undated: datetime | None = None) -> list[dict]:
     """Tasks assigned to me and not done. With `limit`: the first `limit` by due date, those
     without one as if due at `undated` (where `actions.rank` puts them)."""
-    sql = (f"SELECT t.id, t.group_id, t.title, t.due_at, t.status, t.created_at FROM task t"
-           f" JOIN task_assignee a ON a.task_id = t.id"
-           f" WHERE a.member_id IN ({_marks(member_ids)}) AND t.status != 'done' AND t.deleted_at IS NULL")
+    # My open assignments first (m0029), then those tasks only, not every task ever assigned to me.
+    sql = (f"SELECT t.id, t.group_id, t.title, t.due_at, t.status, t.created_at FROM task_assignee a"
+           f" {'CROSS JOIN' if DB.dialect == 'sqlite' else 'JOIN'} task t ON t.id = a.task_id"
+           f" WHERE a.member_id IN ({_marks(member_ids)}) AND a.open = TRUE"
+           f" AND t.status != 'done' AND t.deleted_at IS NULL")
     if limit is None:
         return await DB.fetch(sql, *member_ids)
     return await DB.fetch(_first(sql, limit, "COALESCE(x.due_at, ?), x.due_at IS NULL"),

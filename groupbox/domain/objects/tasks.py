@@ -232,7 +232,9 @@ async def task_update(actor: Actor, task_id: str, data: TaskInput) -> dict:
 async def task_delete(actor: Actor, task_id: str) -> dict:
     row, group = await _visible(actor, task_id)
     require(actor, "object.edit", row, group)
-    await common.soft_delete("task", row)
+    async with DB.write():
+        await common.soft_delete("task", row)
+        await store.assignees_reopen(task_id)  # no longer open for its assignees
     return row
 
 

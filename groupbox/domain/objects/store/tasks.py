@@ -32,7 +32,20 @@ async def task_update(task_id: str, updates: dict[str, Any]) -> None:
     if unknown or not updates:
         raise ValueError(f"not editable task columns: {sorted(unknown)}")
     assignments = ", ".join(f"{key} = ?" for key in updates)
-    await DB.execute(f"UPDATE task SET {assignments} WHERE id = ?", *updates.values(), task_id)
+    async with DB.write():
+        await DB.execute(f"UPDATE task SET {assignments} WHERE id = ?", *updates.values(), task_id)
+        if "status" in updates:
+            await assignees_reopen(task_id)
+
+
+# Is the task open (not done, not deleted)? What its assignments carry (m0029).
+_OPEN = "(SELECT t.status != 'done' AND t.deleted_at IS NULL FROM task t WHERE t.id = {})"
+
+
+async def assignees_reopen(task_id: str) -> None:
+    """Its assignments' `open` from the task as it is now (after a change of status or a delete)."""
+    await DB.execute(f"UPDATE task_assignee SET open = {_OPEN.format('task_assignee.task_id')} WHERE task_id = ?",
+                     task_id)
 
 
 async def tasks_of_group(group_id: str, *, status: str | None = None, assignee_id: str | None = None) -> list[dict]:
@@ -88,7 +101,8 @@ async def assignees_set(task_id: str, member_ids: list[str]) -> None:
     async with DB.write():
         await DB.execute("DELETE FROM task_assignee WHERE task_id = ?", task_id)
         for member_id in member_ids:
-            await DB.execute("INSERT INTO task_assignee (task_id, member_id) VALUES (?,?)", task_id, member_id)
+            await DB.execute(f"INSERT INTO task_assignee (task_id, member_id, open) VALUES (?,?,{_OPEN.format('?')})",
+                             task_id, member_id, task_id)
 
 
 async def tasks_assigned_to(member_id: str) -> list[dict]:
