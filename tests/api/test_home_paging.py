@@ -76,7 +76,7 @@ async def test_the_top_read_alone_is_the_top_of_all(db):
     from groupbox.domain.actions import service as actions
     from groupbox.domain.objects import tasks
     from groupbox.domain.objects.schemas import TaskCreate
-    from tests.factories import build_world
+    from tests.factories import build_world, join
 
     world = await build_world()
     owner = await world.owner.actor()
@@ -92,13 +92,16 @@ async def test_the_top_read_alone_is_the_top_of_all(db):
     for n, days in enumerate([None, -2, -1, 0.5, 1, 2, 3, None, 10, 40, None, -5, 0.1, 6, 2]):
         due = None if days is None else (now() + timedelta(days=days)).isoformat()
         await tasks.task_create(owner, gid, TaskCreate(title=f"Task {n}", assignee_ids=[member], due_at=due))
+    # A member of a second group too: home's walk over all my groups and a group dashboard's read.
+    await join(world.people["member"], world.other_group["id"], "Samir Khan", admin=world.owner)
     actor = await world.people["member"].actor()
-    every = await actions.derive(actor)
-    assert every[0].title == "Match 0" and every[0].due_now
-    for limit in (1, 4, 12, 40):
-        top = await actions.ranked(actor, limit=limit)
-        assert [item.id for item in top.items[:limit]] == [item.id for item in every[:limit]], limit
-        assert top.total == len(every) == 31
+    for groups in (None, [gid]):
+        every = await actions.derive(actor, group_ids=groups)
+        assert every[0].title == "Match 0" and every[0].due_now
+        for limit in (1, 4, 12, 40):
+            top = await actions.ranked(actor, group_ids=groups, limit=limit)
+            assert [item.id for item in top.items[:limit]] == [item.id for item in every[:limit]], (groups, limit)
+            assert top.total == len(every) == 31
 
 
 async def test_the_top_read_alone_keeps_every_older_item_and_ranks_acks_and_polls(db):
@@ -151,24 +154,32 @@ async def test_the_count_of_rsvps_owed_follows_every_change_to_an_event(db):
     deadline, a moved start, "no RSVP needed" and back, a cancel and its undoing, a delete."""
     from groupbox.domain.actions import service as actions
     from groupbox.domain.objects import rsvps
-    from tests.factories import build_world
+    from tests.factories import build_world, join
 
     world = await build_world()
     owner = await world.owner.actor()
-    gid = world.group["id"]
+    gid, other = world.group["id"], world.other_group["id"]
     soon = now() + timedelta(days=1)
     made = [await events.event_create(owner, gid, EventInput(
         title=f"Match {n}", starts_at=(soon + timedelta(days=n)).isoformat(), rsvp_required=True))
         for n in range(8)]
     ids = [event["id"] for event in made]
+    # In a second group too: home walks the events of all my groups by date, a group's dashboard
+    # reads its own (`store.rsvps_missing`); both are checked.
+    await join(world.people["member"], other, "Samir Khan", admin=world.owner)
+    for n in range(2):
+        await events.event_create(owner, other, EventInput(
+            title=f"Meeting {n}", starts_at=(soon + timedelta(days=n, hours=5)).isoformat(), rsvp_required=True))
     actor = await world.people["member"].actor()
 
     async def check(owed: int) -> None:
-        every = await actions.derive(actor)
-        assert len(every) == owed
-        for limit in (1, 3):
-            top = await actions.ranked(actor, limit=limit)
-            assert top.total == owed and [i.id for i in top.items[:limit]] == [i.id for i in every[:limit]]
+        for groups, count in ((None, owed + 2), ([gid], owed)):
+            every = await actions.derive(actor, group_ids=groups)
+            assert len(every) == count
+            for limit in (1, 3):
+                top = await actions.ranked(actor, group_ids=groups, limit=limit)
+                assert top.total == count
+                assert [i.id for i in top.items[:limit]] == [i.id for i in every[:limit]], (groups, limit)
 
     await check(8)
     for event_id in ids[:4]:

@@ -46,3 +46,9 @@ async def test_the_first_missing_rsvps_walk_the_events_by_date_and_count_my_open
     open events from their own index, with no probe per event for the count."""
     plan = await plan_of(monkeypatch, lambda: actions_store.rsvps_missing(PAIRS, now(), 12))
     assert "SEARCH e USING INDEX event_rsvp_due" in plan and "USING COVERING INDEX rsvp_open" in plan, plan
+
+
+async def test_the_first_missing_rsvps_of_one_group_stay_in_its_index(db, monkeypatch):
+    """A group's dashboard: its own open events, not a walk past every group's."""
+    plan = await plan_of(monkeypatch, lambda: actions_store.rsvps_missing(PAIRS[:1], now(), 4))
+    assert "event_rsvp_open_cover" in plan and "event_rsvp_due" not in plan, plan
