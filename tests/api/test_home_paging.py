@@ -295,3 +295,49 @@ async def test_my_open_tasks_follow_every_change_to_a_task(db):
     await DB.execute(migrate.statements(module, DB.dialect)[1])
     assert await DB.fetch("SELECT task_id, member_id, open FROM task_assignee ORDER BY task_id, member_id") == kept
     await check(4)
+
+
+async def test_unread_mentions_follow_every_read_and_erase(db):
+    """Mentions carry whether I read their thread since (m0030), kept current on write: a read
+    clears those up to it, a later mention is unread again, an erased message takes its mention
+    along; the count since my visit agrees, and so does the migration's backfill."""
+    import importlib
+
+    from groupbox.db import migrate
+    from groupbox.db.engine import DB
+    from groupbox.domain.actions import store as actions_store
+    from groupbox.domain.objects import messages, threads
+    from tests.factories import build_world
+
+    world = await build_world()
+    lisa = await world.people["moderator"].actor()
+    samir = world.people["member"]
+    me = world.member_id("member")
+    began = now() - timedelta(seconds=1)
+    carpool = await threads.thread_create(lisa, world.group["id"], "Carpool", "@Samir Khan can you drive?")
+    kit = await threads.thread_create(lisa, world.group["id"], "Kit", "@Samir Khan the shirts?")
+    asked = await messages.message_post(lisa, kit["id"], "@Samir Khan and the socks?")
+
+    async def unread() -> list[str]:
+        return [r["thread_title"] for r in await actions_store.mentions_unread([me])]
+
+    async def counted() -> int:
+        return (await actions_store.mention_counts([me], began)).get(me, 0)
+
+    assert await unread() == ["Kit", "Kit", "Carpool"] and await counted() == 3
+    await threads.thread_mark_read(await samir.actor(), carpool["id"])
+    assert await unread() == ["Kit", "Kit"]
+    await messages.message_post(lisa, carpool["id"], "@Samir Khan one more seat?")
+    assert await unread() == ["Carpool", "Kit", "Kit"] and await counted() == 4
+    await messages.message_delete(lisa, asked["id"])
+    assert await unread() == ["Carpool", "Kit"] and await counted() == 3
+    await threads.thread_mark_read(await samir.actor(), kit["id"])
+    assert await unread() == ["Carpool"]
+
+    columns = "SELECT message_id, member_id, thread_id, created_at, unread FROM mention ORDER BY message_id, member_id"
+    kept = await DB.fetch(columns)
+    await DB.execute("UPDATE mention SET thread_id = NULL, created_at = NULL, unread = TRUE")  # before m0030
+    module = importlib.import_module("groupbox.db.migrations.m0030_mention_unread")
+    for statement in migrate.statements(module, DB.dialect)[3:5]:
+        await DB.execute(statement)
+    assert await DB.fetch(columns) == kept and len(kept) == 3

@@ -93,11 +93,19 @@ async def thread_drop_message(thread_id: str, seq: int, stamp: datetime) -> None
 
 
 async def read_mark(thread_id: str, member_id: str, stamp: datetime) -> None:
-    await DB.execute(
-        "INSERT INTO thread_read (thread_id, member_id, last_read_at) VALUES (?,?,?)"
-        " ON CONFLICT (thread_id, member_id) DO UPDATE SET last_read_at = excluded.last_read_at",
-        thread_id, member_id, stamp,
-    )
+    """The member has read the thread up to `stamp`; so have they its mentions of them (m0030):
+    those up to then are read, any after it (a mark set back) unread; each from an index range
+    of the member's, almost always empty."""
+    async with DB.write():
+        await DB.execute(
+            "INSERT INTO thread_read (thread_id, member_id, last_read_at) VALUES (?,?,?)"
+            " ON CONFLICT (thread_id, member_id) DO UPDATE SET last_read_at = excluded.last_read_at",
+            thread_id, member_id, stamp,
+        )
+        await DB.execute("UPDATE mention SET unread = FALSE WHERE member_id = ? AND unread = TRUE"
+                         " AND created_at <= ? AND thread_id = ?", member_id, stamp, thread_id)
+        await DB.execute("UPDATE mention SET unread = TRUE WHERE member_id = ? AND created_at > ?"
+                         " AND unread = FALSE AND thread_id = ?", member_id, stamp, thread_id)
 
 
 # -- messages -----------------------------------------------------------------------------------
@@ -176,8 +184,13 @@ async def message_set_seq(message_id: str, seq: int) -> None:
 
 # -- mentions and reactions ---------------------------------------------------------------------
 async def mention_add(message_id: str, member_id: str) -> None:
-    await DB.execute("INSERT INTO mention (message_id, member_id) VALUES (?,?) ON CONFLICT DO NOTHING",
-                     message_id, member_id)
+    """With its message's thread and time, unread unless the member read the thread since (m0030)."""
+    await DB.execute(
+        "INSERT INTO mention (message_id, member_id, thread_id, created_at, unread)"
+        " SELECT m.id, ?, m.thread_id, m.created_at, NOT EXISTS (SELECT 1 FROM thread_read tr"
+        " WHERE tr.thread_id = m.thread_id AND tr.member_id = ? AND tr.last_read_at >= m.created_at)"
+        " FROM message m WHERE m.id = ? ON CONFLICT DO NOTHING",
+        member_id, member_id, message_id)
 
 
 async def mentioned_among(member_id: str, message_ids: list[str]) -> set[str]:
@@ -224,6 +237,6 @@ async def busy_threads(group_id: str, member_id: str, since: datetime) -> list[d
 
 async def mention_count_since(member_id: str, since: datetime) -> int:
     row = await DB.fetchone(
-        "SELECT COUNT(*) AS n FROM mention x JOIN message m ON m.id = x.message_id"
-        " WHERE x.member_id = ? AND m.created_at > ? AND m.deleted_at IS NULL", member_id, since)
+        # An erased message takes its mentions along (`message_erase`): the mentions' index alone.
+        "SELECT COUNT(*) AS n FROM mention WHERE member_id = ? AND created_at > ?", member_id, since)
     return row["n"] if row else 0
