@@ -14,6 +14,7 @@ has its own small LRU; nothing to share.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -77,12 +78,23 @@ def _bell(count: int) -> str:
             f'<span class="visually-hidden">{escape(_("{count} unread", count=count))}</span>')
 
 
-async def cached_page(request: Request, actor: Actor, template: str, key: str,
+async def cached_key(request: Request, key: Awaitable[str]) -> str | None:
+    """The cache key (`state_key(...)`, not yet awaited) if the page cache is on; with it off, the
+    key's query is not sent at all (issue 17: the cache's key was a query of every uncached page)."""
+    if config_of(request).page_cache:
+        return await key
+    if inspect.iscoroutine(key):
+        key.close()
+    return None
+
+
+async def cached_page(request: Request, actor: Actor, template: str, key: Awaitable[str],
                       build: Callable[[], Awaitable[dict[str, Any]]], *, nav: str | None = None) -> Response:
-    """Serve `template` from the cache under `key`, or render it (with placeholders) and keep it."""
-    config = config_of(request)
+    """Serve `template` from the cache under `key` (`state_key(...)`, awaited only when the
+    cache is on), or render it (with placeholders) and keep it."""
     cache: PageCache = request.app.state.page_cache
-    html = cache.get(key) if config.page_cache else None
+    cache_key = await cached_key(request, key)
+    html = cache.get(cache_key) if cache_key is not None else None
     if html is None:
         context = await build()
         engine = request.app.template_engine
@@ -91,8 +103,8 @@ async def cached_page(request: Request, actor: Actor, template: str, key: str,
             **context, request=request, csrf_input=Markup(CSRF_SLOT), viewer=viewer, flash=None,
             flash_slot=Markup(FLASH_SLOT), nav=nav,
         )
-        if config.page_cache:
-            cache.put(key, html)
+        if cache_key is not None:
+            cache.put(cache_key, html)
     token = ScopeState.from_scope(request.scope).csrf_token or ""
     csrf = f'<input type="hidden" name="_csrf_token" value="{escape(token)}" />'
     counter = request.app.state.get("unread_counter")

@@ -18,8 +18,8 @@ from groupbox.errors import Invalid
 from groupbox.i18n import _
 from groupbox.timefmt import clean_moment
 from groupbox.util import as_utc
-from groupbox.web.pagecache import state_key
-from groupbox.web.support import SIGNED_IN, config_of
+from groupbox.web.pagecache import cached_key, state_key
+from groupbox.web.support import SIGNED_IN
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -52,11 +52,11 @@ async def home_get(request: Request, actor: Actor) -> Response:
     by design; `/api/home/calendar`, `/api/home/official-updates` and `/api/home/catch-up` have
     more."""
     cache = request.app.state.page_cache
-    key = await state_key(actor, list(actor.memberships), "api-home")
-    body = cache.get(key) if config_of(request).page_cache else None
+    key = await cached_key(request, state_key(actor, list(actor.memberships), "api-home"))
+    body = cache.get(key) if key is not None else None
     if body is None:
         body = msgspec.json.encode(await _home_json(actor)).decode()
-        if config_of(request).page_cache:
+        if key is not None:
             cache.put(key, body)
     return Response(body, media_type="application/json")
 

@@ -110,7 +110,7 @@ async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Resp
                 "member_count": member_count, "sections": sections, "me": actor.membership(group_id),
                 "important_ids": important, "bring_people": is_admin and member_count < 2}
 
-    key = await state_key(actor, [group_id], "group", group_id)
+    key = state_key(actor, [group_id], "group", group_id)
     return await cached_page(request, actor, "groups/dashboard.html", key, build, nav="groups")
 
 

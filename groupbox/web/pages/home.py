@@ -54,7 +54,7 @@ async def home(request: Request, actor: Actor | None) -> Template | Response:
                 "can_create_group": can(actor, "group.create", None), "page_title": None,
                 "needs_shown": home_service.NEEDS_SHOWN}
 
-    key = await state_key(actor, list(actor.memberships), "home")
+    key = state_key(actor, list(actor.memberships), "home")
     return await cached_page(request, actor, "home/dashboard.html", key, build, nav="home")
 
 
