@@ -159,6 +159,9 @@ def install(env: Environment) -> None:
     # every language; `current_language()` is for <html lang> and `hyphens: auto`.
     env.globals.update(_=i18n._, _n=i18n._n, N_=i18n.N_, current_language=i18n.current, kind_labels=KIND_LABELS)
     env.globals.update(primitives(env))
+    from groupbox.web.cards import cards
+
+    env.globals.update(cards(env.globals))
     from groupbox.domain.actions.service import fold_older
 
     env.filters["fold_older"] = fold_older  # "Needs you" cards: (current, older)
