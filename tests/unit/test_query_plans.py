@@ -52,3 +52,4 @@ async def test_the_first_missing_rsvps_of_one_group_stay_in_its_index(db, monkey
     """A group's dashboard: its own open events, not a walk past every group's."""
     plan = await plan_of(monkeypatch, lambda: actions_store.rsvps_missing(PAIRS[:1], now(), 4))
     assert "event_rsvp_open_cover" in plan and "event_rsvp_due" not in plan, plan
+

@@ -280,14 +280,18 @@ async def tasks_open(member_ids: list[str], limit: int | None = None, undated: d
 
 
 async def commitments_between(member_ids: list[str], start: datetime, end: datetime) -> list[dict]:
-    """Sign-up places I took that start in (start, end]: the slot's time, else its sheet's event's."""
+    """Sign-up places I took that start in (start, end]: the slot's time, else its sheet's event's.
+    Which, from the indexes alone (m0031), then the rows of those places only."""
     return await DB.fetch(
-        f"SELECT sl.id, s.id AS signup_id, s.group_id, s.title, sl.label, c.committed_at, e.id AS event_id,"
-        f" COALESCE(sl.starts_at, e.starts_at) AS \"starts_at [TIMESTAMPTZ]\" FROM signup_commitment c"
+        f"SELECT sl.id, s.id AS signup_id, s.group_id, s.title, sl.label, f.committed_at, f.event_id,"
+        f" f.starts_at AS \"starts_at [TIMESTAMPTZ]\" FROM ("
+        f"SELECT c.slot_id, c.committed_at, sl.signup_id, e.id AS event_id,"
+        f" COALESCE(sl.starts_at, e.starts_at) AS starts_at FROM signup_commitment c"
         f" JOIN signup_slot sl ON sl.id = c.slot_id JOIN signup s ON s.id = sl.signup_id"
         f" LEFT JOIN event e ON e.id = s.event_id AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
         f" WHERE c.member_id IN ({_marks(member_ids)}) AND s.deleted_at IS NULL"
-        f" AND COALESCE(sl.starts_at, e.starts_at) > ? AND COALESCE(sl.starts_at, e.starts_at) <= ?",
+        f" AND COALESCE(sl.starts_at, e.starts_at) > ? AND COALESCE(sl.starts_at, e.starts_at) <= ?) f"
+        f" JOIN signup_slot sl ON sl.id = f.slot_id JOIN signup s ON s.id = f.signup_id",
         *member_ids, start, end,
     )
 
