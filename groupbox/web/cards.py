@@ -12,9 +12,10 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from groupbox import i18n, timefmt
+from groupbox.web.filters import esc
 
 
 def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable[..., Markup]]:
@@ -25,16 +26,16 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
     def buttons(csrf: Any, action_url: str, current: str | None = None, describedby: str | None = None,
                 next: str | None = None) -> Markup:  # noqa: A002 - the macro's name for it
         chosen_one = current if current in ("yes", "maybe", "no") else None
-        described = f' aria-describedby="{escape(describedby)}"' if describedby else ""
-        hidden = f'<input type="hidden" name="next" value="{escape(next)}">' if next else ""
-        out = [f'<form class="rsvp" method="post" action="{escape(action_url)}">\n{escape(csrf)}{hidden}']
+        described = f' aria-describedby="{esc(describedby)}"' if describedby else ""
+        hidden = f'<input type="hidden" name="next" value="{esc(next)}">' if next else ""
+        out = [f'<form class="rsvp" method="post" action="{esc(action_url)}">\n{esc(csrf)}{hidden}']
         for value, text in (("yes", i18n._("Yes")), ("maybe", i18n._("Maybe")), ("no", i18n._("No"))):
             chosen = chosen_one == value
             primary = chosen or (chosen_one is None and value == "yes")
             pressed = "" if chosen_one is None else f' aria-pressed="{"true" if chosen else "false"}"'
             out.append(f'<button class="btn {"btn--primary" if primary else "btn--secondary"}" type="submit"'
                        f' name="status" value="{value}"{pressed}{described}>{icon("check") if chosen else ""}'
-                       f'<span>{escape(text)}</span></button>')
+                       f'<span>{esc(text)}</span></button>')
         out.append("</form>")
         return Markup("".join(out))
 
@@ -47,7 +48,7 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
         return timefmt.when(value, tz)
 
     def title(item: Any) -> str:
-        return f'<h3 class="card__title"><a href="{escape(item.url)}">{escape(item.title)}</a></h3>'
+        return f'<h3 class="card__title"><a href="{esc(item.url)}">{esc(item.title)}</a></h3>'
 
     @pass_context
     def action_card(context: Context, item: Any, groups: Mapping[str, Any], back: str, hide_group: Any = False) -> Markup:
@@ -61,7 +62,7 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
         def meta_body() -> str:
             if kind == "rsvp" and detail.get("rsvp_deadline"):
                 words = i18n._("answer by {when}", when=when(detail["rsvp_deadline"], tz))
-                return f'<span class="{"text-urgent" if item.score >= 0.5 else "text-changed"}">{escape(words)}</span>'
+                return f'<span class="{"text-urgent" if item.score >= 0.5 else "text-changed"}">{esc(words)}</span>'
             return ""
 
         def body() -> str:
@@ -70,8 +71,8 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
             if kind != "acknowledge":
                 out.append(title(item))
             if kind == "rsvp":
-                place = f' · {escape(detail["location"])}' if detail.get("location") else ""
-                out.append(f'<p class="card__detail">{escape(when(detail.get("starts_at"), tz))}{place}</p>\n'
+                place = f' · {esc(detail["location"])}' if detail.get("location") else ""
+                out.append(f'<p class="card__detail">{esc(when(detail.get("starts_at"), tz))}{place}</p>\n'
                            f'{buttons(csrf, "/events/" + item.id + "/rsvp", None, next=back)}\n')
             elif kind == "vote":
                 words = (i18n._("Poll closes {when}", when=when(item.due_at, tz)) if item.due_at
@@ -79,26 +80,26 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
                 vote = link_button(i18n._("Vote"), item.url, kind="primary",
                                    attrs={"aria-label": i18n._("Vote: {question}", question=item.title)})
                 out.append(f'<div class="card__foot">\n<p class="card__detail'
-                           f'{" text-urgent" if item.score > 0.5 else ""}">{escape(words)}</p>\n{vote}\n</div>\n')
+                           f'{" text-urgent" if item.score > 0.5 else ""}">{esc(words)}</p>\n{vote}\n</div>\n')
             elif kind == "acknowledge":
                 # The title opens it (a file's page has its download); the card's one button confirms.
                 read = button(i18n._("I've read it"), attrs={"aria-label": i18n._("I've read “{name}”", name=item.title)})
-                out.append(f'<form method="post" action="{escape(detail["ack_url"])}" class="card__split">'
-                           f'{escape(csrf)}<input type="hidden" name="next" value="{escape(back)}">\n'
+                out.append(f'<form method="post" action="{esc(detail["ack_url"])}" class="card__split">'
+                           f'{esc(csrf)}<input type="hidden" name="next" value="{esc(back)}">\n'
                            f'{title(item)}\n{read}\n</form>\n')
             elif kind == "task":
                 words = i18n._("Due {when}", when=when(item.due_at, tz)) if item.due_at else i18n._("Assigned to you")
                 done = button(i18n._("Done"), "secondary", name="status", value="done", icon_name="check",
                               attrs={"aria-label": i18n._("Mark “{title}” done", title=item.title)})
                 urgent_due = " text-urgent" if item.due_at and item.score >= 0.5 else ""
-                out.append(f'<form class="card__foot" method="post" action="/tasks/{escape(item.id)}">{escape(csrf)}'
-                           f'<input type="hidden" name="back" value="{escape(back)}">\n'
-                           f'<p class="card__detail{urgent_due}">{escape(words)}</p>\n{done}\n</form>\n')
+                out.append(f'<form class="card__foot" method="post" action="/tasks/{esc(item.id)}">{esc(csrf)}'
+                           f'<input type="hidden" name="back" value="{esc(back)}">\n'
+                           f'<p class="card__detail{urgent_due}">{esc(words)}</p>\n{done}\n</form>\n')
             elif kind == "commitment":
                 signed = i18n._("You signed up")
-                out.append(f'<p class="card__detail">{escape(signed)} · {escape(when(item.due_at, tz))}</p>\n')
+                out.append(f'<p class="card__detail">{esc(signed)} · {esc(when(item.due_at, tz))}</p>\n')
             elif kind in ("mention", "question") and detail.get("excerpt"):
-                out.append(f'<p class="card__quote">“{escape(detail["excerpt"])}”</p>')
+                out.append(f'<p class="card__quote">“{esc(detail["excerpt"])}”</p>')
             return "".join(out)
 
         return card("urgent" if urgent else None, extra_class="action action--" + kind, id="a-" + item.id, caller=body)

@@ -14,6 +14,19 @@ from markupsafe import Markup, escape
 
 from groupbox import i18n, timefmt
 
+try:  # markupsafe's own escaping, as a str: what escape() wraps in a Markup
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - a markupsafe without its C speedups, or a later one
+    _escape_inner = None
+
+
+def esc(value: Any) -> str:
+    """`markupsafe.escape` for a value written into a primitive's f-string: the same text, without
+    the Markup object escape() makes for each of the ~700 values a dashboard writes (issue 17)."""
+    if _escape_inner is not None and type(value) is str:
+        return _escape_inner(value)
+    return escape(value)
+
 # The kinds of card (`ui.kind_label`), as msgids: the label shown is translated where it is shown,
 # not all fourteen on every card (they were half of a group dashboard's translations).
 KIND_LABELS = {
@@ -44,73 +57,73 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
         return do_xmlattr(evaluation, attrs or {})
 
     def icon(name: str, label: str | None = None) -> Markup:
-        aria = f'role="img" aria-label="{escape(label)}"' if label else 'aria-hidden="true"'
-        return Markup(f'<svg class="icon icon-{escape(name)}" {aria} focusable="false">'
-                      f'<use href="{escape(static_url("icons.svg"))}#i-{escape(name)}"></use></svg>')
+        aria = f'role="img" aria-label="{esc(label)}"' if label else 'aria-hidden="true"'
+        return Markup(f'<svg class="icon icon-{esc(name)}" {aria} focusable="false">'
+                      f'<use href="{esc(static_url("icons.svg"))}#i-{esc(name)}"></use></svg>')
 
     def badge(text: str, kind: str = "neutral") -> Markup:
-        return Markup(f'<span class="badge badge--{escape(kind)}">{escape(text)}</span>')
+        return Markup(f'<span class="badge badge--{esc(kind)}">{esc(text)}</span>')
 
     def pill(text: str, kind: str = "neutral") -> Markup:
-        return Markup(f'<span class="pill pill--{escape(kind)}">{escape(text)}</span>')
+        return Markup(f'<span class="pill pill--{esc(kind)}">{esc(text)}</span>')
 
     def group_dot(group: Any) -> Markup:
         return Markup(f'<span class="dot g{(field(group, "color_index") or 0) % 8}" aria-hidden="true"></span>')
 
     def group_chip(group: Any, href: str | None = None) -> Markup:
         color = (field(group, "color_index") or 0) % 8
-        start = f'<a class="group-chip g{color}" href="{escape(href)}">' if href else f'<span class="group-chip g{color}">'
+        start = f'<a class="group-chip g{color}" href="{esc(href)}">' if href else f'<span class="group-chip g{color}">'
         name = field(group, "short") or field(group, "name")
-        return Markup(f'{start}<span class="dot" aria-hidden="true"></span>{escape(name)}{"</a>" if href else "</span>"}')
+        return Markup(f'{start}<span class="dot" aria-hidden="true"></span>{esc(name)}{"</a>" if href else "</span>"}')
 
     def kind_label(kind: str) -> Markup:
         modifier = " kind--changed" if kind == "moved" else " kind--urgent" if kind == "cancelled" else ""
         text = i18n._(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
-        return Markup(f'<span class="kind{modifier}">{escape(text)}</span>')
+        return Markup(f'<span class="kind{modifier}">{esc(text)}</span>')
 
     def status_pill(status: str | None) -> Markup:
         modifier, msgid = _STATUS_PILLS.get(status, _NO_ANSWER) if isinstance(status, str) else _NO_ANSWER
-        return Markup(f'<span class="pill pill--{modifier}">{escape(i18n._(msgid))}</span>')
+        return Markup(f'<span class="pill pill--{modifier}">{esc(i18n._(msgid))}</span>')
 
     def date_tile(moment: datetime) -> Markup:
-        return Markup(f'<time class="date-tile" datetime="{escape(moment.isoformat())}">'
-                      f'<span class="date-tile__wd">{escape(timefmt.weekday(moment).upper())}</span>'
+        return Markup(f'<time class="date-tile" datetime="{esc(moment.isoformat())}">'
+                      f'<span class="date-tile__wd">{esc(timefmt.weekday(moment).upper())}</span>'
                       f'<span class="date-tile__day">{moment.day}</span></time>')
 
     def count(n: Any, urgent: bool = False, label: str | None = None) -> Markup:
-        hidden = f'<span class="visually-hidden"> {escape(label)}</span>' if label else ""
-        return Markup(f'<span class="count{" count--urgent" if urgent else ""}">{escape(n)}{hidden}</span>')
+        hidden = f'<span class="visually-hidden"> {esc(label)}</span>' if label else ""
+        return Markup(f'<span class="count{" count--urgent" if urgent else ""}">{esc(n)}{hidden}</span>')
 
     def button(label: str, kind: str = "primary", type: str = "submit", name: str | None = None,  # noqa: A002
                value: Any = None, icon_name: str | None = None, attrs: dict | None = None, block: bool = False) -> Markup:
-        return Markup(f'<button class="btn btn--{escape(kind)}{" btn--block" if block else ""}" type="{escape(type)}"'
+        return Markup(f'<button class="btn btn--{esc(kind)}{" btn--block" if block else ""}" type="{esc(type)}"'
                       f'{f" name={_quoted(name)}" if name else ""}{f" value={_quoted(value)}" if value is not None else ""}'
-                      f'{xmlattr(attrs)}>{icon(icon_name) if icon_name else ""}<span>{escape(label)}</span></button>')
+                      f'{xmlattr(attrs)}>{icon(icon_name) if icon_name else ""}<span>{esc(label)}</span></button>')
 
     def link_button(label: str, href: str, kind: str = "secondary", icon_name: str | None = None,
                     attrs: dict | None = None, block: bool = False) -> Markup:
-        return Markup(f'<a class="btn btn--{escape(kind)}{" btn--block" if block else ""}" href="{escape(href)}"'
-                      f'{xmlattr(attrs)}>{icon(icon_name) if icon_name else ""}<span>{escape(label)}</span></a>')
+        return Markup(f'<a class="btn btn--{esc(kind)}{" btn--block" if block else ""}" href="{esc(href)}"'
+                      f'{xmlattr(attrs)}>{icon(icon_name) if icon_name else ""}<span>{esc(label)}</span></a>')
 
     def capacity(taken: int, capacity: int, label: str) -> Markup:
         if not capacity:
             return Markup("")
         text = i18n._("{taken} of {capacity}", taken=taken, capacity=capacity)
-        return Markup(f'<meter class="capacity" min="0" max="{escape(capacity)}" value="{min(taken, capacity)}"'
-                      f' aria-label="{escape(label)}">{escape(text)}</meter>')
+        return Markup(f'<meter class="capacity" min="0" max="{esc(capacity)}" value="{min(taken, capacity)}"'
+                      f' aria-label="{esc(label)}">{esc(text)}</meter>')
 
     def server_badge(name: str) -> Markup:
         hint = i18n._("on server")
         return Markup(f'<span class="server-badge">{icon("server")}<span class="visually-hidden">'
-                      f'{escape(hint)} </span>{escape(name)}</span>')
+                      f'{esc(hint)} </span>{esc(name)}</span>')
 
     # The three that wrap a {% call %} body: Jinja hands it over as `caller`.
     def card(variant: str | None = None, tag: str = "article", id: str | None = None,  # noqa: A002
              extra_class: str = "", label: str | None = None, caller: Callable[[], str] | None = None) -> Markup:
-        classes = "".join(f" card--{escape(v)}" for v in (variant or "").split())
-        return Markup(f'<{escape(tag)} class="card{classes}{f" {escape(extra_class)}" if extra_class else ""}"'
+        classes = "".join(f" card--{esc(v)}" for v in (variant or "").split())
+        return Markup(f'<{esc(tag)} class="card{classes}{f" {esc(extra_class)}" if extra_class else ""}"'
                       f'{f" id={_quoted(id)}" if id else ""}{f" aria-label={_quoted(label)}" if label else ""}>\n'
-                      f'{caller() if caller else ""}\n</{escape(tag)}>')
+                      f'{caller() if caller else ""}\n</{esc(tag)}>')
 
     def card_meta(group: Any = None, kind: str | None = None, server: str | None = None, official: bool = False,
                   urgent: bool = False, caller: Callable[[], str] | None = None) -> Markup:
@@ -124,14 +137,14 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
     def section(title: str, count: Any = None, id: str | None = None, urgent: bool = False,  # noqa: A002
                 more_href: str | None = None, more_label: str | None = None,
                 caller: Callable[[], str] | None = None) -> Markup:
-        number = (f' <span class="count{" count--urgent" if urgent else " count--muted"}">{escape(count)}</span>'
+        number = (f' <span class="count{" count--urgent" if urgent else " count--muted"}">{esc(count)}</span>'
                   if count is not None and count != "" else "")
         more_label = more_label or i18n._("See all")
-        more = f' <a href="{escape(more_href)}">{escape(more_label)}</a>' if more_href else ""
+        more = f' <a href="{esc(more_href)}">{esc(more_label)}</a>' if more_href else ""
         heading = _quoted(f"{id}-title") if id else ""
         return Markup(
             f'<section class="section"{f" id={_quoted(id)} aria-labelledby={heading}" if id else ""}>\n'
-            f'<h2 class="section__title"{f" id={heading}" if id else ""}><span>{escape(title)}</span>'
+            f'<h2 class="section__title"{f" id={heading}" if id else ""}><span>{esc(title)}</span>'
             f'{number}{more}</h2>\n{caller() if caller else ""}\n</section>')
 
     return {f"ui_{f.__name__}": f for f in (icon, badge, pill, group_dot, group_chip, kind_label, status_pill,
@@ -140,7 +153,7 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
 
 
 def _quoted(value: Any) -> str:
-    return f'"{escape(value)}"'
+    return f'"{esc(value)}"'
 
 
 def install(env: Environment) -> None:

@@ -86,3 +86,17 @@ def test_they_speak_the_requests_language(app):
     with i18n.using("de"):
         assert render(app, '{{ ui.status_pill("yes") }}{{ ui.kind_label("task") }}') == (
             '<span class="pill pill--yes">Dabei</span><span class="kind">Aufgabe</span>')
+
+
+def test_the_primitives_escape_as_markupsafe_does():
+    """`filters.esc` (a str where escape() makes a Markup) escapes what escape() escapes."""
+    from markupsafe import Markup, escape
+
+    from groupbox.web.filters import esc
+
+    class Html:
+        def __html__(self):
+            return "<b>safe</b>"
+
+    for value in ("<a href='x'>&\"", "", "plain", Markup("<i>kept</i>"), 3, None, Html()):
+        assert str(esc(value)) == str(escape(value)), value
