@@ -44,9 +44,6 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
                      next: str | None = None) -> Markup:  # noqa: A002
         return buttons(context.get("csrf_input", ""), action_url, current, describedby, next)
 
-    def when(value: Any, tz: str | None) -> str:
-        return timefmt.when(value, tz)
-
     def title(item: Any) -> str:
         return f'<h3 class="card__title"><a href="{esc(item.url)}">{esc(item.title)}</a></h3>'
 
@@ -61,7 +58,7 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
 
         def meta_body() -> str:
             if kind == "rsvp" and detail.get("rsvp_deadline"):
-                words = i18n._("answer by {when}", when=when(detail["rsvp_deadline"], tz))
+                words = i18n._("answer by {when}", when=timefmt.when(detail["rsvp_deadline"], tz))
                 return f'<span class="{"text-urgent" if item.score >= 0.5 else "text-changed"}">{esc(words)}</span>'
             return ""
 
@@ -72,10 +69,10 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
                 out.append(title(item))
             if kind == "rsvp":
                 place = f' · {esc(detail["location"])}' if detail.get("location") else ""
-                out.append(f'<p class="card__detail">{esc(when(detail.get("starts_at"), tz))}{place}</p>\n'
+                out.append(f'<p class="card__detail">{esc(timefmt.when(detail.get("starts_at"), tz))}{place}</p>\n'
                            f'{buttons(csrf, "/events/" + item.id + "/rsvp", None, next=back)}\n')
             elif kind == "vote":
-                words = (i18n._("Poll closes {when}", when=when(item.due_at, tz)) if item.due_at
+                words = (i18n._("Poll closes {when}", when=timefmt.when(item.due_at, tz)) if item.due_at
                          else i18n._("Open poll"))
                 vote = link_button(i18n._("Vote"), item.url, kind="primary",
                                    attrs={"aria-label": i18n._("Vote: {question}", question=item.title)})
@@ -88,7 +85,7 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
                            f'{esc(csrf)}<input type="hidden" name="next" value="{esc(back)}">\n'
                            f'{title(item)}\n{read}\n</form>\n')
             elif kind == "task":
-                words = i18n._("Due {when}", when=when(item.due_at, tz)) if item.due_at else i18n._("Assigned to you")
+                words = i18n._("Due {when}", when=timefmt.when(item.due_at, tz)) if item.due_at else i18n._("Assigned to you")
                 done = button(i18n._("Done"), "secondary", name="status", value="done", icon_name="check",
                               attrs={"aria-label": i18n._("Mark “{title}” done", title=item.title)})
                 urgent_due = " text-urgent" if item.due_at and item.score >= 0.5 else ""
@@ -97,7 +94,7 @@ def cards(primitives: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable
                            f'<p class="card__detail{urgent_due}">{esc(words)}</p>\n{done}\n</form>\n')
             elif kind == "commitment":
                 signed = i18n._("You signed up")
-                out.append(f'<p class="card__detail">{esc(signed)} · {esc(when(item.due_at, tz))}</p>\n')
+                out.append(f'<p class="card__detail">{esc(signed)} · {esc(timefmt.when(item.due_at, tz))}</p>\n')
             elif kind in ("mention", "question") and detail.get("excerpt"):
                 out.append(f'<p class="card__quote">“{esc(detail["excerpt"])}”</p>')
             return "".join(out)

@@ -168,12 +168,17 @@ async def mention_counts(member_ids: list[str], since: datetime) -> dict[str, in
 
 # -- what needs me --------------------------------------------------------------------------------
 # {}: the columns beyond id, group and deadline; those of the index (m0027) unless a row's text is needed
+# An event of my groups (as `alias`, joined to `mine`) that takes answers now: two parameters, the moment twice.
+def _rsvp_open(alias: str) -> str:
+    return (f" FROM mine JOIN event {alias} ON {alias}.group_id = mine.group_id"
+            f" WHERE {alias}.rsvp_required = TRUE AND {alias}.cancelled_at IS NULL"
+            f" AND {alias}.deleted_at IS NULL AND {alias}.starts_at > ?"
+            f" AND ({alias}.rsvp_deadline IS NULL OR {alias}.rsvp_deadline > ?)")
+
+
 _RSVPS_MISSING = (
-    "SELECT e.id, e.group_id, e.rsvp_deadline, {}"
-    " FROM mine JOIN event e ON e.group_id = mine.group_id"
-    " WHERE e.rsvp_required = TRUE AND e.cancelled_at IS NULL"
-    " AND e.deleted_at IS NULL AND e.starts_at > ? AND (e.rsvp_deadline IS NULL OR e.rsvp_deadline > ?)"
-    " AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id = mine.member_id)"
+    "SELECT e.id, e.group_id, e.rsvp_deadline, {}" + _rsvp_open("e")
+    + " AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id = mine.member_id)"
 )
 
 
@@ -212,9 +217,7 @@ async def rsvps_missing(pairs: list[tuple[str, str]], reference: datetime, limit
     join = "CROSS JOIN" if DB.dialect == "sqlite" else "JOIN"
     return await _fetch_mine(
         pairs, "SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at,"
-        " (SELECT COUNT(*) FROM mine JOIN event c ON c.group_id = mine.group_id WHERE c.rsvp_required = TRUE"
-        " AND c.cancelled_at IS NULL AND c.deleted_at IS NULL AND c.starts_at > ?"
-        " AND (c.rsvp_deadline IS NULL OR c.rsvp_deadline > ?))"
+        f" (SELECT COUNT(*){_rsvp_open('c')})"
         " - (SELECT COUNT(*) FROM rsvp a WHERE a.member_id IN (SELECT member_id FROM mine) AND a.open_until > ?)"
         f" AS total FROM event e {join} mine ON mine.group_id = e.group_id"
         " WHERE e.rsvp_required = TRUE AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
