@@ -684,7 +684,8 @@ def _normal_sql(sql: str) -> str:
 
 
 class SqlRecorder:
-    """Times every statement that goes through aiosqlite (this process only)."""
+    """Times every statement: those run inline on the loop's thread and those that go through aiosqlite
+    (this process only)."""
 
     def __init__(self) -> None:
         self.stats: dict[str, list[float]] = defaultdict(list)
@@ -710,6 +711,20 @@ class SqlRecorder:
                 return timed()
 
             setattr(aiosqlite.Connection, name, wrapper)
+
+        from groupbox.db.engine import Database
+
+        original_inline = Database._read_inline
+        self._saved.append((Database, "_read_inline", original_inline))
+
+        def inline(db, sql, params):  # quick reads run on the loop's thread, not through aiosqlite
+            started = time.perf_counter()
+            rows = original_inline(db, sql, params)
+            if recorder.active and rows is not None:
+                recorder.stats[_normal_sql(sql)].append(time.perf_counter() - started)
+            return rows
+
+        Database._read_inline = inline  # type: ignore[method-assign]
 
     def uninstall(self) -> None:
         for owner, name, original in self._saved:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,7 @@ def translate(text: str, **kwargs: object) -> str:
 class Viewer:
     display_name: str = "Anna"
     unread_count: int = 3
+    bell_slot: str = ""
 
 
 @dataclass
@@ -61,12 +62,15 @@ def render(static_base: str) -> str:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
         trim_blocks=True,  # as the app's environment
         lstrip_blocks=True,
     )
     # The app also exposes these as globals, so macros imported without context still work.
-    env.globals.update(_=translate, static_url=lambda p: f"{static_base}/{p}")
+    env.globals.update(static_url=lambda p: f"{static_base}/{p}")
+    from groupbox.web import filters
+
+    filters.install(env)  # the app's filters and globals: the ui primitives and rows are Python
+    env.globals.update(_=translate)
     ctx = {
         "request": Request(),
         "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="styleguide">'),

@@ -175,6 +175,9 @@ def install(env: Environment) -> None:
     from groupbox.web.cards import cards
 
     env.globals.update(cards(env.globals))
+    from groupbox.web.rows import rows
+
+    env.globals.update(rows(env, env.globals))
     from groupbox.domain.actions.service import fold_older
 
     env.filters["fold_older"] = fold_older  # "Needs you" cards: (current, older)
