@@ -81,18 +81,40 @@ async def next_color_index() -> int:
 
 # -- groups -------------------------------------------------------------------------------------
 _KNOWN: ContextVar[dict[str, dict] | None] = ContextVar("groups_known", default=None)
+# Member rows (None: no such member) and active-member counts read while a page builds.
+_KNOWN_MEMBERS: ContextVar[dict[str, dict | None] | None] = ContextVar("members_known", default=None)
+_KNOWN_COUNTS: ContextVar[dict[str, int] | None] = ContextVar("member_counts_known", default=None)
 
 
 @contextmanager
 def rows_known(*groups: dict) -> Iterator[None]:
     """While a page builds from a group row it has just read (the dashboard's sections, each
     asking its service, which asks `group_get`), `group_row` answers from it instead of reading
-    it again: one read instead of seven."""
-    token = _KNOWN.set({group["id"]: group for group in groups})
+    it again: one read instead of seven. Member rows and the count of active members are read
+    once each while it lasts, too (`members_rows`, `member_row` below, `member_count`): the sections
+    each named their authors, mostly the same few organisers (issue 17: seven reads of members
+    on a dashboard). A page that builds only reads, so nothing it read changes meanwhile."""
+    tokens = (_KNOWN.set({group["id"]: group for group in groups}), _KNOWN_MEMBERS.set({}), _KNOWN_COUNTS.set({}))
     try:
         yield
     finally:
-        _KNOWN.reset(token)
+        _KNOWN_COUNTS.reset(tokens[2])
+        _KNOWN_MEMBERS.reset(tokens[1])
+        _KNOWN.reset(tokens[0])
+
+
+async def members_rows(member_ids: list[str]) -> list[dict]:
+    """These members (every column, whatever their status; unknown ids are left out), each read
+    once while `rows_known` lasts. Copies: callers add keys to theirs."""
+    known = _KNOWN_MEMBERS.get()
+    if known is None:
+        return await store.members_get(member_ids)
+    ids = list(dict.fromkeys(member_ids))
+    missing = [member_id for member_id in ids if member_id not in known]
+    if missing:
+        found = {row["id"]: row for row in await store.members_get(missing)}
+        known.update((member_id, found.get(member_id)) for member_id in missing)
+    return [dict(row) for row in (known[member_id] for member_id in ids) if row is not None]
 
 
 async def group_row(group_id: str) -> dict | None:
@@ -208,7 +230,11 @@ async def resolve_group_ref(ref: str) -> dict:
 
 # -- members ------------------------------------------------------------------------------------
 async def member_row(member_id: str) -> dict | None:
-    return await store.member_get(member_id)
+    """One member (every column), whatever its status; read once while `rows_known` lasts."""
+    if _KNOWN_MEMBERS.get() is None:
+        return await store.member_get(member_id)
+    rows = await members_rows([member_id])
+    return rows[0] if rows else None
 
 
 async def _member_in_group(group_id: str, member_id: str) -> dict:
@@ -241,7 +267,13 @@ async def member_rename(actor: Actor, group_id: str, display_name: str | None) -
 
 
 async def member_count(group_id: str) -> int:
-    return await store.member_count_active(group_id)
+    """The group's active members; read once while `rows_known` lasts."""
+    known = _KNOWN_COUNTS.get()
+    if known is None:
+        return await store.member_count_active(group_id)
+    if group_id not in known:
+        known[group_id] = await store.member_count_active(group_id)
+    return known[group_id]
 
 
 async def member_set_role(actor: Actor, group_id: str, member_id: str, role: str) -> dict:

@@ -54,7 +54,9 @@ async def tombstone(group_id: str, object_type: str, object_id: str) -> int:
 
 async def member_names(member_ids: list[str]) -> dict[str, dict]:
     """id -> {display_name, status} for showing authors (a left member shows as former)."""
-    rows = await groups_store.members_get(member_ids)
+    from groupbox.domain.groups import service as groups
+
+    rows = await groups.members_rows(member_ids)
     return {r["id"]: r for r in rows}
 
 

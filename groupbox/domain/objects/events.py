@@ -151,31 +151,35 @@ async def unseen_changes(member_id: str | list[str], event_ids: list[str]) -> di
     }
 
 
-async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
-    """Add what pages and the API show: counts, my answer, my unseen change, author, files."""
+async def _decorate(rows: list[dict], actor: Actor, group: dict, *, as_rows: bool = False) -> list[dict]:
+    """Add what pages and the API show: counts, my answer, my unseen change, author, files.
+    `as_rows`: only what an event's row shows (`ui.event_row`: no author, no files, and the
+    counts only for an admin, who is the only one shown them there)."""
     if not rows:
         return rows
     ids = [r["id"] for r in rows]
     membership = actor.membership(group["id"])
     me = membership.member_id if membership else ""
-    counts = await counts_for(ids, group["id"])
+    counts = await counts_for(ids, group["id"]) if not as_rows or can(actor, "group.admin", group) else None
     mine = {r["event_id"]: r for r in await store.rsvps_of_members([me] if me else [], ids)}
     changes = await unseen_changes(me, ids) if me else {}
-    names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
-    attached = await files.attachments(OBJECT_TYPE, ids)
+    names = {} if as_rows else await common.member_names([r["author_id"] for r in rows if r["author_id"]])
+    attached = {} if as_rows else await files.attachments(OBJECT_TYPE, ids)
     stamp = now()
     may_answer = can(actor, "act:rsvp", group)
     for row in rows:
-        author = names.get(row["author_id"] or "")
-        row["author_name"] = author["display_name"] if author else ""
+        if not as_rows:
+            author = names.get(row["author_id"] or "")
+            row["author_name"] = author["display_name"] if author else ""
+            row["files"] = attached.get(row["id"], [])
+        if counts is not None:
+            row["counts"] = counts[row["id"]]
         row["url"] = url_of(row["id"])
         row["rsvp_required"], row["stays_here"] = bool(row["rsvp_required"]), bool(row["stays_here"])
         row["cancelled"] = row["cancelled_at"] is not None
-        row["counts"] = counts[row["id"]]
         row["my_rsvp"] = mine.get(row["id"])
         row["change"] = changes.get(row["id"])
         row["changed"] = row["change"] is not None
-        row["files"] = attached.get(row["id"], [])
         row["is_past"] = end_of(row) < stamp
         row["deadline_passed"] = row["rsvp_deadline"] is not None and as_utc(row["rsvp_deadline"]) < stamp
         row["can_answer"] = (may_answer and not row["cancelled"] and not row["is_past"]
@@ -184,14 +188,15 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
     return rows
 
 
-async def events_list(actor: Actor, group_id: str, *, past: bool = False, limit: int | None = None) -> list[dict]:
+async def events_list(actor: Actor, group_id: str, *, past: bool = False, limit: int | None = None,
+                      as_rows: bool = False) -> list[dict]:
     """Upcoming events by start time (cancelled ones included, struck through), or past ones,
-    most recent first."""
+    most recent first. `as_rows`: decorated only for `ui.event_row` (see `_decorate`)."""
     group = await group_get(actor, group_id)
     stamp = now()
     rows = await store.events_of_group(group_id, past=past, upcoming_from=stamp - DEFAULT_LENGTH, at=stamp,
                                        limit=limit)
-    return await _decorate(rows, actor, group)
+    return await _decorate(rows, actor, group, as_rows=as_rows)
 
 
 async def event_get(actor: Actor, event_id: str) -> dict:

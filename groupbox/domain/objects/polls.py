@@ -195,16 +195,24 @@ async def count_open(group_id: str) -> int:
 
 
 async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: int = 4) -> list[dict]:
-    """For the group dashboard: of the `newest` open polls, `shown` with their options and
-    results, the ones the actor has not voted in first (newest first within each); only those
-    few are decorated."""
+    """For the group dashboard: of the `newest` open polls, `shown`, the ones the actor has not
+    voted in first (newest first within each), with what their cards show (`ui.open_poll_card`:
+    how many voted, whether I did, whether I may), not their options and votes."""
     rows = await common.group_rows("poll", group["id"], open_only=True, limit=newest)
     if not rows:
         return []
     me = actor.membership(group["id"])
     voted = await store.polls_voted_in(me.member_id, [r["id"] for r in rows]) if me else set()
     rows.sort(key=lambda p: p["id"] in voted)  # stable: newest first within each
-    return [r for r in await _decorate(actor, rows[:shown], group) if not r["closed"]]
+    shown_rows = [r for r in rows[:shown] if not is_closed(r)]
+    voters = await store.voter_counts([r["id"] for r in shown_rows])
+    for row in shown_rows:
+        row["voter_count"] = voters.get(row["id"], 0)
+        row["voted"] = row["id"] in voted
+        row["closed"] = False
+        row["may_vote"] = can(actor, "act:vote", row, group)
+        row["url"] = f"/polls/{row['id']}"
+    return shown_rows
 
 
 # -- writing ------------------------------------------------------------------------------------

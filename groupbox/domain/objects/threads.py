@@ -162,7 +162,7 @@ async def _visible_thread(actor: Actor, thread_id: str) -> tuple[dict, dict]:
 
 
 async def _my_floor(member_id: str) -> datetime:
-    row = await groups_store.member_get(member_id)
+    row = await groups.member_row(member_id)
     return row["joined_at"] if row else now()
 
 

@@ -84,7 +84,7 @@ async def _form_page(request: Request, actor: Actor, group: dict, *, values: dic
 @get("/groups/{group_id:str}/events", guards=SIGNED_IN, include_in_schema=False)
 async def events_tab(request: Request, actor: Actor, group_id: str, past: bool = False) -> Template:
     group = await groups.group_get(actor, group_id)
-    rows = await events.events_list(actor, group_id, past=past)
+    rows = await events.events_list(actor, group_id, past=past, as_rows=True)
     return await group_page(request, actor, "events/list.html", group, "events", events=rows, past=past,
                             tz=group["timezone"], can_create=can(actor, "object.create", group),
                             can_act=can(actor, "act", group), me=actor.membership(group_id), page_title=_("Events"))
@@ -207,7 +207,7 @@ async def event_rsvp(request: Request, actor: Actor, event_id: str) -> Template 
 
 # -- the group dashboard's "Upcoming" section ---------------------------------------------------
 async def upcoming_section(actor: Actor, group: dict) -> dict | None:
-    rows = await events.events_list(actor, group["id"], limit=UPCOMING_ON_DASHBOARD)
+    rows = await events.events_list(actor, group["id"], limit=UPCOMING_ON_DASHBOARD, as_rows=True)
     can_create = can(actor, "object.create", group)
     return {"events": rows, "tz": group["timezone"], "is_admin": can(actor, "group.admin", group),
             "can_create": can_create, "can_act": can(actor, "act", group), "group": group}

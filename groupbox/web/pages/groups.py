@@ -99,13 +99,13 @@ async def group_dashboard(request: Request, actor: Actor, group_id: str) -> Resp
                     context = await section.load(actor, group)
                     if context is not None:
                         sections.append({"key": section.key, "template": section.template, "context": context})
+                member_count = await groups.member_count(group_id)
             # What "Important now" carries with its action: the sections below show such an item
             # without a second button, with a note pointing up (one place per item per page).
             important = set(shown_above())
         finally:
             _SHOWN.reset(token)
         is_admin = can(actor, "group.admin", group)
-        member_count = await groups.member_count(group_id)
         return {"group": group, "tabs": group_tabs(group, actor), "tab": "overview", "is_admin": is_admin,
                 "member_count": member_count, "sections": sections, "me": actor.membership(group_id),
                 "important_ids": important, "bring_people": is_admin and member_count < 2}

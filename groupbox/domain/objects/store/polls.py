@@ -55,6 +55,18 @@ async def votes_of(poll_ids: list[str]) -> list[dict]:
     )
 
 
+async def voter_counts(poll_ids: list[str]) -> dict[str, int]:
+    """poll id -> how many members voted in it (those `votes_of` lists); polls without a vote are left out."""
+    if not poll_ids:
+        return {}
+    rows = await DB.fetch(
+        "SELECT v.poll_id, COUNT(DISTINCT v.member_id) AS n FROM poll_vote v"
+        f" JOIN member m ON m.id = v.member_id WHERE v.poll_id IN ({_marks(poll_ids)}) GROUP BY v.poll_id",
+        *poll_ids,
+    )
+    return {r["poll_id"]: r["n"] for r in rows}
+
+
 async def polls_voted_in(member_id: str, poll_ids: list[str]) -> set[str]:
     """Which of these polls this member voted in."""
     if not poll_ids:

@@ -1,0 +1,115 @@
+"""The group dashboard reads only what it shows (issue 17): member rows and counts once per page
+build, an event's row without its author, files and (for a member) counts, a poll's card
+without its options and votes. What each shows is what the full reads give."""
+
+from datetime import timedelta
+
+import pytest
+
+from groupbox.domain.groups import service as groups
+from groupbox.domain.groups import store as groups_store
+from groupbox.domain.objects import events, polls, rsvps
+from groupbox.domain.objects.schemas import EventCreate, PollCreate
+from groupbox.util import now
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How often the member reads reach the database (the real store, counted)."""
+    seen = {"members_get": 0, "member_get": 0, "member_count_active": 0}
+
+    def counting(name):
+        real = getattr(groups_store, name)
+
+        async def wrapper(*args, **kwargs):
+            seen[name] += 1
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(groups_store, name, wrapper)
+
+    for name in seen:
+        counting(name)
+    return seen
+
+
+def test_a_page_build_reads_each_member_and_the_member_count_once(call, world, counted):
+    owner, admin = world.member_id("owner"), world.member_id("admin")
+
+    async def build():
+        with groups.rows_known(world.group):
+            first = await groups.members_rows([owner, admin, "no-such-member"])
+            again = await groups.members_rows([admin, owner, "no-such-member"])
+            one = await groups.member_row(admin)
+            missing = await groups.member_row("no-such-member")
+            counts = [await groups.member_count(world.group["id"]) for _ in range(3)]
+            first[0]["display_name"] = "changed by a caller"  # a copy: the next caller gets the row as read
+            later = await groups.member_row(owner)
+        return first, again, one, missing, counts, later
+
+    first, again, one, missing, counts, later = call(build)
+    assert [m["id"] for m in first] == [owner, admin] and [m["id"] for m in again] == [admin, owner]
+    assert one["id"] == admin and missing is None
+    assert later["display_name"] != "changed by a caller"
+    assert counts == [5, 5, 5]  # the owner and one person of each role
+    assert counted == {"members_get": 1, "member_get": 0, "member_count_active": 1}
+
+
+def test_outside_a_page_build_every_read_is_fresh(call, world, counted):
+    admin = world.member_id("admin")
+    before = call(groups.member_row, admin)
+    call(groups_store.member_set_name, admin, "Coach M.")
+    assert before["display_name"] == "Coach Mark"
+    assert call(groups.member_row, admin)["display_name"] == "Coach M."
+    assert [m["display_name"] for m in call(groups.members_rows, [admin])] == ["Coach M."]
+    assert counted["member_get"] == 2 and counted["members_get"] == 1
+
+
+def _event(call, world, title, **fields):
+    actor = call(world.people["admin"].actor)
+    data = EventCreate(title=title, starts_at=(now() + timedelta(days=2)).isoformat(), **fields)
+    return call(events.event_create, actor, world.group["id"], data)
+
+
+@pytest.mark.parametrize("role, sees_counts", [("admin", True), ("member", False)])
+def test_an_event_row_carries_what_the_row_shows(call, world, role, sees_counts):
+    event = _event(call, world, "Match", location="Pitch 2", rsvp_required=True)
+    _event(call, world, "Training")
+    call(rsvps.rsvp, call(world.people["member"].actor), event["id"], "yes", None, "2")
+    actor = call(world.people[role].actor)
+    full = call(events.events_list, actor, world.group["id"])
+    rows = call(events.events_list, actor, world.group["id"], as_rows=True)
+    assert [r["id"] for r in rows] == [r["id"] for r in full]
+    for row, whole in zip(rows, full, strict=True):
+        for key in ("url", "title", "starts_at", "location", "cancelled", "my_rsvp", "changed", "change",
+                    "rsvp_required", "is_past", "deadline_passed", "can_answer"):
+            assert row[key] == whole[key], key
+        assert "author_name" not in row and "files" not in row
+        assert ("counts" in row) is sees_counts
+        if sees_counts:
+            assert row["counts"] == whole["counts"]
+    if sees_counts:
+        assert rows[0]["counts"]["yes"] == 1 and rows[0]["counts"]["guests"] == 2
+
+
+def test_a_poll_card_carries_what_the_card_shows(call, world):
+    admin = call(world.people["admin"].actor)
+    made = [call(polls.poll_create, admin, world.group["id"], PollCreate(question=f"Day {i}?", options=["Fri", "Sat"]))
+            for i in range(3)]
+    for role in ("member", "moderator"):
+        call(polls.poll_vote, call(world.people[role].actor), made[0]["id"], [made[0]["options"][0]["id"]])
+    call(polls.poll_vote, call(world.people["member"].actor), made[1]["id"], [made[1]["options"][1]["id"]])
+    call(polls.poll_close, admin, made[2]["id"])  # closed: not on the dashboard
+    for role in ("member", "guest"):
+        actor = call(world.people[role].actor)
+        shown = call(polls.polls_waiting, actor, world.group, newest=20, shown=4)
+        full = {p["id"]: p for p in call(polls.polls_list, actor, world.group["id"])}
+        assert made[2]["id"] not in {p["id"] for p in shown}
+        # Not voted in first, then newest first.
+        voted = {p["id"] for p in full.values() if p["voted"]}
+        assert [p["id"] for p in shown] == sorted([made[1]["id"], made[0]["id"]], key=lambda i: i in voted)
+        for poll in shown:
+            whole = full[poll["id"]]
+            for key in ("question", "url", "voter_count", "voted", "closed", "may_vote", "closes_at"):
+                assert poll[key] == whole[key], (role, key)
+            assert "options" not in poll
+    assert [p["voter_count"] for p in call(polls.polls_waiting, admin, world.group)] == [1, 2]
