@@ -48,6 +48,7 @@ class Membership:
     group_id: str
     role: str
     display_name: str
+    joined_at: Any = None  # a datetime where the membership was read with it (a signed-in person's)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,8 @@ def test_a_poll_card_carries_what_the_card_shows(call, world):
     call(polls.poll_close, admin, made[2]["id"])  # closed: not on the dashboard
     for role in ("member", "guest"):
         actor = call(world.people[role].actor)
-        shown = call(polls.polls_waiting, actor, world.group, newest=20, shown=4)
+        shown, count = call(polls.polls_waiting, actor, world.group, newest=20, shown=4)
+        assert count == 2  # the open ones
         full = {p["id"]: p for p in call(polls.polls_list, actor, world.group["id"])}
         assert made[2]["id"] not in {p["id"] for p in shown}
         # Not voted in first, then newest first.
@@ -112,4 +113,43 @@ def test_a_poll_card_carries_what_the_card_shows(call, world):
             for key in ("question", "url", "voter_count", "voted", "closed", "may_vote", "closes_at"):
                 assert poll[key] == whole[key], (role, key)
             assert "options" not in poll
-    assert [p["voter_count"] for p in call(polls.polls_waiting, admin, world.group)] == [1, 2]
+    assert [p["voter_count"] for p in call(polls.polls_waiting, admin, world.group)[0]] == [1, 2]
+    assert call(polls.polls_waiting, admin, world.group, shown=1)[1] == 2
+
+
+def test_what_needs_me_knows_when_i_joined_from_my_memberships(call, world, counted):
+    """"Shared before I joined" is decided from the join times read with the actor; an actor made
+    without them (a remote token's) reads them, with the same answer."""
+    import dataclasses
+
+    from groupbox.domain.actions import service as actions
+
+    _event(call, world, "Match", rsvp_required=True)
+    actor = call(world.people["member"].actor)
+    assert all(m.joined_at is not None for m in actor.memberships.values())
+    counted["members_get"] = 0
+    ranked = call(actions.ranked, actor)
+    assert counted["members_get"] == 0
+    bare = dataclasses.replace(actor, memberships={
+        gid: dataclasses.replace(m, joined_at=None) for gid, m in actor.memberships.items()})
+    again = call(actions.ranked, bare)
+    assert counted["members_get"] == 1
+    assert [(i.id, i.kind, i.detail.get("older")) for i in again.items] == [
+        (i.id, i.kind, i.detail.get("older")) for i in ranked.items] and ranked.items
+
+
+def test_the_dashboard_sheets_say_whether_there_are_more(call, world):
+    from groupbox.domain.objects import signups
+    from groupbox.domain.objects.schemas import SignupCreate, SlotInput
+
+    admin = call(world.people["admin"].actor)
+    member = call(world.people["member"].actor)
+    assert call(signups.signups_open_first, member, world.group, 3) == ([], False)
+    made = [call(signups.signup_create, admin, world.group["id"],
+                 SignupCreate(title=f"Cake {i}", slots=[SlotInput(label="Cake", capacity=2)])) for i in range(4)]
+    first, more = call(signups.signups_open_first, member, world.group, 3)
+    assert [s["id"] for s in first] == [s["id"] for s in reversed(made)][:3] and more
+    assert first[0]["slots"][0]["capacity"] == 2
+    call(signups.signup_close, admin, made[0]["id"])  # three open: no more
+    first, more = call(signups.signups_open_first, member, world.group, 3)
+    assert len(first) == 3 and not more

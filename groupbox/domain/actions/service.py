@@ -123,9 +123,12 @@ async def ranked(actor: Actor, reference: datetime | None = None, group_ids: lis
         return Ranked([], 0)
     pairs = [(m.group_id, m.member_id) for m in memberships.values()]
     mids = [member_id for _group_id, member_id in pairs]
-    from groupbox.domain.groups import service as groups
+    if all(m.joined_at is not None for m in memberships.values()):  # read with the actor: no second read
+        joined = {m.group_id: as_utc(m.joined_at) for m in memberships.values()}
+    else:
+        from groupbox.domain.groups import service as groups
 
-    joined = {r["group_id"]: as_utc(r["joined_at"]) for r in await groups.members_rows(mids) if r["joined_at"]}
+        joined = {r["group_id"]: as_utc(r["joined_at"]) for r in await groups.members_rows(mids) if r["joined_at"]}
 
     def older(group_id: str, created_at: datetime | None) -> bool:
         """Shared before I joined the group."""

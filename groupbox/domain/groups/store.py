@@ -192,8 +192,8 @@ async def member_count_active(group_id: str, roles: list[str] | None = None) -> 
 
 
 async def memberships_active(profile_id: str) -> list[dict]:
-    """A profile's active memberships: id, group_id, role, display_name."""
-    return await DB.fetch("SELECT id, group_id, role, display_name FROM member WHERE profile_id = ?"
+    """A profile's active memberships: id, group_id, role, display_name, joined_at."""
+    return await DB.fetch("SELECT id, group_id, role, display_name, joined_at FROM member WHERE profile_id = ?"
                           " AND status = 'active'", profile_id)
 
 

@@ -126,7 +126,8 @@ async def start_browser(profile_id: str, user_agent: str | None, session_days: i
 
 async def memberships(profile_id: str) -> dict[str, Membership]:
     rows = await groups_store.memberships_active(profile_id)
-    return {r["group_id"]: Membership(r["id"], r["group_id"], r["role"], r["display_name"]) for r in rows}
+    return {r["group_id"]: Membership(r["id"], r["group_id"], r["role"], r["display_name"], r["joined_at"])
+            for r in rows}
 
 
 async def load_actor(profile_id: str, device_id: str | None = None, session_id: str | None = None,

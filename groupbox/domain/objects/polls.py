@@ -190,17 +190,14 @@ async def polls_list(actor: Actor, group_id: str, *, open_only: bool = False, li
     return [r for r in rows if not r["closed"]] if open_only else rows
 
 
-async def count_open(group_id: str) -> int:
-    return await common.count_open("poll", group_id)
-
-
-async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: int = 4) -> list[dict]:
+async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: int = 4) -> tuple[list[dict], int]:
     """For the group dashboard: of the `newest` open polls, `shown`, the ones the actor has not
     voted in first (newest first within each), with what their cards show (`ui.open_poll_card`:
-    how many voted, whether I did, whether I may), not their options and votes."""
-    rows = await common.group_rows("poll", group["id"], open_only=True, limit=newest)
+    how many voted, whether I did, whether I may), not their options and votes; and how many
+    polls are open."""
+    rows = await common.group_rows("poll", group["id"], open_only=True, limit=newest, with_total=True)
     if not rows:
-        return []
+        return [], 0
     me = actor.membership(group["id"])
     voted = await store.polls_voted_in(me.member_id, [r["id"] for r in rows]) if me else set()
     rows.sort(key=lambda p: p["id"] in voted)  # stable: newest first within each
@@ -212,7 +209,7 @@ async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: i
         row["closed"] = False
         row["may_vote"] = can(actor, "act:vote", row, group)
         row["url"] = f"/polls/{row['id']}"
-    return shown_rows
+    return shown_rows, rows[0]["total"]
 
 
 # -- writing ------------------------------------------------------------------------------------

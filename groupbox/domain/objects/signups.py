@@ -187,8 +187,12 @@ async def signups_list(actor: Actor, group_id: str, *, open_only: bool = False,
     return [r for r in rows if not r["closed"]] if open_only else rows
 
 
-async def count_open(group_id: str) -> int:
-    return await common.count_open("signup", group_id)
+async def signups_open_first(actor: Actor, group: dict, shown: int) -> tuple[list[dict], bool]:
+    """For the group dashboard: the `shown` newest open sheets with their slots, and whether
+    there are more (one row more is read, not counted apart)."""
+    rows = await common.group_rows("signup", group["id"], open_only=True, limit=shown + 1)
+    first = [r for r in await _decorate(actor, rows[:shown], group) if not r["closed"]]
+    return first, len(rows) > shown
 
 
 async def slot_get(actor: Actor, slot_id: str) -> dict:

@@ -121,10 +121,9 @@ async def poll_remove(request: Request, actor: Actor, poll_id: str) -> Redirect:
 async def open_polls_section(actor: Actor, group: dict) -> dict | None:
     """Four of the 20 newest open polls, the ones still waiting for me first; only those four get
     their options, votes and names (what `polls.polls_list` adds to every row)."""
-    shown = await polls.polls_waiting(actor, group, newest=20, shown=4)
+    shown, count = await polls.polls_waiting(actor, group, newest=20, shown=4)
     if not shown:
         return None
-    count = await polls.count_open(group["id"])
     return {"polls": shown, "count": count, "more": count > 4,
             "member_count": await groups.member_count(group["id"])}
 

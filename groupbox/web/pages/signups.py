@@ -129,11 +129,10 @@ async def signup_remove(request: Request, actor: Actor, signup_id: str) -> Redir
 
 # -- the group dashboard's "Sign-ups" -----------------------------------------------------------
 async def open_signups_section(actor: Actor, group: dict) -> dict | None:
-    rows = await signups.signups_list(actor, group["id"], open_only=True, limit=3)
+    rows, more = await signups.signups_open_first(actor, group, shown=3)
     if not rows:
         return None
-    count = await signups.count_open(group["id"])
-    return {"sheets": rows, "count": count, "more": count > 3}
+    return {"sheets": rows, "more": more}
 
 
 HANDLERS = [
