@@ -1,8 +1,9 @@
-"""The rows and cards the group dashboard repeats, as Python: an event's row, an announcement's
-card, a thread's row, a sign-up sheet, a task's buttons and due date, a poll's status line and the
+"""The rows and cards the dashboards repeat, as Python: an event's row, an announcement's card, a
+thread's row, a sign-up sheet, a task's buttons and due date, a poll's status line and the group
 dashboard's task and poll cards (what events/_row.html, announcements/_card.html,
 threads/_macros.html, signups/_sheet.html, tasks/_move.html, tasks/_macros.html, polls/_status.html
-and the loops of groups/sections/ wrote). An include copies the page's whole context and a macro
+and the loops of groups/sections/ wrote), and the rows of the home page's "Coming up", "Changed",
+"Official updates" and "Catch up" (the loops of home/dashboard.html). An include copies the page's whole context and a macro
 call costs more than the line it writes: together they were half of an uncached group dashboard
 (issue 17). Same HTML as the templates wrote, byte for byte (compared on every page that shows
 them, both languages, before the templates went; tests/unit/test_rows.py pins it). A msgid stays
@@ -29,6 +30,7 @@ def rows(env: Environment, primitives: Mapping[str, Callable[..., Markup]]) -> d
     button, link_button, card, card_meta = (primitives["ui_button"], primitives["ui_link_button"], primitives["ui_card"],
                                             primitives["ui_card_meta"])
     status_pill, date_tile, capacity = primitives["ui_status_pill"], primitives["ui_date_tile"], primitives["ui_capacity"]
+    group_dot, server_badge = primitives["ui_group_dot"], primitives["ui_server_badge"]
 
     def changed(old: str, new: str) -> Markup:
         """`ui.changed`: what an event was, struck through, and what it is now."""
@@ -278,5 +280,93 @@ def rows(env: Environment, primitives: Mapping[str, Callable[..., Markup]]) -> d
         body = "".join(out)
         return card(caller=lambda: body)
 
+    # -- home --------------------------------------------------------------------------------
+    def group_label(g: Any) -> str:
+        return f'{group_dot(g)} {esc(f(g, "short") or f(g, "name"))}'
+
+    def home_event_row(e: Any, g: Any) -> Markup:
+        """A coming-up event on the home page: date tile, title, my answer, the group, and when and
+        where (or what moved), the official word about its change, my sign-up places."""
+        tz, cancelled = f(g, "timezone"), f(e, "cancelled")
+        c = f(e, "change") or f(e, "home_change")
+        answer = (status_pill("cancelled") if cancelled else status_pill(f(e, "my_rsvp"))
+                  if f(e, "rsvp_required") or f(e, "my_rsvp") else "")
+        out = [f'<li id="e-{esc(f(e, "id"))}"><a class="list-row{" is-cancelled" if cancelled else ""}"'
+               f' href="{esc(f(e, "url"))}">\n{date_tile(timefmt.local(f(e, "starts_at"), tz))}\n'
+               f'<span class="list-row__body">\n<span class="list-row__title">{esc(f(e, "title"))}</span>'
+               f'<span class="list-row__sub">{answer} {group_label(g)}']
+        if cancelled:
+            pass
+        elif c and not f(c, "cancelled") and f(c, "old_starts_at"):
+            # The tile shows the (new) day: the old one is named only when the day moved.
+            before, after = f(c, "old_starts_at"), f(c, "new_starts_at")
+            old_place, new_place = f(c, "old_location"), f(c, "new_location")
+            old = timefmt.hm(before, tz) if timefmt.day(before, tz) == timefmt.day(after, tz) else (
+                f"{timefmt.day(before, tz)} {timefmt.hm(before, tz)}")
+            old += f" · {old_place}" if old_place and old_place != new_place else ""
+            new = timefmt.hm(after, tz) + (f" · {new_place}" if new_place and old_place != new_place else "")
+            moved = i18n._("moved")
+            out.append(f' · <span class="text-changed">{esc(moved)}</span> {changed(old, new)}')
+        else:  # the place's name (before a comma); its address is on the event's page
+            place = f' · {esc(f(e, "location").split(",")[0])}' if f(e, "location") else ""
+            out.append(f" · {esc(timefmt.hm(f(e, 'starts_at'), tz))}{place}")
+        if f(e, "remote"):
+            out.append(" " + server_badge(f(f(e, "server"), "name")))
+        out.append("</span>")
+        news = f(e, "news")
+        if news:  # the official word about this change: who said it, when
+            author = f" {esc(f(news, 'author'))} ·" if f(news, "author") else ""
+            official = badge(i18n._("Official"), "official")
+            out.append(f'<span class="list-row__sub">{official}{author} {esc(timefmt.ago(f(news, "at")))}</span>')
+        if f(e, "my_slots"):
+            mine = i18n._("You: {slots}", slots=", ".join(f(e, "my_slots")))
+            out.append(f'<span class="list-row__sub text-ok">{esc(mine)}</span>')
+        out.append("</span>\n</a></li>")
+        return Markup("".join(out))
+
+    def changed_card(c: Any, g: Any) -> Markup:
+        """What changed since my last visit: a new official announcement, or a moved or cancelled event."""
+        kind, tz = f(c, "type"), f(g, "timezone")
+        title = f'<h3 class="card__title"><a href="{esc(f(c, "url"))}">{esc(f(c, "title"))}</a></h3>\n'
+        if kind == "announcement":
+            meta = card_meta(group=g, official=True, urgent=f(c, "urgent"),
+                             caller=lambda: f"<span>{esc(timefmt.ago(f(c, 'at')))}</span>")
+            body = f"{meta}{title}"
+            return card("official", id="c-" + str(f(c, "id")), caller=lambda: body)
+        if kind == "moved":
+            old = timefmt.when(f(c, "old_starts_at"), tz) + (f" · {f(c, 'old_location')}" if f(c, "old_location") else "")
+            new = timefmt.when(f(c, "new_starts_at"), tz) + (f" · {f(c, 'new_location')}" if f(c, "new_location") else "")
+            detail = f'<p class="card__detail">{changed(old, new)}</p>\n'
+        else:
+            reason = f" · {esc(f(c, 'reason'))}" if f(c, "reason") else ""
+            detail = f'<p class="card__detail"><del>{esc(timefmt.when(f(c, "new_starts_at"), tz))}</del>{reason}</p>\n'
+        body = f"{card_meta(group=g, kind=kind)}{title}{detail}"
+        return card("changed" if kind == "moved" else "cancelled", id="c-" + str(f(c, "id")), caller=lambda: body)
+
+    def official_row(a: Any, g: Any) -> Markup:
+        """A recent official announcement on the home page, as a line."""
+        urgent = badge(i18n._("Urgent"), "urgent") + " " if f(a, "urgent") else ""
+        server = " " + server_badge(f(f(a, "server"), "name")) if f(a, "remote") else ""
+        author = f" · {esc(f(a, 'author_name'))}" if f(a, "author_name") else ""
+        return Markup(f'<li><a class="list-row" href="{esc(f(a, "url"))}"><span class="list-row__body">\n'
+                      f'<span class="list-row__title">{esc(f(a, "title"))}</span>\n'
+                      f'<span class="list-row__sub">{urgent}{group_label(g)}{server}{author} · '
+                      f'{esc(timefmt.ago(f(a, "created_at")))}</span>\n</span></a></li>')
+
+    def catch_up_row(c: Any, g: Any) -> Markup:
+        """A group's discussions since my last visit: how many new messages, and mentions of me."""
+        mentions = f(c, "mentions")
+        at_me = ""
+        if mentions:
+            word = i18n._n("mention", "mentions", mentions)
+            at_me = (f'<strong class="text-urgent">@{esc(mentions)}<span class="visually-hidden"> {esc(word)}'
+                     f'</span></strong> · ')
+        new = i18n._n("{n} new", "{n} new", f(c, "messages"))
+        return Markup(f'<li><a class="list-row list-row--line" href="/groups/{esc(f(c, "group_id"))}/discussions">'
+                      f'<span class="list-row__body">\n<span class="list-row__title">{group_label(g)}</span>\n'
+                      f'<span class="list-row__sub">{at_me}{esc(new)}</span>\n</span><span class="list-row__end">'
+                      f'{icon("chevron-right")}</span></a></li>')
+
     return {f"ui_{fn.__name__}": fn for fn in (changed, event_row, announcement_card, thread_item, task_due, task_move,
-                                               my_task_card, poll_status, open_poll_card, signup_sheet)}
+                                               my_task_card, poll_status, open_poll_card, signup_sheet, home_event_row,
+                                               changed_card, official_row, catch_up_row)}

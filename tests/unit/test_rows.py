@@ -1,8 +1,9 @@
 """The dashboard's rows and cards in Python (`groupbox.web.rows`, issue 17) write what the templates they
 replaced wrote: events/_row.html, announcements/_card.html, threads/_macros.html, signups/_sheet.html,
 tasks/_move.html and _macros.html, polls/_status.html and the loops of groups/sections/tasks.html and
-polls.html. The expected HTML below is what those templates rendered (at 1be4423) for the same rows;
-besides, 2,700 random rows in both languages and 730 pages rendered the same, back to back."""
+polls.html, and the home page's loops. The expected HTML below is what those templates rendered (at
+1be4423) for the same rows; besides, 2,700 random dashboard rows and 800 home sections in both
+languages, and 730 pages, rendered the same, back to back."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -155,3 +156,68 @@ EXPECTED = {
 def test_the_rows_write_what_the_templates_wrote(app, name):
     source, context, language = CASES[name]
     assert render(app, source, language, **context) == EXPECTED[name]
+
+
+# The home page's rows (what the loops of templates/home/dashboard.html wrote at 1be4423).
+HOME_LOOPS = {
+    "up": '{% for e in home.upcoming %}\n{{ ui.home_event_row(e, home.groups.get(e.group_id, {})) }}\n{% endfor %}\n',
+    "ch": '{% for c in home.changed_below %}\n{{ ui.changed_card(c, home.groups.get(c.group_id, {})) }}\n{%- endfor %}\n',
+    "of+cu": '{% for a in home.official_page %}\n{{ ui.official_row(a, home.groups.get(a.group_id, {})) }}\n{% endfor %}\n{% for c in home.catch_up %}\n{{ ui.catch_up_row(c, home.groups.get(c.group_id, {})) }}\n{% endfor %}\n',
+}
+GROUPS = {"g1": {"id": "g1", "name": "FC Kreuzberg U12 Parents", "short": "FC Kreuzberg U12", "color_index": 3, "timezone": "Europe/Berlin"}}
+HOME_CASES = {
+ "home_event_moved_with_news": ("up", {"upcoming": [{"id": "e1", "url": "/events/e1", "title": "Parent <evening>", "group_id": "g1", "starts_at": AT, "cancelled": False, "rsvp_required": True, "my_rsvp": None,
+     "location": "Classroom 4B, first floor", "home_change": {"cancelled": False, "old_starts_at": AT - timedelta(days=2), "new_starts_at": AT, "old_location": "Hall", "new_location": "Classroom 4B"},
+     "news": {"author": "Ms Schulz", "at": datetime.now(UTC) - timedelta(hours=2)}, "my_slots": ["Cake", "Drinks & cups"]}]}, "en"),
+ "home_event_plain_de": ("up", {"upcoming": [{"id": "e2", "url": "/events/e2", "title": "Training", "group_id": "g1", "starts_at": AT, "cancelled": False, "rsvp_required": False, "my_rsvp": None,
+     "location": "Halle 3, Hauptstr. 5", "remote": True, "server": {"name": "school.example"}}]}, "de"),
+ "changed_cards": ("ch", {"changed_below": [
+     {"type": "announcement", "id": "a1", "url": "/announcements/a1", "title": "Kit <day>", "group_id": "g1", "urgent": True, "at": datetime.now(UTC) - timedelta(hours=5)},
+     {"type": "cancelled", "id": "e3", "url": "/events/e3", "title": "Match", "group_id": "g1", "new_starts_at": AT, "reason": "Rain & wind"}]}, "en"),
+ "official_and_catch_up": ("of+cu", {"official_page": [{"url": "/announcements/a2", "title": "Rules", "group_id": "g1", "urgent": True, "author_name": "Coach <Mark>", "created_at": datetime.now(UTC) - timedelta(days=2)}],
+     "catch_up": [{"group_id": "g1", "mentions": 2, "messages": 7}, {"group_id": "gone", "mentions": 0, "messages": 1}]}, "de"),
+}
+
+
+HOME_EXPECTED = {
+    'home_event_moved_with_news': (
+        '<li id="e-e1"><a class="list-row" href="/events/e1">\n'
+        '<time class="date-tile" datetime="2031-05-17T12:00:00+02:00"><span class="date-tile__wd">SAT</span><span class="date-tile__day">17</span></time>\n'
+        '<span class="list-row__body">\n'
+        '<span class="list-row__title">Parent &lt;evening&gt;</span><span class="list-row__sub"><span class="pill pill--none">No answer</span> <span class="dot g3" aria-hidden="true"></span> FC Kreuzberg U12 · <span class="text-changed">moved</span> <span class="changed"><span class="visually-hidden">was </span><del>Thu 15 May 12:00 · Hall</del> <span class="arrow" aria-hidden="true">→</span><span class="visually-hidden"> now</span> <strong>12:00 · Classroom 4B</strong></span></span><span class="list-row__sub"><span class="badge badge--official">Official</span> Ms Schulz · 2 h ago</span><span class="list-row__sub text-ok">You: Cake, Drinks &amp; cups</span></span>\n'
+        '</a></li>\n'),
+    'home_event_plain_de': (
+        '<li id="e-e2"><a class="list-row" href="/events/e2">\n'
+        '<time class="date-tile" datetime="2031-05-17T12:00:00+02:00"><span class="date-tile__wd">SA</span><span class="date-tile__day">17</span></time>\n'
+        '<span class="list-row__body">\n'
+        '<span class="list-row__title">Training</span><span class="list-row__sub"> <span class="dot g3" aria-hidden="true"></span> FC Kreuzberg U12 · 12:00 · Halle 3 <span class="server-badge"><svg class="icon icon-server" aria-hidden="true" focusable="false"><use href="/static/icons.svg?v=*#i-server"></use></svg><span class="visually-hidden">auf Server </span>school.example</span></span></span>\n'
+        '</a></li>\n'),
+    'changed_cards': (
+        '<article class="card card--official" id="c-a1">\n'
+        '<p class="card__meta"><span class="badge badge--official">Official</span><span class="badge badge--urgent">Urgent</span><span class="group-chip g3"><span class="dot" aria-hidden="true"></span>FC Kreuzberg U12</span><span>5 h ago</span></p><h3 class="card__title"><a href="/announcements/a1">Kit &lt;day&gt;</a></h3>\n'
+        '\n'
+        '</article><article class="card card--cancelled" id="c-e3">\n'
+        '<p class="card__meta"><span class="group-chip g3"><span class="dot" aria-hidden="true"></span>FC Kreuzberg U12</span><span class="kind kind--urgent">Cancelled</span></p><h3 class="card__title"><a href="/events/e3">Match</a></h3>\n'
+        '<p class="card__detail"><del>Sat 17 May 12:00</del> · Rain &amp; wind</p>\n'
+        '\n'
+        '</article>'),
+    'official_and_catch_up': (
+        '<li><a class="list-row" href="/announcements/a2"><span class="list-row__body">\n'
+        '<span class="list-row__title">Rules</span>\n'
+        '<span class="list-row__sub"><span class="badge badge--urgent">Dringend</span> <span class="dot g3" aria-hidden="true"></span> FC Kreuzberg U12 · Coach &lt;Mark&gt; · vor 2 Tagen</span>\n'
+        '</span></a></li>\n'
+        '<li><a class="list-row list-row--line" href="/groups/g1/discussions"><span class="list-row__body">\n'
+        '<span class="list-row__title"><span class="dot g3" aria-hidden="true"></span> FC Kreuzberg U12</span>\n'
+        '<span class="list-row__sub"><strong class="text-urgent">@2<span class="visually-hidden"> Erwähnungen</span></strong> · 7 neu</span>\n'
+        '</span><span class="list-row__end"><svg class="icon icon-chevron-right" aria-hidden="true" focusable="false"><use href="/static/icons.svg?v=*#i-chevron-right"></use></svg></span></a></li>\n'
+        '<li><a class="list-row list-row--line" href="/groups/gone/discussions"><span class="list-row__body">\n'
+        '<span class="list-row__title"><span class="dot g0" aria-hidden="true"></span> </span>\n'
+        '<span class="list-row__sub">1 neu</span>\n'
+        '</span><span class="list-row__end"><svg class="icon icon-chevron-right" aria-hidden="true" focusable="false"><use href="/static/icons.svg?v=*#i-chevron-right"></use></svg></span></a></li>\n'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOME_EXPECTED))
+def test_the_home_rows_write_what_the_template_wrote(app, name):
+    kind, home, language = HOME_CASES[name]
+    assert render(app, HOME_LOOPS[kind], language, home={"groups": GROUPS, **home}) == HOME_EXPECTED[name]
