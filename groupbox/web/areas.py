@@ -19,12 +19,13 @@ from groupbox.i18n import N_
 @dataclass(frozen=True)
 class DashboardSection:
     """A section of the group dashboard, contributed by an area (events, sign-ups, files…).
-    `load(actor, group)` returns the template's context, or None to hide the section."""
+    `load(actor, group)` returns the template's context, or None to hide the section. `template`
+    renders it with that context as `ctx`; "" where groupbox/web/sections.py does, by `key`."""
 
     order: int
     key: str
     load: Any  # async (actor, group) -> dict | None
-    template: str
+    template: str = ""
 
 
 # (order, key, label): the page lives at /groups/{id}/{key}; labels go through _() when shown.
@@ -58,12 +59,12 @@ def dashboard_sections() -> tuple[DashboardSection, ...]:
 
     return tuple(sorted((
         DashboardSection(10, "important", group_important.important_now, "groups/sections/important.html"),
-        DashboardSection(20, "upcoming", events.upcoming_section, "groups/sections/events.html"),
-        DashboardSection(30, "my-tasks", tasks.my_tasks_section, "groups/sections/tasks.html"),
-        DashboardSection(40, "official", announcements.official_section, "groups/sections/announcements.html"),
-        DashboardSection(45, "polls", polls.open_polls_section, "groups/sections/polls.html"),
-        DashboardSection(50, "signups", signups.open_signups_section, "groups/sections/signups.html"),
-        DashboardSection(60, "discussions", threads.discussions_section, "groups/sections/discussions.html"),
+        DashboardSection(20, "upcoming", events.upcoming_section),
+        DashboardSection(30, "my-tasks", tasks.my_tasks_section),
+        DashboardSection(40, "official", announcements.official_section),
+        DashboardSection(45, "polls", polls.open_polls_section),
+        DashboardSection(50, "signups", signups.open_signups_section),
+        DashboardSection(60, "discussions", threads.discussions_section),
         DashboardSection(70, "files", files.files_section, "groups/sections/files.html"),
         DashboardSection(95, "migration", migration.migration_section, "migration/_section.html"),
     ), key=lambda section: section.order))

@@ -178,6 +178,9 @@ def install(env: Environment) -> None:
     from groupbox.web.rows import rows
 
     env.globals.update(rows(env, env.globals))
+    from groupbox.web.sections import sections
+
+    env.globals.update(sections(env, env.globals))
     from groupbox.domain.actions.service import fold_older
 
     env.filters["fold_older"] = fold_older  # "Needs you" cards: (current, older)

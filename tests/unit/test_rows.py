@@ -40,8 +40,8 @@ CASES = {
      is_admin=True, back="/groups/g1#official"), "en"),
  "thread": ('{{ ui.thread_item(t) }}', dict(t={"url": "/threads/t1", "title": "Old chat <export>", "legacy_channel": True, "legacy_note": "Read-only", "off_topic": True,
      "last_message": None, "unread": 3}), "en"),
- "my_task_doing_overdue_de": ('{% include "groups/sections/tasks.html" %}', dict(ctx={"tasks": [{"id": "k1", "url": "/tasks/k1", "title": "Cake & tea", "status": "doing", "due_at": AT, "overdue": True, "may_move": True}], "count": 1, "more": False}, group=G, important_ids=[]), "de"),
- "poll_card": ('{% include "groups/sections/polls.html" %}', dict(ctx={"polls": [{"id": "p1", "url": "/polls/p1", "question": "Which <day>?", "closed": False, "closes_at": AT, "voter_count": 5, "voted": True, "may_vote": True}], "count": 1, "more": True, "member_count": 30}, group=G, important_ids=[]), "en"),
+ "my_task_doing_overdue_de": ('{{ ui_dashboard_sections["my-tasks"](ctx) }}', dict(ctx={"tasks": [{"id": "k1", "url": "/tasks/k1", "title": "Cake & tea", "status": "doing", "due_at": AT, "overdue": True, "may_move": True}], "count": 1, "more": False}, group=G, important_ids=[]), "de"),
+ "poll_card": ('{{ ui_dashboard_sections["polls"](ctx) }}', dict(ctx={"polls": [{"id": "p1", "url": "/polls/p1", "question": "Which <day>?", "closed": False, "closes_at": AT, "voter_count": 5, "voted": True, "may_vote": True}], "count": 1, "more": True, "member_count": 30}, group=G, important_ids=[]), "en"),
  "sheet_detailed": ('{{ ui.signup_sheet(sheet, group.timezone, back, detailed) }}', dict(sheet={"closed": False, "may_commit": True, "slots": [
      {"id": "s1", "label": "Drive <3>", "starts_at": AT, "taken": 1, "capacity": 3, "open": 2, "full": False, "mine": True, "people": [{"display_name": "Ann", "note": "2 kids"}, {"display_name": "Bo & Co", "note": ""}]},
      {"id": "s2", "label": "Cake", "starts_at": None, "taken": 0, "capacity": 2, "open": 2, "full": False, "mine": False, "people": []}]}, group=G, back="/signups/x1", detailed=True), "en"),
@@ -221,3 +221,51 @@ HOME_EXPECTED = {
 def test_the_home_rows_write_what_the_template_wrote(app, name):
     kind, home, language = HOME_CASES[name]
     assert render(app, HOME_LOOPS[kind], language, home={"groups": GROUPS, **home}) == HOME_EXPECTED[name]
+
+
+# The group dashboard's sections (what templates/groups/sections/ wrote at 1be4423).
+SECTION_GROUP = {"id": "g1", "timezone": "Europe/Berlin", "name": "G"}
+SECTION_CASES = {
+ "polls_with_one_above": ("polls", {"polls": [{"id": "p1", "url": "/polls/p1", "question": "Day <1>?", "closed": False, "closes_at": None, "voter_count": 2, "voted": False, "may_vote": True},
+                                             {"id": "p2", "url": "/polls/p2", "question": "Cake?", "closed": False, "closes_at": None, "voter_count": 0, "voted": False, "may_vote": True}],
+                                   "count": 5, "more": True, "member_count": 12}, ["p1"], False, "en"),
+ "no_events_yet_de": ("upcoming", {"events": [], "tz": "Europe/Berlin", "is_admin": True, "can_create": True, "can_act": True, "group": SECTION_GROUP}, [], True, "de"),
+ "discussions_empty": ("discussions", {"threads": [], "legacy": None, "total": 0}, [], False, "en"),
+}
+
+
+SECTION_EXPECTED = {
+    'polls_with_one_above': (
+        '<section class="section" id="polls" aria-labelledby="polls-title">\n'
+        '<h2 class="section__title" id="polls-title"><span>Polls</span> <span class="count count--muted">5</span> <a href="/groups/g1/polls">See all</a></h2>\n'
+        '<article class="card" id="p-p2">\n'
+        '<p class="card__meta"><span class="kind">Poll</span></p><h3 class="card__title"><a href="/polls/p2">Cake?</a></h3>\n'
+        '<div class="card__foot">\n'
+        '<p class="card__detail">No deadline · 0 of 12 voted</p><a class="btn btn--primary" href="/polls/p2" aria-label="Vote: Cake?"><span>Vote</span></a></div>\n'
+        '\n'
+        '</article><p class="also"><svg class="icon icon-chevron-right" aria-hidden="true" focusable="false"><use href="/static/icons.svg?v=*#i-chevron-right"></use></svg><span>Above, in Important now: <a href="#a-p1">Day &lt;1&gt;?</a></span></p>\n'
+        '\n'
+        '</section>'),
+    'no_events_yet_de': (
+        '<section class="section" id="upcoming" aria-labelledby="upcoming-title">\n'
+        '<h2 class="section__title" id="upcoming-title"><span>Demnächst</span> <a href="/groups/g1/events">Alle Termine</a></h2>\n'
+        '<div class="empty">\n'
+        '<p>Noch keine Termine – leg den ersten an.</p><a class="btn btn--secondary" href="/groups/g1/events/new"><svg class="icon icon-plus" aria-hidden="true" focusable="false"><use href="/static/icons.svg?v=*#i-plus"></use></svg><span>Neuer Termin</span></a></div>\n'
+        '\n'
+        '</section>'),
+    'discussions_empty': (
+        '<section class="section" id="discussions" aria-labelledby="discussions-title">\n'
+        '<h2 class="section__title" id="discussions-title"><span>Discussions</span></h2>\n'
+        '<div class="empty">\n'
+        '<p>No discussions yet — ask a question or start planning something.</p><a class="btn btn--primary" href="/groups/g1/discussions/new"><svg class="icon icon-plus" aria-hidden="true" focusable="false"><use href="/static/icons.svg?v=*#i-plus"></use></svg><span>Start a thread</span></a></div>\n'
+        '\n'
+        '</section>'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECTION_EXPECTED))
+def test_the_dashboard_sections_write_what_their_templates_wrote(app, name):
+    key, ctx, important, bring_people, language = SECTION_CASES[name]
+    html = render(app, "{{ ui_dashboard_sections[key](ctx) }}", language, key=key, ctx=ctx, group=SECTION_GROUP,
+                  important_ids=set(important), bring_people=bring_people)
+    assert html == SECTION_EXPECTED[name]

@@ -109,14 +109,15 @@ async def close_now(table: str, row: dict) -> None:
         await store.object_close(table, row["id"], await next_seq(row["group_id"]), now())
 
 
-async def group_rows(table: str, group_id: str, *, open_only: bool = False, limit: int | None = None,
-                     with_total: bool = False) -> list[dict]:
-    """A group's live objects of one kind, newest first (only open ones with `open_only`; with
-    `with_total`, each row's `total` counts them all, beyond `limit` too)."""
+async def group_rows(table: str, group_id: str, *, open_only: bool = False, limit: int | None = None) -> list[dict]:
+    """A group's live objects of one kind, newest first (only open ones with `open_only`)."""
     if table not in store.CLOSABLE_TABLES and open_only:
         raise ValueError(f"{table!r} has no open/closed state")
-    return await store.objects_of_group(table, group_id, open_at=now() if open_only else None, limit=limit,
-                                        with_total=with_total)
+    return await store.objects_of_group(table, group_id, open_at=now() if open_only else None, limit=limit)
+
+
+async def count_open(table: str, group_id: str) -> int:
+    return await store.objects_open_count(table, group_id, now())
 
 
 async def live_row(table: str, object_id: str) -> dict:

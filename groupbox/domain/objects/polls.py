@@ -195,7 +195,7 @@ async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: i
     voted in first (newest first within each), with what their cards show (`ui.open_poll_card`:
     how many voted, whether I did, whether I may), not their options and votes; and how many
     polls are open."""
-    rows = await common.group_rows("poll", group["id"], open_only=True, limit=newest, with_total=True)
+    rows = await common.group_rows("poll", group["id"], open_only=True, limit=newest)
     if not rows:
         return [], 0
     me = actor.membership(group["id"])
@@ -209,7 +209,7 @@ async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: i
         row["closed"] = False
         row["may_vote"] = can(actor, "act:vote", row, group)
         row["url"] = f"/polls/{row['id']}"
-    return shown_rows, rows[0]["total"]
+    return shown_rows, await common.count_open("poll", group["id"])
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -68,12 +68,9 @@ async def object_live(table: str, object_id: str) -> dict | None:
 
 
 async def objects_of_group(table: str, group_id: str, *, open_at: datetime | None = None,
-                           limit: int | None = None, with_total: bool = False) -> list[dict]:
-    """A group's live objects, newest first; only those open at `open_at` when given. With
-    `with_total`, each row's `total` is how many there are beyond `limit` too (one query, not a
-    second one to count them)."""
-    total = ", COUNT(*) OVER () AS total" if with_total else ""
-    sql = f"SELECT *{total} FROM {_object_table(table)} WHERE group_id = ? AND deleted_at IS NULL"
+                           limit: int | None = None) -> list[dict]:
+    """A group's live objects, newest first; only those open at `open_at` when given."""
+    sql = f"SELECT * FROM {_object_table(table)} WHERE group_id = ? AND deleted_at IS NULL"
     params: list = [group_id]
     if open_at is not None:
         sql += f" AND {_OPEN_NOW}"
@@ -82,3 +79,14 @@ async def objects_of_group(table: str, group_id: str, *, open_at: datetime | Non
     if limit:
         sql += f" LIMIT {int(limit)}"
     return await DB.fetch(sql, *params)
+
+
+async def objects_open_count(table: str, group_id: str, at: datetime) -> int:
+    """How many of a group's polls or sheets are open at `at`: from the open ones' index alone.
+    (Counting them in the list's query, with a window, made SQLite sort every row of the group:
+    0.13 ms, against 0.075 for the list and 0.02 for this.)"""
+    row = await DB.fetchone(
+        f"SELECT COUNT(*) AS n FROM {_closable_table(table)} WHERE group_id = ? AND deleted_at IS NULL AND {_OPEN_NOW}",
+        group_id, at,
+    )
+    return row["n"]
