@@ -58,7 +58,7 @@ def dashboard_sections() -> tuple[DashboardSection, ...]:
     )
 
     return tuple(sorted((
-        DashboardSection(10, "important", group_important.important_now, "groups/sections/important.html"),
+        DashboardSection(10, "important", group_important.important_now),
         DashboardSection(20, "upcoming", events.upcoming_section),
         DashboardSection(30, "my-tasks", tasks.my_tasks_section),
         DashboardSection(40, "official", announcements.official_section),

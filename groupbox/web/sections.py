@@ -26,6 +26,7 @@ def sections(env: Environment, ui: Mapping[str, Callable[..., Markup]]) -> dict[
     icon, link_button, card, section = ui["ui_icon"], ui["ui_link_button"], ui["ui_card"], ui["ui_section"]
     event_row, announcement_card, thread_item = ui["ui_event_row"], ui["ui_announcement_card"], ui["ui_thread_item"]
     my_task_card, open_poll_card, signup_sheet = ui["ui_my_task_card"], ui["ui_open_poll_card"], ui["ui_signup_sheet"]
+    action_card = ui["ui_action_card"]
 
     def empty_state(text: str, action_label: str | None = None, action_href: str | None = None,
                     kind: str = "primary") -> Markup:
@@ -41,6 +42,52 @@ def sections(env: Environment, ui: Mapping[str, Callable[..., Markup]]) -> dict[
         links = ", ".join(f'<a href="#a-{esc(f(item, "id"))}">{esc(item[title_key])}</a>' for item in items)
         lead = i18n._("Above, in {section}:", section=where)
         return Markup(f'<p class="also">{icon("chevron-right")}<span>{esc(lead)} {links}</span></p>')
+
+    @pass_context
+    def needs_cards(context: Context, needs: list, limit: int, groups: Mapping[str, Any], next_url: str | None,
+                    hide_group: Any = False, fold_id: str = "needs") -> Markup:
+        """The cards of "Needs you" / "Important now" (ranked items), the first `limit` of them:
+        what was shared before I joined (`detail.older`) folds under one line, so a new joiner
+        sees the event they came for first. A connected server's item is
+        home/_remote_action.html's card."""
+        from groupbox.domain.actions.service import fold_older
+
+        current, older = fold_older(needs)
+        back = next_url or "/#needs"
+        out = []
+        for item in current[:limit]:
+            if f(item, "remote"):
+                remote = context.environment.get_template("home/_remote_action.html")
+                out.append(remote.render({**context.get_all(), "item": item, "home": {"groups": groups},
+                                          "next_url": next_url}))
+            else:
+                out.append(action_card(context, item, groups, back, hide_group))
+        if older:
+            if any(f(f(item, "detail"), "object") != "file" for item in older):
+                words = i18n._n("{n} older item to confirm", "{n} older items to confirm", len(older))
+            else:
+                words = i18n._n("{n} older file to confirm", "{n} older files to confirm", len(older))
+            hint = i18n._("shared before you joined")
+            cards = "".join(str(action_card(context, item, groups, back, hide_group)) for item in older)
+            out.append(f'<details class="fold" id="older-{esc(fold_id)}">\n<summary>{esc(words)}<span class="fold__hint">'
+                       f' · {esc(hint)}</span></summary>\n<div class="fold__body">\n{cards}</div>\n</details>\n')
+        return Markup("".join(out))
+
+    @pass_context
+    def important_section(context: Context, ctx: Any) -> Markup:
+        """What this group needs from me, each card with its action."""
+        items = ctx["items"]  # a dict's key (`f` would give its method, as `ctx.items` would)
+        home = f(ctx, "home")
+        body = [str(needs_cards(context, items, f(ctx, "limit"), f(home, "groups"), f(ctx, "next_url"), True,
+                                "important"))]
+        if not items:
+            body.append(empty_state(i18n._("Nothing needs you in this group right now.")))
+        if f(ctx, "more"):
+            more = i18n._("{n} more on your home page.", n=f(ctx, "more"))
+            body.append(f'<p class="muted">{esc(more)}</p>')
+        text = "".join(body)
+        return section(i18n._("Important now"), count=len(items) if items else None, urgent=True, id="important",
+                       caller=lambda: text)
 
     def page(context: Context) -> tuple[Any, str, Any, str]:
         group = context.get("group")
@@ -119,6 +166,7 @@ def sections(env: Environment, ui: Mapping[str, Callable[..., Markup]]) -> dict[
         return section(i18n._("Discussions"), id="discussions", more_href=base + "/discussions" if f(ctx, "total") else None,
                        more_label=i18n._("All threads"), caller=lambda: body)
 
-    by_key = {"upcoming": upcoming_section, "my-tasks": my_tasks_section, "official": official_section,
+    by_key = {"important": important_section, "upcoming": upcoming_section, "my-tasks": my_tasks_section, "official": official_section,
               "polls": polls_section, "signups": signups_section, "discussions": discussions_section}
-    return {"ui_empty_state": empty_state, "ui_also_above": also_above, "ui_dashboard_sections": by_key}
+    return {"ui_empty_state": empty_state, "ui_also_above": also_above, "ui_needs_cards": needs_cards,
+            "ui_dashboard_sections": by_key}

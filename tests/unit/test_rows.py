@@ -269,3 +269,41 @@ def test_the_dashboard_sections_write_what_their_templates_wrote(app, name):
     html = render(app, "{{ ui_dashboard_sections[key](ctx) }}", language, key=key, ctx=ctx, group=SECTION_GROUP,
                   important_ids=set(important), bring_people=bring_people)
     assert html == SECTION_EXPECTED[name]
+
+
+def test_the_needs_cards_fold_what_was_shared_before_i_joined(app):
+    """What templates/home/_needs.html wrote at 1be4423: the current cards, then the older files folded."""
+    from groupbox.domain.actions.service import ActionItem
+
+    at = datetime(2031, 5, 17, 10, 0, tzinfo=UTC)
+    groups = {"g1": {"id": "g1", "name": "FC", "short": "FC", "color_index": 2, "timezone": "Europe/Berlin"}}
+    items = [ActionItem("t1", "task", "g1", "Cake", "/tasks/t1", at, at, 1.0, {}, score=0.2)] + [
+        ActionItem(f"f{n}", "acknowledge", "g1", name, f"/files/f{n}", None, at, 1.0,
+                   {"ack_url": f"/files/f{n}/ack", "older": True, "object": "file"})
+        for n, name in ((1, "Rules.pdf"), (2, "Map.pdf"))]
+    html = render(app, '{{ ui.needs_cards(needs, 12, groups, "/groups/g1#important", True, "important") }}', "en",
+                  needs=items, groups=groups)
+    assert html == (
+        '<article class="card action action--task" id="a-t1">\n'
+        '<p class="card__meta"><span class="kind">Task</span></p><h3 class="card__title"><a href="/tasks/t1">Cake</a></h3><form class="card__foot" method="post" action="/tasks/t1"><input name="c"><input type="hidden" name="back" value="/groups/g1#important">\n'
+        '<p class="card__detail">Due Sat 17 May 12:00</p>\n'
+        '<button class="btn btn--secondary" type="submit" name="status" value="done" aria-label="Mark “Cake” done"><svg class="icon icon-check" aria-hidden="true" focusable="false"><use href="/static/icons.svg?v=*#i-check"></use></svg><span>Done</span></button>\n'
+        '</form>\n'
+        '\n'
+        '</article><details class="fold" id="older-important">\n'
+        '<summary>2 older files to confirm<span class="fold__hint"> · shared before you joined</span></summary>\n'
+        '<div class="fold__body">\n'
+        '<article class="card action action--acknowledge" id="a-f1">\n'
+        '<p class="card__meta"><span class="kind">Acknowledge</span></p><form method="post" action="/files/f1/ack" class="card__split"><input name="c"><input type="hidden" name="next" value="/groups/g1#important">\n'
+        '<h3 class="card__title"><a href="/files/f1">Rules.pdf</a></h3>\n'
+        '<button class="btn btn--primary" type="submit" aria-label="I&#39;ve read “Rules.pdf”"><span>I&#39;ve read it</span></button>\n'
+        '</form>\n'
+        '\n'
+        '</article><article class="card action action--acknowledge" id="a-f2">\n'
+        '<p class="card__meta"><span class="kind">Acknowledge</span></p><form method="post" action="/files/f2/ack" class="card__split"><input name="c"><input type="hidden" name="next" value="/groups/g1#important">\n'
+        '<h3 class="card__title"><a href="/files/f2">Map.pdf</a></h3>\n'
+        '<button class="btn btn--primary" type="submit" aria-label="I&#39;ve read “Map.pdf”"><span>I&#39;ve read it</span></button>\n'
+        '</form>\n'
+        '\n'
+        '</article></div>\n'
+        '</details>\n')
