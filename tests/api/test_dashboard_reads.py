@@ -153,3 +153,29 @@ def test_the_dashboard_sheets_say_whether_there_are_more(call, world):
     call(signups.signup_close, admin, made[0]["id"])  # three open: no more
     first, more = call(signups.signups_open_first, member, world.group, 3)
     assert len(first) == 3 and not more
+
+
+def test_a_session_brings_its_person_along(call, world, monkeypatch):
+    """Every request reads the session with its profile's name, owner flag and language: no second
+    read of the profile, and a change of language shows on the next request."""
+    from groupbox.domain.identity import language
+    from groupbox.domain.identity import service as identity
+    from groupbox.domain.identity.store import profiles
+
+    reads = []
+    real = profiles.profile_get
+
+    async def counted_get(profile_id):
+        reads.append(profile_id)
+        return await real(profile_id)
+
+    monkeypatch.setattr(profiles, "profile_get", counted_get)
+    owner = call(identity.actor_for_session, world.owner.session_token)
+    member = call(identity.actor_for_session, world.people["member"].session_token)
+    assert (owner.display_name, owner.is_owner, member.display_name, member.is_owner) == (
+        world.owner.name, True, "Samir Khan", False)
+    assert reads == []
+    call(language.language_set, member, "de")
+    again = call(identity.actor_for_session, world.people["member"].session_token)
+    assert (again.display_name, again.language) == ("Samir Khan", "de")
+    assert call(identity.actor_for_session, "no-such-token") is None

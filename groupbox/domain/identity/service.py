@@ -131,10 +131,12 @@ async def memberships(profile_id: str) -> dict[str, Membership]:
 
 
 async def load_actor(profile_id: str, device_id: str | None = None, session_id: str | None = None,
-                     bound_member_id: str | None = None) -> Actor:
-    """The person behind a profile. A device bound to one member sees that membership only and
+                     bound_member_id: str | None = None, profile: dict | None = None) -> Actor:
+    """The person behind a profile (its row's display_name, is_owner and language: `profile` when
+    the caller has read them already). A device bound to one member sees that membership only and
     is never the instance owner."""
-    profile = await get_profile(profile_id)
+    if profile is None:
+        profile = await get_profile(profile_id)
     if profile is None:
         raise NotFound("Not found")
     held = await memberships(profile_id)
@@ -166,7 +168,9 @@ async def actor_for_session(token: str | None, session_days: int = 365) -> Actor
         async with best_effort("a session seen"), DB.write():
             await sessions.session_seen(row["session_id"], row["device_id"], stamp,
                                         stamp + timedelta(days=session_days))
-    return await load_actor(row["profile_id"], row["device_id"], row["session_id"], row["member_id"])
+    if row["profile_found"] is None:
+        raise NotFound("Not found")
+    return await load_actor(row["profile_id"], row["device_id"], row["session_id"], row["member_id"], profile=row)
 
 
 async def devices(actor: Actor) -> list[dict]:

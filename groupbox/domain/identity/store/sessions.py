@@ -7,7 +7,9 @@ from datetime import datetime
 from groupbox.db.engine import DB
 
 TABLES = ("device", "session", "signin_token")
-READS: dict[str, str] = {}
+READS: dict[str, str] = {
+    "profile": "a session's person (name, owner flag, language), read with the session: one query a request",
+}
 FOREIGN_WRITES: dict[str, str] = {}
 
 
@@ -118,10 +120,12 @@ async def session_add(session_id: str, *, token_hash: str, device_id: str, stamp
 
 async def session_by_token(token_hash: str) -> dict | None:
     """A live session (neither it nor its device revoked) with its device: session_id, last_seen_at,
-    expires_at, device_id, profile_id, member_id."""
+    expires_at, device_id, profile_id, member_id; and its profile's display_name, is_owner and
+    language (`profile_found` is None when the profile is gone)."""
     return await DB.fetchone(
-        "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, d.id AS device_id, d.profile_id, d.member_id"
-        " FROM session s JOIN device d ON d.id = s.device_id"
+        "SELECT s.id AS session_id, s.last_seen_at, s.expires_at, d.id AS device_id, d.profile_id, d.member_id,"
+        " p.id AS profile_found, p.display_name, p.is_owner, p.language"
+        " FROM session s JOIN device d ON d.id = s.device_id LEFT JOIN profile p ON p.id = d.profile_id"
         " WHERE s.token_hash = ? AND s.revoked_at IS NULL AND d.revoked_at IS NULL",
         token_hash,
     )
