@@ -3,6 +3,7 @@ times, translation, and safe Markdown."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -53,8 +54,16 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
     static_url, field = env.globals["static_url"], env.getattr
     evaluation = EvalContext(env)
 
-    def xmlattr(attrs: dict | None) -> str:  # Jinja's own filter, as `{{ attrs|xmlattr }}` wrote them
-        return do_xmlattr(evaluation, attrs or {})
+    def xmlattr(attrs: dict | None) -> str:
+        """Jinja's own filter, as `{{ attrs|xmlattr }}` wrote them; the usual one attribute (an
+        `aria-label`) written here directly, without the filter's Markup (issue 17)."""
+        if not attrs:
+            return ""
+        if len(attrs) == 1:
+            ((key, value),) = attrs.items()
+            if type(key) is str and _PLAIN_ATTRIBUTE.fullmatch(key) and type(value) is str:
+                return f' {key}="{esc(value)}"'
+        return do_xmlattr(evaluation, attrs)
 
     def icon(name: str, label: str | None = None) -> Markup:
         aria = f'role="img" aria-label="{esc(label)}"' if label else 'aria-hidden="true"'
@@ -150,6 +159,9 @@ def primitives(env: Environment) -> dict[str, Callable[..., Markup]]:
     return {f"ui_{f.__name__}": f for f in (icon, badge, pill, group_dot, group_chip, kind_label, status_pill,
                                             date_tile, count, button, link_button, capacity, server_badge, card,
                                             card_meta, section)}
+
+
+_PLAIN_ATTRIBUTE = re.compile(r"[a-z][a-z0-9-]*")  # needs no escaping, and Jinja's filter accepts it
 
 
 def _quoted(value: Any) -> str:

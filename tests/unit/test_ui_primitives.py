@@ -100,3 +100,16 @@ def test_the_primitives_escape_as_markupsafe_does():
 
     for value in ("<a href='x'>&\"", "", "plain", Markup("<i>kept</i>"), 3, None, Html()):
         assert str(esc(value)) == str(escape(value)), value
+
+
+def test_attributes_are_written_as_jinjas_xmlattr_writes_them(app):
+    from jinja2.filters import do_xmlattr
+    from jinja2.nodes import EvalContext
+
+    env = app.template_engine.engine
+    for attrs in ({"aria-label": 'Take "A" & <b>'}, {"aria-label": ""}, {"data-x": "1", "aria-label": "y"},
+                  {"aria-label": None}, {"title": 3}, {}):
+        html = render(app, "{{ ui.button('Go', attrs=attrs) }}", attrs=attrs)
+        assert html == f'<button class="btn btn--primary" type="submit"{do_xmlattr(EvalContext(env), attrs)}><span>Go</span></button>'
+    with pytest.raises(ValueError):
+        render(app, "{{ ui.button('Go', attrs={'a b': 'x'}) }}")
