@@ -253,7 +253,8 @@ async def test_the_migration_dates_the_answers_already_there(db):
 
 async def test_my_open_tasks_follow_every_change_to_a_task(db):
     """My open tasks are read from my open assignments (m0029), kept current on write: done,
-    reopened, reassigned to someone else and back, deleted; the migration's backfill agrees."""
+    reopened, reassigned to someone else and back, deleted; the migration's backfill agrees. Home
+    and the group dashboard's "My tasks" both read them so."""
     import importlib
 
     from groupbox.db import migrate
@@ -276,6 +277,8 @@ async def test_my_open_tasks_follow_every_change_to_a_task(db):
         assert len(every) == owed
         top = await actions.ranked(actor, limit=2)
         assert top.total == owed and [i.id for i in top.items[:2]] == [i.id for i in every[:2]]
+        # The group dashboard's "My tasks" reads the same open assignments.
+        assert {t["id"] for t in await tasks.my_open_tasks(actor, [gid])} == {i.id for i in every}
 
     await check(6)
     await tasks.task_set_status(actor, made[0], "done")

@@ -65,12 +65,13 @@ async def tasks_open_assigned(member_ids: list[str]) -> list[dict]:
     """Live tasks not done yet that are assigned to one of these members."""
     if not member_ids:
         return []
-    # From my assignments to their tasks (an index lookup per member), not every live task of the
-    # instance probed for an assignment of mine. A person is one member per group, and a task is
-    # in one group: no task comes twice.
+    # From my open assignments (m0029: `open` is kept current on every status change and delete)
+    # to their tasks, not every task ever assigned to me, nor every live task of the instance probed
+    # for an assignment of mine. A person is one member per group, and a task is in one group: no
+    # task comes twice.
     return await DB.fetch(
         f"SELECT t.* FROM task_assignee a JOIN task t ON t.id = a.task_id WHERE a.member_id IN ({_marks(member_ids)})"
-        " AND t.deleted_at IS NULL AND t.status != 'done'",
+        " AND a.open = TRUE AND t.deleted_at IS NULL AND t.status != 'done'",
         *member_ids,
     )
 
