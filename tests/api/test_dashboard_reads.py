@@ -179,3 +179,28 @@ def test_a_session_brings_its_person_along(call, world, monkeypatch):
     again = call(identity.actor_for_session, world.people["member"].session_token)
     assert (again.display_name, again.language) == ("Samir Khan", "de")
     assert call(identity.actor_for_session, "no-such-token") is None
+
+
+@pytest.mark.parametrize("role, sees_confirmations", [("admin", True), ("member", False)])
+def test_an_announcement_card_carries_what_the_card_shows(call, world, role, sees_confirmations):
+    from groupbox.domain.objects import announcements
+    from groupbox.domain.objects.schemas import AnnouncementCreate
+
+    owner = call(world.owner.actor)
+    made = call(announcements.announcement_create, owner, world.group["id"],
+                AnnouncementCreate(title="Kit day", body="Bring the kit", official=True, ack_required=True))
+    call(announcements.announcement_create, owner, world.group["id"], AnnouncementCreate(title="News", body="x"))
+    call(announcements.announcement_ack, call(world.people["member"].actor), made["id"])
+    actor = call(world.people[role].actor)
+    full = call(announcements.announcements_list, actor, world.group["id"])
+    cards = call(announcements.announcements_list, actor, world.group["id"], as_cards=True)
+    assert [c["id"] for c in cards] == [a["id"] for a in full]
+    for card, whole in zip(cards, full, strict=True):
+        for key in ("title", "url", "official", "read", "acked", "needs_my_ack", "excerpt", "author_name", "files"):
+            assert card[key] == whole[key], key
+        assert ("ack_count" in card and "ack_expected" in card) is sees_confirmations
+        if sees_confirmations:
+            assert (card["ack_count"], card["ack_expected"]) == (whole["ack_count"], whole["ack_expected"])
+    if sees_confirmations:
+        kit = next(c for c in cards if c["id"] == made["id"])
+        assert (kit["ack_count"], kit["ack_expected"]) == (1, 3)  # the member confirmed, of admin, moderator, member

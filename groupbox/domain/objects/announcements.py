@@ -72,8 +72,10 @@ async def _expected_ackers(group_id: str) -> list[dict]:
     return await common.acting_members(group_id)
 
 
-async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
-    """Add what pages and the API show: author, my read/ack state, counts, files, url."""
+async def _decorate(rows: list[dict], actor: Actor, group: dict, *, as_cards: bool = False) -> list[dict]:
+    """Add what pages and the API show: author, my read/ack state, counts, files, url. `as_cards`:
+    what `ui.announcement_card` shows, where "n of total confirmed" is an admin's only: for anyone
+    else, no `ack_count` and `ack_expected` (the latter reads every member who may confirm)."""
     if not rows:
         return rows
     ids = [r["id"] for r in rows]
@@ -82,7 +84,8 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
     names = await common.member_names([r["author_id"] for r in rows if r["author_id"]])
     reads = await store.read_ids(me, ids) if me else set()
     acks = await store.acked_at(me, ids) if me else {}
-    counts = await store.ack_counts(ids)
+    confirmations = not as_cards or can(actor, "group.admin", group)
+    counts = await store.ack_counts(ids) if confirmations else {}
     expected = None
     attached = await files.attachments(OBJECT_TYPE, ids)
     for row in rows:
@@ -96,13 +99,15 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
         row["read"] = row["id"] in reads or row["id"] in acks or row["author_id"] == me
         row["acked"] = row["id"] in acks
         row["acked_at"] = acks.get(row["id"])
-        row["ack_count"] = counts.get(row["id"], 0)
-        if row["ack_required"]:
+        if not confirmations:
+            pass
+        elif row["ack_required"]:
             if expected is None:
                 expected = await _expected_ackers(group["id"])
+            row["ack_count"] = counts.get(row["id"], 0)
             row["ack_expected"] = len([m for m in expected if m["id"] != row["author_id"]])
         else:
-            row["ack_expected"] = 0
+            row["ack_count"], row["ack_expected"] = counts.get(row["id"], 0), 0
         row["needs_my_ack"] = (row["ack_required"] and not row["acked"] and bool(me) and row["author_id"] != me
                                and can(actor, "act:acknowledge", group))
         row["files"] = attached.get(row["id"], [])
@@ -111,11 +116,12 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict) -> list[dict]:
 
 
 async def announcements_list(actor: Actor, group_id: str, *, official_only: bool = False,
-                             limit: int | None = None) -> list[dict]:
-    """The group's announcements, newest first (everyone in the group)."""
+                             limit: int | None = None, as_cards: bool = False) -> list[dict]:
+    """The group's announcements, newest first (everyone in the group); `as_cards`: decorated
+    for `ui.announcement_card` only (see `_decorate`)."""
     group = await group_get(actor, group_id)
     rows = await store.announcements_of_group(group_id, official_only, limit)
-    return await _decorate(rows, actor, group)
+    return await _decorate(rows, actor, group, as_cards=as_cards)
 
 
 async def announcement_get(actor: Actor, announcement_id: str) -> dict:

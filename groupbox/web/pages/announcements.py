@@ -56,7 +56,7 @@ async def _form_page(request: Request, actor: Actor, group: dict, *, values: dic
 @get("/groups/{group_id:str}/announcements", guards=SIGNED_IN, include_in_schema=False)
 async def announcements_tab(request: Request, actor: Actor, group_id: str) -> Template:
     group = await groups.group_get(actor, group_id)
-    rows = await announcements.announcements_list(actor, group_id)
+    rows = await announcements.announcements_list(actor, group_id, as_cards=True)
     return await group_page(request, actor, "announcements/list.html", group, "announcements", announcements=rows,
                             tz=group["timezone"], can_create=can(actor, "object.create", group),
                             me=actor.membership(group_id), page_title=_("Announcements"))
@@ -132,7 +132,7 @@ async def announcement_ack(request: Request, actor: Actor, announcement_id: str)
 async def official_section(actor: Actor, group: dict) -> dict | None:
     shown = shown_above()
     rows = await announcements.announcements_list(actor, group["id"], official_only=True,
-                                                  limit=OFFICIAL_ON_DASHBOARD + len(shown))
+                                                  limit=OFFICIAL_ON_DASHBOARD + len(shown), as_cards=True)
     rows = [row for row in rows if row["id"] not in shown][:OFFICIAL_ON_DASHBOARD]
     if not rows:
         return None
