@@ -89,6 +89,36 @@ def sections(env: Environment, ui: Mapping[str, Callable[..., Markup]]) -> dict[
         return section(i18n._("Important now"), count=len(items) if items else None, urgent=True, id="important",
                        caller=lambda: text)
 
+    def tabs(items: Iterable[tuple[str, str, str]], active: str | None, label: str | None = None,
+             keep: int | None = 3) -> Markup:
+        """A group's tabs, as links (each is its own page, not ARIA tabs): `items` are (key, label,
+        href); `keep` lead on a phone and the rest fold under "More" (a <details>, no JS), whose
+        summary names the current page when it is one of them. From 721 px every tab is in the row."""
+        items = list(items)
+        folded = items[keep:] if keep is not None and len(items) > keep + 1 else []
+        name = label or i18n._("Sections")
+        out = [f'<nav class="tabs{" tabs--more" if folded else ""}" aria-label="{esc(name)}">\n<ul>']
+        for index, (key, text, href) in enumerate(items):
+            extra = ' class="tabs__extra"' if folded and index >= keep else ""
+            here = ' aria-current="page"' if key == active else ""
+            out.append(f'<li{extra}><a href="{esc(href)}"{here}>{esc(text)}</a></li>')
+        if folded:
+            current = next((item for item in folded if item[0] == active), None)
+            if current:
+                hint = i18n._("current page")
+                summary = (f' class="is-current">{esc(current[1])}<span class="visually-hidden"> ({esc(hint)})'
+                           f'</span>')
+            else:
+                more = i18n._("More")
+                summary = f">{esc(more)}"
+            out.append(f'<li class="tabs__more"><details>\n<summary{summary}</summary>\n<ul class="tabs__menu">')
+            for key, text, href in folded:
+                here = ' aria-current="page"' if key == active else ""
+                out.append(f'<li><a href="{esc(href)}"{here}>{esc(text)}</a></li>')
+            out.append("</ul>\n</details></li>")
+        out.append("</ul>\n</nav>")
+        return Markup("".join(out))
+
     def page(context: Context) -> tuple[Any, str, Any, str]:
         group = context.get("group")
         important = context.get("important_ids")
@@ -169,4 +199,4 @@ def sections(env: Environment, ui: Mapping[str, Callable[..., Markup]]) -> dict[
     by_key = {"important": important_section, "upcoming": upcoming_section, "my-tasks": my_tasks_section, "official": official_section,
               "polls": polls_section, "signups": signups_section, "discussions": discussions_section}
     return {"ui_empty_state": empty_state, "ui_also_above": also_above, "ui_needs_cards": needs_cards,
-            "ui_dashboard_sections": by_key}
+            "ui_tabs": tabs, "ui_dashboard_sections": by_key}

@@ -307,3 +307,41 @@ def test_the_needs_cards_fold_what_was_shared_before_i_joined(app):
         '\n'
         '</article></div>\n'
         '</details>\n')
+
+
+TAB_ITEMS = [("overview", "Overview", "/g"), ("events", "Events & co", "/g/events"), ("discussions", "Discussions", "/g/d"),
+             ("files", "Files", "/g/f"), ("members", "Members", "/g/m")]
+TAB_CASES = {"folded_current": ("items, 'files'", "de"), "folded_other": ("items, 'events'", "en"),
+             "all_in_a_row": ("items[:4], 'overview', label='Group <x>'", "en"),
+             "keep_none": ("items, 'members', keep=none", "en")}
+TAB_EXPECTED = {
+    'folded_current': (
+        '<nav class="tabs tabs--more" aria-label="Bereiche">\n'
+        '<ul><li><a href="/g">Overview</a></li><li><a href="/g/events">Events &amp; co</a></li><li><a href="/g/d">Discussions</a></li><li class="tabs__extra"><a href="/g/f" aria-current="page">Files</a></li><li class="tabs__extra"><a href="/g/m">Members</a></li><li class="tabs__more"><details>\n'
+        '<summary class="is-current">Files<span class="visually-hidden"> (aktuelle Seite)</span></summary>\n'
+        '<ul class="tabs__menu"><li><a href="/g/f" aria-current="page">Files</a></li><li><a href="/g/m">Members</a></li></ul>\n'
+        '</details></li></ul>\n'
+        '</nav>'),
+    'folded_other': (
+        '<nav class="tabs tabs--more" aria-label="Sections">\n'
+        '<ul><li><a href="/g">Overview</a></li><li><a href="/g/events" aria-current="page">Events &amp; co</a></li><li><a href="/g/d">Discussions</a></li><li class="tabs__extra"><a href="/g/f">Files</a></li><li class="tabs__extra"><a href="/g/m">Members</a></li><li class="tabs__more"><details>\n'
+        '<summary>More</summary>\n'
+        '<ul class="tabs__menu"><li><a href="/g/f">Files</a></li><li><a href="/g/m">Members</a></li></ul>\n'
+        '</details></li></ul>\n'
+        '</nav>'),
+    'all_in_a_row': (
+        '<nav class="tabs" aria-label="Group &lt;x&gt;">\n'
+        '<ul><li><a href="/g" aria-current="page">Overview</a></li><li><a href="/g/events">Events &amp; co</a></li><li><a href="/g/d">Discussions</a></li><li><a href="/g/f">Files</a></li></ul>\n'
+        '</nav>'),
+    'keep_none': (
+        '<nav class="tabs" aria-label="Sections">\n'
+        '<ul><li><a href="/g">Overview</a></li><li><a href="/g/events">Events &amp; co</a></li><li><a href="/g/d">Discussions</a></li><li><a href="/g/f">Files</a></li><li><a href="/g/m" aria-current="page">Members</a></li></ul>\n'
+        '</nav>'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAB_EXPECTED))
+def test_the_tabs_write_what_the_macro_wrote(app, name):
+    """ui.tabs as the macro of templates/macros/ui.html wrote it at 1be4423."""
+    args, language = TAB_CASES[name]
+    assert render(app, "{{ ui.tabs(" + args + ") }}", language, items=TAB_ITEMS) == TAB_EXPECTED[name]
