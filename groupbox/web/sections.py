@@ -1,11 +1,13 @@
-"""The group dashboard's sections as Python (what templates/groups/sections/ wrote for "Upcoming",
-"My tasks", "Official announcements", "Polls", "Sign-ups" and "Discussions"), and the two small
-macros they used, `ui.empty_state` and `ui.also_above`. Around the rows (groupbox/web/rows.py),
-each section's include, call block and filters cost ~0.1 ms, most of an uncached dashboard's
-template time (issue 17). Same HTML as the templates wrote, byte for byte (compared on every page
-that shows them, and on random sections, both languages, before the templates went). Each takes
-the section's context (`ctx`) and reads the page's `group`, `important_ids` (what "Important now"
-shows with its action) and `bring_people` from the template's context, as the templates did."""
+"""The group dashboard's sections as Python (what templates/groups/sections/ wrote for "Important
+now", "Upcoming", "My tasks", "Official announcements", "Polls", "Sign-ups" and "Discussions"), and
+the macros and include they used: `ui.empty_state`, `ui.also_above`, `ui.tabs` and the "Needs you"
+cards (`ui.needs_cards`, what templates/home/_needs.html was, which home uses too). Around the rows
+(groupbox/web/rows.py), each section's include, call block and filters cost ~0.1 ms, most of an
+uncached dashboard's template time (issue 17). Same HTML as the templates wrote, byte for byte
+(compared on every page that shows them, and on random sections, both languages, before the
+templates went). Each section takes its context (`ctx`) and reads the page's `group`,
+`important_ids` (what "Important now" shows with its action) and `bring_people` from the
+template's context, as the templates did."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from groupbox.web.filters import esc
 
 
 def sections(env: Environment, ui: Mapping[str, Callable[..., Markup]]) -> dict[str, Callable[..., Markup]]:
-    """Template globals `ui_<name>` (ui.html binds `empty_state` and `also_above` as `ui.<name>`)."""
+    """Template globals `ui_<name>` (ui.html binds `empty_state`, `also_above`, `needs_cards` and `tabs`
+    as `ui.<name>`), and `ui_dashboard_sections`: the sections, by key (areas.py)."""
     f = env.getattr
     icon, link_button, card, section = ui["ui_icon"], ui["ui_link_button"], ui["ui_card"], ui["ui_section"]
     event_row, announcement_card, thread_item = ui["ui_event_row"], ui["ui_announcement_card"], ui["ui_thread_item"]
