@@ -40,6 +40,13 @@ def rows(env: Environment, primitives: Mapping[str, Callable[..., Markup]]) -> d
                       f'</span> <strong>{esc(new)}</strong></span>')
 
     # -- events ------------------------------------------------------------------------------
+    def was_at(before: Any, after: Any, tz: str | None) -> str:
+        """When a moved event was: its time, and its day only when it moved to another one (a row's
+        date tile shows the new day)."""
+        if timefmt.day(before, tz) == timefmt.day(after, tz):
+            return timefmt.hm(before, tz)
+        return f"{timefmt.day(before, tz)} {timefmt.hm(before, tz)}"
+
     def event_row(e: Any, tz: str | None, is_admin: Any = False, can_act: Any = False) -> Markup:
         """One event as a row card: date tile | title, time · place (or what changed) | my answer."""
         cancelled, is_changed, my_rsvp = f(e, "cancelled"), f(e, "changed"), f(e, "my_rsvp")
@@ -50,12 +57,9 @@ def rows(env: Environment, primitives: Mapping[str, Callable[..., Markup]]) -> d
                 out.append(f'<p class="row__sub">{esc(f(e, "cancel_reason"))}</p>')
         elif is_changed:
             c = f(e, "change")
-            before, after = f(c, "old_starts_at"), f(c, "new_starts_at")
-            # The tile shows the (new) day: name the day only when it moved to another one.
-            old = timefmt.hm(before, tz) if timefmt.day(before, tz) == timefmt.day(after, tz) else (
-                f"{timefmt.day(before, tz)} {timefmt.hm(before, tz)}")
+            old = was_at(f(c, "old_starts_at"), f(c, "new_starts_at"), tz)
             old += f" · {f(c, 'old_location')}" if f(c, "old_location") else ""
-            new = timefmt.hm(after, tz) + (f" · {f(c, 'new_location')}" if f(c, "new_location") else "")
+            new = timefmt.hm(f(c, "new_starts_at"), tz) + (f" · {f(c, 'new_location')}" if f(c, "new_location") else "")
             label = i18n._("Changed:")
             out.append(f'<p class="row__sub"><span class="text-changed">{esc(label)}</span> {changed(old, new)}</p>')
         else:
@@ -298,13 +302,10 @@ def rows(env: Environment, primitives: Mapping[str, Callable[..., Markup]]) -> d
         if cancelled:
             pass
         elif c and not f(c, "cancelled") and f(c, "old_starts_at"):
-            # The tile shows the (new) day: the old one is named only when the day moved.
-            before, after = f(c, "old_starts_at"), f(c, "new_starts_at")
             old_place, new_place = f(c, "old_location"), f(c, "new_location")
-            old = timefmt.hm(before, tz) if timefmt.day(before, tz) == timefmt.day(after, tz) else (
-                f"{timefmt.day(before, tz)} {timefmt.hm(before, tz)}")
+            old = was_at(f(c, "old_starts_at"), f(c, "new_starts_at"), tz)
             old += f" · {old_place}" if old_place and old_place != new_place else ""
-            new = timefmt.hm(after, tz) + (f" · {new_place}" if new_place and old_place != new_place else "")
+            new = timefmt.hm(f(c, "new_starts_at"), tz) + (f" · {new_place}" if new_place and old_place != new_place else "")
             moved = i18n._("moved")
             out.append(f' · <span class="text-changed">{esc(moved)}</span> {changed(old, new)}')
         else:  # the place's name (before a comma); its address is on the event's page

@@ -99,15 +99,14 @@ async def _decorate(rows: list[dict], actor: Actor, group: dict, *, as_cards: bo
         row["read"] = row["id"] in reads or row["id"] in acks or row["author_id"] == me
         row["acked"] = row["id"] in acks
         row["acked_at"] = acks.get(row["id"])
-        if not confirmations:
-            pass
-        elif row["ack_required"]:
-            if expected is None:
-                expected = await _expected_ackers(group["id"])
+        if confirmations:
             row["ack_count"] = counts.get(row["id"], 0)
-            row["ack_expected"] = len([m for m in expected if m["id"] != row["author_id"]])
-        else:
-            row["ack_count"], row["ack_expected"] = counts.get(row["id"], 0), 0
+            if row["ack_required"]:
+                if expected is None:
+                    expected = await _expected_ackers(group["id"])
+                row["ack_expected"] = len([m for m in expected if m["id"] != row["author_id"]])
+            else:
+                row["ack_expected"] = 0
         row["needs_my_ack"] = (row["ack_required"] and not row["acked"] and bool(me) and row["author_id"] != me
                                and can(actor, "act:acknowledge", group))
         row["files"] = attached.get(row["id"], [])

@@ -116,6 +116,10 @@ def clean_closes_at(raw: str | datetime | None, tz: str) -> datetime | None:
 
 
 # -- reading ------------------------------------------------------------------------------------
+def url_of(poll_id: str) -> str:
+    return f"/polls/{poll_id}"
+
+
 async def _row(poll_id: str) -> dict:
     return await common.live_row("poll", poll_id)
 
@@ -172,7 +176,7 @@ async def _decorate(actor: Actor, rows: list[dict], group: dict | None = None) -
         row["may_vote"] = not closed and can(actor, "act:vote", row, g)
         row["may_edit"] = can(actor, "object.edit", row, g)
         row["author_name"] = names.get(row["author_id"], {}).get("display_name", "") if row["author_id"] else ""
-        row["url"] = f"/polls/{row['id']}"
+        row["url"] = url_of(row["id"])
         row["group"] = {"id": g["id"], "name": g["name"], "color_index": g["color_index"], "timezone": g["timezone"]}
     return rows
 
@@ -208,7 +212,7 @@ async def polls_waiting(actor: Actor, group: dict, *, newest: int = 20, shown: i
         row["voted"] = row["id"] in voted
         row["closed"] = False
         row["may_vote"] = can(actor, "act:vote", row, group)
-        row["url"] = f"/polls/{row['id']}"
+        row["url"] = url_of(row["id"])
     return shown_rows, await common.count_open("poll", group["id"])
 
 
@@ -231,7 +235,7 @@ async def poll_create(actor: Actor, group_id: str, data: PollCreate) -> dict:
                                 results_visibility=visibility, closes_at=deadline, seq=seq, stamp=stamp,
                                 options=clean_opts)
         await notify.notify(await common.active_member_ids(group_id), "poll_new", group_id=group_id,
-                            title=lazy("New poll: {question}", question=clean_q), url=f"/polls/{poll_id}",
+                            title=lazy("New poll: {question}", question=clean_q), url=url_of(poll_id),
                             object_type="poll", object_id=poll_id, exclude_member=me.member_id)
     return await poll_get(actor, poll_id)
 

@@ -119,8 +119,8 @@ async def poll_remove(request: Request, actor: Actor, poll_id: str) -> Redirect:
 
 # -- the group dashboard's "Polls" --------------------------------------------------------------
 async def open_polls_section(actor: Actor, group: dict) -> dict | None:
-    """Four of the 20 newest open polls, the ones still waiting for me first; only those four get
-    their options, votes and names (what `polls.polls_list` adds to every row)."""
+    """Four of the 20 newest open polls, the ones still waiting for me first, with what their cards
+    show (`polls.polls_waiting`: not their options and votes, which `polls.polls_list` adds)."""
     shown, count = await polls.polls_waiting(actor, group, newest=20, shown=4)
     if not shown:
         return None
