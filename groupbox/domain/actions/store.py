@@ -215,16 +215,26 @@ async def rsvps_missing(pairs: list[tuple[str, str]], reference: datetime, limit
             f" f.total FROM ({first}) f JOIN event e ON e.id = f.id", reference, reference, limit)
     # SQLite: CROSS JOIN keeps the order, the events by date first, as the ORDER BY and LIMIT want.
     join = "CROSS JOIN" if DB.dialect == "sqlite" else "JOIN"
-    return await _fetch_mine(
-        pairs, "SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at,"
-        f" (SELECT COUNT(*){_rsvp_open('c')})"
-        " - (SELECT COUNT(*) FROM rsvp a WHERE a.member_id IN (SELECT member_id FROM mine) AND a.open_until > ?)"
-        f" AS total FROM event e {join} mine ON mine.group_id = e.group_id"
+    rows = await _fetch_mine(
+        pairs, "SELECT e.id, e.group_id, e.title, e.starts_at, e.location, e.rsvp_deadline, e.created_at"
+        f" FROM event e {join} mine ON mine.group_id = e.group_id"
         " WHERE e.rsvp_required = TRUE AND e.deleted_at IS NULL AND e.cancelled_at IS NULL"
         " AND COALESCE(e.rsvp_deadline, e.starts_at) > ? AND e.starts_at > ?"
         " AND NOT EXISTS (SELECT 1 FROM rsvp r WHERE r.event_id = e.id AND r.member_id = mine.member_id)"
         " ORDER BY COALESCE(e.rsvp_deadline, e.starts_at), e.created_at DESC, e.id LIMIT ?",
-        reference, reference, reference, reference, reference, limit)
+        reference, reference, limit)
+    # Counted only when the list is full, in a statement of its own: inside the list's, SQLite
+    # skip-scanned the events' index for the count (issue 17: 0.32 ms for both, 0.09 + 0.10 apart).
+    total = len(rows)
+    if total == limit:
+        counted = await _fetch_mine(
+            pairs, f"SELECT (SELECT COUNT(*){_rsvp_open('c')})"
+            " - (SELECT COUNT(*) FROM rsvp a WHERE a.member_id IN (SELECT member_id FROM mine) AND a.open_until > ?)"
+            " AS total", reference, reference, reference)
+        total = counted[0]["total"]
+    for row in rows:
+        row["total"] = total
+    return rows
 
 
 async def rsvps_first(pairs: list[tuple[str, str]], reference: datetime) -> list[dict]:
