@@ -146,6 +146,12 @@ async def test_the_top_read_alone_keeps_every_older_item_and_ranks_acks_and_poll
             assert [i.id for i in top.items if not i.detail.get("older")][:limit] == current[:limit], limit
             assert [i.id for i in top.items if i.detail.get("older")] == older
             assert top.total == len(every) == 28
+            # Only what a page may show is built; every item read is named (a page's other
+            # sections leave them out), and each built one is scored as in the whole ranking.
+            assert len(top.items) == min(limit, len(current)) + len(older)
+            assert top.ids == {item.id for item in every}
+            scores = {item.id: item.score for item in every}
+            assert all(item.score == scores[item.id] for item in top.items)
 
 
 async def test_the_count_of_rsvps_owed_follows_every_change_to_an_event(db):
@@ -344,3 +350,32 @@ async def test_unread_mentions_follow_every_read_and_erase(db):
     for statement in migrate.statements(module, DB.dialect)[3:5]:
         await DB.execute(statement)
     assert await DB.fetch(columns) == kept and len(kept) == 3
+
+
+async def test_news_that_needs_me_below_the_shown_cards_is_not_also_under_changed(db):
+    """An official announcement to confirm that ranks below the cards home shows is counted in
+    "n more", not built, and still not listed again under "Changed" (`Ranked.ids`)."""
+    from groupbox.domain.actions import home as home_service
+    from groupbox.domain.objects import announcements
+    from groupbox.domain.objects.schemas import AnnouncementCreate
+    from tests.factories import build_world
+
+    world = await build_world()
+    owner = await world.owner.actor()
+    gid = world.group["id"]
+    member = await world.people["member"].actor()
+    since = now() - timedelta(hours=1)
+    tomorrow = now() + timedelta(days=1)
+    for n in range(home_service.NEEDS_SHOWN):  # each outranks the news (3 × 1/2 against 2 × 1/3)
+        await events.event_create(owner, gid, EventInput(title=f"Match {n}", starts_at=tomorrow.isoformat(),
+                                                         rsvp_required=True))
+    news = await announcements.announcement_create(owner, gid, AnnouncementCreate(
+        title="New kit", body="Please confirm.", official=True, ack_required=True))
+    data = await home_service.home(member, since=since)
+    assert data["needs_total"] == home_service.NEEDS_SHOWN + 1
+    assert news["id"] not in {item.id for item in data["needs_me"]}  # counted only
+    assert news["id"] not in {c["id"] for c in data["changed"]}
+    # Once confirmed it is news like any other.
+    await announcements.announcement_ack(member, news["id"])
+    data = await home_service.home(member, since=since)
+    assert news["id"] in {c["id"] for c in data["changed"]}

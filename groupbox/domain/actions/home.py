@@ -159,7 +159,7 @@ async def home(actor: Actor, reference: datetime | None = None, record_visit: bo
         if event is not None:
             event.setdefault("my_slots", []).append(item.detail["label"])
             on_rows.add(item.id)
-    needed = {item.id for item in items}
+    needed = needs.ids  # shown or only counted under "n more": not news below
     changed = [c for c in await changed_since(actor, since) if c["id"] not in needed]
     changed_above, changed_below = [], []
     for c in changed:

@@ -29,8 +29,11 @@ A new joiner came for the next event, not for the group's history:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from groupbox.access import Actor, acting_groups
@@ -83,24 +86,86 @@ def urgency(due_at: datetime | None, reference: datetime, due_now: bool = False)
     return 1.0 / (1.0 + days_left)
 
 
+def _order(weight: float, due_at: datetime | None, created_at: datetime | None, item_id: str, due_now: bool,
+           reference: datetime) -> tuple[float, tuple]:
+    """(score, sort key) of one item: `urgency` and `rank`'s order, the datetimes of the key as
+    seconds since the epoch (an aware value's timestamp is its UTC one; naive ones are UTC)."""
+    if due_at is not None and due_at.tzinfo is None:
+        due_at = due_at.replace(tzinfo=UTC)
+    if due_now:
+        factor = 1.0
+    elif due_at is None:
+        factor = 1.0 / (1.0 + NO_DEADLINE_DAYS)
+    else:
+        factor = 1.0 / (1.0 + max((due_at - reference).total_seconds() / 86400.0, 0.0))
+    score = round(weight * factor, 6)
+    created = 0.0 if created_at is None else (
+        created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)).timestamp()
+    return score, (-score, math.inf if due_at is None else due_at.timestamp(), -created, item_id)
+
+
 def rank(items: list[ActionItem], reference: datetime | None = None) -> list[ActionItem]:
     """Order by weight × urgency (see the module docstring); stable and deterministic."""
-    reference = reference or now()
-    far = datetime.max.replace(tzinfo=reference.tzinfo)
+    at = reference or now()
+    keyed = []
     for item in items:
-        item.score = round(item.weight * urgency(item.due_at, reference, item.due_now), 6)
-    return sorted(
-        items,
-        key=lambda i: (-i.score, as_utc(i.due_at) if i.due_at else far,
-                       -(as_utc(i.created_at).timestamp() if i.created_at else 0), i.id),
-    )
+        item.score, key = _order(item.weight, item.due_at, item.created_at, item.id, item.due_now, at)
+        keyed.append((key, item))
+    keyed.sort(key=lambda pair: pair[0])
+    return [item for _key, item in keyed]
 
 
 @dataclass
 class Ranked:
-    """The first items of a ranking and how many there are in all (`ranked`)."""
+    """The first items of a ranking, how many there are in all (`ranked`), and the ids of all
+    that were read, shown or not (a page leaves those out of its other sections)."""
     items: list[ActionItem]
     total: int
+    ids: set[str] = field(default_factory=set)
+
+
+# The items of each kind, from their rows (`ranked` builds only those a page shows).
+def _rsvp(r: dict, due: datetime, new_joiner: bool) -> ActionItem:
+    return ActionItem(r["id"], "rsvp", r["group_id"], r["title"], f"/events/{r['id']}", due, r["created_at"],
+                      WEIGHTS["rsvp"], {"starts_at": r["starts_at"], "location": r["location"],
+                                        "rsvp_deadline": r["rsvp_deadline"]}, due_now=new_joiner)
+
+
+def _announcement(r: dict, weight: float, backlog: bool) -> ActionItem:
+    return ActionItem(r["id"], "acknowledge", r["group_id"], r["title"], f"/announcements/{r['id']}", None,
+                      r["created_at"], weight,
+                      {"object": "announcement", "official": bool(r["official"]), "urgent": bool(r["urgent"]),
+                       "ack_url": f"/announcements/{r['id']}/ack", "older": backlog})
+
+
+def _file(r: dict, weight: float, backlog: bool) -> ActionItem:
+    return ActionItem(r["id"], "acknowledge", r["group_id"], r["display_name"], f"/files/{r['id']}", None,
+                      r["created_at"], weight,
+                      {"object": "file", "content_type": r["content_type"], "ack_url": f"/files/{r['id']}/ack",
+                       "download_url": f"/files/{r['id']}/download", "older": backlog})
+
+
+def _poll(r: dict) -> ActionItem:
+    return ActionItem(r["id"], "vote", r["group_id"], r["question"], f"/polls/{r['id']}", r["closes_at"],
+                      r["created_at"], WEIGHTS["vote"])
+
+
+def _task(r: dict) -> ActionItem:
+    return ActionItem(r["id"], "task", r["group_id"], r["title"], f"/tasks/{r['id']}", r["due_at"], r["created_at"],
+                      WEIGHTS["task"], {"status": r["status"]})
+
+
+def _commitment(r: dict) -> ActionItem:
+    return ActionItem(r["id"], "commitment", r["group_id"], f"{r['label']} · {r['title']}",
+                      f"/signups/{r['signup_id']}", r["starts_at"], r["committed_at"], WEIGHTS["commitment"],
+                      {"event_id": r["event_id"], "label": r["label"]})
+
+
+def _mention(r: dict, kind: str) -> ActionItem:
+    return ActionItem(r["id"], kind, r["group_id"],
+                      _("{who} in “{title}”", who=r["author_name"] or "", title=r["thread_title"]),
+                      f"/threads/{r['thread_id']}#m-{r['id']}", None, r["created_at"], WEIGHTS[kind],
+                      {"excerpt": r["body"][:140], "author": r["author_name"]})
 
 
 async def derive(actor: Actor, reference: datetime | None = None, group_ids: list[str] | None = None) -> list[ActionItem]:
@@ -114,8 +179,9 @@ async def ranked(actor: Actor, reference: datetime | None = None, group_ids: lis
     `limit` of the kinds that run to a hundred (missing RSVPs, tasks) are read, in the order
     `rank` gives each, so `items[:limit]` is exact however many items a page leaves out (only
     commitments and older items, which are all here); later items may be missing, and `total`
-    counts them all. Kinds of a few dozen are read whole: a window over 28 rows cost SQLite more
-    (0.30 ms) than reading them all (0.19)."""
+    counts them all, `ids` names them all. Kinds of a few dozen are read whole (a window over 28
+    rows cost SQLite more, 0.30 ms, than reading them all, 0.19), but of them too only the items
+    in the first `limit` (and commitments and older items) are built."""
     reference = reference or now()
     # Only groups where the actor may act (guests only read): they have nothing to answer elsewhere.
     memberships = {gid: m for gid, m in acting_groups(actor).items() if group_ids is None or gid in group_ids}
@@ -135,8 +201,16 @@ async def ranked(actor: Actor, reference: datetime | None = None, group_ids: lis
         since = joined.get(group_id)
         return since is not None and created_at is not None and as_utc(created_at) < since
 
-    items: list[ActionItem] = []
+    # Every row read becomes a pending item: its rank's terms, whether a page needs it whatever
+    # its place (commitments, older items: see the docstring) and how to build it. Only those a
+    # page shows are built (issue 17: Anna's home read 103 items to show 12).
+    pending: list[tuple[tuple, float, bool, Callable[[], ActionItem]]] = []
     left_out = 0  # items of the limited kinds not read
+
+    def later(item_id: str, weight: float, due_at: datetime | None, created_at: datetime | None,
+              build: Callable[[], ActionItem], due_now: bool = False, keep: bool = False) -> None:
+        score, key = _order(weight, due_at, created_at, item_id, due_now, reference)
+        pending.append((key, score, keep, build))
 
     # RSVPs missing on RSVP-required events still ahead and still answerable. A new joiner's first
     # missing RSVP in a group comes first, wherever its date puts it.
@@ -157,62 +231,52 @@ async def ranked(actor: Actor, reference: datetime | None = None, group_ids: lis
         rows += [r for r in first_rows if r["id"] not in shown]
     for r in rows:
         new_joiner = firsts.get(r["group_id"]) == r["id"]
-        items.append(ActionItem(r["id"], "rsvp", r["group_id"], r["title"], f"/events/{r['id']}",
-                                r["rsvp_deadline"] or r["starts_at"], r["created_at"], WEIGHTS["rsvp"],
-                                {"starts_at": r["starts_at"], "location": r["location"],
-                                 "rsvp_deadline": r["rsvp_deadline"]}, due_now=new_joiner))
+        due = r["rsvp_deadline"] or r["starts_at"]
+        later(r["id"], WEIGHTS["rsvp"], due, r["created_at"], partial(_rsvp, r, due, new_joiner), due_now=new_joiner)
 
     # Announcements to acknowledge.
-    rows = await store.announcements_unacked(pairs)
-    for r in rows:
+    for r in await store.announcements_unacked(pairs):
         urgent = bool(r["urgent"] and r["official"])
         backlog = not urgent and older(r["group_id"], r["created_at"])
         weight = URGENT_ACK_WEIGHT if urgent else OLDER_ACK_WEIGHT if backlog else WEIGHTS["acknowledge"]
-        items.append(ActionItem(r["id"], "acknowledge", r["group_id"], r["title"], f"/announcements/{r['id']}",
-                                None, r["created_at"], weight,
-                                {"object": "announcement", "official": bool(r["official"]),
-                                 "urgent": bool(r["urgent"]), "ack_url": f"/announcements/{r['id']}/ack",
-                                 "older": backlog}))
+        later(r["id"], weight, None, r["created_at"], partial(_announcement, r, weight, backlog), keep=backlog)
 
     # Files to acknowledge.
-    rows = await store.files_unacked(pairs)
-    for r in rows:
+    for r in await store.files_unacked(pairs):
         backlog = older(r["group_id"], r["created_at"])
-        items.append(ActionItem(r["id"], "acknowledge", r["group_id"], r["display_name"], f"/files/{r['id']}",
-                                None, r["created_at"], OLDER_ACK_WEIGHT if backlog else WEIGHTS["acknowledge"],
-                                {"object": "file", "content_type": r["content_type"],
-                                 "ack_url": f"/files/{r['id']}/ack", "download_url": f"/files/{r['id']}/download",
-                                 "older": backlog}))
+        weight = OLDER_ACK_WEIGHT if backlog else WEIGHTS["acknowledge"]
+        later(r["id"], weight, None, r["created_at"], partial(_file, r, weight, backlog), keep=backlog)
 
     # Open polls I have not voted in.
-    rows = await store.polls_unvoted(pairs, reference)
-    for r in rows:
-        items.append(ActionItem(r["id"], "vote", r["group_id"], r["question"], f"/polls/{r['id']}", r["closes_at"],
-                                r["created_at"], WEIGHTS["vote"]))
+    for r in await store.polls_unvoted(pairs, reference):
+        later(r["id"], WEIGHTS["vote"], r["closes_at"], r["created_at"], partial(_poll, r))
 
     # Tasks assigned to me and not done.
     rows = await store.tasks_open(mids, limit, reference + timedelta(days=NO_DEADLINE_DAYS))
     left_out += rows[0]["total"] - len(rows) if rows and limit else 0
     for r in rows:
-        items.append(ActionItem(r["id"], "task", r["group_id"], r["title"], f"/tasks/{r['id']}", r["due_at"],
-                                r["created_at"], WEIGHTS["task"], {"status": r["status"]}))
+        later(r["id"], WEIGHTS["task"], r["due_at"], r["created_at"], partial(_task, r))
 
     # Sign-up slots I took that start within a week (the slot's time, else its sheet's event).
-    rows = await store.commitments_between(mids, reference, reference + COMMITMENT_WINDOW)
-    for r in rows:
-        items.append(ActionItem(r["id"], "commitment", r["group_id"], f"{r['label']} · {r['title']}",
-                                f"/signups/{r['signup_id']}", r["starts_at"], r["committed_at"],
-                                WEIGHTS["commitment"], {"event_id": r["event_id"], "label": r["label"]}))
+    for r in await store.commitments_between(mids, reference, reference + COMMITMENT_WINDOW):
+        later(r["id"], WEIGHTS["commitment"], r["starts_at"], r["committed_at"], partial(_commitment, r), keep=True)
 
     # Mentions (and questions from admins) in messages newer than my last read of the thread.
-    rows = await store.mentions_unread(mids)
-    for r in rows:
+    for r in await store.mentions_unread(mids):
         question = r["author_role"] in ("owner", "admin") and r["body"].rstrip().endswith("?")
         kind = "question" if question else "mention"
-        items.append(ActionItem(r["id"], kind, r["group_id"], _("{who} in “{title}”", who=r["author_name"] or "", title=r["thread_title"]),
-                                f"/threads/{r['thread_id']}#m-{r['id']}", None, r["created_at"], WEIGHTS[kind],
-                                {"excerpt": r["body"][:140], "author": r["author_name"]}))
-    return Ranked(rank(items, reference), len(items) + left_out)
+        later(r["id"], WEIGHTS[kind], None, r["created_at"], partial(_mention, r, kind))
+
+    pending.sort(key=lambda entry: entry[0])
+    items: list[ActionItem] = []
+    others = 0  # built items that are neither commitments nor older: with `limit`, the first `limit`
+    for _key, score, keep, build in pending:
+        if limit is None or keep or others < limit:
+            item = build()
+            item.score = score
+            items.append(item)
+            others += not keep
+    return Ranked(items, len(pending) + left_out, {entry[0][3] for entry in pending})
 
 
 def fold_older(items: list[ActionItem]) -> tuple[list[ActionItem], list[ActionItem]]:
