@@ -67,3 +67,10 @@ async def test_the_first_missing_rsvps_of_one_group_stay_in_its_index(db, monkey
     plan = await plan_of(monkeypatch, lambda: actions_store.rsvps_missing(PAIRS[:1], now(), 4))
     assert "event_rsvp_open_cover" in plan and "event_rsvp_due" not in plan, plan
 
+
+
+async def test_the_catch_up_counts_each_group_in_the_messages_index_without_sorting(db, monkeypatch):
+    """Per group in a subquery: the index walks one group's messages of the week at a time; a
+    GROUP BY over the join sorted them all first (issue 17: 0.33 -> 0.19 ms for 907)."""
+    plan = await plan_of(monkeypatch, lambda: actions_store.catch_up_counts(PAIRS, now()))
+    assert "message_group_created_cover (group_id=? AND created_at>?)" in plan and "TEMP B-TREE" not in plan, plan

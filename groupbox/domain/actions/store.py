@@ -146,16 +146,18 @@ async def catch_up_threads(pairs: list[tuple[str, str]], since: datetime) -> lis
 async def catch_up_counts(pairs: list[tuple[str, str]], since: datetime) -> dict[str, int]:
     """group id -> how many messages others posted since `since` (in threads not deleted): what
     the home page shows of the catch-up, from the messages' index alone (issue 17: 0.27 ms
-    where counting per thread and naming the threads takes 0.73 on the benchmark's week)."""
+    where counting per thread and naming the threads takes 0.73 on the benchmark's week).
+    Counted per group in a subquery: the index walks one group at a time already, and a GROUP BY
+    over the join sorted every message of the week first (0.33 -> 0.19 ms for 907)."""
     rows = await _fetch_mine(
-        pairs, "SELECT m.group_id, COUNT(*) AS n FROM mine JOIN message m ON m.group_id = mine.group_id"
-        " WHERE m.created_at > ? AND m.deleted_at IS NULL"
+        pairs, "SELECT mine.group_id, (SELECT COUNT(*) FROM message m WHERE m.group_id = mine.group_id"
+        " AND m.created_at > ? AND m.deleted_at IS NULL"
         " AND (m.author_id IS NULL OR m.author_id != mine.member_id) AND m.source = 'post'"
         " AND m.thread_id NOT IN (SELECT t.id FROM mine JOIN thread t ON t.group_id = mine.group_id"
-        " WHERE t.deleted_at IS NOT NULL) GROUP BY m.group_id",
+        " WHERE t.deleted_at IS NOT NULL)) AS n FROM mine",
         since,
     )
-    return {r["group_id"]: r["n"] for r in rows}
+    return {r["group_id"]: r["n"] for r in rows if r["n"]}
 
 
 async def mention_counts(member_ids: list[str], since: datetime) -> dict[str, int]:
