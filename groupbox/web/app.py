@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 from collections.abc import Callable
@@ -406,4 +407,16 @@ def app_from_env() -> Litestar:
     """granian's factory: the data folder comes from GROUPBOX_DATA."""
     config = load_config()
     logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return create_app(config)
+    app = create_app(config)
+    app.on_startup.append(_freeze_startup_heap)
+    return app
+
+
+def _freeze_startup_heap(app: Litestar) -> None:
+    """A served worker's modules, routes and settings live as long as it does: once it has
+    started they leave the cyclic collector's reach (`gc.freeze`), so a full collection walks only
+    what requests left behind. Under load one ran every few seconds and walked ~100,000 objects
+    for 15-38 ms, stalling every request in flight (issue 17: the dashboards' p95 and p99). Only
+    in served workers (`app_from_env`): a test process builds an app per test."""
+    gc.collect()
+    gc.freeze()
