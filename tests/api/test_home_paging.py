@@ -135,13 +135,14 @@ async def test_the_top_read_alone_keeps_every_older_item_and_ranks_acks_and_poll
     await news(7)
     await news(1, official=True, urgent=True)
     await ask(5, 3)
+    at = now()  # one moment for both rankings: a poll's urgency moves with it
     for person in (late, world.people["member"]):
         actor = await person.actor()
-        every = await actions.derive(actor)
+        every = await actions.derive(actor, at)
         older = [item.id for item in every if item.detail.get("older")]
         assert len(older) == (6 if person is late else 0)
         for limit in (1, 4, 12):
-            top = await actions.ranked(actor, limit=limit)
+            top = await actions.ranked(actor, at, limit=limit)
             current = [item.id for item in every if not item.detail.get("older")]
             assert [i.id for i in top.items if not i.detail.get("older")][:limit] == current[:limit], limit
             assert [i.id for i in top.items if i.detail.get("older")] == older
