@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -88,20 +88,12 @@ def urgency(due_at: datetime | None, reference: datetime, due_now: bool = False)
 
 def _order(weight: float, due_at: datetime | None, created_at: datetime | None, item_id: str, due_now: bool,
            reference: datetime) -> tuple[float, tuple]:
-    """(score, sort key) of one item: `urgency` and `rank`'s order, the datetimes of the key as
-    seconds since the epoch (an aware value's timestamp is its UTC one; naive ones are UTC)."""
-    if due_at is not None and due_at.tzinfo is None:
-        due_at = due_at.replace(tzinfo=UTC)
-    if due_now:
-        factor = 1.0
-    elif due_at is None:
-        factor = 1.0 / (1.0 + NO_DEADLINE_DAYS)
-    else:
-        factor = 1.0 / (1.0 + max((due_at - reference).total_seconds() / 86400.0, 0.0))
-    score = round(weight * factor, 6)
-    created = 0.0 if created_at is None else (
-        created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)).timestamp()
-    return score, (-score, math.inf if due_at is None else due_at.timestamp(), -created, item_id)
+    """(score, sort key) of one item: weight × `urgency`, then `rank`'s ties, the datetimes as
+    seconds since the epoch."""
+    score = round(weight * urgency(due_at, reference, due_now), 6)
+    due = math.inf if due_at is None else as_utc(due_at).timestamp()
+    created = 0.0 if created_at is None else as_utc(created_at).timestamp()
+    return score, (-score, due, -created, item_id)
 
 
 def rank(items: list[ActionItem], reference: datetime | None = None) -> list[ActionItem]:
