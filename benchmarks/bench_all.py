@@ -21,11 +21,11 @@ Rows (each with the issue's budget and "met"/"missed"; "—" where the issue set
 - pages on bench_dashboards' seeded data (10 groups × 2,000 objects × 300 members; seeded once,
   ~4 minutes, cached in /tmp): Anna's home cached and uncached, the group dashboard and the
   calendar uncached, `/api/home`, each beside the plain page of its size (wrk, 8 connections);
-  an uncached page and its plain page take turns (`ROUNDS` of --seconds / 3 each), and its share
+  an uncached page and its plain page take turns (`ROUNDS`, 3, of --seconds each), and its share
   of the plain page's req/s is the median of the rounds' ratios;
 - 32 clients (32 members, one wrk thread each) changing their RSVP to one event nonstop.
 
-Prints the table and writes every figure to benchmarks/results/latest.json. About 6 minutes
+Prints the table and writes every figure to benchmarks/results/latest.json. About 5 minutes
 plus seeding the first time. Never asserts on time; noise between runs is ±25%.
 """
 
@@ -491,15 +491,16 @@ def rsvp_load(server: Server, event_id: str, tokens: list[str], seconds: float) 
 
 
 # An uncached page and its plain page of the same size take turns, this many rounds of
-# `--seconds / ROUNDS` each: a slow phase of the machine (runs differ by ±25 %) then falls on
-# both alike instead of on one of them.
+# `--seconds` each: a slow phase of the machine (runs differ by ±25 %) then falls on both alike
+# instead of on one of them. (Rounds of a third of `--seconds` spread from 22 % to 30 % in one run.)
 ROUNDS = 3
 
 
 def measure_beside(name: str, url: str, cookie: str, plain_url: str, load: SimpleNamespace) -> tuple[dict, dict]:
-    """(groupbox's figures, its plain page's), measured in turns (`ROUNDS`): req/s the rounds'
-    mean, p50/p95/p99 the median round's, `share` the median of the rounds' req/s ratios."""
-    turn = SimpleNamespace(seconds=max(1.0, load.seconds / ROUNDS), connections=load.connections)
+    """(groupbox's figures, its plain page's), measured in turns (`ROUNDS` of `load.seconds`):
+    req/s the rounds' mean, p50/p95/p99 the median round's, `share` the median of the rounds'
+    req/s ratios."""
+    turn = SimpleNamespace(seconds=load.seconds, connections=load.connections)
     mine: list[dict] = []
     plain: list[dict] = []
     for _ in range(ROUNDS):
